@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Reflection;
+
+namespace DistGmm.Cli;
+
+/// <summary>
+/// A group of subcommands. Each group lives in its own file under Commands/ and is found by reflection,
+/// so adding a command never touches this file.
+/// </summary>
+public interface ICliCommand
+{
+    /// <summary>Position in `distgmm --help`.</summary>
+    int Order { get; }
+
+    Command Build();
+}
+
+/// <summary>Documented exit codes of every distgmm command.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    /// <summary>The job ran but failed (a runtime error, a failed cluster job).</summary>
+    public const int Failure = 1;
+    /// <summary>The command line was wrong (unknown option, invalid value).</summary>
+    public const int Usage = 2;
+    /// <summary>The input could not be used (missing file, malformed data, no manifest).</summary>
+    public const int BadInput = 3;
+}
+
+/// <summary>An error to show the user as one line, with the exit code it stands for.</summary>
+public class CliException(string message, int exitCode = ExitCodes.BadInput, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+public static class CliApp
+{
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show stack traces and debug detail on errors.", Recursive = true };
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("DistGmm: distributed Gaussian-mixture anomaly detection for network connection records.");
+        root.Options.Add(Verbose);
+        var groups = typeof(CliApp).Assembly.GetTypes()
+            .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
+            .OrderBy(c => c.Order);
+        foreach (var group in groups) root.Subcommands.Add(group.Build());
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        var verbose = parse.GetValue(Verbose);
+        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        {
+            stderr.WriteLine($"distgmm: {parse.Errors[0].Message} (see 'distgmm {CommandPath(parse)} --help')");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex)
+        {
+            var e = Unwrap(ex);
+            stderr.WriteLine($"distgmm: {OneLine(e.Message)}");
+            if (verbose) stderr.WriteLine(e.ToString());
+            return e switch
+            {
+                CliException c => c.ExitCode,
+                FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException => ExitCodes.BadInput,
+                ArgumentException => ExitCodes.Usage,
+                _ => ExitCodes.Failure,
+            };
+        }
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            if (r.Command is not RootCommand) names.Insert(0, r.Command.Name);
+        return string.Join(' ', names);
+    }
+
+    private static Exception Unwrap(Exception ex)
+    {
+        while (ex is AggregateException { InnerExceptions.Count: 1 } || ex is TargetInvocationException)
+            ex = ex.InnerException!;
+        return ex;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

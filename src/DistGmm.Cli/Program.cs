@@ -1,0 +1,3 @@
+using DistGmm.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
