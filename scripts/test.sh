@@ -7,10 +7,12 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Services and tools the tests use (idempotent; a no-op when present).
-bash scripts/setup-test-env.sh || { echo "setup-test-env failed"; echo "0 passed, 1 failed"; exit 1; }
-
 results="$root/TestResults"
 rm -rf "$results"; mkdir -p "$results"
+export DISTGMM_TEST_ENV_FILE="$results/test-env.sh"
+bash scripts/setup-test-env.sh || { echo "setup-test-env failed"; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck disable=SC1090
+. "$DISTGMM_TEST_ENV_FILE"
 
 if ! dotnet build DistGmm.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
