@@ -1,0 +1,431 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DistGmm.Numerics;
+
+/// <summary>
+/// The fused E-step: for a block of <see cref="BlockRows"/> rows, weighted log-probabilities, log-sum-exp,
+/// responsibilities and (optionally) the centred sufficient statistics, all in cache-resident scratch.
+/// Rows are transposed into the lanes (dimension-major, 4 rows per Vector256), so the Mahalanobis term
+/// ‖(x−μ)·U‖² is a register-blocked triangular product and the outer-product accumulation a blocked
+/// (d×rows)(rows×d) product over the upper triangle only. Lane accumulators are folded once per chunk in a
+/// fixed order, so results depend on the block/chunk boundaries only, never on threads.
+/// One instance per thread; nothing is allocated per row or per block.
+/// </summary>
+internal sealed unsafe class EStepKernel
+{
+    public const int BlockRows = 64;
+    private const int RowGroup = 16;                 // 4 × Vector256 rows in the register tile
+    private static readonly double Log2Pi = Math.Log(2 * Math.PI);
+
+    private readonly GaussianMixture? _model;
+    private readonly double[][] _shift;             // statistics are centred on these (the model's means)
+    private readonly int _k, _d, _dp;               // dp: d rounded up to a multiple of 4 (zero-padded)
+    private readonly bool _triangular;
+    private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
+    private readonly double[] _meansPadded;         // K × dp
+    private readonly double[] _constant;            // −½·d·log 2π + log det + log w, added after the ½ factor
+    private readonly double[] _xT, _dT, _wT;        // dp × BlockRows
+    private readonly double[] _weightedLogProb;     // K × BlockRows
+    private readonly double[] _resp;                // K × BlockRows
+    private readonly double[] _lse;                 // BlockRows
+
+    // Statistics lane accumulators (Vector256 lanes, folded at Flush).
+    private readonly bool _collect;
+    private readonly int _tiles;                    // upper-triangular 4×4 tiles of the dp×dp second moment
+    private readonly Vector256<double>[] _nLanes;   // K
+    private readonly Vector256<double>[] _s1Lanes;  // K × dp
+    private readonly Vector256<double>[] _s2Lanes;  // K × tiles × 16 (full) or K × dp (diagonal)
+    private Vector256<double> _llLanes;
+    private long _rows;
+
+    public EStepKernel(GaussianMixture model, bool collectStatistics, bool fullSecondMoments)
+        : this(model, model.Means, collectStatistics, fullSecondMoments) { }
+
+    /// <summary>A statistics-only kernel: responsibilities come from the caller (hard or random assignments).</summary>
+    public EStepKernel(double[][] shift, bool fullSecondMoments)
+        : this(null, shift, true, fullSecondMoments) { }
+
+    private EStepKernel(GaussianMixture? model, double[][] shift, bool collectStatistics, bool fullSecondMoments)
+    {
+        _model = model;
+        _shift = shift;
+        _k = shift.Length;
+        _d = shift[0].Length;
+        _dp = (_d + 3) & ~3;
+        _triangular = model?.IsTriangular ?? false;
+        _precision = new double[_k][];
+        _meansPadded = new double[_k * _dp];
+        _constant = new double[_k];
+        for (int k = 0; k < _k; k++)
+        {
+            shift[k].CopyTo(_meansPadded.AsSpan(k * _dp, _d));
+            if (model is null) continue;
+            var pc = model.PrecisionsCholesky[model.CovarianceType == CovarianceType.Tied ? 0 : k];
+            if (_triangular)
+            {
+                var u = new double[_dp * _dp];
+                for (int i = 0; i < _d; i++)
+                    for (int j = i; j < _d; j++) u[i * _dp + j] = pc[i * _d + j];
+                _precision[k] = u;
+            }
+            else
+            {
+                var p = new double[_dp];
+                for (int i = 0; i < _d; i++) p[i] = model.CovarianceType == CovarianceType.Spherical ? pc[0] : pc[i];
+                _precision[k] = p;
+            }
+            _constant[k] = model.LogWeights[k];
+        }
+        _xT = new double[_dp * BlockRows];
+        _dT = new double[_dp * BlockRows];
+        _wT = new double[_dp * BlockRows];
+        _weightedLogProb = new double[_k * BlockRows];
+        _resp = new double[_k * BlockRows];
+        _lse = new double[BlockRows];
+
+        _collect = collectStatistics;
+        FullSecondMoments = fullSecondMoments;
+        int t4 = _dp / 4;
+        _tiles = t4 * (t4 + 1) / 2;
+        _nLanes = new Vector256<double>[_k];
+        _s1Lanes = new Vector256<double>[collectStatistics ? _k * _dp : 0];
+        _s2Lanes = new Vector256<double>[!collectStatistics ? 0 : fullSecondMoments ? _k * _tiles * 16 : _k * _dp];
+    }
+
+    public bool FullSecondMoments { get; }
+
+    public static EStepKernel Rent(GaussianMixture model, bool collectStatistics) =>
+        new(model, collectStatistics, model.IsTriangular);
+
+    public static void Return(EStepKernel kernel) { _ = kernel; }
+
+    /// <summary>Per-row log-likelihood of the last processed block.</summary>
+    public ReadOnlySpan<double> LogLikelihood(int count) => _lse.AsSpan(0, count);
+
+    public void ArgMax(int count, Span<int> labels)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            int best = 0;
+            double bestValue = _weightedLogProb[r];
+            for (int k = 1; k < _k; k++)
+            {
+                double v = _weightedLogProb[k * BlockRows + r];
+                if (v > bestValue) { bestValue = v; best = k; }
+            }
+            labels[r] = best;
+        }
+    }
+
+    /// <summary>E-step for up to <see cref="BlockRows"/> rows (row-major); accumulates statistics if collecting.</summary>
+    public void ProcessBlock(ReadOnlySpan<double> rows, int count)
+    {
+        if (_model is null) throw new InvalidOperationException("This kernel has no model; use AccumulateAssigned.");
+        Transpose(rows, count);
+        for (int k = 0; k < _k; k++)
+        {
+            Center(k);
+            fixed (double* dT = _dT)
+            fixed (double* prec = _precision[k])
+            fixed (double* q = &_weightedLogProb[k * BlockRows])
+            {
+                if (_triangular) TriangularSquaredNorm(dT, prec, q);
+                else DiagonalSquaredNorm(dT, prec, q);
+            }
+            // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
+            double dLog2Pi = _d * Log2Pi;
+            double logDet = _model.LogDetPrecisionCholesky[k];
+            double logW = _constant[k];
+            var row = _weightedLogProb.AsSpan(k * BlockRows, BlockRows);
+            for (int r = 0; r < BlockRows; r++)
+                row[r] = (-0.5 * (dLog2Pi + row[r]) + logDet) + logW;
+        }
+        LogSumExp(count);
+        if (_collect) Accumulate(count);
+    }
+
+    /// <summary>
+    /// Accumulates statistics for up to <see cref="BlockRows"/> rows with given responsibilities
+    /// (component-major: resp[k * BlockRows + r]); the log-likelihood is not defined here and stays 0.
+    /// </summary>
+    public void AccumulateAssigned(ReadOnlySpan<double> rows, int count, ReadOnlySpan<double> responsibilities)
+    {
+        Transpose(rows, count);
+        responsibilities.Slice(0, _k * BlockRows).CopyTo(_resp);
+        for (int r = count; r < BlockRows; r++)
+            for (int k = 0; k < _k; k++) _resp[k * BlockRows + r] = 0;
+        Array.Clear(_lse);
+        Accumulate(count);
+    }
+
+    private void Transpose(ReadOnlySpan<double> rows, int count)
+    {
+        var xT = _xT.AsSpan();
+        if (count < BlockRows || _dp != _d) xT.Clear();
+        for (int r = 0; r < count; r++)
+        {
+            var src = rows.Slice(r * _d, _d);
+            for (int i = 0; i < _d; i++) xT[i * BlockRows + r] = src[i];
+        }
+    }
+
+    private void Center(int k)
+    {
+        fixed (double* xT = _xT)
+        fixed (double* dT = _dT)
+        {
+            for (int i = 0; i < _d; i++)
+            {
+                var mu = Vector256.Create(_meansPadded[k * _dp + i]);
+                double* src = xT + i * BlockRows, dst = dT + i * BlockRows;
+                for (int r = 0; r < BlockRows; r += 4)
+                    Vector256.Store(Vector256.Load(src + r) - mu, dst + r);
+            }
+            // padded dimensions stay zero
+            for (int i = _d; i < _dp; i++)
+                new Span<double>(dT + i * BlockRows, BlockRows).Clear();
+        }
+    }
+
+    /// <summary>q[r] = Σ_j (Σ_{i≤j} dT[i,r]·U[i,j])², 16 rows × 4 columns per register tile.</summary>
+    private void TriangularSquaredNorm(double* dT, double* u, double* q)
+    {
+        int dp = _dp, d = _d;
+        for (int rg = 0; rg < BlockRows; rg += RowGroup)
+        {
+            Vector256<double> q0 = default, q1 = default, q2 = default, q3 = default;
+            for (int j0 = 0; j0 < dp; j0 += 4)
+            {
+                Vector256<double> a00 = default, a01 = default, a02 = default, a03 = default;
+                Vector256<double> a10 = default, a11 = default, a12 = default, a13 = default;
+                Vector256<double> a20 = default, a21 = default, a22 = default, a23 = default;
+                Vector256<double> a30 = default, a31 = default, a32 = default, a33 = default;
+                int iEnd = Math.Min(j0 + 4, d);
+                double* x = dT + rg;
+                double* uu = u + j0;
+                for (int i = 0; i < iEnd; i++, x += BlockRows, uu += dp)
+                {
+                    var x0 = Vector256.Load(x);
+                    var x1 = Vector256.Load(x + 4);
+                    var x2 = Vector256.Load(x + 8);
+                    var x3 = Vector256.Load(x + 12);
+                    var u0 = Vector256.Create(uu[0]);
+                    var u1 = Vector256.Create(uu[1]);
+                    var u2 = Vector256.Create(uu[2]);
+                    var u3 = Vector256.Create(uu[3]);
+                    a00 = Vector256.FusedMultiplyAdd(x0, u0, a00); a01 = Vector256.FusedMultiplyAdd(x0, u1, a01);
+                    a02 = Vector256.FusedMultiplyAdd(x0, u2, a02); a03 = Vector256.FusedMultiplyAdd(x0, u3, a03);
+                    a10 = Vector256.FusedMultiplyAdd(x1, u0, a10); a11 = Vector256.FusedMultiplyAdd(x1, u1, a11);
+                    a12 = Vector256.FusedMultiplyAdd(x1, u2, a12); a13 = Vector256.FusedMultiplyAdd(x1, u3, a13);
+                    a20 = Vector256.FusedMultiplyAdd(x2, u0, a20); a21 = Vector256.FusedMultiplyAdd(x2, u1, a21);
+                    a22 = Vector256.FusedMultiplyAdd(x2, u2, a22); a23 = Vector256.FusedMultiplyAdd(x2, u3, a23);
+                    a30 = Vector256.FusedMultiplyAdd(x3, u0, a30); a31 = Vector256.FusedMultiplyAdd(x3, u1, a31);
+                    a32 = Vector256.FusedMultiplyAdd(x3, u2, a32); a33 = Vector256.FusedMultiplyAdd(x3, u3, a33);
+                }
+                q0 = SumSquares(q0, a00, a01, a02, a03);
+                q1 = SumSquares(q1, a10, a11, a12, a13);
+                q2 = SumSquares(q2, a20, a21, a22, a23);
+                q3 = SumSquares(q3, a30, a31, a32, a33);
+            }
+            Vector256.Store(q0, q + rg);
+            Vector256.Store(q1, q + rg + 4);
+            Vector256.Store(q2, q + rg + 8);
+            Vector256.Store(q3, q + rg + 12);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> SumSquares(Vector256<double> q, Vector256<double> a, Vector256<double> b, Vector256<double> c, Vector256<double> e)
+    {
+        q = Vector256.FusedMultiplyAdd(a, a, q);
+        q = Vector256.FusedMultiplyAdd(b, b, q);
+        q = Vector256.FusedMultiplyAdd(c, c, q);
+        return Vector256.FusedMultiplyAdd(e, e, q);
+    }
+
+    /// <summary>q[r] = Σ_i (dT[i,r]·p[i])².</summary>
+    private void DiagonalSquaredNorm(double* dT, double* p, double* q)
+    {
+        for (int r = 0; r < BlockRows; r += 4)
+        {
+            Vector256<double> acc = default;
+            double* x = dT + r;
+            for (int i = 0; i < _d; i++, x += BlockRows)
+            {
+                var y = Vector256.Load(x) * Vector256.Create(p[i]);
+                acc = Vector256.FusedMultiplyAdd(y, y, acc);
+            }
+            Vector256.Store(acc, q + r);
+        }
+    }
+
+    /// <summary>log p(x) = max + log Σ exp(w_k − max) (scipy's logsumexp order); responsibilities exp(w_k − log p(x)).</summary>
+    private void LogSumExp(int count)
+    {
+        fixed (double* w = _weightedLogProb)
+        fixed (double* resp = _resp)
+        fixed (double* lse = _lse)
+        {
+            for (int r = 0; r < BlockRows; r += 4)
+            {
+                var m = Vector256.Load(w + r);
+                for (int k = 1; k < _k; k++) m = Vector256.Max(m, Vector256.Load(w + k * BlockRows + r));
+                Vector256<double> s = default;
+                for (int k = 0; k < _k; k++) s += Vector256.Exp(Vector256.Load(w + k * BlockRows + r) - m);
+                var l = Vector256.Log(s) + m;
+                Vector256.Store(l, lse + r);
+                if (_collect)
+                    for (int k = 0; k < _k; k++)
+                        Vector256.Store(Vector256.Exp(Vector256.Load(w + k * BlockRows + r) - l), resp + k * BlockRows + r);
+            }
+        }
+        // Padding rows contribute nothing.
+        for (int r = count; r < BlockRows; r++)
+        {
+            _lse[r] = 0;
+            for (int k = 0; k < _k; k++) _resp[k * BlockRows + r] = 0;
+        }
+    }
+
+    private void Accumulate(int count)
+    {
+        _rows += count;
+        fixed (double* lse = _lse)
+        {
+            var acc = _llLanes;
+            for (int r = 0; r < BlockRows; r += 4) acc += Vector256.Load(lse + r);
+            _llLanes = acc;
+        }
+        for (int k = 0; k < _k; k++)
+        {
+            Center(k);
+            fixed (double* dT = _dT)
+            fixed (double* wT = _wT)
+            fixed (double* resp = &_resp[k * BlockRows])
+            fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
+            fixed (Vector256<double>* s2 = _s2Lanes)
+            {
+                var n = _nLanes[k];
+                for (int r = 0; r < BlockRows; r += 4) n += Vector256.Load(resp + r);
+                _nLanes[k] = n;
+                for (int i = 0; i < _d; i++)
+                {
+                    double* src = dT + i * BlockRows, dst = wT + i * BlockRows;
+                    var a = s1[i];
+                    for (int r = 0; r < BlockRows; r += 4)
+                    {
+                        var v = Vector256.Load(src + r) * Vector256.Load(resp + r);
+                        Vector256.Store(v, dst + r);
+                        a += v;
+                    }
+                    s1[i] = a;
+                }
+                for (int i = _d; i < _dp; i++) new Span<double>(wT + i * BlockRows, BlockRows).Clear();
+                if (FullSecondMoments) OuterProductUpper(wT, dT, s2 + k * _tiles * 16);
+                else DiagonalProduct(wT, dT, s2 + k * _dp);
+            }
+        }
+    }
+
+    /// <summary>S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only).</summary>
+    private void OuterProductUpper(double* wT, double* dT, Vector256<double>* tiles)
+    {
+        int t4 = _dp / 4;
+        for (int ti = 0; ti < t4; ti++)
+        {
+            for (int tj = ti; tj < t4; tj++, tiles += 16)
+            {
+                var a00 = tiles[0]; var a01 = tiles[1]; var a02 = tiles[2]; var a03 = tiles[3];
+                var a10 = tiles[4]; var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
+                var a20 = tiles[8]; var a21 = tiles[9]; var a22 = tiles[10]; var a23 = tiles[11];
+                var a30 = tiles[12]; var a31 = tiles[13]; var a32 = tiles[14]; var a33 = tiles[15];
+                double* w0 = wT + 4 * ti * BlockRows;
+                double* e0 = dT + 4 * tj * BlockRows;
+                for (int r = 0; r < BlockRows; r += 4)
+                {
+                    var w_0 = Vector256.Load(w0 + r);
+                    var w_1 = Vector256.Load(w0 + BlockRows + r);
+                    var w_2 = Vector256.Load(w0 + 2 * BlockRows + r);
+                    var w_3 = Vector256.Load(w0 + 3 * BlockRows + r);
+                    var e_0 = Vector256.Load(e0 + r);
+                    var e_1 = Vector256.Load(e0 + BlockRows + r);
+                    var e_2 = Vector256.Load(e0 + 2 * BlockRows + r);
+                    var e_3 = Vector256.Load(e0 + 3 * BlockRows + r);
+                    a00 = Vector256.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector256.FusedMultiplyAdd(w_0, e_1, a01);
+                    a02 = Vector256.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector256.FusedMultiplyAdd(w_0, e_3, a03);
+                    a10 = Vector256.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector256.FusedMultiplyAdd(w_1, e_1, a11);
+                    a12 = Vector256.FusedMultiplyAdd(w_1, e_2, a12); a13 = Vector256.FusedMultiplyAdd(w_1, e_3, a13);
+                    a20 = Vector256.FusedMultiplyAdd(w_2, e_0, a20); a21 = Vector256.FusedMultiplyAdd(w_2, e_1, a21);
+                    a22 = Vector256.FusedMultiplyAdd(w_2, e_2, a22); a23 = Vector256.FusedMultiplyAdd(w_2, e_3, a23);
+                    a30 = Vector256.FusedMultiplyAdd(w_3, e_0, a30); a31 = Vector256.FusedMultiplyAdd(w_3, e_1, a31);
+                    a32 = Vector256.FusedMultiplyAdd(w_3, e_2, a32); a33 = Vector256.FusedMultiplyAdd(w_3, e_3, a33);
+                }
+                tiles[0] = a00; tiles[1] = a01; tiles[2] = a02; tiles[3] = a03;
+                tiles[4] = a10; tiles[5] = a11; tiles[6] = a12; tiles[7] = a13;
+                tiles[8] = a20; tiles[9] = a21; tiles[10] = a22; tiles[11] = a23;
+                tiles[12] = a30; tiles[13] = a31; tiles[14] = a32; tiles[15] = a33;
+            }
+        }
+    }
+
+    private void DiagonalProduct(double* wT, double* dT, Vector256<double>* s2)
+    {
+        for (int i = 0; i < _d; i++)
+        {
+            var a = s2[i];
+            double* w = wT + i * BlockRows, e = dT + i * BlockRows;
+            for (int r = 0; r < BlockRows; r += 4) a = Vector256.FusedMultiplyAdd(Vector256.Load(w + r), Vector256.Load(e + r), a);
+            s2[i] = a;
+        }
+    }
+
+    /// <summary>Folds the lane accumulators (fixed order) into a statistics value and resets them.</summary>
+    public SufficientStatistics Flush(CovarianceType targetType)
+    {
+        int k = _k, d = _d;
+        var shift = new double[k][];
+        var n = new double[k];
+        var s1 = new double[k][];
+        var s2 = new double[k][];
+        for (int c = 0; c < k; c++)
+        {
+            shift[c] = (double[])_shift[c].Clone();
+            n[c] = Fold(_nLanes[c]);
+            s1[c] = new double[d];
+            for (int i = 0; i < d; i++) s1[c][i] = Fold(_s1Lanes[c * _dp + i]);
+            if (FullSecondMoments)
+            {
+                var m = new double[d * d];
+                int t4 = _dp / 4, tile = 0;
+                for (int ti = 0; ti < t4; ti++)
+                    for (int tj = ti; tj < t4; tj++, tile++)
+                        for (int a = 0; a < 4; a++)
+                            for (int b = 0; b < 4; b++)
+                            {
+                                int i = 4 * ti + a, j = 4 * tj + b;
+                                if (i >= d || j >= d || j < i) continue;
+                                double v = Fold(_s2Lanes[(c * _tiles + tile) * 16 + a * 4 + b]);
+                                m[i * d + j] = v;
+                                m[j * d + i] = v;
+                            }
+                s2[c] = m;
+            }
+            else
+            {
+                s2[c] = new double[d];
+                for (int i = 0; i < d; i++) s2[c][i] = Fold(_s2Lanes[c * _dp + i]);
+            }
+        }
+        var stats = new SufficientStatistics(targetType, FullSecondMoments, _rows, Fold(_llLanes), shift, n, s1, s2);
+        Array.Clear(_nLanes);
+        Array.Clear(_s1Lanes);
+        Array.Clear(_s2Lanes);
+        _llLanes = default;
+        _rows = 0;
+        return stats;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Fold(Vector256<double> v) => (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
+}

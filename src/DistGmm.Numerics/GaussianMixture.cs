@@ -1,0 +1,235 @@
+namespace DistGmm.Numerics;
+
+/// <summary>
+/// Immutable mixture parameters with scikit-learn's shapes and its precisions_cholesky_.
+/// Full: covariances [K][D*D] row-major; Diag [K][D]; Tied [1][D*D]; Spherical [K][1].
+/// </summary>
+public sealed class GaussianMixture
+{
+    private const uint Magic = 0x4D4D4744; // "DGMM"
+    private const ushort Version = 1;
+
+    private GaussianMixture(CovarianceType type, double[] weights, double[][] means, double[][] covariances, double[][] precisionsCholesky)
+    {
+        CovarianceType = type;
+        K = weights.Length;
+        D = means[0].Length;
+        Weights = weights;
+        Means = means;
+        Covariances = covariances;
+        PrecisionsCholesky = precisionsCholesky;
+        LogWeights = new double[K];
+        LogDetPrecisionCholesky = new double[K];
+        for (int k = 0; k < K; k++)
+        {
+            LogWeights[k] = Math.Log(weights[k]);
+            LogDetPrecisionCholesky[k] = LogDet(k);
+        }
+    }
+
+    public CovarianceType CovarianceType { get; }
+    public int K { get; }
+    public int D { get; }
+    public double[] Weights { get; }
+    public double[][] Means { get; }
+    public double[][] Covariances { get; }
+    public double[][] PrecisionsCholesky { get; }
+
+    /// <summary>log of each weight (−∞ for a zero weight).</summary>
+    internal double[] LogWeights { get; }
+
+    /// <summary>scikit-learn's _compute_log_det_cholesky per component.</summary>
+    internal double[] LogDetPrecisionCholesky { get; }
+
+    /// <summary>Whether the E-step uses the triangular (full/tied) kernel rather than the diagonal one.</summary>
+    internal bool IsTriangular => CovarianceType is CovarianceType.Full or CovarianceType.Tied;
+
+    /// <summary>Builds a model, computing precision Cholesky factors; throws <see cref="NotPositiveDefiniteException"/>.</summary>
+    public static GaussianMixture Create(CovarianceType t, double[] weights, double[][] means, double[][] covariances)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(means);
+        ArgumentNullException.ThrowIfNull(covariances);
+        int k = weights.Length;
+        if (k == 0) throw new ArgumentException("A mixture needs at least one component.", nameof(weights));
+        if (means.Length != k) throw new ArgumentException($"{means.Length} means for {k} weights.", nameof(means));
+        int d = means[0].Length;
+        if (d == 0) throw new ArgumentException("Means must have at least one dimension.", nameof(means));
+        for (int i = 0; i < k; i++)
+        {
+            if (means[i].Length != d) throw new ArgumentException($"Mean {i} has {means[i].Length} values, expected {d}.", nameof(means));
+            if (!(weights[i] >= 0) || !double.IsFinite(weights[i]))
+                throw new ArgumentException($"Weight {i} is {weights[i]}; weights must be finite and non-negative.", nameof(weights));
+            foreach (var m in means[i])
+                if (!double.IsFinite(m)) throw new ArgumentException($"Mean {i} contains {m}.", nameof(means));
+        }
+        int expectedCount = t == CovarianceType.Tied ? 1 : k;
+        int expectedLength = t switch
+        {
+            CovarianceType.Full or CovarianceType.Tied => d * d,
+            CovarianceType.Diag => d,
+            _ => 1,
+        };
+        if (covariances.Length != expectedCount)
+            throw new ArgumentException($"{t} covariance needs {expectedCount} matrices, got {covariances.Length}.", nameof(covariances));
+        var prec = new double[expectedCount][];
+        for (int c = 0; c < expectedCount; c++)
+        {
+            var cov = covariances[c];
+            if (cov.Length != expectedLength)
+                throw new ArgumentException($"Covariance {c} has {cov.Length} values, expected {expectedLength} for {t}.", nameof(covariances));
+            foreach (var v in cov)
+                if (!double.IsFinite(v)) throw new NotPositiveDefiniteException(c, t, $"it contains {v}");
+            if (t is CovarianceType.Full or CovarianceType.Tied)
+                prec[c] = LinearAlgebra.PrecisionCholeskyFull(cov, d, c, t);
+            else
+            {
+                prec[c] = new double[cov.Length];
+                for (int i = 0; i < cov.Length; i++)
+                {
+                    if (!(cov[i] > 0)) throw new NotPositiveDefiniteException(c, t, $"variance {i} is {cov[i]:G6}");
+                    prec[c][i] = 1.0 / Math.Sqrt(cov[i]);
+                }
+            }
+        }
+        return new GaussianMixture(t, (double[])weights.Clone(), means.Select(m => (double[])m.Clone()).ToArray(),
+            covariances.Select(c => (double[])c.Clone()).ToArray(), prec);
+    }
+
+    /// <summary>scikit-learn's _n_parameters.</summary>
+    public int FreeParameterCount
+    {
+        get
+        {
+            int covParams = CovarianceType switch
+            {
+                CovarianceType.Full => K * D * (D + 1) / 2,
+                CovarianceType.Diag => K * D,
+                CovarianceType.Tied => D * (D + 1) / 2,
+                _ => K,
+            };
+            return covParams + K * D + K - 1;
+        }
+    }
+
+    /// <summary>Bayesian information criterion: −2·n·meanLogLikelihood + p·ln n (lower is better).</summary>
+    public double Bic(double meanLogLikelihood, long n) => -2 * meanLogLikelihood * n + FreeParameterCount * Math.Log(n);
+
+    /// <summary>Akaike information criterion: −2·n·meanLogLikelihood + 2p (lower is better).</summary>
+    public double Aic(double meanLogLikelihood, long n) => -2 * meanLogLikelihood * n + 2 * FreeParameterCount;
+
+    /// <summary>Per-row log-likelihood log p(x) (scikit-learn's score_samples).</summary>
+    public void ScoreSamples(ReadOnlySpan<double> rowsRowMajor, Span<double> logLikelihood)
+    {
+        int n = CheckRows(rowsRowMajor, logLikelihood.Length);
+        var kernel = EStepKernel.Rent(this, collectStatistics: false);
+        try
+        {
+            for (int start = 0; start < n; start += EStepKernel.BlockRows)
+            {
+                int count = Math.Min(EStepKernel.BlockRows, n - start);
+                kernel.ProcessBlock(rowsRowMajor.Slice(start * D, count * D), count);
+                kernel.LogLikelihood(count).CopyTo(logLikelihood.Slice(start, count));
+            }
+        }
+        finally { EStepKernel.Return(kernel); }
+    }
+
+    /// <summary>Most probable component per row (argmax of the weighted log-probability, first on ties).</summary>
+    public void Predict(ReadOnlySpan<double> rowsRowMajor, Span<int> labels)
+    {
+        int n = CheckRows(rowsRowMajor, labels.Length);
+        var kernel = EStepKernel.Rent(this, collectStatistics: false);
+        try
+        {
+            for (int start = 0; start < n; start += EStepKernel.BlockRows)
+            {
+                int count = Math.Min(EStepKernel.BlockRows, n - start);
+                kernel.ProcessBlock(rowsRowMajor.Slice(start * D, count * D), count);
+                kernel.ArgMax(count, labels.Slice(start, count));
+            }
+        }
+        finally { EStepKernel.Return(kernel); }
+    }
+
+    /// <summary>Mean of <see cref="ScoreSamples"/> over the rows (scikit-learn's score).</summary>
+    public double Score(ReadOnlySpan<double> rowsRowMajor)
+    {
+        int n = rowsRowMajor.Length / D;
+        var ll = new double[n];
+        ScoreSamples(rowsRowMajor, ll);
+        double s = 0;
+        foreach (var v in ll) s += v;
+        return s / n;
+    }
+
+    private int CheckRows(ReadOnlySpan<double> rows, int outputLength)
+    {
+        if (rows.Length % D != 0)
+            throw new ArgumentException($"{rows.Length} values are not whole rows of {D} columns.", nameof(rows));
+        int n = rows.Length / D;
+        if (outputLength != n) throw new ArgumentException($"Output has {outputLength} slots for {n} rows.");
+        return n;
+    }
+
+    private double LogDet(int k)
+    {
+        var pc = PrecisionsCholesky[CovarianceType == CovarianceType.Tied ? 0 : k];
+        double s = 0;
+        switch (CovarianceType)
+        {
+            case CovarianceType.Full:
+            case CovarianceType.Tied:
+                for (int i = 0; i < D; i++) s += Math.Log(pc[i * D + i]);
+                return s;
+            case CovarianceType.Diag:
+                for (int i = 0; i < D; i++) s += Math.Log(pc[i]);
+                return s;
+            default:
+                return D * Math.Log(pc[0]);
+        }
+    }
+
+    public byte[] ToBytes()
+    {
+        var w = new ByteWriter();
+        Write(w);
+        return w.ToArray();
+    }
+
+    public static GaussianMixture FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var r = new ByteReader(bytes, "GaussianMixture");
+        var model = Read(ref r);
+        r.End();
+        return model;
+    }
+
+    internal void Write(ByteWriter w)
+    {
+        w.Magic(Magic, Version);
+        w.Byte((byte)CovarianceType);
+        w.Doubles(Weights);
+        w.Jagged(Means);
+        w.Jagged(Covariances);
+    }
+
+    internal static GaussianMixture Read(ref ByteReader r)
+    {
+        r.Magic(Magic, Version);
+        int at = r.Offset;
+        byte t = r.Byte();
+        if (t > (byte)CovarianceType.Spherical) throw r.Error($"unknown covariance type {t}", at);
+        var weights = r.Doubles();
+        var means = r.Jagged();
+        var covs = r.Jagged();
+        try
+        {
+            return Create((CovarianceType)t, weights, means, covs);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"GaussianMixture: inconsistent payload: {e.Message}", e);
+        }
+    }
+}
