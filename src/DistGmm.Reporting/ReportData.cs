@@ -1,0 +1,122 @@
+using DistGmm.Numerics.Evaluation;
+
+namespace DistGmm.Reporting;
+
+/// <summary>
+/// Everything report.html shows. Sections whose data is null (or empty) are left out with a short note,
+/// so the same type serves local runs, cluster runs, labelled and unlabelled data.
+/// </summary>
+public sealed record ReportData
+{
+    /// <summary>Heading, e.g. "KDD Cup 99 — 10% sample".</summary>
+    public required string Title { get; init; }
+
+    /// <summary>Run identifier shown under the title (run folder name).</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>When the run finished; part of the data (not the clock) so the file is deterministic.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Key facts shown as a table in order (parameters and headline metrics): ("K", "4"), ("records", "494,021").</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
+
+    /// <summary>Per-record features for the scatter plots (sampled for plotting by <see cref="ReportWriter"/>).</summary>
+    public RecordPoints? Points { get; init; }
+
+    public MissingValues? Missing { get; init; }
+
+    /// <summary>EM lower bound (mean log-likelihood per record) after each iteration of the final fit.</summary>
+    public IReadOnlyList<double> LowerBound { get; init; } = [];
+
+    public ScoreDistribution? Scores { get; init; }
+
+    /// <summary>BIC/AIC per candidate K when K was selected; empty otherwise.</summary>
+    public IReadOnlyList<ModelSelectionPoint> ModelSelection { get; init; } = [];
+
+    public int? SelectedK { get; init; }
+
+    /// <summary>Present only when the data has labels.</summary>
+    public LabelEvaluation? Evaluation { get; init; }
+
+    /// <summary>Present only for cluster runs.</summary>
+    public ClusterTimeline? Timeline { get; init; }
+}
+
+/// <summary>
+/// Raw features per record. <see cref="TotalRecords"/> is the size of the run (may exceed the arrays when the
+/// caller already sampled); the report states how many points it shows out of it.
+/// </summary>
+public sealed record RecordPoints(double[] SrcBytes, double[] DstBytes, double[] Duration, bool[] PredictedAnomaly, long TotalRecords)
+{
+    public int Count => SrcBytes.Length;
+
+    public void Validate()
+    {
+        if (DstBytes.Length != Count || Duration.Length != Count || PredictedAnomaly.Length != Count)
+            throw new ArgumentException(
+                $"RecordPoints arrays differ in length: src_bytes {Count}, dst_bytes {DstBytes.Length}, duration {Duration.Length}, anomaly flags {PredictedAnomaly.Length}.");
+        if (TotalRecords < Count)
+            throw new ArgumentException($"RecordPoints.TotalRecords ({TotalRecords}) is smaller than the {Count} points given.");
+    }
+}
+
+/// <summary>
+/// Missing values per column over <see cref="TotalRows"/>, plus optionally the missing-flags of sampled rows
+/// (row-major, true = missing) for the matrix picture.
+/// </summary>
+public sealed record MissingValues(IReadOnlyList<string> Columns, long TotalRows, IReadOnlyList<long> MissingPerColumn,
+    IReadOnlyList<bool[]>? SampleRows = null)
+{
+    public void Validate()
+    {
+        if (MissingPerColumn.Count != Columns.Count)
+            throw new ArgumentException($"MissingValues: {Columns.Count} columns but {MissingPerColumn.Count} missing counts.");
+        if (SampleRows is null) return;
+        for (var r = 0; r < SampleRows.Count; r++)
+            if (SampleRows[r].Length != Columns.Count)
+                throw new ArgumentException($"MissingValues: sample row {r} has {SampleRows[r].Length} flags, expected {Columns.Count}.");
+    }
+}
+
+/// <summary>
+/// Per-record log-likelihood scores (low = anomalous) and the threshold below which records are flagged.
+/// <see cref="ActualAnomaly"/> (labels) is optional.
+/// </summary>
+public sealed record ScoreDistribution(double[] LogLikelihood, double Threshold, bool[]? ActualAnomaly = null);
+
+public readonly record struct ModelSelectionPoint(int K, double Bic, double Aic);
+
+/// <summary>Results against labels. Build it with <see cref="FromScores"/> or fill it from summary.json.</summary>
+public sealed record LabelEvaluation(ConfusionCounts Confusion, CurvePoints Roc, CurvePoints PrecisionRecall,
+    IReadOnlyList<LabelDetection> ByLabel, string NormalLabel = "normal.")
+{
+    /// <summary>
+    /// Computes the confusion matrix, ROC and PR curves (attack = positive, positive score = −log-likelihood) and
+    /// the detection rate per label.
+    /// </summary>
+    public static LabelEvaluation FromScores(ReadOnlySpan<double> logLikelihood, ReadOnlySpan<bool> predictedAnomaly,
+        ReadOnlySpan<bool> actualAnomaly, IReadOnlyList<string>? labels = null, string normalLabel = "normal.", int maxCurvePoints = 400)
+    {
+        var positiveScore = new double[logLikelihood.Length];
+        for (var i = 0; i < positiveScore.Length; i++) positiveScore[i] = -logLikelihood[i];
+        return new LabelEvaluation(
+            BinaryClassification.Confusion(predictedAnomaly, actualAnomaly),
+            BinaryClassification.RocCurve(positiveScore, actualAnomaly, maxCurvePoints),
+            BinaryClassification.PrecisionRecallCurve(positiveScore, actualAnomaly, maxCurvePoints),
+            labels is null ? [] : BinaryClassification.DetectionByLabel(predictedAnomaly, labels),
+            normalLabel);
+    }
+}
+
+/// <summary>What the cluster did over time: workers, shard work spans and notable events.</summary>
+public sealed record ClusterTimeline(IReadOnlyList<string> Workers, IReadOnlyList<ShardSpan> Spans, IReadOnlyList<TimelineEvent> Events);
+
+public enum SpanOutcome { Completed, Failed, Reassigned }
+
+/// <summary>A worker processing one shard from <see cref="StartSeconds"/> to <see cref="EndSeconds"/> (since job start).</summary>
+public sealed record ShardSpan(string Worker, string Shard, double StartSeconds, double EndSeconds, SpanOutcome Outcome, int? Iteration = null);
+
+public enum TimelineEventKind { WorkerJoined, WorkerLost, ShardFailed, ShardReassigned, IterationCompleted }
+
+/// <summary>A point event; <see cref="Worker"/> is null for job-wide events such as an iteration completing.</summary>
+public sealed record TimelineEvent(double AtSeconds, TimelineEventKind Kind, string? Worker, string Detail);
