@@ -56,6 +56,7 @@ internal static class Canonical
     public static List<string> Compare(ParquetFileReader reader, JsonElement expected, int maxReports = 10)
     {
         var problems = new List<string>();
+        long cells = 0;
         var columns = expected.GetProperty("columns");
         var fields = reader.Schema.Fields;
         if (columns.GetArrayLength() != fields.Count) problems.Add($"{fields.Count} columns, expected {columns.GetArrayLength()}");
@@ -82,10 +83,13 @@ internal static class Canonical
                     string got = Of(column.GetValue(i));
                     string want = OfJson(data[rowBase + i][c], floatKind);
                     if (got != want && problems.Count < maxReports) problems.Add($"row {rowBase + i} column '{fields[c].Name}': got {got}, expected {want}");
+                    cells++;
                 }
             }
             rowBase += n;
         }
+        if (rowBase != data.GetArrayLength() || cells != (long)rowBase * fields.Count)
+            problems.Add($"compared {cells} cells over {rowBase} rows; expected data has {data.GetArrayLength()} rows");
         return problems;
     }
 }
