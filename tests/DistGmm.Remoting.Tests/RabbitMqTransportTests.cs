@@ -1,0 +1,113 @@
+using Xunit;
+
+namespace DistGmm.Remoting.Tests;
+
+/// <summary>Against the real rabbitmq-server (scripts/services.sh). One at a time: one test restarts the broker.</summary>
+[CollectionDefinition("rabbitmq", DisableParallelization = true)]
+public sealed class RabbitMqCollection;
+
+[Collection("rabbitmq")]
+public sealed class RabbitMqTransportTests
+{
+    private static readonly ClusterSecret Secret = ClusterSecret.FromString("rabbitmq transport test secret");
+
+    private static string UniqueNode(string role) => $"{role}-{Guid.NewGuid():N}"[..24];
+
+    private static Task<RabbitMqTransport> Connect(Uri broker, string node, ClusterSecret? secret = null, int maxBytes = EnvelopeCodec.DefaultMaxMessageBytes,
+        List<string>? log = null) =>
+        RabbitMqTransport.ConnectAsync(
+            new RabbitMqTransportOptions
+            {
+                BrokerUri = broker,
+                NodeName = node,
+                NetworkRecoveryInterval = TimeSpan.FromMilliseconds(250),
+                QueueExpiry = TimeSpan.FromMinutes(2),
+            },
+            new EnvelopeCodec(secret ?? Secret, maxBytes),
+            line => { if (log is not null) lock (log) log.Add(line); });
+
+    [Fact]
+    public async Task Nodes_exchange_envelopes_through_their_own_queues_with_confirms()
+    {
+        if (TestServices.Amqp() is not { } broker) return;
+        await using var coordinator = await Connect(broker, UniqueNode("coord"));
+        await using var worker = await Connect(broker, UniqueNode("worker"));
+        Assert.Equal("distgmm.node." + worker.NodeName, worker.QueueName);
+
+        var ping = Envelope.Create($"distgmm://j@{coordinator.NodeName}/user/c", $"distgmm://j@{worker.NodeName}/user/w", "Ping", new byte[] { 1, 2, 3 });
+        await coordinator.SendAsync(worker.NodeName, ping);
+        var received = await worker.ReceiveOneAsync();
+        await worker.SendAsync(coordinator.NodeName, Envelope.Create(received.RecipientPath, received.SenderPath, "Pong", received.Payload));
+        var reply = await coordinator.ReceiveOneAsync();
+
+        Assert.Equal(ping.MessageId, received.MessageId);
+        Assert.Equal("Pong", reply.MessageType);
+        Assert.Equal(new byte[] { 1, 2, 3 }, reply.Payload.ToArray());
+        Assert.Equal(new EnvelopeCodec(Secret).Encode(ping).Length, worker.Counters.BytesReceived);
+        Assert.Equal(1, coordinator.Counters.MessagesSent);
+    }
+
+    [Fact]
+    public async Task Unknown_nodes_and_oversized_messages_fail_clearly()
+    {
+        if (TestServices.Amqp() is not { } broker) return;
+        await using var node = await Connect(broker, UniqueNode("lonely"), maxBytes: 1024);
+
+        var unreachable = await Assert.ThrowsAsync<NodeUnreachableException>(
+            () => node.SendAsync("no-such-node-" + Guid.NewGuid().ToString("N")[..8], Envelope.Create("a", "b", "T", new byte[1])));
+        Assert.Contains("has no queue", unreachable.Message);
+        await Assert.ThrowsAsync<MessageTooLargeException>(() => node.SendAsync(node.NodeName, Envelope.Create("a", "b", "T", new byte[2000])));
+
+        // The node still works after both failures.
+        await node.SendAsync(node.NodeName, Envelope.Create("a", "b", "Self", new byte[1]));
+        Assert.Equal("Self", (await node.ReceiveOneAsync()).MessageType);
+    }
+
+    [Fact]
+    public async Task A_node_with_the_wrong_secret_is_rejected_and_counted()
+    {
+        if (TestServices.Amqp() is not { } broker) return;
+        var log = new List<string>();
+        await using var coordinator = await Connect(broker, UniqueNode("coord"), log: log);
+        await using var intruder = await Connect(broker, UniqueNode("intruder"), ClusterSecret.FromString("the wrong secret for this cluster"));
+        await using var worker = await Connect(broker, UniqueNode("worker"));
+
+        await intruder.SendAsync(coordinator.NodeName, Envelope.Create("distgmm://j@intruder/user/w", "c", "Join", new byte[] { 6 }));
+        await worker.SendAsync(coordinator.NodeName, Envelope.Create("distgmm://j@worker/user/w", "c", "Join", new byte[] { 7 }));
+
+        Assert.Equal(new byte[] { 7 }, (await coordinator.ReceiveOneAsync()).Payload.ToArray());
+        Assert.Equal(1, coordinator.Counters.RejectedAuthentication);
+        Assert.Contains(log, line => line.Contains("failed authentication"));
+    }
+
+    [Fact]
+    public async Task After_a_broker_restart_nodes_reconnect_and_a_send_made_during_the_outage_is_delivered()
+    {
+        if (TestServices.Amqp() is not { } broker) return;
+        await using var coordinator = await Connect(broker, UniqueNode("coord"));
+        await using var worker = await Connect(broker, UniqueNode("worker"));
+        await coordinator.SendAsync(worker.NodeName, Envelope.Create("c", "w", "Before", new byte[] { 1 }));
+        Assert.Equal("Before", (await worker.ReceiveOneAsync()).MessageType);
+
+        Task duringOutage;
+        await TestServices.RunAsync("rabbitmqctl", "-q", "stop_app"); // every client connection is closed
+        try
+        {
+            duringOutage = coordinator.SendAsync(worker.NodeName, Envelope.Create("c", "w", "During", new byte[] { 2 }));
+        }
+        finally
+        {
+            await TestServices.RunAsync("rabbitmqctl", "-q", "start_app");
+            await TestServices.RunAsync("rabbitmqctl", "-q", "await_startup");
+        }
+        await duringOutage.WaitAsync(TimeSpan.FromSeconds(60));
+        await coordinator.SendAsync(worker.NodeName, Envelope.Create("c", "w", "After", new byte[] { 3 }));
+
+        Assert.Equal("During", (await worker.ReceiveOneAsync(60)).MessageType);
+        Assert.Equal("After", (await worker.ReceiveOneAsync(60)).MessageType);
+        Assert.True(coordinator.Counters.ConnectionLosses >= 1, coordinator.Counters.ToString());
+        Assert.True(worker.Counters.ConnectionLosses >= 1, worker.Counters.ToString());
+        await coordinator.WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(coordinator.Counters.Recoveries >= 1, coordinator.Counters.ToString());
+    }
+}
