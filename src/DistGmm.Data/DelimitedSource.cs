@@ -1,0 +1,108 @@
+namespace DistGmm.Data;
+
+/// <summary>How the fields of a delimited file map to columns.</summary>
+internal sealed record DelimitedLayout(
+    SourceFormat Format,
+    bool HasHeader,
+    int FieldCount,
+    IReadOnlyList<ColumnInfo> Columns,
+    int[] FieldToColumn); // -1: ignored field
+
+/// <summary>Reads raw KDD, header CSV, NSL-KDD and schema-described CSV files, streaming, byte by byte.</summary>
+internal sealed class DelimitedSource : ITableSource
+{
+    private readonly DelimitedLayout _layout;
+    private readonly Utf8LineReader _lines;
+    private readonly BadRowPolicy _policy;
+    private readonly RejectSink? _rejects;
+    private readonly Utf8Interner[] _interners;
+    private readonly Range[] _ranges;
+    private readonly ColumnRole[] _roles;
+
+    public DelimitedSource(string path, DelimitedLayout layout, long estimatedRows, bool synthetic,
+        BadRowPolicy policy, RejectSink? rejects)
+    {
+        _layout = layout;
+        _policy = policy;
+        _rejects = rejects;
+        _lines = new Utf8LineReader(path);
+        _interners = layout.Columns.Select(_ => new Utf8Interner()).ToArray();
+        _ranges = new Range[layout.FieldCount + 1];
+        _roles = layout.Columns.Select(c => c.Role).ToArray();
+        EstimatedRows = estimatedRows;
+        Synthetic = synthetic;
+        if (layout.HasHeader) _lines.TryReadLine(out _);
+    }
+
+    public string Path => _lines.Path;
+
+    public SourceFormat Format => _layout.Format;
+
+    public IReadOnlyList<ColumnInfo> Columns => _layout.Columns;
+
+    public long EstimatedRows { get; }
+
+    public bool Synthetic { get; }
+
+    public long Rejected => _rejects?.Count ?? 0;
+
+    public bool ReadBatch(ColumnBatch batch, int maxRows)
+    {
+        var row = 0;
+        var limit = Math.Min(maxRows, batch.Capacity);
+        while (row < limit && _lines.TryReadLine(out var line))
+        {
+            if (Utf8Fields.Trim(line).IsEmpty) continue;
+            if (TryParseRow(line, batch, row, out var column, out var reason)) row++;
+            else if (_policy == BadRowPolicy.Fail || _rejects is null)
+                throw new DataFormatException(Path, _lines.LineNumber, column, reason);
+            else _rejects.Reject(_lines.LineNumber, column, reason, Utf8Fields.Decode(line));
+        }
+        batch.Count = row;
+        return row > 0;
+    }
+
+    private bool TryParseRow(ReadOnlySpan<byte> line, ColumnBatch batch, int row, out int badColumn, out string reason)
+    {
+        var fieldCount = Utf8Fields.Split(line, _ranges);
+        if (fieldCount != _layout.FieldCount)
+        {
+            badColumn = Math.Min(fieldCount, _layout.FieldCount) + 1;
+            reason = $"expected {_layout.FieldCount} fields, found {fieldCount}";
+            return false;
+        }
+        var fieldToColumn = _layout.FieldToColumn;
+        for (var f = 0; f < fieldCount; f++)
+        {
+            var c = fieldToColumn[f];
+            if (c < 0) continue;
+            var field = Utf8Fields.Trim(line[_ranges[f]]);
+            switch (_roles[c])
+            {
+                case ColumnRole.Numeric:
+                    double value;
+                    if (Utf8Fields.IsMissing(field)) value = double.NaN;
+                    else if (!Utf8Fields.TryParseNumber(field, out value))
+                    {
+                        badColumn = f + 1;
+                        reason = $"'{Utf8Fields.Decode(field)}' in numeric column '{_layout.Columns[c].Name}' is not a number";
+                        return false;
+                    }
+                    batch.Numbers[c]![row] = value;
+                    break;
+                case ColumnRole.Label:
+                    if (field.Length > 1 && field[^1] == (byte)'.') field = field[..^1]; // normal. == normal
+                    batch.Texts[c]![row] = Utf8Fields.IsMissing(field) ? null : _interners[c].Intern(field);
+                    break;
+                default:
+                    batch.Texts[c]![row] = Utf8Fields.IsMissing(field) ? null : _interners[c].Intern(field);
+                    break;
+            }
+        }
+        badColumn = 0;
+        reason = "";
+        return true;
+    }
+
+    public void Dispose() => _lines.Dispose();
+}

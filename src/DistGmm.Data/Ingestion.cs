@@ -1,0 +1,180 @@
+using System.Diagnostics;
+
+namespace DistGmm.Data;
+
+/// <summary>What to ingest and how.</summary>
+/// <param name="Input">A raw KDD file (.gz or plain), a header CSV, an NSL-KDD file, a Parquet file or folder.</param>
+/// <param name="OutputDir">The dataset folder to (re)write: manifest.json + shard-NNNNN.parquet.</param>
+/// <param name="Shards">How many shards (contiguous row ranges of near-equal size).</param>
+/// <param name="OnBadRow">Fail on the first malformed row (default), or skip it into rejects.tsv.</param>
+/// <param name="SchemaFile">Optional column roles (see <see cref="Data.SchemaFile"/>).</param>
+/// <param name="RowGroupSize">Rows per Parquet row group (bounds the memory of the streaming pass).</param>
+public sealed record IngestOptions(
+    string Input, string OutputDir, int Shards = 8, BadRowPolicy OnBadRow = BadRowPolicy.Fail, string? SchemaFile = null,
+    int RowGroupSize = 65536);
+
+public sealed record IngestProgress(long RowsWritten, long RowsRejected, long EstimatedRows, int ShardsCompleted);
+
+public sealed record IngestResult(DatasetManifest Manifest, string ManifestPath, long RejectedRows, string? RejectsFile, TimeSpan Elapsed);
+
+/// <summary>Input file → N Snappy Parquet shards + manifest.json, in one streaming pass over the rows.</summary>
+public static class Ingestion
+{
+    public const string RejectsFileName = "rejects.tsv";
+
+    public static IngestResult Ingest(IngestOptions options, IProgress<IngestProgress>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Shards, 1, nameof(options.Shards));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RowGroupSize, 1, nameof(options.RowGroupSize));
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.OutputDir);
+        RemovePreviousDataset(options.OutputDir);
+
+        var rejectsPath = Path.Combine(options.OutputDir, RejectsFileName);
+        var written = new List<string>();
+        try
+        {
+            using var rejects = options.OnBadRow == BadRowPolicy.Skip ? new RejectSink(rejectsPath) : null;
+            using var source = TableSources.Open(options.Input, options.SchemaFile, options.OnBadRow, rejects);
+            var columns = source.Columns;
+            var batch = new ColumnBatch(columns, options.RowGroupSize);
+            var summary = new ColumnSummaryBuilder(columns);
+            var metadata = new Dictionary<string, string>
+            {
+                ["distgmm.source"] = Path.GetFileName(options.Input),
+                [Synthesizer.SyntheticKey] = source.Synthetic ? "true" : "false",
+            };
+            var shards = new List<ShardInfo>();
+            long nextRowId = 0;
+            for (var s = 0; s < options.Shards; s++)
+            {
+                // Contiguous cuts of the estimated row count; the last shard takes whatever is left.
+                var quota = s == options.Shards - 1
+                    ? long.MaxValue
+                    : Cut(s + 1, source.EstimatedRows, options.Shards) - Cut(s, source.EstimatedRows, options.Shards);
+                var file = ShardFiles.FileName(s);
+                var path = Path.Combine(options.OutputDir, file);
+                written.Add(path);
+                var firstRowId = nextRowId;
+                using (var writer = new ShardWriter(path, columns, options.RowGroupSize, metadata))
+                {
+                    while (quota > 0 && source.ReadBatch(batch, (int)Math.Min(quota, batch.Capacity)))
+                    {
+                        for (var i = 0; i < batch.Count; i++) batch.RowIds[i] = nextRowId + i;
+                        nextRowId += batch.Count;
+                        quota -= batch.Count;
+                        summary.Add(batch);
+                        writer.Write(batch);
+                        progress?.Report(new IngestProgress(nextRowId, source.Rejected, source.EstimatedRows, s));
+                    }
+                }
+                shards.Add(new ShardInfo(file, nextRowId - firstRowId, ShardFiles.Sha256(path), firstRowId));
+                progress?.Report(new IngestProgress(nextRowId, source.Rejected, source.EstimatedRows, s + 1));
+            }
+
+            var manifest = new DatasetManifest
+            {
+                Source = Path.GetFullPath(options.Input),
+                SourceFormat = source.Format,
+                Synthetic = source.Synthetic,
+                TotalRows = nextRowId,
+                LabelCounts = summary.LabelCounts(),
+                RejectedRows = source.Rejected,
+                RejectsFile = rejects is null ? null : RejectsFileName,
+                Columns = [new ColumnInfo(ShardFiles.RowIdColumn, ColumnRole.RowId), .. columns],
+                ColumnSummaries = summary.Build(),
+                Shards = shards,
+            };
+            manifest.Save(options.OutputDir);
+            return new IngestResult(manifest, Path.Combine(options.OutputDir, DatasetManifest.FileName), source.Rejected,
+                rejects is null ? null : rejectsPath, clock.Elapsed);
+        }
+        catch
+        {
+            // A failed ingest leaves no half-written dataset that could be mistaken for a complete one.
+            foreach (var path in written) File.Delete(path);
+            throw;
+        }
+    }
+
+    private static long Cut(int shard, long rows, int shards) => (long)((Int128)rows * shard / shards);
+
+    private static void RemovePreviousDataset(string dir)
+    {
+        File.Delete(Path.Combine(dir, DatasetManifest.FileName));
+        File.Delete(Path.Combine(dir, RejectsFileName));
+        foreach (var old in Directory.GetFiles(dir, "shard-*.parquet")) File.Delete(old);
+    }
+}
+
+/// <summary>Accumulates the manifest's per-column summary while rows stream past.</summary>
+internal sealed class ColumnSummaryBuilder
+{
+    private readonly IReadOnlyList<ColumnInfo> _columns;
+    private readonly long[] _missing;
+    private readonly double[] _min;
+    private readonly double[] _max;
+    private readonly double[] _sum;
+    private readonly long[] _present;
+    private readonly Dictionary<string, long>?[] _categories;
+
+    public ColumnSummaryBuilder(IReadOnlyList<ColumnInfo> columns)
+    {
+        _columns = columns;
+        _missing = new long[columns.Count];
+        _min = Enumerable.Repeat(double.PositiveInfinity, columns.Count).ToArray();
+        _max = Enumerable.Repeat(double.NegativeInfinity, columns.Count).ToArray();
+        _sum = new double[columns.Count];
+        _present = new long[columns.Count];
+        _categories = columns.Select(c => c.Role == ColumnRole.Numeric ? null : new Dictionary<string, long>()).ToArray();
+    }
+
+    public void Add(ColumnBatch batch)
+    {
+        for (var c = 0; c < _columns.Count; c++)
+        {
+            if (batch.Numbers[c] is { } numbers)
+            {
+                double min = _min[c], max = _max[c], sum = 0;
+                long present = 0;
+                foreach (var v in numbers.AsSpan(0, batch.Count))
+                {
+                    if (double.IsNaN(v)) continue;
+                    present++;
+                    sum += v;
+                    if (v < min) min = v;
+                    if (v > max) max = v;
+                }
+                _min[c] = min;
+                _max[c] = max;
+                _sum[c] += sum;
+                _present[c] += present;
+                _missing[c] += batch.Count - present;
+            }
+            else
+            {
+                var counts = _categories[c]!;
+                foreach (var text in batch.Texts[c]!.AsSpan(0, batch.Count))
+                {
+                    if (text is null) { _missing[c]++; continue; }
+                    counts[text] = counts.GetValueOrDefault(text) + 1;
+                }
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<string, long> LabelCounts()
+    {
+        for (var c = 0; c < _columns.Count; c++)
+            if (_columns[c].Role == ColumnRole.Label) return Sorted(_categories[c]!);
+        return new SortedDictionary<string, long>(StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<ColumnSummary> Build() => _columns.Select((column, c) => column.Role == ColumnRole.Numeric
+        ? new ColumnSummary(column.Name, column.Role, _missing[c],
+            _present[c] > 0 ? _min[c] : null, _present[c] > 0 ? _max[c] : null, _present[c] > 0 ? _sum[c] / _present[c] : null)
+        : new ColumnSummary(column.Name, column.Role, _missing[c], Categories: Sorted(_categories[c]!))).ToList();
+
+    private static SortedDictionary<string, long> Sorted(Dictionary<string, long> counts) =>
+        new(counts, StringComparer.Ordinal);
+}

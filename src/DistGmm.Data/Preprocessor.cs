@@ -1,0 +1,311 @@
+using System.Numerics.Tensors;
+using System.Text.Json;
+using DistGmm.Numerics;
+
+namespace DistGmm.Data;
+
+/// <summary>
+/// A fitted preprocessing (the notebook's steps: missing values → log1p → categorical encoding → scaling) that
+/// turns raw shard rows into the row-major float64 features the EM kernel reads. Fitted on training data only,
+/// serialised to versioned JSON that travels inside model.json, applied identically at scoring.
+/// </summary>
+public sealed partial class Preprocessor
+{
+    public const string FormatName = "distgmm-preprocessor";
+    public const int CurrentVersion = 1;
+    private const int Block = 1024; // rows transformed per column pass: the temp column stays in L1
+
+    private readonly Dictionary<string, int>?[] _categoryIndex;
+
+    private Preprocessor(PreprocessingSpec spec, IReadOnlyList<FittedColumn> columns, KnnReference? knn, PreprocessorReport report)
+    {
+        Spec = spec;
+        Columns = columns;
+        Knn = knn;
+        Report = report;
+        FeatureNames = columns.SelectMany(c => c.Kind == FeatureKind.OneHot
+            ? c.Categories!.Select(v => $"{c.Name}={v}")
+            : [c.Name]).ToList();
+        OutputDimension = FeatureNames.Count;
+        _categoryIndex = columns.Select(c => c.Categories is null
+            ? null
+            : c.Categories.Select((v, i) => (v, i)).ToDictionary(p => p.v, p => p.i, StringComparer.Ordinal)).ToArray();
+        _knnColumns = knn is null ? [] : knn.Columns.Select(n => columns.ToList().FindIndex(c => c.Name == n)).ToArray();
+    }
+
+    public PreprocessingSpec Spec { get; }
+
+    /// <summary>The input columns used, in output order, with their fitted statistics.</summary>
+    public IReadOnlyList<FittedColumn> Columns { get; }
+
+    public KnnReference? Knn { get; }
+
+    /// <summary>Names of the output features (one-hot outputs are named <c>column=value</c>).</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    public int OutputDimension { get; }
+
+    public PreprocessorReport Report { get; }
+
+    private readonly int[] _knnColumns; // for each KNN reference column, its index in Columns
+
+    // ---------------------------------------------------------------- transform
+
+    /// <summary>The rows of <paramref name="batch"/> kept (label filter; complete rows under DropRows), in order.</summary>
+    public int[] SelectRows(ColumnBatch batch, Func<string?, bool>? rowFilterByLabel, out long droppedForMissing)
+    {
+        var map = MapColumns(batch);
+        var labels = batch.Labels;
+        var kept = new List<int>(batch.Count);
+        droppedForMissing = 0;
+        for (var r = 0; r < batch.Count; r++)
+        {
+            if (rowFilterByLabel is not null && !rowFilterByLabel(labels?[r])) continue;
+            if (Spec.Missing == MissingStrategy.DropRows && HasMissing(batch, map, r)) { droppedForMissing++; continue; }
+            kept.Add(r);
+        }
+        return [.. kept];
+    }
+
+    /// <summary>Transforms the chosen rows straight into a new row-major feature matrix.</summary>
+    public DataMatrix Transform(ColumnBatch batch, ReadOnlySpan<int> rows)
+    {
+        var values = new double[checked(rows.Length * OutputDimension)];
+        Transform(batch, rows, values);
+        return new DataMatrix(values, rows.Length, OutputDimension);
+    }
+
+    /// <summary>
+    /// Transforms the chosen rows into <paramref name="destination"/> (row-major, <see cref="OutputDimension"/>
+    /// values per row), block by block and column by column with SIMD scaling; no allocation per row.
+    /// </summary>
+    public void Transform(ColumnBatch batch, ReadOnlySpan<int> rows, Span<double> destination)
+    {
+        if (destination.Length < rows.Length * OutputDimension)
+            throw new ArgumentException("destination is smaller than rows × OutputDimension", nameof(destination));
+        var map = MapColumns(batch);
+        var counters = new TransformCounters();
+        var knnImputed = ImputeKnn(batch, map, rows, ref counters);
+        Span<double> column = stackalloc double[Block];
+        var d = OutputDimension;
+        for (var start = 0; start < rows.Length; start += Block)
+        {
+            var blockRows = rows.Slice(start, Math.Min(Block, rows.Length - start));
+            var output = destination.Slice(start * d, blockRows.Length * d);
+            for (var c = 0; c < Columns.Count; c++)
+            {
+                var fitted = Columns[c];
+                if (fitted.Kind == FeatureKind.OneHot)
+                {
+                    WriteOneHot(c, batch.Texts[map[c]]!, blockRows, output, d, ref counters);
+                    continue;
+                }
+                var values = column[..blockRows.Length];
+                FillPreScale(c, batch, map[c], blockRows, start, knnImputed, values, ref counters);
+                ApplyScaling(fitted, values);
+                for (var i = 0; i < values.Length; i++) output[i * d + fitted.OutputOffset] = values[i];
+            }
+        }
+        Report.RecordTransform(0, counters.Imputed, counters.Unseen);
+    }
+
+    private static void ApplyScaling(FittedColumn fitted, Span<double> values)
+    {
+        switch (fitted.Scaling)
+        {
+            case Scaling.MinMax: // X *= scale_; X += min_ exactly as scikit-learn does (two roundings, no FMA)
+                TensorPrimitives.Multiply(values, fitted.Scale, values);
+                TensorPrimitives.Add(values, fitted.Offset, values);
+                break;
+            case Scaling.Standard or Scaling.ModeCentred:
+                TensorPrimitives.Subtract(values, fitted.Center, values);
+                TensorPrimitives.Divide(values, fitted.Divisor, values);
+                break;
+        }
+    }
+
+    /// <summary>Imputed, log1p'd, label-encoded values of one column for the given rows (before scaling).</summary>
+    private void FillPreScale(int c, ColumnBatch batch, int source, ReadOnlySpan<int> rows, int rowsStart,
+        double[][]? knnImputed, Span<double> values, ref TransformCounters counters)
+    {
+        var fitted = Columns[c];
+        if (fitted.Kind == FeatureKind.Numeric)
+        {
+            var numbers = batch.Numbers[source]!;
+            var knnSlot = knnImputed is null ? -1 : Array.IndexOf(_knnColumns, c);
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var v = numbers[rows[i]];
+                if (double.IsNaN(v))
+                {
+                    v = knnSlot >= 0 ? knnImputed![rowsStart + i][knnSlot] : fitted.ImputeNumber;
+                    if (double.IsNaN(v)) throw MissingWithoutImputation(fitted, batch, rows[i]);
+                    counters.Imputed++;
+                }
+                values[i] = v;
+            }
+            if (fitted.Log1p) Log1p(fitted, batch, rows, values);
+            return;
+        }
+        var texts = batch.Texts[source]!;
+        var index = _categoryIndex[c]!;
+        for (var i = 0; i < rows.Length; i++) values[i] = Code(fitted, index, texts[rows[i]], batch, rows[i], ref counters);
+    }
+
+    private static double Code(FittedColumn fitted, Dictionary<string, int> index, string? text, ColumnBatch batch, int row,
+        ref TransformCounters counters)
+    {
+        if (text is null)
+        {
+            text = fitted.ImputeCategory ?? throw MissingWithoutImputation(fitted, batch, row);
+            counters.Imputed++;
+        }
+        if (index.TryGetValue(text, out var code)) return code;
+        counters.AddUnseen(fitted.Name, text);
+        return fitted.Categories!.Count; // the reserved code
+    }
+
+    private void WriteOneHot(int c, string?[] texts, ReadOnlySpan<int> rows, Span<double> output, int d,
+        ref TransformCounters counters)
+    {
+        var fitted = Columns[c];
+        var index = _categoryIndex[c]!;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var slots = output.Slice(i * d + fitted.OutputOffset, fitted.OutputWidth);
+            slots.Clear();
+            var text = texts[rows[i]];
+            if (text is null)
+            {
+                text = fitted.ImputeCategory;
+                if (text is null) continue; // DropRows already removed such rows
+                counters.Imputed++;
+            }
+            if (index.TryGetValue(text, out var code)) slots[code] = 1;
+            else counters.AddUnseen(fitted.Name, text); // all zeros
+        }
+    }
+
+    private static void Log1p(FittedColumn fitted, ColumnBatch batch, ReadOnlySpan<int> rows, Span<double> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            var x = values[i];
+            if (x < -1)
+                throw new DataFormatException(fitted.Name,
+                    $"row {batch.RowIds[rows[i]]}: log1p needs values ≥ -1 in column '{fitted.Name}', found {x}");
+            values[i] = LogOnePlus(x);
+        }
+    }
+
+    /// <summary>log(1 + x), accurate for tiny x (Goldberg's correction).</summary>
+    internal static double LogOnePlus(double x)
+    {
+        var u = 1.0 + x;
+        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+    }
+
+    private static DataFormatException MissingWithoutImputation(FittedColumn fitted, ColumnBatch batch, int row) =>
+        new(fitted.Name, $"row {batch.RowIds[row]}: missing value in column '{fitted.Name}' and nothing to impute it with");
+
+    private int[] MapColumns(ColumnBatch batch)
+    {
+        var map = new int[Columns.Count];
+        for (var c = 0; c < Columns.Count; c++)
+        {
+            map[c] = batch.IndexOf(Columns[c].Name);
+            if (map[c] < 0)
+                throw new ArgumentException($"the data has no column '{Columns[c].Name}' that the preprocessor was fitted on");
+            var isNumeric = batch.Numbers[map[c]] is not null;
+            if (isNumeric != (Columns[c].Kind == FeatureKind.Numeric))
+                throw new ArgumentException($"column '{Columns[c].Name}' is {(isNumeric ? "numeric" : "text")} here but was not at fit time");
+        }
+        return map;
+    }
+
+    private static bool HasMissing(ColumnBatch batch, int[] map, int row)
+    {
+        foreach (var c in map)
+        {
+            if (batch.Numbers[c] is { } numbers ? double.IsNaN(numbers[row]) : batch.Texts[c]![row] is null) return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- KNN imputation
+
+    /// <summary>For each chosen row with a missing numeric value, the KNN-imputed values of the reference columns.</summary>
+    private double[][]? ImputeKnn(ColumnBatch batch, int[] map, ReadOnlySpan<int> rows, ref TransformCounters counters)
+    {
+        if (Knn is null) return null;
+        double[][]? result = null;
+        var query = new double[_knnColumns.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var anyMissing = false;
+            for (var j = 0; j < _knnColumns.Length; j++)
+            {
+                query[j] = batch.Numbers[map[_knnColumns[j]]]![rows[i]];
+                anyMissing |= double.IsNaN(query[j]);
+            }
+            if (!anyMissing) continue;
+            result ??= new double[rows.Length][];
+            result[i] = KnnImpute(Knn, query, Spec.KnnNeighbors);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Neighbours: the k reference rows nearest in range-normalised Euclidean distance over the query's present
+    /// columns (ties → lower reference index); a missing value becomes the neighbours' mean, summed nearest first.
+    /// </summary>
+    internal static double[] KnnImpute(KnnReference reference, ReadOnlySpan<double> query, int k)
+    {
+        k = Math.Min(k, reference.Rows.Length);
+        Span<double> bestDistance = stackalloc double[k];
+        Span<int> bestIndex = stackalloc int[k];
+        var found = 0;
+        for (var r = 0; r < reference.Rows.Length; r++)
+        {
+            var row = reference.Rows[r];
+            var distance = 0.0;
+            for (var j = 0; j < query.Length; j++)
+            {
+                if (double.IsNaN(query[j])) continue;
+                var delta = (query[j] - row[j]) / reference.Ranges[j];
+                distance += delta * delta;
+            }
+            if (found == k && distance >= bestDistance[k - 1]) continue;
+            var at = found < k ? found++ : k - 1;
+            while (at > 0 && bestDistance[at - 1] > distance) // strict: an equal distance keeps the lower index first
+            {
+                bestDistance[at] = bestDistance[at - 1];
+                bestIndex[at] = bestIndex[at - 1];
+                at--;
+            }
+            bestDistance[at] = distance;
+            bestIndex[at] = r;
+        }
+        var imputed = query.ToArray();
+        for (var j = 0; j < imputed.Length; j++)
+        {
+            if (!double.IsNaN(imputed[j])) continue;
+            var sum = 0.0;
+            for (var n = 0; n < found; n++) sum += reference.Rows[bestIndex[n]][j];
+            imputed[j] = sum / found;
+        }
+        return imputed;
+    }
+
+    private struct TransformCounters
+    {
+        public long Imputed;
+        public Dictionary<(string Column, string Value), long>? Unseen;
+
+        public void AddUnseen(string column, string value)
+        {
+            Unseen ??= [];
+            Unseen[(column, value)] = Unseen.GetValueOrDefault((column, value)) + 1;
+        }
+    }
+}

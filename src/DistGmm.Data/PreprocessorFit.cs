@@ -1,0 +1,390 @@
+using System.Text.Json;
+
+namespace DistGmm.Data;
+
+public sealed partial class Preprocessor
+{
+    private const int MissingMatrixMaxBins = 200;
+    private const double MachineEpsilon = 2.220446049250313e-16; // numpy finfo(float64).eps
+
+    /// <summary>Fits on a dataset's shards (streaming, shard by shard, three passes), rows chosen by label.</summary>
+    public static Preprocessor Fit(string datasetDir, PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel = null)
+    {
+        var manifest = DatasetManifest.Load(datasetDir);
+        var columns = manifest.DataColumns;
+        IEnumerable<ColumnBatch> Shards()
+        {
+            for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest.ShardPath(s), columns);
+        }
+        return Fit(Shards, columns, spec, rowFilterByLabel);
+    }
+
+    /// <summary>Fits on batches that <paramref name="batches"/> enumerates afresh for each pass (in the same order).</summary>
+    public static Preprocessor Fit(Func<IEnumerable<ColumnBatch>> batches, IReadOnlyList<ColumnInfo> columns,
+        PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel = null)
+    {
+        spec.Validate();
+        var features = columns.Where(c => c.Role is ColumnRole.Numeric or ColumnRole.Categorical).ToList();
+        var unknown = (spec.DropColumns ?? []).Concat(spec.Log1pColumns ?? []).Where(n => features.All(c => c.Name != n)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException(
+                $"preprocessing '{spec.Name}' names columns the data does not have: {string.Join(", ", unknown)} " +
+                $"(feature columns: {string.Join(", ", features.Select(c => c.Name))})");
+        var nonNumericLog = (spec.Log1pColumns ?? []).Where(n => features.First(c => c.Name == n).Role != ColumnRole.Numeric).ToList();
+        if (nonNumericLog.Count > 0)
+            throw new ArgumentException($"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
+
+        // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
+        var pass1 = MissingPass(batches, features, rowFilterByLabel);
+        var dropped = (spec.DropColumns ?? []).Select(n => new DroppedColumn(n, "dropped by the preprocessing spec")).ToList();
+        var candidates = features.Where(c => !(spec.DropColumns ?? []).Contains(c.Name)).ToList();
+        if (spec.DropColumnsMissingAbove is { } threshold && pass1.Rows > 0)
+        {
+            foreach (var column in candidates.ToList())
+            {
+                var fraction = (double)pass1.Missing[features.IndexOf(column)] / pass1.Rows;
+                if (fraction <= threshold) continue;
+                candidates.Remove(column);
+                dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
+            }
+        }
+        if (candidates.Count == 0) throw new ArgumentException($"preprocessing '{spec.Name}' leaves no feature columns");
+
+        // Pass 2: imputation statistics and category maps over the rows kept.
+        var interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out var fitRows, out var fitDropped);
+
+        // Pass 3: scaling statistics of the imputed, log1p'd, encoded values.
+        var fitted = ScalingPass(batches, interim, spec, rowFilterByLabel);
+
+        var report = new PreprocessorReport
+        {
+            FitRows = fitRows + fitDropped,
+            FitRowsDropped = fitDropped,
+            Missing = features.Select((c, i) => new MissingColumnReport(c.Name, pass1.Missing[i],
+                pass1.Rows == 0 ? 0 : (double)pass1.Missing[i] / pass1.Rows)).ToList(),
+            MissingMatrix = pass1.Matrix,
+            DroppedColumns = dropped,
+            ConstantColumns = fitted.Where(c => c.Constant).Select(c => c.Name).ToList(),
+        };
+        return new Preprocessor(spec, fitted, interim.Knn, report);
+    }
+
+    private sealed record MissingCounts(long Rows, long[] Missing, MissingMatrix Matrix);
+
+    private static MissingCounts MissingPass(Func<IEnumerable<ColumnBatch>> batches, List<ColumnInfo> features,
+        Func<string?, bool>? filter)
+    {
+        var missing = new long[features.Count];
+        var binMissing = new List<long[]>();
+        var binRows = new List<long>();
+        long rows = 0;
+        // Bins are sized from the first batch onwards so the pass stays single: 200 bins over an unknown total is
+        // reached by doubling the bin size (merging neighbours) whenever the bins run out.
+        long rowsPerBin = 1;
+        foreach (var batch in batches())
+        {
+            var map = features.Select(c => batch.IndexOf(c.Name)).ToArray();
+            var labels = batch.Labels;
+            for (var r = 0; r < batch.Count; r++)
+            {
+                if (filter is not null && !filter(labels?[r])) continue;
+                var bin = (int)(rows / rowsPerBin);
+                if (bin >= MissingMatrixMaxBins)
+                {
+                    MergeBins(binMissing, binRows);
+                    rowsPerBin *= 2;
+                    bin = (int)(rows / rowsPerBin);
+                }
+                if (bin == binRows.Count) { binMissing.Add(new long[features.Count]); binRows.Add(0); }
+                binRows[bin]++;
+                for (var c = 0; c < map.Length; c++)
+                {
+                    var isMissing = batch.Numbers[map[c]] is { } numbers ? double.IsNaN(numbers[r]) : batch.Texts[map[c]]![r] is null;
+                    if (!isMissing) continue;
+                    missing[c]++;
+                    binMissing[bin][c]++;
+                }
+                rows++;
+            }
+        }
+        var fractions = new double[binRows.Count * features.Count];
+        for (var b = 0; b < binRows.Count; b++)
+            for (var c = 0; c < features.Count; c++)
+                fractions[b * features.Count + c] = (double)binMissing[b][c] / binRows[b];
+        return new MissingCounts(rows, missing,
+            new MissingMatrix(features.Select(c => c.Name).ToList(), rowsPerBin, binRows.Count, fractions));
+    }
+
+    private static void MergeBins(List<long[]> binMissing, List<long> binRows)
+    {
+        for (var b = 0; b < binRows.Count / 2; b++)
+        {
+            binRows[b] = binRows[2 * b] + binRows[2 * b + 1];
+            binMissing[b] = binMissing[2 * b].Zip(binMissing[2 * b + 1], (x, y) => x + y).ToArray();
+        }
+        binRows.RemoveRange(binRows.Count / 2, binRows.Count - binRows.Count / 2);
+        binMissing.RemoveRange(binMissing.Count / 2, binMissing.Count - binMissing.Count / 2);
+    }
+
+    private static Preprocessor ImputationPass(Func<IEnumerable<ColumnBatch>> batches, List<ColumnInfo> used,
+        PreprocessingSpec spec, Func<string?, bool>? filter, out long keptRows, out long droppedRows)
+    {
+        var needCounts = spec.Missing is MissingStrategy.Median or MissingStrategy.Mode;
+        var sums = new double[used.Count];
+        var present = new long[used.Count];
+        var valueCounts = used.Select(c => c.Role == ColumnRole.Numeric && needCounts ? new Dictionary<double, long>() : null).ToArray();
+        var categoryCounts = used.Select(c => c.Role == ColumnRole.Categorical ? new Dictionary<string, long>(StringComparer.Ordinal) : null).ToArray();
+        var numericUsed = used.Where(c => c.Role == ColumnRole.Numeric).ToList();
+        var reservoir = new List<double[]>();
+        var random = new SplitMix64(spec.Seed);
+        long completeSeen = 0;
+        keptRows = 0;
+        droppedRows = 0;
+        foreach (var batch in batches())
+        {
+            var map = used.Select(c => batch.IndexOf(c.Name)).ToArray();
+            var labels = batch.Labels;
+            for (var r = 0; r < batch.Count; r++)
+            {
+                if (filter is not null && !filter(labels?[r])) continue;
+                if (spec.Missing == MissingStrategy.DropRows && HasMissing(batch, map, r)) { droppedRows++; continue; }
+                keptRows++;
+                var numericComplete = true;
+                for (var c = 0; c < used.Count; c++)
+                {
+                    if (batch.Numbers[map[c]] is { } numbers)
+                    {
+                        var v = numbers[r];
+                        if (double.IsNaN(v)) { numericComplete = false; continue; }
+                        sums[c] += v;
+                        present[c]++;
+                        if (valueCounts[c] is { } counts) counts[v] = counts.GetValueOrDefault(v) + 1;
+                    }
+                    else if (batch.Texts[map[c]]![r] is { } text)
+                    {
+                        categoryCounts[c]![text] = categoryCounts[c]!.GetValueOrDefault(text) + 1;
+                    }
+                }
+                if (spec.Missing != MissingStrategy.Knn || !numericComplete) continue;
+                // Reservoir sampling (Algorithm R): a seeded uniform sample of the complete rows.
+                var slot = completeSeen < spec.KnnReferenceRows ? completeSeen : (long)Math.BigMul(random.Next(), (ulong)(completeSeen + 1), out _);
+                completeSeen++;
+                if (slot >= spec.KnnReferenceRows) continue;
+                var row = numericUsed.Select(c => batch.Numbers[map[used.IndexOf(c)]]![r]).ToArray();
+                if (slot == reservoir.Count) reservoir.Add(row);
+                else reservoir[(int)slot] = row;
+            }
+        }
+
+        KnnReference? knn = null;
+        if (spec.Missing == MissingStrategy.Knn && numericUsed.Count > 0)
+        {
+            if (reservoir.Count == 0) throw new ArgumentException("KNN imputation needs complete rows to search, and the data has none");
+            var ranges = numericUsed.Select((_, j) =>
+            {
+                var range = reservoir.Max(row => row[j]) - reservoir.Min(row => row[j]);
+                return range > 0 ? range : 1.0;
+            }).ToArray();
+            knn = new KnnReference(numericUsed.Select(c => c.Name).ToList(), ranges, [.. reservoir]);
+        }
+
+        var log1p = (spec.Log1pColumns ?? []).ToHashSet();
+        var fitted = new List<FittedColumn>();
+        for (var c = 0; c < used.Count; c++)
+        {
+            var column = used[c];
+            if (column.Role == ColumnRole.Numeric)
+            {
+                var impute = spec.Missing switch
+                {
+                    MissingStrategy.Mean => present[c] > 0 ? sums[c] / present[c] : throw NothingToImpute(column),
+                    MissingStrategy.Median => Median(valueCounts[c]!, present[c]) ?? throw NothingToImpute(column),
+                    MissingStrategy.Mode => Mode(valueCounts[c]!) ?? throw NothingToImpute(column),
+                    _ => double.NaN,
+                };
+                fitted.Add(new FittedColumn { Name = column.Name, Kind = FeatureKind.Numeric, ImputeNumber = impute, Log1p = log1p.Contains(column.Name) });
+            }
+            else
+            {
+                var counts = categoryCounts[c]!;
+                var categories = counts.Keys.Order(StringComparer.Ordinal).ToList();
+                string? impute = null;
+                if (spec.Missing != MissingStrategy.DropRows)
+                    impute = categories.Count > 0 ? categories.MaxBy(k => counts[k]) : throw NothingToImpute(column); // first max: ordinal tie-break
+                fitted.Add(new FittedColumn
+                {
+                    Name = column.Name,
+                    Kind = spec.Encoding == CategoricalEncoding.OneHot ? FeatureKind.OneHot : FeatureKind.LabelCode,
+                    ImputeCategory = impute,
+                    Categories = categories,
+                    OutputWidth = spec.Encoding == CategoricalEncoding.OneHot ? categories.Count : 1,
+                });
+            }
+        }
+        return new Preprocessor(spec with { Scaling = Scaling.None }, WithOffsets(fitted), knn, new PreprocessorReport());
+    }
+
+    private static Exception NothingToImpute(ColumnInfo column) =>
+        new ArgumentException($"column '{column.Name}' has no values at all to impute its missing values from");
+
+    /// <summary>The exact median (the mean of the two middle values for an even count), from value counts.</summary>
+    internal static double? Median(Dictionary<double, long> counts, long n)
+    {
+        if (n == 0) return null;
+        long lowRank = (n - 1) / 2, highRank = n / 2, seen = 0;
+        double? low = null;
+        foreach (var (value, count) in counts.OrderBy(p => p.Key))
+        {
+            if (low is null && lowRank < seen + count) low = value;
+            if (highRank < seen + count) return (low!.Value + value) / 2;
+            seen += count;
+        }
+        return null;
+    }
+
+    /// <summary>The most frequent value; ties go to the smallest (as scipy/pandas mode).</summary>
+    internal static double? Mode(Dictionary<double, long> counts)
+    {
+        if (counts.Count == 0) return null;
+        return counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key).First().Key;
+    }
+
+    private static List<FittedColumn> WithOffsets(List<FittedColumn> columns)
+    {
+        var offset = 0;
+        var result = new List<FittedColumn>();
+        foreach (var c in columns)
+        {
+            result.Add(c with { OutputOffset = offset });
+            offset += c.OutputWidth;
+        }
+        return result;
+    }
+
+    private static List<FittedColumn> ScalingPass(Func<IEnumerable<ColumnBatch>> batches, Preprocessor interim,
+        PreprocessingSpec spec, Func<string?, bool>? filter)
+    {
+        var columns = interim.Columns;
+        var stats = columns.Select(_ => new RunningStats(spec.Scaling == Scaling.ModeCentred)).ToArray();
+        var block = new double[Block];
+        if (spec.Scaling != Scaling.None)
+        {
+            foreach (var batch in batches())
+            {
+                var rows = interim.SelectRows(batch, filter, out _);
+                var map = interim.MapColumns(batch);
+                var counters = new TransformCounters();
+                var knnImputed = interim.ImputeKnn(batch, map, rows, ref counters);
+                for (var start = 0; start < rows.Length; start += Block)
+                {
+                    var blockRows = rows.AsSpan(start, Math.Min(Block, rows.Length - start));
+                    for (var c = 0; c < columns.Count; c++)
+                    {
+                        if (columns[c].Kind == FeatureKind.OneHot) continue;
+                        var values = block.AsSpan(0, blockRows.Length);
+                        interim.FillPreScale(c, batch, map[c], blockRows, start, knnImputed, values, ref counters);
+                        stats[c].Add(values);
+                    }
+                }
+            }
+        }
+        return columns.Select((c, i) => c.Kind == FeatureKind.OneHot || spec.Scaling == Scaling.None
+            ? c with { Scaling = Scaling.None }
+            : stats[i].Fit(c, spec.Scaling)).ToList();
+    }
+
+    /// <summary>Min, max, mean and M2 merged block by block (Chan et al.), plus value counts for the mode.</summary>
+    private sealed class RunningStats(bool countValues)
+    {
+        private long _n;
+        private double _mean, _m2;
+        private double _min = double.PositiveInfinity, _max = double.NegativeInfinity;
+        private readonly Dictionary<double, long>? _counts = countValues ? [] : null;
+
+        public void Add(ReadOnlySpan<double> values)
+        {
+            if (values.IsEmpty) return;
+            _min = Math.Min(_min, System.Numerics.Tensors.TensorPrimitives.Min(values));
+            _max = Math.Max(_max, System.Numerics.Tensors.TensorPrimitives.Max(values));
+            var n = values.Length;
+            var mean = System.Numerics.Tensors.TensorPrimitives.Sum(values) / n;
+            var m2 = 0.0;
+            foreach (var v in values) m2 += (v - mean) * (v - mean);
+            var total = _n + n;
+            var delta = mean - _mean;
+            _mean += delta * n / total;
+            _m2 += m2 + delta * delta * _n * n / total;
+            _n = total;
+            if (_counts is not null)
+                foreach (var v in values) _counts[v] = _counts.GetValueOrDefault(v) + 1;
+        }
+
+        public FittedColumn Fit(FittedColumn column, Scaling scaling)
+        {
+            if (_n == 0) return column with { Scaling = scaling, Constant = true };
+            switch (scaling)
+            {
+                case Scaling.MinMax:
+                {
+                    // scikit-learn: scale_ = 1 / range (a range under 10·eps counts as 1), min_ = 0 − data_min·scale_.
+                    var range = _max - _min;
+                    var constant = range < 10 * MachineEpsilon;
+                    var scale = 1.0 / (constant ? 1.0 : range);
+                    return column with { Scaling = scaling, Scale = scale, Offset = 0 - _min * scale, Constant = constant };
+                }
+                case Scaling.Standard:
+                {
+                    var variance = _m2 / _n;
+                    const double eps = MachineEpsilon; // scikit-learn's _is_constant_feature bound
+                    var constant = variance <= _n * eps * variance + (_n * _mean * eps) * (_n * _mean * eps);
+                    return column with { Scaling = scaling, Center = _mean, Divisor = constant ? 1 : Math.Sqrt(variance), Constant = constant };
+                }
+                default:
+                {
+                    var std = _n > 1 ? Math.Sqrt(_m2 / (_n - 1)) : 0;
+                    var mode = Mode(_counts!)!.Value;
+                    return column with { Scaling = scaling, Center = mode, Divisor = std > 0 ? std : 1, Constant = !(std > 0) };
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    private sealed record State(
+        string Format, int Version, PreprocessingSpec Spec, IReadOnlyList<FittedColumn> Columns,
+        IReadOnlyList<string> FeatureNames, KnnReference? Knn, ReportState Report);
+
+    private sealed record ReportState(
+        long FitRows, long FitRowsDropped, IReadOnlyList<MissingColumnReport> Missing, MissingMatrix? MissingMatrix,
+        IReadOnlyList<DroppedColumn> DroppedColumns, IReadOnlyList<string> ConstantColumns);
+
+    public string ToJson() => JsonSerializer.Serialize(new State(FormatName, CurrentVersion, Spec, Columns, FeatureNames, Knn,
+        new ReportState(Report.FitRows, Report.FitRowsDropped, Report.Missing, Report.MissingMatrix, Report.DroppedColumns,
+            Report.ConstantColumns)), PreprocessingSpec.Json);
+
+    public static Preprocessor FromJson(string json)
+    {
+        State state;
+        try
+        {
+            state = JsonSerializer.Deserialize<State>(json, PreprocessingSpec.Json) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"invalid preprocessor JSON at line {e.LineNumber + 1}: {e.Message}", e);
+        }
+        if (state.Format != FormatName) throw new FormatException($"not a preprocessor (format '{state.Format}')");
+        if (state.Version > CurrentVersion)
+            throw new FormatException($"preprocessor version {state.Version} is newer than this program ({CurrentVersion})");
+        var r = state.Report;
+        var result = new Preprocessor(state.Spec, state.Columns, state.Knn, new PreprocessorReport
+        {
+            FitRows = r.FitRows, FitRowsDropped = r.FitRowsDropped, Missing = r.Missing, MissingMatrix = r.MissingMatrix,
+            DroppedColumns = r.DroppedColumns, ConstantColumns = r.ConstantColumns,
+        });
+        if (!result.FeatureNames.SequenceEqual(state.FeatureNames))
+            throw new FormatException("preprocessor JSON is inconsistent: its feature names do not match its columns");
+        return result;
+    }
+}

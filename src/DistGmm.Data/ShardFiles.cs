@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using DistGmm.Parquet;
+
+namespace DistGmm.Data;
+
+/// <summary>The Parquet layout of a shard: <c>rowId</c> INT64, numeric columns DOUBLE, text columns STRING (nullable).</summary>
+internal static class ShardFiles
+{
+    public const string RowIdColumn = "rowId";
+
+    public static string FileName(int shard) => $"shard-{shard:D5}.parquet";
+
+    public static ParquetSchema Schema(IReadOnlyList<ColumnInfo> dataColumns) => new(
+    [
+        ParquetField.Int64(RowIdColumn),
+        .. dataColumns.Select(c => c.Role == ColumnRole.Numeric
+            ? ParquetField.Double(c.Name, nullable: true)
+            : ParquetField.String(c.Name, nullable: true)),
+    ]);
+
+    public static string Sha256(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Reads a whole shard (all row groups) into one batch: raw values, row ids, labels.</summary>
+    public static ColumnBatch Read(string path, IReadOnlyList<ColumnInfo> dataColumns)
+    {
+        if (!File.Exists(path)) throw new DataFormatException(path, "shard file not found");
+        using var reader = ParquetFileReader.Open(path);
+        foreach (var column in dataColumns)
+            if (reader.Schema.IndexOf(column.Name) < 0)
+                throw new DataFormatException(path, $"shard has no column '{column.Name}'");
+        var rows = checked((int)reader.TotalRows);
+        var batch = new ColumnBatch(dataColumns, rows);
+        var offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var groupRows = checked((int)reader.RowGroupRowCount(g));
+            var ids = reader.ReadColumn(g, RowIdColumn);
+            ids.Int64s.AsSpan(0, groupRows).CopyTo(batch.RowIds.AsSpan(offset));
+            for (var c = 0; c < dataColumns.Count; c++)
+            {
+                if (batch.Numbers[c] is { } numbers)
+                {
+                    reader.ReadDoubles(g, dataColumns[c].Name, numbers.AsSpan(offset, groupRows));
+                    continue;
+                }
+                var column = reader.ReadColumn(g, dataColumns[c].Name);
+                var texts = batch.Texts[c]!;
+                var strings = column.Strings!;
+                for (var i = 0; i < groupRows; i++) texts[offset + i] = column.IsNull(i) ? null : strings[i];
+            }
+            offset += groupRows;
+        }
+        batch.Count = offset;
+        return batch;
+    }
+}
+
+/// <summary>Writes column batches as row groups of one shard file.</summary>
+internal sealed class ShardWriter : IDisposable
+{
+    private readonly ParquetSchema _schema;
+    private readonly ParquetFileWriter _writer;
+    private readonly bool[][] _nulls;
+    private readonly ParquetColumn[] _columns;
+
+    public ShardWriter(string path, IReadOnlyList<ColumnInfo> dataColumns, int rowGroupSize, IDictionary<string, string> metadata)
+    {
+        Path = path;
+        _schema = ShardFiles.Schema(dataColumns);
+        var options = new ParquetWriteOptions { Codec = CompressionCodec.Snappy, RowGroupSize = rowGroupSize };
+        foreach (var (key, value) in metadata) options.KeyValueMetadata[key] = value;
+        _writer = new ParquetFileWriter(path, _schema, options);
+        _nulls = dataColumns.Select(_ => Array.Empty<bool>()).ToArray();
+        _columns = new ParquetColumn[_schema.Fields.Count];
+    }
+
+    public string Path { get; }
+
+    public long Rows { get; private set; }
+
+    public void Write(ColumnBatch batch)
+    {
+        if (batch.Count == 0) return;
+        var count = batch.Count;
+        _columns[0] = ParquetColumn.FromInt64s(_schema.Fields[0], batch.RowIds, count);
+        for (var c = 0; c < batch.Columns.Count; c++)
+        {
+            var field = _schema.Fields[c + 1];
+            if (batch.Numbers[c] is { } numbers)
+            {
+                var values = numbers.AsSpan(0, count);
+                bool[]? isNull = null;
+                if (HasNaN(values))
+                {
+                    if (_nulls[c].Length < count) _nulls[c] = new bool[batch.Capacity];
+                    isNull = _nulls[c];
+                    for (var i = 0; i < count; i++) isNull[i] = double.IsNaN(values[i]);
+                }
+                _columns[c + 1] = ParquetColumn.FromDoubles(field, numbers, count, isNull);
+            }
+            else _columns[c + 1] = ParquetColumn.FromStrings(field, batch.Texts[c]!, count);
+        }
+        _writer.WriteRowGroup(_columns);
+        Rows += count;
+    }
+
+    private static bool HasNaN(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+            if (double.IsNaN(v)) return true;
+        return false;
+    }
+
+    public void Dispose() => _writer.Dispose();
+}

@@ -1,0 +1,59 @@
+namespace DistGmm.Data;
+
+/// <summary>The input formats ingestion recognises.</summary>
+public enum SourceFormat { KddRaw, KddHeader, NslKdd, Csv, Parquet }
+
+/// <summary>A streaming table: fills column batches until the input is exhausted.</summary>
+internal interface ITableSource : IDisposable
+{
+    string Path { get; }
+
+    SourceFormat Format { get; }
+
+    /// <summary>The columns delivered (ignored input columns are not among them).</summary>
+    IReadOnlyList<ColumnInfo> Columns { get; }
+
+    /// <summary>An upper estimate of the rows (used to cut contiguous shards); exact for Parquet.</summary>
+    long EstimatedRows { get; }
+
+    /// <summary>True when the input says it was synthesised (by <see cref="Synthesizer"/>).</summary>
+    bool Synthetic { get; }
+
+    /// <summary>Rows rejected so far under <see cref="BadRowPolicy.Skip"/>.</summary>
+    long Rejected { get; }
+
+    /// <summary>Overwrites <paramref name="batch"/> with up to <paramref name="maxRows"/> rows (at most its capacity);
+    /// false when nothing was left.</summary>
+    bool ReadBatch(ColumnBatch batch, int maxRows);
+}
+
+/// <summary>Receives rows skipped under <see cref="BadRowPolicy.Skip"/>: line, column, reason and the raw text.</summary>
+internal sealed class RejectSink : IDisposable
+{
+    private readonly StreamWriter _writer;
+
+    public RejectSink(string path)
+    {
+        Path = path;
+        _writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
+        _writer.WriteLine("line\tcolumn\treason\ttext");
+    }
+
+    public string Path { get; }
+
+    public long Count { get; private set; }
+
+    public void Reject(long line, int column, string reason, string text)
+    {
+        Count++;
+        _writer.Write(line);
+        _writer.Write('\t');
+        _writer.Write(column);
+        _writer.Write('\t');
+        _writer.Write(reason.Replace('\t', ' '));
+        _writer.Write('\t');
+        _writer.WriteLine(text);
+    }
+
+    public void Dispose() => _writer.Dispose();
+}

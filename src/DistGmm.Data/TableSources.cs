@@ -1,0 +1,125 @@
+namespace DistGmm.Data;
+
+/// <summary>Recognises an input's format and opens it as a streaming table.</summary>
+internal static class TableSources
+{
+    private const int InferenceSampleRows = 1000;
+    private static readonly HashSet<string> LabelNames = new(StringComparer.OrdinalIgnoreCase)
+        { "label", "labels", "class", "attack", "attack_type", "target" };
+
+    public static ITableSource Open(string path, string? schemaFile, BadRowPolicy policy, RejectSink? rejects)
+    {
+        if (Directory.Exists(path) || ParquetSource.IsParquetFile(path)) return ParquetSource.Open(path, schemaFile);
+        if (!File.Exists(path)) throw new DataFormatException(path, "input file not found");
+        var layout = DetectLayout(path, schemaFile is null ? null : SchemaFile.Load(schemaFile));
+        var lines = Utf8LineReader.CountNonEmptyLines(path) - (layout.HasHeader ? 1 : 0);
+        return new DelimitedSource(path, layout, Math.Max(lines, 0), Synthesizer.IsMarkedSynthetic(path), policy, rejects);
+    }
+
+    public static DelimitedLayout DetectLayout(string path, SchemaFile? schema)
+    {
+        var (first, sample) = ReadHead(path);
+        if (first is null) throw new DataFormatException(path, "the file is empty");
+        var firstFields = SplitText(first);
+        var hasHeader = schema?.Header ?? LooksLikeHeader(firstFields);
+
+        if (schema is { Header: false })
+        {
+            if (schema.Columns.Count != firstFields.Length)
+                throw new DataFormatException(path, 1, 0,
+                    $"the schema file lists {schema.Columns.Count} columns but the line has {firstFields.Length} fields");
+            return Build(SourceFormat.Csv, false, schema.Columns);
+        }
+
+        if (!hasHeader)
+        {
+            // Headerless: the KDD layouts are recognised by their field count.
+            if (firstFields.Length == 42) return Build(SourceFormat.KddRaw, false, KddSchema.Columns);
+            if (firstFields.Length == 43)
+                return Build(SourceFormat.NslKdd, false, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)]);
+            throw new DataFormatException(path, 1, 0,
+                $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 42, NSL-KDD 43); " +
+                "give a schema file that names the columns");
+        }
+
+        var names = firstFields.Select(KddSchema.CanonicalName).ToArray();
+        if (names.Distinct().Count() != names.Length)
+            throw new DataFormatException(path, 1, 0, "the header repeats a column name");
+        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var isKdd = KddSchema.Columns.All(c => names.Contains(c.Name));
+        var columns = new ColumnInfo[names.Length];
+        for (var f = 0; f < names.Length; f++)
+        {
+            ColumnRole role;
+            if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(firstFields[f], out given)) role = given;
+            else if (isKdd) role = KddSchema.Columns.FirstOrDefault(c => c.Name == names[f])?.Role ?? ColumnRole.Ignored;
+            else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
+            columns[f] = new ColumnInfo(names[f], role);
+        }
+        return Build(isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, true, columns);
+    }
+
+    private static DelimitedLayout Build(SourceFormat format, bool hasHeader, IReadOnlyList<ColumnInfo> fields)
+    {
+        var kept = new List<ColumnInfo>();
+        var map = new int[fields.Count];
+        for (var f = 0; f < fields.Count; f++)
+        {
+            if (fields[f].Role is ColumnRole.Ignored or ColumnRole.RowId) { map[f] = -1; continue; }
+            map[f] = kept.Count;
+            kept.Add(fields[f]);
+        }
+        if (kept.Count(c => c.Role == ColumnRole.Label) > 1)
+            throw new InvalidOperationException("a table can have only one label column");
+        return new DelimitedLayout(format, hasHeader, fields.Count, kept, map);
+    }
+
+    private static ColumnRole InferRole(string name, IEnumerable<string> values)
+    {
+        if (LabelNames.Contains(name)) return ColumnRole.Label;
+        if (name.Equals("rowId", StringComparison.OrdinalIgnoreCase)) return ColumnRole.Ignored;
+        var anyValue = false;
+        foreach (var raw in values)
+        {
+            var value = raw.Trim();
+            if (Utf8Fields.IsMissing(value)) continue;
+            anyValue = true;
+            if (!Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(value), out _)) return ColumnRole.Categorical;
+        }
+        return anyValue ? ColumnRole.Numeric : ColumnRole.Categorical;
+    }
+
+    /// <summary>A header's first field is not a number and the next line's is (or every header field is a name).</summary>
+    private static bool LooksLikeHeader(string[] fields)
+    {
+        var numeric = fields.Count(f => Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(f.Trim()), out _));
+        if (numeric > 0) return false;
+        var names = fields.Select(KddSchema.CanonicalName).ToHashSet();
+        if (names.Contains("duration") || names.Contains(KddSchema.LabelName)) return true;
+        // A raw KDD line always has numbers; an all-text line of distinct values is taken as a header.
+        return names.Count == fields.Length;
+    }
+
+    private static (string? First, List<string[]> Sample) ReadHead(string path)
+    {
+        using var lines = new Utf8LineReader(path);
+        string? first = null;
+        var sample = new List<string[]>();
+        while (sample.Count < InferenceSampleRows && lines.TryReadLine(out var line))
+        {
+            if (Utf8Fields.Trim(line).IsEmpty) continue;
+            var text = Utf8Fields.Decode(line);
+            if (first is null) first = text;
+            else sample.Add(SplitText(text));
+        }
+        return (first, sample);
+    }
+
+    private static string[] SplitText(string line)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(line);
+        var ranges = new Range[Utf8Fields.Split(bytes, [])];
+        Utf8Fields.Split(bytes, ranges);
+        return ranges.Select(r => Utf8Fields.Decode(Utf8Fields.Trim(bytes.AsSpan()[r]))).ToArray();
+    }
+}
