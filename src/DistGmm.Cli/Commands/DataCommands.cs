@@ -1,0 +1,58 @@
+using System.CommandLine;
+using DistGmm.Cli.Console;
+using DistGmm.Data;
+
+namespace DistGmm.Cli.Commands;
+
+/// <summary>`distgmm ingest` and `distgmm synth`: raw files to sharded Parquet datasets, and scale-test data.</summary>
+public sealed class IngestCommand : ICliCommand
+{
+    public int Order => 20;
+
+    public Command Build()
+    {
+        var input = new Argument<string>("INPUT") { Description = "Raw KDD file (.gz or plain), header CSV, NSL-KDD file, or Parquet file/folder." };
+        var shards = new Option<int>("--shards") { Description = "Number of Parquet shards to write.", DefaultValueFactory = _ => 8 };
+        shards.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--shards must be at least 1."); });
+        var output = new Option<string>("--out") { Description = "Dataset folder to write (manifest.json + shard-*.parquet).", Required = true };
+        var onBadRow = new Option<BadRowPolicy>("--on-bad-row") { Description = "fail: stop at the first malformed row (default); skip: count it and write it to rejects.tsv.", DefaultValueFactory = _ => BadRowPolicy.Fail };
+        var schema = new Option<string?>("--schema") { Description = "Schema file overriding the inferred column roles." };
+        var command = new Command("ingest", "Ingest a data file into a sharded Parquet dataset with manifest.json.") { input, shards, output, onBadRow, schema };
+        command.SetAction(parse =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var result = DatasetInputs.Ingest(terminal, new IngestOptions(
+                CliPaths.ExistingInput(parse.GetValue(input)!), parse.GetValue(output)!, parse.GetValue(shards),
+                parse.GetValue(onBadRow), parse.GetValue(schema) is { } s ? CliPaths.ExistingFile(s) : null));
+            DatasetInputs.PrintSummary(terminal, result);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
+
+public sealed class SynthCommand : ICliCommand
+{
+    public int Order => 90;
+
+    public Command Build()
+    {
+        var rows = new Option<long>("--rows") { Description = "Rows to generate (full KDD size: 4898431).", Required = true };
+        rows.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 1) r.AddError("--rows must be at least 1."); });
+        var from = new Option<string>("--from") { Description = "Real data file to resample (raw KDD, header CSV).", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the bootstrap resampling.", DefaultValueFactory = _ => 42UL };
+        var output = new Option<string>("--out") { Description = "Output file (same format as --from; .gz compresses).", Required = true };
+        var command = new Command("synth", "Make a larger SYNTHETIC data set by seeded bootstrap resampling of a real one (for scale tests).") { rows, from, seed, output };
+        command.SetAction(parse =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = Synthesizer.Synthesize(new SynthOptions(parse.GetValue(rows), CliPaths.ExistingFile(parse.GetValue(from)!), parse.GetValue(seed), parse.GetValue(output)!));
+            terminal.Summary("Synthetic data set written (bootstrap resample: NOT real traffic)", [
+                ("file", result.Out), ("rows", Format.Count(result.Rows)), ("resampled from", $"{Format.Count(result.SourceRows)} rows"),
+                ("marker", result.MarkerFile), ("time", Format.Seconds(clock.Elapsed))]);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

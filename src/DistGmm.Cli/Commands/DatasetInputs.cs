@@ -1,0 +1,60 @@
+using DistGmm.Cli.Console;
+using DistGmm.Data;
+
+namespace DistGmm.Cli.Commands;
+
+/// <summary>Resolves a command's DATA argument: an ingested dataset folder, or a file to ingest first.</summary>
+public static class DatasetInputs
+{
+    /// <summary>
+    /// DATA is used as it is when it holds manifest.json; any other existing file or folder is ingested into
+    /// <paramref name="ingestDir"/> first.
+    /// </summary>
+    public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8)
+    {
+        if (DatasetManifest.Exists(data)) return DatasetManifest.Load(data);
+        if (Directory.Exists(data) && !Directory.EnumerateFiles(data, "*.parquet").Any())
+            throw new CliException($"{data}: a folder without manifest.json (not an ingested dataset) and without Parquet files; run 'distgmm ingest' first");
+        var input = CliPaths.ExistingInput(data);
+        return Ingest(terminal, new IngestOptions(input, ingestDir, shards)).Manifest;
+    }
+
+    public static IngestResult Ingest(Terminal terminal, IngestOptions options)
+    {
+        terminal.Line($"ingest: {options.Input} -> {options.OutputDir} ({options.Shards} shards)");
+        var lastReport = System.Diagnostics.Stopwatch.StartNew();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new SynchronousProgress<IngestProgress>(p =>
+        {
+            if (lastReport.Elapsed < TimeSpan.FromSeconds(terminal.Interactive ? 0.5 : 2)) return;
+            lastReport.Restart();
+            var fraction = p.EstimatedRows > 0 ? (double)p.RowsWritten / p.EstimatedRows : 0;
+            terminal.Line($"ingest: {Format.Count(p.RowsWritten)} rows" + (p.EstimatedRows > 0 ? $" of ~{Format.Count(p.EstimatedRows)} {Format.Eta(clock.Elapsed, fraction)}" : "")
+                + (p.RowsRejected > 0 ? $", {Format.Count(p.RowsRejected)} rejected" : ""));
+        });
+        return Ingestion.Ingest(options, progress);
+    }
+
+    public static void PrintSummary(Terminal terminal, IngestResult result)
+    {
+        var m = result.Manifest;
+        var rows = new List<(string, string)>
+        {
+            ("dataset", Path.GetDirectoryName(result.ManifestPath) ?? result.ManifestPath),
+            ("rows", Format.Count(m.TotalRows)),
+            ("shards", m.Shards.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("rejected rows", Format.Count(result.RejectedRows) + (result.RejectsFile is { } f ? $" (written to {f})" : "")),
+            ("time", Format.Seconds(result.Elapsed)),
+        };
+        foreach (var (label, count) in m.LabelCounts.OrderByDescending(kv => kv.Value).Take(12))
+            rows.Add(($"label {label}", Format.Count(count)));
+        if (m.LabelCounts.Count > 12) rows.Add(("labels", $"{m.LabelCounts.Count} distinct (top 12 shown)"));
+        terminal.Summary("Ingested", rows);
+    }
+
+    /// <summary>IProgress that runs the callback on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
