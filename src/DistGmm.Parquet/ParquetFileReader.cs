@@ -4,7 +4,6 @@ using System.Text;
 using DistGmm.Parquet.Encodings;
 using DistGmm.Parquet.Format;
 using DistGmm.Parquet.Thrift;
-using Microsoft.Win32.SafeHandles;
 
 namespace DistGmm.Parquet;
 
@@ -18,15 +17,15 @@ public sealed class ParquetFileReader : IDisposable
     private static ReadOnlySpan<byte> Magic => "PAR1"u8;
     private static ReadOnlySpan<byte> EncryptedMagic => "PARE"u8;
 
-    private readonly SafeFileHandle _handle;
+    private readonly ByteSource _source;
     private readonly FileMetaData _meta;
     private readonly long _fileLength;
     private readonly long _footerOffset;
 
-    private ParquetFileReader(string path, SafeFileHandle handle, long fileLength, FileMetaData meta, long footerOffset, ParquetSchema schema)
+    private ParquetFileReader(string path, ByteSource source, long fileLength, FileMetaData meta, long footerOffset, ParquetSchema schema)
     {
         Path = path;
-        _handle = handle;
+        _source = source;
         _fileLength = fileLength;
         _meta = meta;
         _footerOffset = footerOffset;
@@ -58,7 +57,7 @@ public sealed class ParquetFileReader : IDisposable
     public static ParquetFileReader Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        SafeFileHandle handle;
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
             handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
@@ -67,22 +66,30 @@ public sealed class ParquetFileReader : IDisposable
         {
             throw new ParquetFormatException(path, 0, $"cannot open the file: {e.Message}", e);
         }
+        return Open(path, new FileSource(handle));
+    }
+
+    /// <summary>Reads a Parquet file held in memory; <paramref name="name"/> is used in error messages.</summary>
+    public static ParquetFileReader Open(ReadOnlyMemory<byte> data, string name) => Open(name, new MemorySource(data));
+
+    private static ParquetFileReader Open(string path, ByteSource source)
+    {
         try
         {
-            long length = RandomAccess.GetLength(handle);
-            var (meta, footerOffset) = ReadFooter(path, handle, length);
+            long length = source.Length;
+            var (meta, footerOffset) = ReadFooter(path, source, length);
             var schema = BuildSchema(path, meta, footerOffset);
             Validate(path, meta, schema, length, footerOffset);
-            return new ParquetFileReader(path, handle, length, meta, footerOffset, schema);
+            return new ParquetFileReader(path, source, length, meta, footerOffset, schema);
         }
         catch
         {
-            handle.Dispose();
+            source.Dispose();
             throw;
         }
     }
 
-    private static (FileMetaData, long) ReadFooter(string path, SafeFileHandle handle, long length)
+    private static (FileMetaData, long) ReadFooter(string path, ByteSource handle, long length)
     {
         if (length < 12) throw new ParquetFormatException(path, 0, $"file of {length} bytes is too short to be Parquet (needs at least 12)");
         Span<byte> head = stackalloc byte[4];
@@ -108,12 +115,12 @@ public sealed class ParquetFileReader : IDisposable
 
     private static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes);
 
-    private static void ReadExactly(string path, SafeFileHandle handle, Span<byte> buffer, long offset)
+    private static void ReadExactly(string path, ByteSource source, Span<byte> buffer, long offset)
     {
         int total = 0;
         while (total < buffer.Length)
         {
-            int read = RandomAccess.Read(handle, buffer[total..], offset + total);
+            int read = source.Read(buffer[total..], offset + total);
             if (read == 0) throw new ParquetFormatException(path, offset + total, "unexpected end of file");
             total += read;
         }
@@ -186,7 +193,7 @@ public sealed class ParquetFileReader : IDisposable
                     throw new ParquetFormatException(path, footerOffset, $"{where}: {m.NumValues} values for {rg.NumRows} rows");
                 var (start, length) = ChunkRange(m);
                 if (rg.NumRows > 0 && (start < 4 || length <= 0 || start + length > footerOffset))
-                    throw new ParquetFormatException(path, Math.Max(0, start), $"{where}: column chunk [{start}, {start + length}) lies outside the data region [4, {footerOffset})");
+                    throw new ParquetFormatException(path, footerOffset, $"{where}: column chunk [{start}, {start + length}) lies outside the data region [4, {footerOffset})");
                 if (length > int.MaxValue)
                     throw new ParquetFormatException(path, start, $"{where}: column chunk of {length} bytes is too large");
             }
@@ -341,7 +348,7 @@ public sealed class ParquetFileReader : IDisposable
         var chunk = ArrayPool<byte>.Shared.Rent(Math.Max(1, size));
         try
         {
-            ReadExactly(Path, _handle, chunk.AsSpan(0, size), start);
+            ReadExactly(Path, _source, chunk.AsSpan(0, size), start);
         }
         catch
         {
@@ -353,7 +360,7 @@ public sealed class ParquetFileReader : IDisposable
         return chunk;
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _source.Dispose();
 
     public override string ToString() => new StringBuilder().Append(Path).Append(" (").Append(TotalRows).Append(" rows)").ToString();
 }
@@ -383,5 +390,37 @@ internal sealed class DictionaryCache<T>
             _version = pages.DictionaryVersion;
         }
         return _values;
+    }
+}
+
+/// <summary>Positional reads from a file or from memory.</summary>
+internal abstract class ByteSource : IDisposable
+{
+    public abstract long Length { get; }
+
+    public abstract int Read(Span<byte> buffer, long offset);
+
+    public virtual void Dispose() { }
+}
+
+internal sealed class FileSource(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : ByteSource
+{
+    public override long Length { get; } = RandomAccess.GetLength(handle);
+
+    public override int Read(Span<byte> buffer, long offset) => RandomAccess.Read(handle, buffer, offset);
+
+    public override void Dispose() => handle.Dispose();
+}
+
+internal sealed class MemorySource(ReadOnlyMemory<byte> data) : ByteSource
+{
+    public override long Length => data.Length;
+
+    public override int Read(Span<byte> buffer, long offset)
+    {
+        if (offset >= data.Length) return 0;
+        int n = (int)Math.Min(buffer.Length, data.Length - offset);
+        data.Span.Slice((int)offset, n).CopyTo(buffer);
+        return n;
     }
 }

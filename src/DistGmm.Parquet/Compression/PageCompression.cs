@@ -93,7 +93,7 @@ internal static class PageCompression
         {
             throw new DecodeException($"corrupt {name} data: {e.Message}");
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             throw new DecodeException($"corrupt {name} data: {e.Message}");
         }

@@ -57,7 +57,13 @@ internal ref struct CompactReader
             return false;
         }
         int delta = header >> 4;
-        id = delta != 0 ? (short)(_lastFieldId + delta) : checked((short)ZigZag32(ReadVarint32()));
+        if (delta != 0) id = unchecked((short)(_lastFieldId + delta));
+        else
+        {
+            int explicitId = ZigZag32(ReadVarint32());
+            if (explicitId is < short.MinValue or > short.MaxValue) throw Error($"field id {explicitId} out of range");
+            id = (short)explicitId;
+        }
         if (type > CompactType.Struct) throw Error($"unknown wire type {type} for field {id}");
         _lastFieldId = id;
         return true;
