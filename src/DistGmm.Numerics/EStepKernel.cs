@@ -95,6 +95,11 @@ internal sealed unsafe class EStepKernel
 
     public bool FullSecondMoments { get; }
 
+    /// <summary>Caller-filled responsibilities for <see cref="AccumulateAssigned"/> (K × BlockRows).</summary>
+    public double[] AssignmentScratch => _assignment ??= new double[_k * BlockRows];
+
+    private double[]? _assignment;
+
     public static EStepKernel Rent(GaussianMixture model, bool collectStatistics) =>
         new(model, collectStatistics, model.IsTriangular);
 
@@ -272,12 +277,12 @@ internal sealed unsafe class EStepKernel
                 var m = Vector256.Load(w + r);
                 for (int k = 1; k < _k; k++) m = Vector256.Max(m, Vector256.Load(w + k * BlockRows + r));
                 Vector256<double> s = default;
-                for (int k = 0; k < _k; k++) s += Vector256.Exp(Vector256.Load(w + k * BlockRows + r) - m);
+                for (int k = 0; k < _k; k++) s += Exp(Vector256.Load(w + k * BlockRows + r) - m);
                 var l = Vector256.Log(s) + m;
                 Vector256.Store(l, lse + r);
                 if (_collect)
                     for (int k = 0; k < _k; k++)
-                        Vector256.Store(Vector256.Exp(Vector256.Load(w + k * BlockRows + r) - l), resp + k * BlockRows + r);
+                        Vector256.Store(Exp(Vector256.Load(w + k * BlockRows + r) - l), resp + k * BlockRows + r);
             }
         }
         // Padding rows contribute nothing.
@@ -286,6 +291,18 @@ internal sealed unsafe class EStepKernel
             _lse[r] = 0;
             for (int k = 0; k < _k; k++) _resp[k * BlockRows + r] = 0;
         }
+    }
+
+    /// <summary>
+    /// exp(x), flushing x &lt; −708 to 0: Vector256.Exp takes a ~20× slower path below its normal range, and
+    /// confident responsibilities live there. The flushed values are &lt; 3e−308 (denormal or zero anyway).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Exp(Vector256<double> x)
+    {
+        var floor = Vector256.Create(-708.0);
+        var inRange = Vector256.GreaterThanOrEqual(x, floor);
+        return Vector256.Exp(Vector256.Max(x, floor)) & inRange;
     }
 
     private void Accumulate(int count)

@@ -1,0 +1,100 @@
+namespace DistGmm.Numerics;
+
+/// <summary>Computes a partition's <see cref="PassResult"/> for any <see cref="DataPass"/> (what a worker runs per shard).</summary>
+public static class PartitionCompute
+{
+    public static PassResult Compute(DataPass pass, DataMatrix partition, long globalRowOffset, int maxDegreeOfParallelism)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        ArgumentNullException.ThrowIfNull(partition);
+        return pass switch
+        {
+            EStepPass e => new StatisticsResult(SufficientStatistics.Compute(e.Model, partition, maxDegreeOfParallelism)),
+            SampleRowsPass s => Sample(s, partition, globalRowOffset),
+            KMeansPass k => KMeansStep.Compute(k.Centroids, partition, maxDegreeOfParallelism),
+            HardAssignmentPass h => new StatisticsResult(HardAssignment(h, partition, maxDegreeOfParallelism)),
+            RandomResponsibilityPass r => new StatisticsResult(RandomResponsibilities(r, partition, globalRowOffset, maxDegreeOfParallelism)),
+            _ => throw new ArgumentException($"Unknown pass {pass.GetType().Name}.", nameof(pass)),
+        };
+    }
+
+    private static SampleResult Sample(SampleRowsPass pass, DataMatrix partition, long offset)
+    {
+        int d = partition.Cols;
+        var idx = pass.GlobalRowIndices;
+        int lo = LowerBound(idx, offset), hi = LowerBound(idx, offset + partition.Rows);
+        var rows = new double[(hi - lo) * d];
+        for (int i = lo; i < hi; i++)
+            partition.Row((int)(idx[i] - offset)).CopyTo(rows.AsSpan((i - lo) * d, d));
+
+        // Column moments: two-pass per column over the partition (exact enough for the k-means tolerance).
+        var mean = new double[d];
+        var m2 = new double[d];
+        int n = partition.Rows;
+        var values = partition.Values;
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < d; j++) mean[j] += values[r * d + j];
+        if (n > 0)
+            for (int j = 0; j < d; j++) mean[j] /= n;
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < d; j++) { double e = values[r * d + j] - mean[j]; m2[j] += e * e; }
+        return new SampleResult(d, idx[lo..hi], rows, n, mean, m2);
+    }
+
+    private static int LowerBound(long[] sorted, long value)
+    {
+        int i = Array.BinarySearch(sorted, value);
+        if (i < 0) return ~i;
+        while (i > 0 && sorted[i - 1] == value) i--;
+        return i;
+    }
+
+    private static SufficientStatistics HardAssignment(HardAssignmentPass pass, DataMatrix partition, int dop)
+    {
+        CheckColumns(pass.Centroids, partition);
+        bool full = pass.CovarianceType is CovarianceType.Full or CovarianceType.Tied;
+        int k = pass.Centroids.Length, d = partition.Cols;
+        return SufficientStatistics.ComputeChunked(partition, dop,
+            () => new EStepKernel(pass.Centroids, full),
+            (kernel, rows, count, _) =>
+            {
+                var resp = kernel.AssignmentScratch;
+                Array.Clear(resp);
+                for (int r = 0; r < count; r++)
+                    resp[KMeansStep.Nearest(pass.Centroids, rows.Slice(r * d, d), out double _) * EStepKernel.BlockRows + r] = 1;
+                kernel.AccumulateAssigned(rows, count, resp);
+            },
+            kernel => kernel.Flush(pass.CovarianceType),
+            () => SufficientStatistics.Empty(pass.CovarianceType, full, pass.Centroids));
+    }
+
+    private static SufficientStatistics RandomResponsibilities(RandomResponsibilityPass pass, DataMatrix partition, long offset, int dop)
+    {
+        CheckColumns(pass.Shift, partition);
+        bool full = pass.CovarianceType is CovarianceType.Full or CovarianceType.Tied;
+        int k = pass.Shift.Length;
+        return SufficientStatistics.ComputeChunked(partition, dop,
+            () => new EStepKernel(pass.Shift, full),
+            (kernel, rows, count, firstRow) =>
+            {
+                var resp = kernel.AssignmentScratch;
+                Array.Clear(resp);
+                for (int r = 0; r < count; r++)
+                {
+                    long global = offset + firstRow + r;
+                    double sum = 0;
+                    for (int c = 0; c < k; c++) sum += resp[c * EStepKernel.BlockRows + r] = SeededRandom.Hash01(pass.Seed, global, c);
+                    for (int c = 0; c < k; c++) resp[c * EStepKernel.BlockRows + r] /= sum;
+                }
+                kernel.AccumulateAssigned(rows, count, resp);
+            },
+            kernel => kernel.Flush(pass.CovarianceType),
+            () => SufficientStatistics.Empty(pass.CovarianceType, full, pass.Shift));
+    }
+
+    private static void CheckColumns(double[][] centres, DataMatrix partition)
+    {
+        if (centres.Length == 0 || centres[0].Length != partition.Cols)
+            throw new ArgumentException($"Pass has {(centres.Length == 0 ? 0 : centres[0].Length)} columns, the partition {partition.Cols}.");
+    }
+}
