@@ -21,7 +21,7 @@ internal static class ReportAssets
         .grid2 { display:grid; grid-template-columns:repeat(auto-fit,minmax(460px,1fr)); gap:18px; }
         .grid2 > div { min-width:0; }
         h3 { font-size:14px; margin:6px 0 6px; font-weight:600; }
-        svg.chart { width:100%; height:auto; display:block; font-size:11px; }
+        svg.chart { max-width:100%; height:auto; display:block; font-size:11px; }
         table { border-collapse:collapse; }
         table.facts td, table.facts th { padding:4px 14px 4px 0; text-align:left; border-bottom:1px solid #eef1f4; vertical-align:top; }
         table.facts th { color:var(--muted); font-weight:500; white-space:nowrap; }
@@ -67,8 +67,8 @@ internal static class ReportAssets
         .event-worker-lost, .event-shard-failed { stroke:#b3261e; fill:none; } .event-shard-reassigned { fill:#f2a33a; stroke:#fff; stroke-width:1; }
         .legend-inline { display:flex; flex-wrap:wrap; gap:16px; font-size:12px; color:#323f4b; margin:6px 0 0; }
         .legend-inline i { display:inline-block; width:11px; height:11px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
-        #scatter3d { cursor:grab; touch-action:none; background:#fbfcfd; border:1px solid #eef1f4; border-radius:6px; }
-        #scatter3d.dragging { cursor:grabbing; }
+        #scatter3d { cursor:grab; touch-action:none; user-select:none; -webkit-user-select:none; outline:none; background:#fbfcfd; border:1px solid #eef1f4; border-radius:6px; }
+        #scatter3d.dragging { cursor:grabbing; } #scatter3d:focus-visible { border-color:var(--accent); }
         #scatter3d .edge { stroke:#c3cad3; stroke-width:1; } #scatter3d .edge.main { stroke:#7b8794; }
         #scatter3d .pt.n { fill:var(--normal); fill-opacity:.45; } #scatter3d .pt.a { fill:var(--anomaly); fill-opacity:.85; }
         .controls { margin:8px 0 0; font-size:12px; color:var(--muted); } button { font:inherit; font-size:12px; padding:3px 10px; border:1px solid var(--line); background:#fff; border-radius:4px; cursor:pointer; }
@@ -82,7 +82,7 @@ internal static class ReportAssets
           var src = document.getElementById('scatter3d-data');
           if (!svg || !src) return;
           var data = JSON.parse(src.textContent);
-          var NS = 'http://www.w3.org/2000/svg', W = 640, H = 480, S = 150;
+          var NS = 'http://www.w3.org/2000/svg', W = 540, H = 460, S = 104;
           var yaw = -0.65, pitch = 0.42;
           var corners = [];
           for (var i = 0; i < 8; i++) corners.push([i & 1 ? 1 : -1, i & 2 ? 1 : -1, i & 4 ? 1 : -1]);
@@ -95,8 +95,9 @@ internal static class ReportAssets
           var labelEls = [], tickEls = [];
           data.axes.forEach(function (ax, k) {
             var t = el('text', 'axis-title'); t.textContent = ax.name; t.setAttribute('text-anchor', 'middle'); labelEls.push(t);
-            ax.ticks.forEach(function (tk) { var e = el('text', 'tick'); e.textContent = tk[1]; e.setAttribute('text-anchor', 'middle'); tickEls.push([k, tk[0], e]); });
+            ax.ticks.forEach(function (tk) { if (tk[0] <= -1) return; /* the shared origin is labelled once */ var e = el('text', 'tick'); e.textContent = tk[1]; e.setAttribute('text-anchor', 'middle'); tickEls.push([k, tk[0], e]); });
           });
+          var origin = el('text', 'tick'); origin.textContent = '0'; origin.setAttribute('text-anchor', 'end');
           var ptGroup = el('g', 'points3d');
           var pts = data.points.map(function (p) {
             var c = document.createElementNS(NS, 'circle'); c.setAttribute('class', 'pt ' + (p[3] ? 'a' : 'n'));
@@ -117,13 +118,14 @@ internal static class ReportAssets
               l.setAttribute('x2', pc[e[1]][0].toFixed(1)); l.setAttribute('y2', pc[e[1]][1].toFixed(1));
             });
             labelEls.forEach(function (t, k) {
-              var q = at(k, 1.28, -1); var s = project(q[0], q[1], q[2]);
+              var q = at(k, 1.42, -1); var s = project(q[0], q[1], q[2]);
               t.setAttribute('x', s[0].toFixed(1)); t.setAttribute('y', s[1].toFixed(1));
             });
             tickEls.forEach(function (tk) {
               var q = at(tk[0], tk[1], -1.1); var s = project(q[0], q[1], q[2]);
               tk[2].setAttribute('x', s[0].toFixed(1)); tk[2].setAttribute('y', (s[1] + 4).toFixed(1));
             });
+            var o0 = project(-1, -1, -1); origin.setAttribute('x', (o0[0] - 6).toFixed(1)); origin.setAttribute('y', (o0[1] + 4).toFixed(1));
             pts.forEach(function (o) {
               var s = project(o.p[0], o.p[1], o.p[2]); o.depth = s[2];
               o.el.setAttribute('cx', s[0].toFixed(1)); o.el.setAttribute('cy', s[1].toFixed(1));

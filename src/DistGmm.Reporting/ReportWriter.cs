@@ -26,8 +26,7 @@ public static class ReportWriter
 
         var sections = new List<(string Id, string Title, string Html)>();
         Add(sections, "summary", "Summary", SummarySection(data));
-        Add(sections, "traffic", "Traffic: src_bytes vs dst_bytes", data.Points is null ? null : TrafficSection(data.Points, options));
-        Add(sections, "view3d", "3-D view with duration", data.Points is null ? null : View3dSection(data.Points, options));
+        Add(sections, "traffic", "Traffic: src_bytes, dst_bytes and duration", data.Points is null ? null : TrafficSection(data.Points, options));
         Add(sections, "missing", "Missing values", data.Missing is null ? null : MissingSection(data.Missing, options));
         Add(sections, "training", "Training", TrainingSection(data));
         Add(sections, "scores", "Scores", data.Scores is null ? null : ScoreSection(data.Scores, options));
@@ -101,6 +100,8 @@ public static class ReportWriter
         sb.Append("<div class=\"card\"><div class=\"v\">").Append(Escape.Text(value)).Append("</div><div class=\"k\">")
             .Append(Escape.Text(key)).Append("</div></div>");
 
+    private static string Plural(int n, string noun) => $"{Fmt.Count(n)} {noun}{(n == 1 ? "" : "s")}";
+
     private static string SampleNote(int shown, long total) =>
         shown >= total
             ? $"All {Fmt.Count(total)} records shown."
@@ -116,8 +117,10 @@ public static class ReportWriter
             new PointSeries("normal", "s-normal", normal.Select(i => p.SrcBytes[i]).ToArray(), normal.Select(i => p.DstBytes[i]).ToArray()),
             new PointSeries("anomaly (flagged)", "s-anomaly", anomaly.Select(i => p.SrcBytes[i]).ToArray(), anomaly.Select(i => p.DstBytes[i]).ToArray()),
         };
-        return $"<p class=\"caption\">Bytes sent by the source vs bytes returned, coloured by the model's verdict. Axes are log10(1 + bytes) so zero-byte connections stay visible. {SampleNote(idx.Length, p.TotalRecords)}</p>\n"
-               + ScatterChart.Render("scatter2d", series, "src_bytes", "dst_bytes");
+        return $"<p class=\"caption\">Coloured by the model's verdict. Axes are log10(1 + x) so zero-byte and zero-duration connections stay visible.</p>\n"
+               + $"<div class=\"grid2\"><div><h3>src_bytes vs dst_bytes</h3><p class=\"caption\">{SampleNote(idx.Length, p.TotalRecords)}</p>"
+               + ScatterChart.Render("scatter2d", series, "src_bytes", "dst_bytes")
+               + "</div><div id=\"view3d\">" + View3dSection(p, o) + "</div></div>";
     }
 
     private static string View3dSection(RecordPoints p, ReportOptions o)
@@ -125,8 +128,8 @@ public static class ReportWriter
         var idx = Sampling.Indices(p.Count, o.Max3dPoints, o.Seed);
         var json = Scatter3dScene.Json(idx.Select(i => p.SrcBytes[i]).ToArray(), idx.Select(i => p.DstBytes[i]).ToArray(),
             idx.Select(i => p.Duration[i]).ToArray(), idx.Select(i => p.PredictedAnomaly[i]).ToArray());
-        return $"<p class=\"caption\">src_bytes, dst_bytes and duration on log10(1 + x) axes. Drag to rotate (arrow keys work too). {SampleNote(idx.Length, p.TotalRecords)}</p>\n"
-               + "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"scatter3d\" class=\"chart\" viewBox=\"0 0 640 480\" width=\"640\" height=\"480\" tabindex=\"0\" role=\"img\" aria-label=\"Rotatable 3-D scatter of src_bytes, dst_bytes and duration\"></svg>\n"
+        return $"<h3>3-D view with duration</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(idx.Length, p.TotalRecords)}</p>\n"
+               + "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"scatter3d\" class=\"chart\" viewBox=\"0 0 540 460\" width=\"540\" height=\"460\" tabindex=\"0\" role=\"img\" aria-label=\"Rotatable 3-D scatter of src_bytes, dst_bytes and duration\"></svg>\n"
                + "<div class=\"controls\"><span class=\"legend-inline\"><span><i style=\"background:#4c78a8\"></i>normal</span><span><i style=\"background:#e45756\"></i>anomaly (flagged)</span><button id=\"scatter3d-reset\" type=\"button\">Reset view</button></span></div>\n"
                + "<noscript><p class=\"absent\">The 3-D view needs JavaScript.</p></noscript>\n"
                + "<script type=\"application/json\" id=\"scatter3d-data\">" + json + "</script>";
@@ -216,12 +219,12 @@ public static class ReportWriter
         sb.Append("<div><h3>ROC curve</h3>")
             .Append(LineChart.Render("roc-curve", "ROC curve",
                 [new LineSeries($"ROC, AUC = {Fmt.Metric(ev.Roc.Area)}", "s-roc", ev.Roc.X, ev.Roc.Y, Markers: false)],
-                "false-positive rate", "true-positive rate", diagonal: true, fixedX: (0, 1), fixedY: (0, 1)))
+                "false-positive rate", "true-positive rate", diagonal: true, fixedX: (0, 1), fixedY: (0, 1), legendBottom: true))
             .Append("</div>");
         sb.Append("<div><h3>Precision-recall curve</h3>")
             .Append(LineChart.Render("pr-curve", "Precision-recall curve",
                 [new LineSeries($"PR, AP = {Fmt.Metric(ev.PrecisionRecall.Area)}", "s-pr", ev.PrecisionRecall.X, ev.PrecisionRecall.Y, Markers: false)],
-                "recall", "precision", fixedX: (0, 1), fixedY: (0, 1), legendLeft: true))
+                "recall", "precision", fixedX: (0, 1), fixedY: (0, 1), legendLeft: true, legendBottom: true))
             .Append("</div></div>");
         return sb.ToString();
     }
@@ -242,7 +245,7 @@ public static class ReportWriter
         var reassigned = t.Events.Count(e => e.Kind == TimelineEventKind.ShardReassigned);
         var sb = new StringBuilder();
         sb.Append("<p class=\"caption\">").Append(Escape.Text(
-            $"{t.Workers.Count} workers, {t.Spans.Select(s => s.Shard).Distinct().Count()} shards, {t.Spans.Count} shard tasks, {failures} failures, {reassigned} reassignments. Hover a bar or marker for details."))
+            $"{Plural(t.Workers.Count, "worker")}, {Plural(t.Spans.Select(s => s.Shard).Distinct().Count(), "shard")}, {Plural(t.Spans.Count, "shard task")}, {Plural(failures, "failure")}, {Plural(reassigned, "reassignment")}. Hover a bar or marker for details."))
             .Append("</p>");
         sb.Append(TimelineChart.Render("cluster-timeline", t));
         sb.Append("<div class=\"legend-inline\"><span><i style=\"background:#6f9fd8\"></i>shard completed</span><span><i style=\"background:#e45756\"></i>shard failed</span><span><i style=\"background:#f2a33a\"></i>shard reassigned away</span><span>▲ worker joined</span><span>✕ worker lost / shard failed</span><span>◆ shard reassigned</span><span>┊ iteration completed</span></div>");

@@ -9,9 +9,9 @@ public static class DetectionChart
     public static string Render(string id, IReadOnlyList<LabelDetection> rows, string normalLabel)
     {
         var ordered = rows.OrderByDescending(r => r.Count).ThenBy(r => r.Label, StringComparer.Ordinal).ToArray();
-        const double rowHeight = 22, top = 10, left = 150, right = 150;
+        const double rowHeight = 22, top = 10, left = 110, right = 112;
         var height = top + Math.Max(1, ordered.Length) * rowHeight + 44;
-        var frame = new PlotFrame(Width: 760, Height: height, Left: left, Right: right, Top: top, Bottom: 44);
+        var frame = new PlotFrame(Width: 540, Height: height, Left: left, Right: right, Top: top, Bottom: 44);
         var x = new LinearScale(0, 1, frame.PlotLeft, frame.PlotRight, 5);
         var band = new BandScale(ordered.Length, frame.PlotTop, frame.PlotBottom, 0.25);
         var svg = new SvgBuilder(frame.Width, frame.Height, id, "Detection rate per label");
@@ -35,9 +35,7 @@ public static class DetectionChart
             svg.Rect(frame.PlotLeft, band.Start(i), x.Map(r.Rate) - frame.PlotLeft, band.Bandwidth,
                 isNormal ? "bar s-false-alarm" : "bar s-detected",
                 $"{r.Label}: {Fmt.Count(r.Detected)} of {Fmt.Count(r.Count)} flagged ({Fmt.Percent(r.Rate, 2)})");
-            var note = isNormal ? " false alarms" : "";
-            svg.Text(frame.PlotRight + 8, band.Center(i) + 4,
-                $"{Fmt.Percent(r.Rate)} of {Fmt.Count(r.Count)}{note}", "bar-value");
+            svg.Text(frame.PlotRight + 8, band.Center(i) + 4, $"{Fmt.Percent(r.Rate)} of {Fmt.Count(r.Count)}", "bar-value");
         }
 
         svg.CloseGroup();

@@ -7,7 +7,7 @@ public static class HistogramChart
 {
     public static string Render(string id, HistogramBins bins, double threshold, bool hasLabels, string xTitle, PlotFrame? frame = null)
     {
-        frame ??= new PlotFrame(Height: 360);
+        frame ??= new PlotFrame(Width: 1080, Height: 360);
         var x = LinearScale.Nice(bins.Edges[0], bins.Edges[^1], frame.PlotLeft, frame.PlotRight, 8);
         var maxCount = Math.Max(bins.NormalCounts.DefaultIfEmpty(0).Max(), bins.AnomalyCounts.DefaultIfEmpty(0).Max());
         var y = new Log1pScale(maxCount, frame.PlotBottom, frame.PlotTop);

@@ -12,7 +12,7 @@ public static class LineChart
 {
     public static string Render(string id, string ariaLabel, IReadOnlyList<LineSeries> series, string xTitle, string yTitle,
         PlotFrame? frame = null, VerticalMarker? marker = null, bool diagonal = false, (double Min, double Max)? fixedX = null,
-        (double Min, double Max)? fixedY = null, bool integerX = false, bool legendLeft = false)
+        (double Min, double Max)? fixedY = null, bool integerX = false, bool legendLeft = false, bool legendBottom = false)
     {
         frame ??= new PlotFrame();
         var xs = series.SelectMany(s => s.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
@@ -47,7 +47,7 @@ public static class LineChart
         }
 
         if (series.Count > 1 || series.Any(s => s.Name.Length > 0))
-            frame.DrawLegend(svg, series.Select(s => (s.Name, s.CssClass)).ToArray(), legendLeft);
+            frame.DrawLegend(svg, series.Select(s => (s.Name, s.CssClass)).ToArray(), legendLeft, legendBottom);
         return svg.ToString();
     }
 }

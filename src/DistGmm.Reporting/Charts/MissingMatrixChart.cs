@@ -11,10 +11,11 @@ public static class MissingMatrixChart
     public static string Render(string id, MissingValues data, IReadOnlyList<bool[]> sampleRows)
     {
         var cols = data.Columns.Count;
-        const double left = 56, right = 12, top = 128, matrixHeight = 280;
-        var width = Math.Max(640, left + right + cols * 14);
+        const double left = 56, right = 12, top = 128, matrixHeight = 240;
+        var width = Math.Max(1080, left + right + cols * 14);
         var height = top + matrixHeight + 30;
-        var band = new BandScale(cols, left, width - right, 0.12);
+        // Columns no wider than 60 px so a handful of features does not turn into slabs.
+        var band = new BandScale(cols, left, Math.Min(width - right, left + cols * 60), 0.12);
         var svg = new SvgBuilder(width, height, id, "Missing values per column");
         svg.OpenGroup("columns");
         for (var c = 0; c < cols; c++)

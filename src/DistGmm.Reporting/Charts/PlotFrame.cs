@@ -3,7 +3,7 @@ using DistGmm.Reporting.Svg;
 namespace DistGmm.Reporting.Charts;
 
 /// <summary>Size and margins of a chart; the plot area is what is left inside the margins.</summary>
-public sealed record PlotFrame(double Width = 640, double Height = 380, double Left = 64, double Right = 20, double Top = 16, double Bottom = 52)
+public sealed record PlotFrame(double Width = 540, double Height = 340, double Left = 64, double Right = 20, double Top = 16, double Bottom = 52)
 {
     public double PlotLeft => Left;
     public double PlotRight => Width - Right;
@@ -37,16 +37,17 @@ public sealed record PlotFrame(double Width = 640, double Height = 380, double L
         svg.CloseGroup();
     }
 
-    /// <summary>Legend in the top-right corner of the plot area; cssClass styles the swatch.</summary>
-    public void DrawLegend(SvgBuilder svg, IReadOnlyList<(string Label, string CssClass)> entries, bool left = false)
+    /// <summary>Legend in a corner of the plot area (top-right unless told); cssClass styles the swatch.</summary>
+    public void DrawLegend(SvgBuilder svg, IReadOnlyList<(string Label, string CssClass)> entries, bool left = false, bool bottom = false)
     {
         if (entries.Count == 0) return;
         var widest = entries.Max(e => e.Label.Length);
-        var boxWidth = 26 + widest * 6.6;
+        var boxWidth = 26 + widest * 6.2;
+        var boxHeight = entries.Count * 18 + 8;
         var x = left ? PlotLeft + 8 : PlotRight - boxWidth - 8;
-        var y = PlotTop + 8;
+        var y = bottom ? PlotBottom - boxHeight - 8 : PlotTop + 8;
         svg.OpenGroup("legend");
-        svg.Rect(x, y, boxWidth, entries.Count * 18 + 8, "legend-box");
+        svg.Rect(x, y, boxWidth, boxHeight, "legend-box");
         for (var i = 0; i < entries.Count; i++)
         {
             var ey = y + 13 + i * 18;

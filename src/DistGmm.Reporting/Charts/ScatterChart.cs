@@ -9,7 +9,7 @@ public static class ScatterChart
 {
     public static string Render(string id, IReadOnlyList<PointSeries> series, string xTitle, string yTitle, PlotFrame? frame = null)
     {
-        frame ??= new PlotFrame(Height: 420);
+        frame ??= new PlotFrame(Height: 460);
         var maxX = series.SelectMany(s => s.X).DefaultIfEmpty(1).Max();
         var maxY = series.SelectMany(s => s.Y).DefaultIfEmpty(1).Max();
         var x = new Log1pScale(maxX, frame.PlotLeft, frame.PlotRight);

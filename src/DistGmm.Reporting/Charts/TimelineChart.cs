@@ -14,7 +14,7 @@ public static class TimelineChart
 
         const double rowHeight = 30, top = 34, left = 110, right = 20;
         var height = top + Math.Max(1, workers.Count) * rowHeight + 48;
-        var frame = new PlotFrame(Width: 900, Height: height, Left: left, Right: right, Top: top, Bottom: 48);
+        var frame = new PlotFrame(Width: 1080, Height: height, Left: left, Right: right, Top: top, Bottom: 48);
         var end = timeline.Spans.Select(s => s.EndSeconds).Concat(timeline.Events.Select(e => e.AtSeconds)).DefaultIfEmpty(1).Max();
         var x = LinearScale.Nice(0, Math.Max(end, 1e-3), frame.PlotLeft, frame.PlotRight, 10);
         var rows = new BandScale(workers.Count, frame.PlotTop, frame.PlotBottom, 0.3);

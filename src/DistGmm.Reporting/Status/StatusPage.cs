@@ -93,12 +93,17 @@ public static class StatusPage
             if (max === min) { max += 1; min -= 1; }
             var n = lb.length, x = function (i) { return n === 1 ? (L + R) / 2 : L + (R - L) * i / (n - 1); },
                 y = function (v) { return B - (B - T) * (v - min) / (max - min); };
-            for (var k = 0; k <= 4; k++) { var v = min + (max - min) * k / 4, yy = y(v);
+            // Round tick values: steps of 1, 2 or 5 x 10^k, about five of them.
+            var raw = (max - min) / 5, mag = Math.pow(10, Math.floor(Math.log10(raw))), e = raw / mag;
+            var step = (e >= 7.07 ? 10 : e >= 3.16 ? 5 : e >= 1.41 ? 2 : 1) * mag;
+            min = Math.floor(min / step) * step; max = Math.ceil(max / step) * step;
+            var dec = Math.max(0, -Math.floor(Math.log10(step)));
+            for (var tv = min; tv <= max + step / 2; tv += step) { var yy = y(tv);
               svg('line', { x1: L, x2: R, y1: yy, y2: yy, 'class': 'grid' }, c);
-              svg('text', { x: L - 6, y: yy + 4, 'text-anchor': 'end' }, c, fmt(v)); }
+              svg('text', { x: L - 6, y: yy + 4, 'text-anchor': 'end' }, c, tv.toFixed(dec)); }
             svg('line', { x1: L, x2: R, y1: B, y2: B, 'class': 'axis' }, c);
-            var step = Math.max(1, Math.ceil(n / 10));
-            for (var i = 0; i < n; i += step) svg('text', { x: x(i), y: B + 16, 'text-anchor': 'middle' }, c, String(i + 1));
+            var every = Math.max(1, Math.ceil(n / 10));
+            for (var i = 0; i < n; i += every) svg('text', { x: x(i), y: B + 16, 'text-anchor': 'middle' }, c, String(i + 1));
             svg('text', { x: (L + R) / 2, y: 256, 'text-anchor': 'middle' }, c, 'iteration');
             var d = '';
             lb.forEach(function (v, i) { if (typeof v === 'number' && isFinite(v)) d += (d ? 'L' : 'M') + x(i).toFixed(1) + ',' + y(v).toFixed(1); });

@@ -54,7 +54,8 @@ public sealed class Log1pScale(double domainMax, double rangeMin, double rangeMa
 {
     public double DomainMax { get; } = Math.Max(domainMax, 9);
 
-    private double TopDecade => Math.Ceiling(Math.Log10(1 + DomainMax));
+    // The tolerance keeps 1e12 at 12 decades although log10(1 + 1e12) is a hair above 12.
+    private double TopDecade => Math.Ceiling(Math.Log10(1 + DomainMax) - 1e-9);
 
     public double Map(double value)
     {
