@@ -18,35 +18,48 @@ internal sealed class RankedOutcomes
     public static RankedOutcomes Build(ReadOnlySpan<double> positiveScore, ReadOnlySpan<bool> actualPositive)
     {
         BinaryClassification.CheckLengths(positiveScore.Length, actualPositive.Length);
-        var scores = positiveScore.ToArray();
-        var labels = actualPositive.ToArray();
-        for (var i = 0; i < scores.Length; i++)
-            if (double.IsNaN(scores[i]))
-                throw new ArgumentException($"Score at index {i} is NaN; scores must be numbers (±∞ allowed).", nameof(positiveScore));
-
-        Array.Sort(scores, labels); // ascending; walked from the end for descending scores
-
-        var thresholds = new List<double>();
-        var tps = new List<long>();
-        var fps = new List<long>();
-        long tp = 0, fp = 0;
-        for (var i = scores.Length - 1; i >= 0; i--)
+        var positives = 0;
+        for (var i = 0; i < positiveScore.Length; i++)
         {
-            if (labels[i]) tp++; else fp++;
-            // Emit a point only at the end of a run of equal scores.
-            if (i == 0 || scores[i - 1] != scores[i])
-            {
-                thresholds.Add(scores[i]);
-                tps.Add(tp);
-                fps.Add(fp);
-            }
+            if (double.IsNaN(positiveScore[i]))
+                throw new ArgumentException($"Score at index {i} is NaN; scores must be numbers (±∞ allowed).", nameof(positiveScore));
+            if (actualPositive[i]) positives++;
+        }
+
+        // Two primitive sorts (the runtime's fast path) and a merge beat one key/item sort by a wide margin.
+        var pos = new double[positives];
+        var neg = new double[positiveScore.Length - positives];
+        for (int i = 0, p = 0, n = 0; i < positiveScore.Length; i++)
+        {
+            if (actualPositive[i]) pos[p++] = positiveScore[i];
+            else neg[n++] = positiveScore[i];
+        }
+
+        Array.Sort(pos);
+        Array.Sort(neg);
+
+        var thresholds = new double[positiveScore.Length];
+        var tps = new long[positiveScore.Length];
+        var fps = new long[positiveScore.Length];
+        int count = 0, ip = pos.Length - 1, jn = neg.Length - 1;
+        long tp = 0, fp = 0;
+        while (ip >= 0 || jn >= 0)
+        {
+            // Walk both lists from the highest score down, consuming every record tied at the current score.
+            var current = ip < 0 ? neg[jn] : jn < 0 ? pos[ip] : Math.Max(pos[ip], neg[jn]);
+            while (ip >= 0 && pos[ip] == current) { tp++; ip--; }
+            while (jn >= 0 && neg[jn] == current) { fp++; jn--; }
+            thresholds[count] = current;
+            tps[count] = tp;
+            fps[count] = fp;
+            count++;
         }
 
         return new RankedOutcomes
         {
-            Thresholds = [.. thresholds],
-            CumulativeTruePositive = [.. tps],
-            CumulativeFalsePositive = [.. fps],
+            Thresholds = thresholds[..count],
+            CumulativeTruePositive = tps[..count],
+            CumulativeFalsePositive = fps[..count],
             Positives = tp,
             Negatives = fp,
         };

@@ -159,6 +159,37 @@ public class BinaryClassificationTests
         Assert.Equal(2.0 / 3, rows[2].Rate, Eps);
     }
 
+    [Fact]
+    public void Auc_equals_the_pairwise_definition_on_random_data_with_ties()
+    {
+        var rng = new Random(5);
+        for (var round = 0; round < 40; round++)
+        {
+            var n = rng.Next(2, 120);
+            var score = new double[n];
+            var actual = new bool[n];
+            for (var i = 0; i < n; i++)
+            {
+                score[i] = rng.Next(0, 1 + round % 10); // few distinct values: many ties
+                actual[i] = rng.NextDouble() < 0.4;
+            }
+
+            actual[0] = true;
+            actual[1] = false;
+            double wins = 0;
+            long pairs = 0;
+            for (var i = 0; i < n; i++)
+                for (var j = 0; j < n; j++)
+                    if (actual[i] && !actual[j])
+                    {
+                        pairs++;
+                        wins += score[i] > score[j] ? 1 : score[i] == score[j] ? 0.5 : 0;
+                    }
+
+            Assert.Equal(wins / pairs, BinaryClassification.RocAuc(score, actual), Eps);
+        }
+    }
+
     public static TheoryData<string> SklearnCases() => ["small_ties", "medium", "heavy_ties", "imbalanced"];
 
     [Theory]
