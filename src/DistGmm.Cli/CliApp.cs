@@ -72,7 +72,8 @@ public static class CliApp
             return e switch
             {
                 CliException c => c.ExitCode,
-                FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException => ExitCodes.BadInput,
+                FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException
+                    or DistGmm.Parquet.ParquetFormatException or DistGmm.Data.DataFormatException => ExitCodes.BadInput,
                 ArgumentException => ExitCodes.Usage,
                 _ => ExitCodes.Failure,
             };
