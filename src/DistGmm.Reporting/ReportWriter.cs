@@ -185,13 +185,17 @@ public static class ReportWriter
 
     private static string ScoreSection(ScoreDistribution s, ReportOptions o)
     {
-        var bins = HistogramBins.Compute(s.LogLikelihood, s.ActualAnomaly, o.HistogramBins, s.Threshold);
+        // Without labels, colour by the model's own verdict instead.
+        var labelled = s.ActualAnomaly is not null;
+        var classes = s.ActualAnomaly ?? s.LogLikelihood.Select(v => v < s.Threshold).ToArray();
+        var bins = HistogramBins.Compute(s.LogLikelihood, classes, o.HistogramBins, s.Threshold);
         long flagged = s.LogLikelihood.LongCount(v => v < s.Threshold);
         var clipped = bins.ClippedBelow > 0
             ? $" {Fmt.Count(bins.ClippedBelow)} scores below {Fmt.Short(bins.Edges[0])} are counted in the leftmost bar."
             : "";
         return $"<p class=\"caption\">Log-likelihood of all {Fmt.Count(s.LogLikelihood.Length)} scored records; records left of the threshold ({Fmt.Count(flagged)}, {Fmt.Percent(s.LogLikelihood.Length == 0 ? 0 : (double)flagged / s.LogLikelihood.Length, 2)}) are flagged as anomalies.{Escape.Text(clipped)}</p>\n"
-               + HistogramChart.Render("score-histogram", bins, s.Threshold, s.ActualAnomaly is not null, "log-likelihood");
+               + HistogramChart.Render("score-histogram", bins, s.Threshold,
+                   labelled ? ("normal (actual)", "attack (actual)") : ("not flagged", "flagged"), "log-likelihood");
     }
 
     private static string EvaluationSection(LabelEvaluation ev)

@@ -5,7 +5,8 @@ namespace DistGmm.Reporting.Charts;
 /// <summary>Score histogram (counts on a log scale) with the anomaly threshold as a vertical line.</summary>
 public static class HistogramChart
 {
-    public static string Render(string id, HistogramBins bins, double threshold, bool hasLabels, string xTitle, PlotFrame? frame = null)
+    /// <param name="classNames">Names of the two classes binned separately (e.g. actual normal/attack, or not flagged/flagged).</param>
+    public static string Render(string id, HistogramBins bins, double threshold, (string Normal, string Anomaly) classNames, string xTitle, PlotFrame? frame = null)
     {
         frame ??= new PlotFrame(Width: 1080, Height: 360);
         var x = LinearScale.Nice(bins.Edges[0], bins.Edges[^1], frame.PlotLeft, frame.PlotRight, 8);
@@ -13,17 +14,14 @@ public static class HistogramChart
         var y = new Log1pScale(maxCount, frame.PlotBottom, frame.PlotTop);
         var svg = new SvgBuilder(frame.Width, frame.Height, id, "Histogram of scores with the anomaly threshold");
         frame.DrawAxes(svg, x, y, xTitle, "records (log scale)");
-        DrawBars(svg, bins, bins.NormalCounts, hasLabels ? "normal" : "scores", "bar s-normal", x, y);
-        if (hasLabels) DrawBars(svg, bins, bins.AnomalyCounts, "attack", "bar s-anomaly", x, y);
+        DrawBars(svg, bins, bins.NormalCounts, classNames.Normal, "bar s-normal", x, y);
+        DrawBars(svg, bins, bins.AnomalyCounts, classNames.Anomaly, "bar s-anomaly", x, y);
         var tx = x.Map(threshold);
         svg.Line(tx, frame.PlotTop, tx, frame.PlotBottom, "threshold");
         var rightSide = tx < (frame.PlotLeft + frame.PlotRight) / 2;
         svg.Text(rightSide ? tx + 5 : tx - 5, frame.PlotTop + 12, $"threshold {Fmt.Short(threshold)}", "threshold-label",
             rightSide ? "start" : "end");
-        var legend = hasLabels
-            ? new[] { ("normal (actual)", "s-normal"), ("attack (actual)", "s-anomaly"), ("threshold", "s-threshold") }
-            : new[] { ("records", "s-normal"), ("threshold", "s-threshold") };
-        frame.DrawLegend(svg, legend, left: !rightSide);
+        frame.DrawLegend(svg, [(classNames.Normal, "s-normal"), (classNames.Anomaly, "s-anomaly"), ("threshold", "s-threshold")], left: !rightSide);
         return svg.ToString();
     }
 

@@ -81,6 +81,8 @@ public sealed class ReportBrowserTests(BrowserFixture browser)
         Assert.Equal(3000, await Count(page, "#scatter2d circle.pt"));
         Assert.Contains("All 3,000 records shown", await page.InnerTextAsync("#traffic"));
         Assert.Contains("no labels", await page.InnerTextAsync("main"));
+        Assert.Contains("not flagged", await page.Locator("#score-histogram .legend").TextContentAsync());
+        Assert.True(await Count(page, "#score-histogram rect.bar.s-anomaly") >= 5);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDir, "report-unlabelled.png"), FullPage = true });
         Assert.Empty(errors);
         Assert.Empty(foreign);
