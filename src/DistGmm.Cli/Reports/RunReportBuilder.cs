@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text.Json;
+using DistGmm.Cluster;
+using DistGmm.Data;
+using DistGmm.Parquet;
+using DistGmm.Reporting;
+
+namespace DistGmm.Cli.Reports;
+
+/// <summary>
+/// Builds report.html's data from what a run folder holds (model.json, summary.json, scores.parquet, events.log) and
+/// from the dataset it scored (raw src_bytes/dst_bytes/duration of a sample of rows, missing values).
+/// </summary>
+public static class RunReportBuilder
+{
+    /// <summary>Rows whose raw features are read for the scatter plots (the writer samples further for drawing).</summary>
+    private const int PlotSample = 20_000;
+    private const int MissingSampleRows = 400;
+
+    public static string WriteReport(string runDir, string datasetDir, string? title = null)
+    {
+        var data = Build(runDir, datasetDir, title);
+        var path = Path.Combine(runDir, "report.html");
+        ReportWriter.Write(data, path);
+        return path;
+    }
+
+    public static ReportData Build(string runDir, string datasetDir, string? title = null)
+    {
+        var model = ModelFile.Load(Path.Combine(runDir, "model.json"));
+        var manifest = DatasetManifest.Load(datasetDir);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, "summary.json")));
+        var s = summary.RootElement;
+
+        var scores = ReadScores(Path.Combine(runDir, "scores.parquet"));
+        var threshold = model.Threshold ?? Number(s, "threshold") ?? double.NaN;
+        var hasLabels = scores.Labels is not null && manifest.LabelCounts.Count > 0;
+        var normal = NormalLabel(manifest);
+        bool[]? actual = hasLabels ? scores.Labels!.Select(l => l is not null && !IsNormal(l, normal)).ToArray() : null;
+
+        var facts = new List<KeyValuePair<string, string>>
+        {
+            new("source", manifest.Source + (manifest.Synthetic ? " (synthetic)" : "")),
+            new("records scored", scores.Score.Length.ToString("N0", CultureInfo.InvariantCulture)),
+            new("features", model.FeatureNames.Count.ToString(CultureInfo.InvariantCulture)),
+            new("components (K)", model.Model.K.ToString(CultureInfo.InvariantCulture)),
+            new("covariance", ModelFile.CovarianceName(model.Model.CovarianceType)),
+            new("init", model.Init ?? "-"),
+            new("EM iterations", $"{model.Iterations} ({(model.Converged ? "converged" : "not converged")})"),
+            new("mean log-likelihood", Fmt(Number(s, "meanLogLikelihood"))),
+            new("threshold", $"{Fmt(threshold)} ({model.ThresholdRule ?? "mean − 2·std"})"),
+            new("anomalies", $"{scores.Anomaly.Count(a => a):N0}"),
+        };
+        foreach (var (key, label) in new[] { ("precision", "precision"), ("recall", "recall"), ("f1", "F1"), ("rocAuc", "ROC AUC") })
+            if (Number(s, key) is { } v) facts.Add(new(label, Fmt(v, 4)));
+        if (Number(s, "workers") is { } w) facts.Add(new("workers", w.ToString(CultureInfo.InvariantCulture)));
+        if (Number(s, "secondsTrain") is { } st) facts.Add(new("training time", $"{st:F2} s"));
+        if (Number(s, "secondsScore") is { } ss) facts.Add(new("scoring time", $"{ss:F2} s"));
+
+        return new ReportData
+        {
+            Title = title ?? $"DistGmm anomaly report — {Path.GetFileName(manifest.Source)}",
+            RunId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')),
+            FinishedAt = File.GetLastWriteTimeUtc(Path.Combine(runDir, "summary.json")),
+            Facts = facts,
+            Points = ReadPoints(manifest, scores),
+            Missing = ReadMissing(manifest),
+            LowerBound = model.LowerBoundHistory,
+            Scores = new ScoreDistribution(scores.Score, threshold, actual),
+            ModelSelection = model.Candidates.Count > 1 ? model.Candidates.Select(c => new ModelSelectionPoint(c.K, c.Bic, c.Aic)).ToList() : [],
+            SelectedK = model.Candidates.Count > 1 ? model.Model.K : null,
+            Evaluation = actual is null ? null : LabelEvaluation.FromScores(scores.Score, scores.Anomaly, actual, scores.Labels!, normal),
+        };
+    }
+
+    private sealed record Scores(long[] RowIds, double[] Score, bool[] Anomaly, string?[]? Labels);
+
+    private static Scores ReadScores(string path)
+    {
+        using var reader = ParquetFileReader.Open(path);
+        var n = checked((int)reader.TotalRows);
+        var rowIds = new long[n];
+        var score = new double[n];
+        var anomaly = new bool[n];
+        var hasLabel = reader.Schema.IndexOf("label") >= 0;
+        var labels = hasLabel ? new string?[n] : null;
+        var offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var ids = reader.ReadColumn(g, "rowId");
+            var sc = reader.ReadColumn(g, "score");
+            var an = reader.ReadColumn(g, "anomaly");
+            for (var i = 0; i < ids.Count; i++)
+            {
+                rowIds[offset + i] = ids.Int64s![i];
+                score[offset + i] = sc.GetDouble(i);
+                anomaly[offset + i] = an.Booleans![i];
+            }
+            if (labels is not null) reader.ReadColumn(g, "label").Strings.AsSpan(0, ids.Count).CopyTo(labels.AsSpan(offset));
+            offset += ids.Count;
+        }
+        return new Scores(rowIds, score, anomaly, labels);
+    }
+
+    /// <summary>Raw src_bytes, dst_bytes, duration of a seeded sample of the scored rows (all anomalies kept up to half the budget).</summary>
+    private static RecordPoints? ReadPoints(DatasetManifest manifest, Scores scores)
+    {
+        string[] needed = ["src_bytes", "dst_bytes", "duration"];
+        if (needed.Any(c => manifest.Columns.All(x => x.Name != c))) return null;
+        var anomalies = Enumerable.Range(0, scores.Score.Length).Where(i => scores.Anomaly[i]).ToArray();
+        var keepAnomalies = anomalies.Length <= PlotSample / 2 ? anomalies : Sampling.Indices(anomalies.Length, PlotSample / 2).Select(i => anomalies[i]).ToArray();
+        var rest = Sampling.Indices(scores.Score.Length, PlotSample - keepAnomalies.Length);
+        var chosen = keepAnomalies.Concat(rest).Distinct().ToArray();
+        var wanted = new Dictionary<long, int>(chosen.Length);
+        foreach (var i in chosen) wanted[scores.RowIds[i]] = i;
+
+        var src = new List<double>(); var dst = new List<double>(); var dur = new List<double>(); var flag = new List<bool>();
+        for (var shard = 0; shard < manifest.Shards.Count; shard++)
+        {
+            using var reader = ParquetFileReader.Open(manifest.ShardPath(shard));
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                var ids = reader.ReadColumn(g, "rowId").Int64s!;
+                var cols = needed.Select(c => reader.ReadColumn(g, c)).ToArray();
+                for (var r = 0; r < cols[0].Count; r++)
+                {
+                    if (!wanted.TryGetValue(ids[r], out var scoreIndex)) continue;
+                    src.Add(cols[0].GetDouble(r)); dst.Add(cols[1].GetDouble(r)); dur.Add(cols[2].GetDouble(r));
+                    flag.Add(scores.Anomaly[scoreIndex]);
+                }
+            }
+        }
+        return new RecordPoints([.. src], [.. dst], [.. dur], [.. flag], scores.Score.Length);
+    }
+
+    /// <summary>Missing counts per column from the manifest, and the missing flags of the first rows of shard 0 for the matrix picture.</summary>
+    private static MissingValues ReadMissing(DatasetManifest manifest)
+    {
+        var columns = manifest.ColumnSummaries.Where(c => c.Role != ColumnRole.RowId).ToList();
+        var sample = new List<bool[]>();
+        if (manifest.Shards.Count > 0)
+        {
+            var batch = ShardLoader.ReadRaw(manifest.ShardPath(0));
+            var step = Math.Max(1, batch.Count / MissingSampleRows);
+            var index = columns.Select(c => batch.IndexOf(c.Name)).ToArray();
+            for (var r = 0; r < batch.Count && sample.Count < MissingSampleRows; r += step)
+                sample.Add(index.Select(c => c >= 0 && batch.GetValue(r, c) is null or double.NaN).ToArray());
+        }
+        return new MissingValues(columns.Select(c => c.Name).ToList(), manifest.TotalRows, columns.Select(c => c.Missing).ToList(), sample);
+    }
+
+    private static string NormalLabel(DatasetManifest manifest) =>
+        manifest.LabelCounts.Keys.FirstOrDefault(l => IsNormal(l, "normal")) ?? "normal";
+
+    private static bool IsNormal(string label, string normal) =>
+        label.TrimEnd('.').Equals(normal.TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
+
+    private static double? Number(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static string Fmt(double? x, int digits = 6) => x is { } v ? v.ToString("G" + digits, CultureInfo.InvariantCulture) : "-";
+}
