@@ -167,7 +167,8 @@ public sealed class RabbitMqTransport : ITransport
         _disposing = true;
         try
         {
-            if (_connection is not null) await _connection.CloseAsync();
+            // Bounded: during a broker outage there is nobody to answer the close handshake.
+            if (_connection is not null) await _connection.CloseAsync(Constants.ReplySuccess, "node shutting down", TimeSpan.FromSeconds(5), abort: false);
         }
         catch (Exception ex) when (IsConnectionFailure(ex))
         {
@@ -215,7 +216,7 @@ public sealed class RabbitMqTransport : ITransport
     private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
         // The body buffer is only valid during this handler: the filter decodes it into owned arrays.
-        if (_filter.TryAccept(delivery.Body.Span, out var envelope)) await _inbox.Writer.WriteAsync(envelope);
+        if (_filter.TryAccept(delivery.Body.Span, out var envelope)) _inbox.Writer.TryWrite(envelope); // unbounded: fails only once disposed
         try
         {
             await _consumeChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false);

@@ -1,3 +1,5 @@
+using DistGmm.Actors;
+using DistGmm.Remoting.Actors;
 using Xunit;
 
 namespace DistGmm.Remoting.Tests;
@@ -109,5 +111,39 @@ public sealed class RabbitMqTransportTests
         Assert.True(worker.Counters.ConnectionLosses >= 1, worker.Counters.ToString());
         await coordinator.WhenConnectedAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(coordinator.Counters.Recoveries >= 1, coordinator.Counters.ToString());
+    }
+
+    [Fact]
+    public async Task Actors_on_two_nodes_ask_each_other_over_the_broker()
+    {
+        if (TestServices.Amqp() is not { } broker) return;
+        var (nameA, nameB) = (UniqueNode("a"), UniqueNode("b"));
+        await using var transportA = await Connect(broker, nameA);
+        await using var transportB = await Connect(broker, nameB);
+        await using var systemA = ActorSystem.Create(nameA);
+        await using var systemB = ActorSystem.Create(nameB);
+        await using var nodeA = new RemoteNode(systemA, transportA, _ => { });
+        await using var nodeB = new RemoteNode(systemB, transportB, _ => { });
+        foreach (var node in new[] { nodeA, nodeB })
+        {
+            node.Registry.RegisterJson<RemoteNodeTests.Ping>("test.Ping").RegisterJson<RemoteNodeTests.Pong>("test.Pong");
+            node.Start();
+        }
+        systemB.ActorOf(Props.Create(() => new Doubler()), "doubler");
+
+        var reply = await systemA.Ask<RemoteNodeTests.Pong>(nodeA.ActorFor(nameB, "user/doubler"), new RemoteNodeTests.Ping(21), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(new RemoteNodeTests.Pong(42), reply);
+        Assert.Equal(1, nodeA.TransportCounters.MessagesSent);
+        Assert.Equal(1, nodeB.TransportCounters.MessagesReceived);
+    }
+
+    private sealed class Doubler : ActorBase
+    {
+        protected override void OnReceive(object message)
+        {
+            if (message is RemoteNodeTests.Ping ping) Sender.Tell(new RemoteNodeTests.Pong(2 * ping.N), Self);
+            else Unhandled(message);
+        }
     }
 }

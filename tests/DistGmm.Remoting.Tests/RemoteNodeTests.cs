@@ -20,6 +20,7 @@ public sealed class RemoteNodeTests : IAsyncLifetime
     private static readonly ClusterSecret Secret = ClusterSecret.FromString("remote node test secret 123456");
     private readonly LoopbackNetwork _network = new();
     private readonly Channel<(object Message, IActorRef Sender)> _inbox = Channel.CreateUnbounded<(object, IActorRef)>();
+    private readonly List<ITransport> _transports = [];
     private ActorSystem _systemA = null!, _systemB = null!;
     private RemoteNode _a = null!, _b = null!;
 
@@ -36,12 +37,15 @@ public sealed class RemoteNodeTests : IAsyncLifetime
         await _b.DisposeAsync();
         await _systemA.DisposeAsync();
         await _systemB.DisposeAsync();
+        foreach (var transport in _transports) await transport.DisposeAsync();
     }
 
     private (ActorSystem, RemoteNode) StartNode(string name)
     {
         var system = ActorSystem.Create(name);
-        var node = new RemoteNode(system, new LoopbackTransport(_network, name, new EnvelopeCodec(Secret), _ => { }), _ => { });
+        var transport = new LoopbackTransport(_network, name, new EnvelopeCodec(Secret), _ => { });
+        _transports.Add(transport);
+        var node = new RemoteNode(system, transport, _ => { });
         node.Registry
             .RegisterJson<Ping>("test.Ping")
             .RegisterJson<Pong>("test.Pong")

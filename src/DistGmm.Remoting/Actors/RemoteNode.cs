@@ -18,7 +18,8 @@ namespace DistGmm.Remoting.Actors;
 /// </list>
 /// The actor system must be named after the transport's node (paths carry the node name, see <see cref="ActorPaths"/>).
 /// Register application message types in <see cref="Registry"/> before <see cref="Start"/>; messages holding refs
-/// write <c>ref.Path</c> and read back with <see cref="ResolveRef"/>.
+/// write <c>ref.Path</c> and read back with <see cref="ResolveRef"/>. The node does not own the transport or the
+/// system: dispose the node first, then them.
 /// </summary>
 public sealed class RemoteNode : IAsyncDisposable
 {
