@@ -39,7 +39,13 @@ public sealed class StatusPageBrowserTests(BrowserFixture browser)
 
         board.Update(s => s with { State = "done" });
         await WaitFor(page, "#state.done");
-        Assert.Empty(errors);
+
+        // When the job goes away the page says so instead of silently showing stale numbers.
+        await server.StopAsync();
+        await WaitFor(page, "#conn.lost");
+        Assert.Equal("5 / 20", await page.InnerTextAsync("#iteration"));
+        // The browser logs the refused fetch itself; anything else would be a page bug.
+        Assert.DoesNotContain(errors, e => !e.Contains("ERR_CONNECTION_REFUSED", StringComparison.Ordinal));
         Assert.Empty(foreign);
     }
 
