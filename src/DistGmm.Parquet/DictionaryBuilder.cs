@@ -26,26 +26,13 @@ internal abstract class DictionaryBuilder
         switch (column.Field.PhysicalType)
         {
             case PhysicalType.Int32:
-            {
-                var v = column.Int32s!;
-                return Typed<int>.Build(count, maxEntries, 4, i => nulls is not null && nulls[start + i], i => v[start + i], null);
-            }
+                return Numeric.Build<int, Int32Key>(column.Int32s!, nulls, start, count, maxEntries, 4);
             case PhysicalType.Int64:
-            {
-                var v = column.Int64s!;
-                return Typed<long>.Build(count, maxEntries, 8, i => nulls is not null && nulls[start + i], i => v[start + i], null);
-            }
+                return Numeric.Build<long, Int64Key>(column.Int64s!, nulls, start, count, maxEntries, 8);
             case PhysicalType.Double:
-            {
-                // Keyed by bit pattern so -0.0 and NaN payloads round-trip exactly.
-                var v = column.Doubles!;
-                return Typed<long>.Build(count, maxEntries, 8, i => nulls is not null && nulls[start + i], i => BitConverter.DoubleToInt64Bits(v[start + i]), null);
-            }
+                return Numeric.Build<double, DoubleKey>(column.Doubles!, nulls, start, count, maxEntries, 8);
             case PhysicalType.Float:
-            {
-                var v = column.Doubles!;
-                return Typed<int>.Build(count, maxEntries, 4, i => nulls is not null && nulls[start + i], i => BitConverter.SingleToInt32Bits((float)v[start + i]), null);
-            }
+                return Numeric.Build<double, FloatKey>(column.Doubles!, nulls, start, count, maxEntries, 4);
             case PhysicalType.ByteArray when column.Strings is not null:
             {
                 var v = column.Strings;
@@ -100,12 +87,6 @@ internal abstract class DictionaryBuilder
         {
             switch (_keys)
             {
-                case List<int> ints:
-                    output.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(ints)));
-                    break;
-                case List<long> longs:
-                    output.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(longs)));
-                    break;
                 case List<string> strings:
                     foreach (var s in strings)
                     {
@@ -122,6 +103,102 @@ internal abstract class DictionaryBuilder
                     }
                     break;
             }
+        }
+    }
+}
+
+/// <summary>Maps a numeric value to the 64-bit key whose low bytes are its PLAIN encoding (bit patterns for
+/// floating point, so -0.0 and NaN payloads round-trip exactly).</summary>
+internal interface INumericKey<T>
+{
+    static abstract long Key(T value);
+}
+
+internal readonly struct Int32Key : INumericKey<int> { public static long Key(int value) => value; }
+
+internal readonly struct Int64Key : INumericKey<long> { public static long Key(long value) => value; }
+
+internal readonly struct DoubleKey : INumericKey<double> { public static long Key(double value) => BitConverter.DoubleToInt64Bits(value); }
+
+internal readonly struct FloatKey : INumericKey<double> { public static long Key(double value) => BitConverter.SingleToInt32Bits((float)value); }
+
+/// <summary>Dictionary of a fixed-width numeric column, built with an open-addressing hash table of 64-bit keys
+/// (no delegates or boxing per row: this runs over every value written).</summary>
+internal sealed class Numeric : DictionaryBuilder
+{
+    private readonly List<long> _keys = [];
+    private int _width;
+
+    public override int Count => _keys.Count;
+
+    public override Array Values => _width == 4 ? _keys.Select(k => (int)k).ToArray() : _keys.ToArray();
+
+    public static Numeric? Build<T, TKey>(T[] values, bool[]? nulls, int start, int count, int maxEntries, int width)
+        where TKey : INumericKey<T>
+    {
+        var result = new Numeric { Indices = new int[count], _width = width };
+        var indices = result.Indices;
+        var keys = result._keys;
+        int capacity = 1024;
+        var tableKeys = new long[capacity];
+        var tableSlots = new int[capacity]; // dictionary index + 1; 0 = empty
+        int mask = capacity - 1;
+        for (int i = 0; i < count; i++)
+        {
+            if (nulls is not null && nulls[start + i]) continue;
+            long key = TKey.Key(values[start + i]);
+            int h = (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 40) & mask;
+            while (true)
+            {
+                int slot = tableSlots[h];
+                if (slot == 0)
+                {
+                    if (keys.Count >= maxEntries) return null;
+                    keys.Add(key);
+                    tableKeys[h] = key;
+                    tableSlots[h] = keys.Count;
+                    indices[i] = keys.Count - 1;
+                    if (keys.Count * 2 > capacity)
+                    {
+                        capacity *= 2;
+                        mask = capacity - 1;
+                        Rehash(keys, capacity, out tableKeys, out tableSlots);
+                    }
+                    break;
+                }
+                if (tableKeys[h] == key)
+                {
+                    indices[i] = slot - 1;
+                    break;
+                }
+                h = (h + 1) & mask;
+            }
+        }
+        result.PlainSize = (long)keys.Count * width;
+        return result;
+    }
+
+    private static void Rehash(List<long> keys, int capacity, out long[] tableKeys, out int[] tableSlots)
+    {
+        tableKeys = new long[capacity];
+        tableSlots = new int[capacity];
+        int mask = capacity - 1;
+        for (int k = 0; k < keys.Count; k++)
+        {
+            int h = (int)(((ulong)keys[k] * 0x9E3779B97F4A7C15UL) >> 40) & mask;
+            while (tableSlots[h] != 0) h = (h + 1) & mask;
+            tableKeys[h] = keys[k];
+            tableSlots[h] = k + 1;
+        }
+    }
+
+    public override void WritePlainValues(ByteBuffer output)
+    {
+        var span = output.Append(_keys.Count * _width);
+        for (int k = 0; k < _keys.Count; k++)
+        {
+            if (_width == 4) BitConverter.TryWriteBytes(span.Slice(4 * k, 4), (int)_keys[k]);
+            else BitConverter.TryWriteBytes(span.Slice(8 * k, 8), _keys[k]);
         }
     }
 }

@@ -54,8 +54,10 @@ internal static class DoubleColumnReader
                 var target = destination.Slice(row, page.NumValues);
                 if (typeof(T) == typeof(double) && present == page.NumValues)
                 {
-                    // Hot path: decode directly into the caller's memory.
-                    decoder.Decode(page.Encoding, page.Values, AsT<T>(target), dict);
+                    // Hot path: decompress/decode directly into the caller's memory.
+                    bool done = page.Encoding == ParquetEncoding.Plain && decoder.PhysicalType == PhysicalType.Double &&
+                                page.TryDecompressInto(System.Runtime.InteropServices.MemoryMarshal.AsBytes(target));
+                    if (!done) decoder.Decode(page.Encoding, page.Values, AsT<T>(target), dict);
                 }
                 else
                 {

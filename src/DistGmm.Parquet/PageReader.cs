@@ -18,7 +18,29 @@ internal sealed class DataPage
     public int ValueLength;
     public long FileOffset;
 
-    public ReadOnlySpan<byte> Values => ValueBuffer.AsSpan(ValueOffset, ValueLength);
+    // A Snappy value section not yet decompressed: the consumer may decompress it straight into its own memory.
+    internal PageReader? DeferredOwner;
+    internal int CompressedStart;
+    internal int CompressedLength;
+    internal int UncompressedLength;
+
+    public ReadOnlySpan<byte> Values
+    {
+        get
+        {
+            if (DeferredOwner is { } owner) owner.Materialize(this);
+            return ValueBuffer.AsSpan(ValueOffset, ValueLength);
+        }
+    }
+
+    /// <summary>Decompresses the PLAIN value bytes directly into <paramref name="destination"/> when they are
+    /// still compressed and exactly fill it; false when the caller should use <see cref="Values"/>.</summary>
+    public bool TryDecompressInto(Span<byte> destination)
+    {
+        if (DeferredOwner is null || destination.Length != UncompressedLength) return false;
+        DeferredOwner.DecompressInto(this, destination);
+        return true;
+    }
 }
 
 /// <summary>
@@ -144,6 +166,13 @@ internal sealed class PageReader
     private void ReadDataPageV1(PageHeader header, int bodyStart, long bodyOffset)
     {
         CheckDataHeader(header, bodyOffset);
+        if (!_field.IsNullable && _codec == CompressionCodec.Snappy)
+        {
+            // Values only (no levels): leave decompression to the consumer, who may target its own buffer.
+            SetPage(header, bodyOffset, header.NumValues, _decompressed, 0, 0);
+            Defer(bodyStart, header.CompressedPageSize, header.UncompressedPageSize);
+            return;
+        }
         var body = Decompress(bodyStart, header.CompressedPageSize, header.UncompressedPageSize, ref _decompressed);
         int n = header.NumValues;
         int valuesStart = 0;
@@ -191,6 +220,11 @@ internal sealed class PageReader
                 throw new DecodeException($"uncompressed value section of {compressedValues} bytes declares {uncompressedValues} bytes");
             SetPage(header, bodyOffset, nonNull, _chunk, valuesStart, compressedValues);
         }
+        else if (_codec == CompressionCodec.Snappy)
+        {
+            SetPage(header, bodyOffset, nonNull, _decompressed, 0, 0);
+            Defer(valuesStart, compressedValues, uncompressedValues);
+        }
         else
         {
             var values = Decompress(valuesStart, compressedValues, uncompressedValues, ref _decompressed);
@@ -198,8 +232,48 @@ internal sealed class PageReader
         }
     }
 
+    private void Defer(int start, int compressedLength, int uncompressedLength)
+    {
+        _page.DeferredOwner = this;
+        _page.CompressedStart = start;
+        _page.CompressedLength = compressedLength;
+        _page.UncompressedLength = uncompressedLength;
+    }
+
+    internal void Materialize(DataPage page)
+    {
+        page.DeferredOwner = null;
+        try
+        {
+            var values = Decompress(page.CompressedStart, page.CompressedLength, page.UncompressedLength, ref _decompressed);
+            page.ValueBuffer = _decompressed;
+            page.ValueOffset = 0;
+            page.ValueLength = values.Length;
+        }
+        catch (DecodeException e)
+        {
+            throw Error(page.FileOffset, e);
+        }
+    }
+
+    internal void DecompressInto(DataPage page, Span<byte> destination)
+    {
+        page.DeferredOwner = null;
+        var src = _chunk.AsSpan(page.CompressedStart, page.CompressedLength);
+        try
+        {
+            if (src.IsEmpty) throw new DecodeException("empty Snappy block");
+            SnappyDecoder.Decompress(src, destination);
+        }
+        catch (DecodeException e)
+        {
+            throw Error(page.FileOffset, e);
+        }
+    }
+
     private void SetPage(PageHeader header, long bodyOffset, int nonNull, byte[] buffer, int offset, int length)
     {
+        _page.DeferredOwner = null;
         _page.NumValues = header.NumValues;
         _page.NonNullCount = nonNull;
         _page.DefinitionLevels = _field.IsNullable ? _levels : null;

@@ -49,15 +49,15 @@ internal static class StatisticsBuilder
             case PhysicalType.Double:
             {
                 double min = double.PositiveInfinity, max = double.NegativeInfinity;
-                bool seen = false;
                 var values = column.Doubles!;
                 for (int i = start; i < start + count; i++)
                 {
-                    if (!Present(i) || double.IsNaN(values[i])) continue; // NaN has no place in min/max
-                    seen = true;
-                    min = Math.Min(min, values[i]);
-                    max = Math.Max(max, values[i]);
+                    if (nulls is not null && nulls[i]) continue;
+                    double v = values[i];
+                    if (v < min) min = v; // NaN compares false both ways: it has no place in min/max
+                    if (v > max) max = v;
                 }
+                bool seen = min <= max;
                 if (!seen) break;
                 if (min == 0) min = -0.0; // the spec asks for -0 as a zero minimum and +0 as a zero maximum
                 if (max == 0) max = 0.0;
