@@ -66,7 +66,27 @@ public sealed class BenchCommand : ICliCommand
                 ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2))]);
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Benchmarks.") { em };
+        return new Command("bench", "Benchmarks and the matrices behind them.") { em, BuildMatrixExport() };
+    }
+
+    /// <summary>`distgmm bench matrix DATA --preset P --out FILE.npy`: the preprocessed float64 matrix, for side-by-side runs in other tools.</summary>
+    private static Command BuildMatrixExport()
+    {
+        var data = new Argument<string>("DATA") { Description = "Dataset folder (manifest.json) or a data file to ingest first." };
+        var preset = CommonOptions.Preset();
+        var output = new Option<string>("--out") { Description = "The .npy file to write (float64, C order).", Required = true };
+        var command = new Command("matrix", "Write the preprocessed matrix as a NumPy .npy file (for scripts/reference-sklearn.sh).") { data, preset, output };
+        command.SetAction(parse =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var spec = CommonOptions.ResolvePreset(parse.GetValue(preset)!);
+            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(Path.GetTempPath(), "distgmm-bench-" + Environment.ProcessId));
+            var matrix = LoadMatrix(manifest, Preprocessor.Fit(manifest.Directory, spec));
+            NpyWriter.Write(parse.GetValue(output)!, matrix);
+            terminal.Line($"wrote {parse.GetValue(output)}: {Format.Count(matrix.Rows)} x {matrix.Cols} float64");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     /// <summary>Useful arithmetic per EM iteration: full/tied ≈ 2·K·n·d² (triangular solve + symmetric outer products); diag/spherical ≈ 6·K·n·d.</summary>
