@@ -44,9 +44,11 @@ public sealed record ReportData
 
 /// <summary>
 /// Raw features per record. <see cref="TotalRecords"/> is the size of the run (may exceed the arrays when the
-/// caller already sampled); the report states how many points it shows out of it.
+/// caller already sampled); the report states how many points it shows out of it. <see cref="Selection"/> says how a
+/// pre-sampled set was chosen (e.g. "all anomalies kept up to half of 20,000") so the caption stays honest.
 /// </summary>
-public sealed record RecordPoints(double[] SrcBytes, double[] DstBytes, double[] Duration, bool[] PredictedAnomaly, long TotalRecords)
+public sealed record RecordPoints(double[] SrcBytes, double[] DstBytes, double[] Duration, bool[] PredictedAnomaly, long TotalRecords,
+    string? Selection = null)
 {
     public int Count => SrcBytes.Length;
 

@@ -102,10 +102,17 @@ public static class ReportWriter
 
     private static string Plural(int n, string noun) => $"{Fmt.Count(n)} {noun}{(n == 1 ? "" : "s")}";
 
-    private static string SampleNote(int shown, long total) =>
-        shown >= total
-            ? $"All {Fmt.Count(total)} records shown."
-            : $"Uniform random sample of {Fmt.Count(shown)} of {Fmt.Count(total)} records ({Fmt.Percent((double)shown / total, 2)}).";
+    private static string SampleNote(int shown, RecordPoints p)
+    {
+        if (shown >= p.TotalRecords) return $"All {Fmt.Count(p.TotalRecords)} records shown.";
+        var share = $"{Fmt.Count(shown)} of {Fmt.Count(p.TotalRecords)} records ({Fmt.Percent((double)shown / p.TotalRecords, 2)})";
+        if (p.Count >= p.TotalRecords) return $"Uniform random sample of {share}.";
+        // The caller pre-selected the points, so the picture is only as uniform as that selection.
+        var how = p.Selection is null ? "" : $"; {Escape.Text(p.Selection)}";
+        return shown >= p.Count
+            ? $"Showing {share}, pre-selected by the run{how}."
+            : $"Showing {share}: a uniform sample of {Fmt.Count(p.Count)} records pre-selected by the run{how}.";
+    }
 
     private static string TrafficSection(RecordPoints p, ReportOptions o)
     {
@@ -118,7 +125,7 @@ public static class ReportWriter
             new PointSeries("anomaly (flagged)", "s-anomaly", anomaly.Select(i => p.SrcBytes[i]).ToArray(), anomaly.Select(i => p.DstBytes[i]).ToArray()),
         };
         return $"<p class=\"caption\">Coloured by the model's verdict. Axes are log10(1 + x) so zero-byte and zero-duration connections stay visible.</p>\n"
-               + $"<div class=\"grid2\"><div><h3>src_bytes vs dst_bytes</h3><p class=\"caption\">{SampleNote(idx.Length, p.TotalRecords)}</p>"
+               + $"<div class=\"grid2\"><div><h3>src_bytes vs dst_bytes</h3><p class=\"caption\">{SampleNote(idx.Length, p)}</p>"
                + ScatterChart.Render("scatter2d", series, "src_bytes", "dst_bytes")
                + "</div><div id=\"view3d\">" + View3dSection(p, o) + "</div></div>";
     }
@@ -128,7 +135,7 @@ public static class ReportWriter
         var idx = Sampling.Indices(p.Count, o.Max3dPoints, o.Seed);
         var json = Scatter3dScene.Json(idx.Select(i => p.SrcBytes[i]).ToArray(), idx.Select(i => p.DstBytes[i]).ToArray(),
             idx.Select(i => p.Duration[i]).ToArray(), idx.Select(i => p.PredictedAnomaly[i]).ToArray());
-        return $"<h3>3-D view with duration</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(idx.Length, p.TotalRecords)}</p>\n"
+        return $"<h3>3-D view with duration</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(idx.Length, p)}</p>\n"
                + "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"scatter3d\" class=\"chart\" viewBox=\"0 0 540 460\" width=\"540\" height=\"460\" tabindex=\"0\" role=\"img\" aria-label=\"Rotatable 3-D scatter of src_bytes, dst_bytes and duration\"></svg>\n"
                + "<div class=\"controls\"><span class=\"legend-inline\"><span><i style=\"background:#4c78a8\"></i>normal</span><span><i style=\"background:#e45756\"></i>anomaly (flagged)</span><button id=\"scatter3d-reset\" type=\"button\">Reset view</button></span></div>\n"
                + "<noscript><p class=\"absent\">The 3-D view needs JavaScript.</p></noscript>\n"

@@ -48,8 +48,11 @@ public class ReportWriterTests
     public void Pre_sampled_points_report_the_run_total()
     {
         var p = Data.Points!;
-        var html = ReportWriter.Render(Data with { Points = p with { TotalRecords = 4_898_431 } });
-        Assert.Contains("of 4,898,431 records", html);
+        var html = ReportWriter.Render(Data with { Points = p with { TotalRecords = 4_898_431, Selection = "all anomalies kept" } },
+            new ReportOptions { MaxScatterPoints = 1_000, Max3dPoints = 5_000 });
+        Assert.Contains("Showing 1,000 of 4,898,431 records (0.02%): a uniform sample of 5,000 records pre-selected by the run; all anomalies kept.", html);
+        Assert.Contains("Showing 5,000 of 4,898,431 records (0.10%), pre-selected by the run; all anomalies kept.", html);
+        Assert.DoesNotContain("Uniform random sample", html);
     }
 
     [Fact]
