@@ -1,0 +1,236 @@
+using System.Collections.Immutable;
+using DistGmm.Numerics;
+
+namespace DistGmm.Cluster;
+
+public enum JobStage { Registering, Loading, Training, Scoring, Collecting, Completed, Failed }
+
+/// <summary>
+/// What a job must do. A training job fits every candidate in <see cref="Candidates"/> (several when K is chosen by
+/// BIC) on the same loaded shards; a scoring job scores <see cref="ScoreModelBytes"/> and collects anomalies.
+/// </summary>
+/// <param name="ShardRowsHint">Rows per shard from the manifest (before any label filter): used for placement.</param>
+public sealed record JobPlan(string JobId, DatasetRef Dataset, IReadOnlyList<long> ShardRowsHint, int ExpectedWorkers,
+    IReadOnlyList<EmOptions> Candidates, byte[]? ScoreModelBytes = null, ThresholdRule? Threshold = null)
+{
+    public int ShardCount => ShardRowsHint.Count;
+    public bool IsTraining => Candidates.Count > 0;
+}
+
+/// <summary>
+/// The coordinator as a pure state machine: immutable, changed only by <see cref="Apply"/>, with queries that tell the
+/// hosting actor what each worker should be doing. No clocks, no I/O, no randomness: the same events give the same
+/// state, which is what makes journal replay and bit-identical models possible.
+/// </summary>
+public sealed record CoordinatorState
+{
+    private CoordinatorState(JobPlan plan) => Plan = plan;
+
+    public JobPlan Plan { get; }
+    public JobStage Stage { get; private init; } = JobStage.Registering;
+    public string? Error { get; private init; }
+    public ImmutableList<string> Workers { get; private init; } = [];
+    /// <summary>Owner worker of each shard (empty until placed).</summary>
+    public ImmutableArray<string> Owners { get; private init; } = [];
+    public ImmutableSortedDictionary<int, (long Rows, int Cols)> Loaded { get; private init; } = ImmutableSortedDictionary<int, (long, int)>.Empty;
+    public EmTraining? Training { get; private init; }
+    public int CandidateIndex { get; private init; }
+    public ImmutableList<GmmFitResult> Fits { get; private init; } = [];
+    public ImmutableSortedDictionary<int, PassResult> PendingResults { get; private init; } = ImmutableSortedDictionary<int, PassResult>.Empty;
+    public ImmutableSortedDictionary<int, ShardScored> Scored { get; private init; } = ImmutableSortedDictionary<int, ShardScored>.Empty;
+    public double? Threshold { get; private init; }
+    public ImmutableSortedDictionary<int, AnomaliesCollected> Anomalies { get; private init; } = ImmutableSortedDictionary<int, AnomaliesCollected>.Empty;
+
+    public static CoordinatorState Initial(JobPlan plan)
+    {
+        if (plan.ShardCount == 0) throw new ArgumentException($"Job {plan.JobId} has no shards.", nameof(plan));
+        if (plan.ExpectedWorkers < 1) throw new ArgumentException("A job needs at least one worker.", nameof(plan));
+        if (!plan.IsTraining && plan.ScoreModelBytes is null)
+            throw new ArgumentException("A job must train (candidates) or score (a model).", nameof(plan));
+        return new CoordinatorState(plan);
+    }
+
+    public int ShardCount => Plan.ShardCount;
+    public bool IsFinished => Stage is JobStage.Completed or JobStage.Failed;
+    public DataPass? CurrentPass => Stage == JobStage.Training ? Training?.NextPass : null;
+    public long TotalRows => Loaded.Values.Sum(v => v.Rows);
+
+    /// <summary>The best fit by BIC (the only one when a single K was asked), once training is done.</summary>
+    public GmmFitResult? BestFit => Fits.Count == 0 ? null : Fits.OrderBy(f => f.Bic).ThenBy(f => f.Model.K).First();
+
+    /// <summary>Global index of each shard's first kept row (prefix sums in shard order); valid once all are loaded.</summary>
+    public long GlobalRowOffset(int shard)
+    {
+        long offset = 0;
+        for (var s = 0; s < shard; s++) offset += Loaded[s].Rows;
+        return offset;
+    }
+
+    public IReadOnlyList<int> ShardsOf(string workerId) =>
+        Owners.IsDefaultOrEmpty ? [] : [.. Enumerable.Range(0, ShardCount).Where(s => Owners[s] == workerId)];
+
+    /// <summary>Shards whose current-stage result has not arrived yet, in shard order.</summary>
+    public IReadOnlyList<int> MissingShards => Stage switch
+    {
+        JobStage.Loading => [.. Enumerable.Range(0, ShardCount).Where(s => !Loaded.ContainsKey(s))],
+        JobStage.Training => [.. Enumerable.Range(0, ShardCount).Where(s => !PendingResults.ContainsKey(s))],
+        JobStage.Scoring => [.. Enumerable.Range(0, ShardCount).Where(s => !Scored.ContainsKey(s))],
+        JobStage.Collecting => [.. Enumerable.Range(0, ShardCount).Where(s => !Anomalies.ContainsKey(s))],
+        _ => [],
+    };
+
+    /// <summary>True when a shard result for (pass, shard) is wanted now: anything else is a duplicate or stale.</summary>
+    public bool AcceptsPassResult(int passNumber, int shard) =>
+        Stage == JobStage.Training && Training?.NextPass?.PassNumber == passNumber
+        && shard >= 0 && shard < ShardCount && !PendingResults.ContainsKey(shard);
+
+    public bool AcceptsScores(int shard) => Stage == JobStage.Scoring && shard >= 0 && shard < ShardCount && !Scored.ContainsKey(shard);
+
+    public bool AcceptsAnomalies(int shard) => Stage == JobStage.Collecting && shard >= 0 && shard < ShardCount && !Anomalies.ContainsKey(shard);
+
+    public bool AcceptsLoad(int shard) => Stage == JobStage.Loading && shard >= 0 && shard < ShardCount && !Loaded.ContainsKey(shard);
+
+    /// <summary>The current pass's results merged in shard order (left fold, as the single-process fitter does).</summary>
+    public PassResult MergePending()
+    {
+        if (PendingResults.Count != ShardCount) throw new InvalidOperationException($"Only {PendingResults.Count} of {ShardCount} shard results are in.");
+        PassResult? merged = null;
+        foreach (var (_, result) in PendingResults) merged = merged is null ? result : merged.Merge(result);
+        return merged!;
+    }
+
+    /// <summary>The global score moments, merged in shard order (Chan).</summary>
+    public ScoreMoments MergedMoments()
+    {
+        var moments = new ScoreMoments(0, 0, 0);
+        foreach (var (_, scored) in Scored) moments = moments.Merge(scored.Moments);
+        return moments;
+    }
+
+    /// <summary>
+    /// The commands that bring <paramref name="workerId"/> up to date for the current stage: a LoadShards of all its
+    /// shards (after a restart, or when it inherited shards) and the stage's work on its shards still missing.
+    /// </summary>
+    public IReadOnlyList<object> CommandsFor(string workerId, bool includeLoad)
+    {
+        var mine = ShardsOf(workerId);
+        if (mine.Count == 0 || IsFinished) return [];
+        var commands = new List<object>();
+        if (includeLoad || Stage == JobStage.Loading) commands.Add(new LoadShards(Plan.JobId, Plan.Dataset, mine));
+        var missing = MissingShards.Intersect(mine).ToList();
+        if (missing.Count == 0) return commands;
+        switch (Stage)
+        {
+            case JobStage.Training when CurrentPass is { } pass:
+                commands.Add(new ComputePass(Plan.JobId, pass.PassNumber, pass,
+                    [.. missing.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]));
+                break;
+            case JobStage.Scoring:
+                commands.Add(new ScoreShards(Plan.JobId, ModelToScore!, missing));
+                break;
+            case JobStage.Collecting:
+                commands.Add(new CollectAnomalies(Plan.JobId, Threshold!.Value, ModelToScore!, missing));
+                break;
+        }
+        return commands;
+    }
+
+    public byte[]? ModelToScore => Plan.ScoreModelBytes;
+
+    public CoordinatorState Apply(CoordinatorEvent e)
+    {
+        if (IsFinished && e is not JobFailed) return this;
+        return e switch
+        {
+            WorkerJoined j => Workers.Contains(j.WorkerId) ? this : this with { Workers = Workers.Add(j.WorkerId) },
+            WorkerLost l => OnWorkerLost(l),
+            ShardsPlaced p => OnPlaced(p),
+            ShardLoadConfirmed s => OnLoaded(s),
+            ShardResultAccepted r => AcceptsPassResult(r.PassNumber, r.Shard)
+                ? this with { PendingResults = PendingResults.Add(r.Shard, r.Result) } : this,
+            PassCompleted p => OnPassCompleted(p),
+            ShardScoresAccepted s => AcceptsScores(s.Scored.Shard) ? this with { Scored = Scored.Add(s.Scored.Shard, s.Scored) } : this,
+            ThresholdChosen t => Stage == JobStage.Scoring || Stage == JobStage.Loading
+                ? this with { Threshold = t.Threshold, Stage = JobStage.Collecting } : this,
+            ShardAnomaliesAccepted a => OnAnomalies(a),
+            JobFailed f => this with { Stage = JobStage.Failed, Error = f.Error },
+            _ => throw new ArgumentException($"Unknown event {e.GetType().Name}", nameof(e)),
+        };
+    }
+
+    private CoordinatorState OnWorkerLost(WorkerLost lost)
+    {
+        if (!Workers.Contains(lost.WorkerId)) return this;
+        var survivors = Workers.Remove(lost.WorkerId);
+        if (Owners.IsDefaultOrEmpty) return this with { Workers = survivors };
+        if (survivors.IsEmpty)
+            return this with { Workers = survivors, Stage = JobStage.Failed, Error = $"All workers lost (last: {lost.WorkerId}: {lost.Reason})" };
+        var owners = PlacementExtensions.Reassign(Owners, Plan.ShardRowsHint, lost.WorkerId, survivors);
+        return this with { Workers = survivors, Owners = [.. owners] };
+    }
+
+    private CoordinatorState OnPlaced(ShardsPlaced placed)
+    {
+        if (placed.Owners.Count != ShardCount)
+            throw new ArgumentException($"Placement has {placed.Owners.Count} owners for {ShardCount} shards.", nameof(placed));
+        var next = this with { Owners = [.. placed.Owners] };
+        return Stage == JobStage.Registering ? next with { Stage = JobStage.Loading } : next;
+    }
+
+    private CoordinatorState OnLoaded(ShardLoadConfirmed loaded)
+    {
+        if (Loaded.ContainsKey(loaded.Shard) || loaded.Shard < 0 || loaded.Shard >= ShardCount) return this;
+        var next = this with { Loaded = Loaded.Add(loaded.Shard, (loaded.Rows, loaded.Cols)) };
+        if (next.Loaded.Count < ShardCount || Stage is not (JobStage.Loading or JobStage.Registering)) return next;
+        var cols = next.Loaded.Values.Select(v => v.Cols).Distinct().ToList();
+        if (cols.Count != 1)
+            return next with { Stage = JobStage.Failed, Error = $"Shards disagree on the feature count: {string.Join(", ", cols)}" };
+        if (!Plan.IsTraining) return next with { Stage = JobStage.Scoring };
+        return next.StartCandidate(0);
+    }
+
+    private CoordinatorState StartCandidate(int index)
+    {
+        try
+        {
+            return this with
+            {
+                Stage = JobStage.Training, CandidateIndex = index,
+                Training = EmTraining.Start(Plan.Candidates[index], TotalRows),
+                PendingResults = PendingResults.Clear(),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            return this with { Stage = JobStage.Failed, Error = ex.Message };
+        }
+    }
+
+    private CoordinatorState OnPassCompleted(PassCompleted completed)
+    {
+        if (Stage != JobStage.Training || Training?.NextPass?.PassNumber != completed.PassNumber) return this;
+        EmTraining advanced;
+        try
+        {
+            advanced = Training.Advance(PassResult.FromBytes(completed.MergedBytes));
+        }
+        catch (Exception ex) when (ex is ArithmeticException or ArgumentException or InvalidOperationException)
+        {
+            // e.g. NotPositiveDefiniteException: a clear, terminal modelling error (names the component, suggests reg_covar)
+            return this with { Stage = JobStage.Failed, Error = ex.Message };
+        }
+        var next = this with { Training = advanced, PendingResults = PendingResults.Clear() };
+        if (advanced.Result is not { } fit) return next;
+        next = next with { Fits = Fits.Add(fit) };
+        return CandidateIndex + 1 < Plan.Candidates.Count
+            ? next.StartCandidate(CandidateIndex + 1)
+            : next with { Stage = JobStage.Completed };
+    }
+
+    private CoordinatorState OnAnomalies(ShardAnomaliesAccepted accepted)
+    {
+        if (!AcceptsAnomalies(accepted.Collected.Shard)) return this;
+        var next = this with { Anomalies = Anomalies.Add(accepted.Collected.Shard, accepted.Collected) };
+        return next.Anomalies.Count == ShardCount ? next with { Stage = JobStage.Completed } : next;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using DistGmm.Actors;
+using DistGmm.Data;
+using DistGmm.Numerics;
+
+namespace DistGmm.Cluster;
+
+/// <summary>Knobs of the in-process cluster that do not change results (placement, cores) plus test seams.</summary>
+/// <param name="Placement">Shard placement strategy (default: balanced by rows).</param>
+/// <param name="CoresPerWorker">Cores each worker computes on (default: processor count / workers, at least 1).</param>
+/// <param name="ShardSource">Where workers read shards (default: the Parquet dataset through the preprocessor).</param>
+/// <param name="FaultHook">Test seam: runs in a worker before each command; throwing crashes that worker.</param>
+/// <param name="Journal">Where the coordinator journals its events (default: in memory).</param>
+public sealed record ClusterOptions(IShardPlacement? Placement = null, int? CoresPerWorker = null, IShardSource? ShardSource = null,
+    Action<string, object>? FaultHook = null, ICoordinatorJournal? Journal = null)
+{
+    public static ClusterOptions Default { get; } = new();
+}
+
+/// <param name="KCandidates">When given, fit each K and keep the lowest BIC (the Em options' K is then ignored).</param>
+public sealed record TrainJobSpec(string DatasetDir, PreprocessingSpec Preprocessing, EmOptions Em, int Workers,
+    IReadOnlyList<string> TrainOnLabels, string OutDir, IReadOnlyList<int>? KCandidates = null, ClusterOptions? Cluster = null);
+
+public sealed record ScoreJobSpec(string ModelPath, string DatasetDir, int Workers, ThresholdRule Threshold, string OutDir,
+    ClusterOptions? Cluster = null);
+
+public sealed record RunJobSpec(string DatasetDir, PreprocessingSpec Preprocessing, EmOptions Em, int Workers,
+    IReadOnlyList<string> TrainOnLabels, ThresholdRule Threshold, string OutDir, IReadOnlyList<int>? KCandidates = null,
+    ClusterOptions? Cluster = null);
+
+public sealed record TrainOutcome(string ModelPath, ModelFile Model, GmmFitResult Fit, IReadOnlyList<GmmFitResult> Candidates,
+    int Workers, TimeSpan Elapsed, string JobId);
+
+public sealed record ScoreOutcome(string OutDir, RunSummary Summary, string ScoresPath, string AnomaliesParquetPath,
+    string AnomaliesCsvPath, string SummaryPath, string ModelPath, TimeSpan Elapsed, string JobId);
+
+public sealed record RunOutcome(string OutDir, TrainOutcome Train, ScoreOutcome Score, string EventsLogPath);
+
+/// <summary>A job failed: data error, modelling error (e.g. a singular covariance), or every worker lost.</summary>
+public sealed class JobFailedException(string jobId, string message) : Exception($"Job {jobId} failed: {message}")
+{
+    public string JobId { get; } = jobId;
+}
+
+/// <summary>
+/// The embedded (single-process, no server) cluster: a coordinator and W worker actors in one actor system, what
+/// <c>distgmm train/score/run</c> call. Results are bit-identical for any W and placement, and identical to
+/// <see cref="GaussianMixtureFitter"/> over the same shards.
+/// </summary>
+public static class EmbeddedJob
+{
+    /// <summary>Fits the preprocessor and the GMM on the dataset; writes OUT/model.json.</summary>
+    public static async Task<TrainOutcome> TrainAsync(TrainJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var watch = Stopwatch.StartNew();
+        var manifest = DatasetManifest.Load(spec.DatasetDir);
+        var filter = DatasetShardSource.LabelFilter(spec.TrainOnLabels);
+        var preprocessor = Preprocessor.Fit(spec.DatasetDir, spec.Preprocessing, filter);
+        IReadOnlyList<EmOptions> candidates = spec.KCandidates is { Count: > 0 } ks
+            ? [.. ks.Distinct().Order().Select(k => spec.Em with { K = k })]
+            : [spec.Em];
+        var jobId = NewJobId("train");
+        var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), preprocessor.ToJson(), spec.TrainOnLabels),
+            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, candidates);
+        var state = await RunJobAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
+
+        var best = state.BestFit!;
+        var chosen = candidates.First(c => c.K == best.Model.K);
+        var model = ModelFile.FromFit(best, chosen, preprocessor.FeatureNames, preprocessor.ToJson(), spec.TrainOnLabels, state.Fits);
+        var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
+        model.Save(modelPath);
+        return new TrainOutcome(modelPath, model, best, state.Fits, spec.Workers, watch.Elapsed, jobId);
+    }
+
+    /// <summary>
+    /// Scores every row with the model, chooses the threshold, collects the anomalies; writes scores.parquet,
+    /// anomalies.parquet, anomalies.csv, summary.json and OUT/model.json (the model with its threshold).
+    /// </summary>
+    public static Task<ScoreOutcome> ScoreAsync(ScoreJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default) =>
+        ScoreCoreAsync(spec, observer, secondsTrain: null, ct);
+
+    /// <summary>Train then score into one run folder, with events.log.</summary>
+    public static async Task<RunOutcome> RunAsync(RunJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Directory.CreateDirectory(spec.OutDir);
+        var eventsPath = Path.Combine(spec.OutDir, RunFolderWriter.EventsLogFile);
+        using var log = new EventLogObserver(eventsPath, observer);
+        var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
+            spec.OutDir, spec.KCandidates, spec.Cluster), log, ct).ConfigureAwait(false);
+        var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, spec.Cluster),
+            log, train.Elapsed.TotalSeconds, ct).ConfigureAwait(false);
+        return new RunOutcome(spec.OutDir, train, score, eventsPath);
+    }
+
+    private static async Task<ScoreOutcome> ScoreCoreAsync(ScoreJobSpec spec, IJobObserver? observer, double? secondsTrain, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var watch = Stopwatch.StartNew();
+        var modelFile = ModelFile.Load(spec.ModelPath);
+        if (modelFile.PreprocessorJson is null)
+            throw new InvalidDataException($"{spec.ModelPath} has no preprocessor: score with a model written by 'distgmm train'.");
+        var manifest = DatasetManifest.Load(spec.DatasetDir);
+        var jobId = NewJobId("score");
+        var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson, []),
+            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
+        var state = await RunJobAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
+
+        Directory.CreateDirectory(spec.OutDir);
+        var scored = state.Scored.Values.ToList();
+        var collected = state.Anomalies.Values.ToList();
+        var threshold = state.Threshold!.Value;
+        var moments = state.MergedMoments();
+        var hasLabels = scored.Any(s => s.Labels is not null);
+        var scoresPath = Path.Combine(spec.OutDir, RunFolderWriter.ScoresFile);
+        var parquetPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesParquetFile);
+        var csvPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesCsvFile);
+        RunFolderWriter.WriteScores(scoresPath, scored, threshold);
+        RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels);
+        RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels);
+
+        var withThreshold = modelFile with
+        {
+            Threshold = threshold, ThresholdRule = spec.Threshold.ToString(), ScoreMean = moments.Mean, ScoreStd = moments.StdDev,
+        };
+        var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
+        withThreshold.Save(modelPath);
+
+        var summary = new RunSummary(moments.Count, collected.Sum(c => (long)c.Rows.Count), threshold, spec.Threshold.ToString(),
+            moments.Mean, moments.StdDev, moments.Mean, modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
+            modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold));
+        var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
+        File.WriteAllText(summaryPath, summary.ToJson());
+        return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);
+    }
+
+    /// <summary>Runs one job on a fresh in-process cluster and returns the coordinator's final state.</summary>
+    public static async Task<CoordinatorState> RunJobAsync(JobPlan plan, ClusterOptions options, IJobObserver? observer, CancellationToken ct)
+    {
+        if (plan.ExpectedWorkers < 1) throw new ArgumentOutOfRangeException(nameof(plan), plan.ExpectedWorkers, "Workers must be at least 1.");
+        observer ??= NullJobObserver.Instance;
+        var cores = options.CoresPerWorker ?? Math.Max(1, Environment.ProcessorCount / plan.ExpectedWorkers);
+        var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? lastWorkerError = null;
+        await using var system = ActorSystem.Create("distgmm-" + plan.JobId);
+        var client = new CallbackRef($"distgmm://{system.Name}/client", m =>
+        {
+            if (m is JobCompleted or JobAborted) done.TrySetResult(m);
+        });
+        var errors = new CallbackRef($"distgmm://{system.Name}/errors", m =>
+        {
+            if (m is ActorError e && e.ActorPath.Contains("/worker-", StringComparison.Ordinal))
+            {
+                lastWorkerError = e.Message;
+                observer.OnEvent(new WorkerFailed(system.Clock.GetUtcNow(), e.ActorPath[(e.ActorPath.LastIndexOf('/') + 1)..], e.Message));
+            }
+        });
+        system.EventStream.Subscribe(errors, typeof(ActorError));
+        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, options.Placement ?? BalancedByRowsPlacement.Instance, client,
+            options.Journal, observer), "coordinator");
+        for (var w = 0; w < plan.ExpectedWorkers; w++)
+            system.ActorOf(WorkerActor.Props(coordinator, new WorkerOptions($"worker-{w}", cores, options.ShardSource, options.FaultHook)), $"worker-{w}");
+
+        using var cancel = ct.Register(() => done.TrySetCanceled(ct));
+        var result = await done.Task.ConfigureAwait(false);
+        return result switch
+        {
+            JobCompleted c => c.State,
+            JobAborted a => throw new JobFailedException(a.JobId, lastWorkerError is null ? a.Error : $"{a.Error} (last worker error: {lastWorkerError})"),
+            _ => throw new InvalidOperationException(result.GetType().Name),
+        };
+    }
+
+    private static string NewJobId(string kind) => $"{kind}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>A ref outside any actor that hands messages to a callback (how the embedded runner hears the coordinator).</summary>
+    private sealed class CallbackRef(string path, Action<object> onMessage) : IActorRef
+    {
+        public string Path { get; } = path;
+        public void Tell(object message, IActorRef? sender = null) => onMessage(message);
+        public override string ToString() => Path;
+    }
+}
+
+/// <summary>Appends each job event as a time-stamped line to events.log and forwards it.</summary>
+public sealed class EventLogObserver : IJobObserver, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly StreamWriter _writer;
+    private readonly IJobObserver? _next;
+
+    public EventLogObserver(string path, IJobObserver? next)
+    {
+        _writer = new StreamWriter(path, append: true) { AutoFlush = true, NewLine = "\n" };
+        _next = next;
+    }
+
+    public void OnEvent(JobEvent e)
+    {
+        lock (_gate) _writer.WriteLine($"{e.Time.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} {e.Describe()}");
+        _next?.OnEvent(e);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _writer.Dispose();
+    }
+}

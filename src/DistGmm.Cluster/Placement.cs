@@ -1,0 +1,77 @@
+namespace DistGmm.Cluster;
+
+/// <summary>
+/// Decides which worker holds which shard. A pure function of its inputs (no clocks, no randomness), so the same
+/// cluster shape always gives the same placement. The model never depends on placement (results are merged in shard
+/// order); placement only decides who does the work.
+/// </summary>
+public interface IShardPlacement
+{
+    /// <param name="shardRows">Rows of each shard, by shard index.</param>
+    /// <param name="workers">Worker ids, in registration order.</param>
+    /// <returns>The worker id of each shard, by shard index.</returns>
+    IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers);
+}
+
+/// <summary>
+/// Balanced by rows: largest shards first, each to the worker with the fewest rows so far (ties: lower shard index,
+/// earlier worker). The classic LPT heuristic: the busiest worker holds at most 4/3 of the optimum.
+/// </summary>
+public sealed class BalancedByRowsPlacement : IShardPlacement
+{
+    public static BalancedByRowsPlacement Instance { get; } = new();
+
+    public IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers)
+    {
+        if (workers.Count == 0) throw new ArgumentException("Cannot place shards on zero workers.", nameof(workers));
+        var owners = new string[shardRows.Count];
+        var load = new long[workers.Count];
+        var order = Enumerable.Range(0, shardRows.Count).OrderByDescending(s => shardRows[s]).ThenBy(s => s);
+        foreach (var shard in order)
+        {
+            var target = 0;
+            for (var w = 1; w < workers.Count; w++)
+                if (load[w] < load[target]) target = w;
+            owners[shard] = workers[target];
+            load[target] += shardRows[shard];
+        }
+        return owners;
+    }
+}
+
+/// <summary>Shard i goes to worker (i + Offset) mod W: for tests proving results do not depend on placement.</summary>
+public sealed class RoundRobinPlacement(int offset = 0) : IShardPlacement
+{
+    public IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers)
+    {
+        if (workers.Count == 0) throw new ArgumentException("Cannot place shards on zero workers.", nameof(workers));
+        return [.. Enumerable.Range(0, shardRows.Count).Select(s => workers[((s + offset) % workers.Count + workers.Count) % workers.Count])];
+    }
+}
+
+public static class PlacementExtensions
+{
+    /// <summary>
+    /// Moves only the shards of <paramref name="lostWorker"/>: they are placed (by the strategy) onto the survivors as if
+    /// the survivors were empty, then kept balanced by adding each survivor's current rows — simplest: greedy onto the
+    /// least-loaded survivor, largest shard first. Shards of survivors never move (they stay loaded).
+    /// </summary>
+    public static IReadOnlyList<string> Reassign(IReadOnlyList<string> owners, IReadOnlyList<long> shardRows,
+        string lostWorker, IReadOnlyList<string> survivors)
+    {
+        if (survivors.Count == 0) throw new InvalidOperationException($"Worker {lostWorker} was lost and no worker is left to take its shards.");
+        var result = owners.ToArray();
+        var load = survivors.Select(w => Enumerable.Range(0, owners.Count).Where(s => owners[s] == w).Sum(s => shardRows[s])).ToArray();
+        var orphans = Enumerable.Range(0, owners.Count).Where(s => owners[s] == lostWorker)
+            .OrderByDescending(s => shardRows[s]).ThenBy(s => s);
+        foreach (var shard in orphans)
+        {
+            var target = 0;
+            for (var w = 1; w < survivors.Count; w++)
+                if (load[w] < load[target]) target = w;
+            result[shard] = survivors[target];
+            load[target] += shardRows[shard];
+        }
+        return result;
+    }
+}

@@ -1,0 +1,67 @@
+using DistGmm.Numerics;
+
+namespace DistGmm.Cluster;
+
+// The whole coordinator <-> worker protocol, in one place. Commands are imperative (LoadShards, ComputePass, ...),
+// replies are past-tense facts (ShardLoaded, ShardStatsComputed, ...). All are immutable records whose arrays are
+// never mutated after construction, so they can cross threads locally or be serialised by a transport.
+// Every job-scoped message carries the JobId so a worker serving several jobs (or a late reply from an earlier job)
+// can never be confused.
+
+/// <summary>Where a worker finds the data and how to turn it into features.</summary>
+/// <param name="DatasetDir">The sharded dataset (manifest.json + shard-*.parquet).</param>
+/// <param name="PreprocessorJson">The fitted preprocessor (<c>Preprocessor.ToJson()</c>).</param>
+/// <param name="KeepLabels">When non-empty, only rows whose label is in this list are loaded (train-on-label).</param>
+public sealed record DatasetRef(string DatasetDir, string PreprocessorJson, IReadOnlyList<string> KeepLabels);
+
+/// <summary>A shard to compute and the global index of its first (kept) row: passes depend on global row indices.</summary>
+public sealed record ShardSlice(int Shard, long GlobalRowOffset);
+
+// ---- worker -> coordinator: membership ----
+
+/// <summary>Sent by a worker when it starts and again after every restart (its loaded shards are gone then).</summary>
+public sealed record WorkerReady(string WorkerId, int Cores);
+
+// ---- loading ----
+
+/// <summary>Load these shards (additive: shards already held are kept) and keep them for the job's lifetime.</summary>
+public sealed record LoadShards(string JobId, DatasetRef Dataset, IReadOnlyList<int> Shards);
+
+public sealed record ShardLoaded(string JobId, string WorkerId, int Shard, long Rows, int Cols);
+
+/// <summary>The shard cannot be read (bad file, wrong schema): a data error, fatal for the job, not retried.</summary>
+public sealed record ShardLoadFailed(string JobId, string WorkerId, int Shard, string Error);
+
+/// <summary>Forget the job's shards and scores (end of job).</summary>
+public sealed record ReleaseJob(string JobId);
+
+// ---- training ----
+
+/// <summary>Compute <paramref name="Pass"/> over each listed shard and reply once per shard.</summary>
+public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards);
+
+/// <summary>One shard's partial result (<c>PassResult.ToBytes()</c>, little-endian binary).</summary>
+public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes);
+
+// ---- scoring ----
+
+/// <summary>Score every row of each listed shard (log-likelihood = scikit-learn score_samples) and keep the scores.</summary>
+public sealed record ScoreShards(string JobId, byte[] ModelBytes, IReadOnlyList<int> Shards);
+
+/// <summary>A shard's scores (row order) and their moments for the global mean/std (Chan merge in shard order).</summary>
+public sealed record ShardScored(string JobId, int Shard, ScoreMoments Moments, long[] RowIds, double[] Scores, string?[]? Labels);
+
+/// <summary>Return the rows of each listed shard whose score is below <paramref name="Threshold"/>, with raw values.</summary>
+/// <remarks>Carries the model so a worker that restarted (and lost its scores) can rescore.</remarks>
+public sealed record CollectAnomalies(string JobId, double Threshold, byte[] ModelBytes, IReadOnlyList<int> Shards);
+
+/// <param name="NumericColumns">Names of <see cref="AnomalyRow.Numbers"/>, in order.</param>
+/// <param name="TextColumns">Names of <see cref="AnomalyRow.Texts"/>, in order (the label is separate).</param>
+public sealed record AnomaliesCollected(string JobId, int Shard, IReadOnlyList<string> NumericColumns,
+    IReadOnlyList<string> TextColumns, IReadOnlyList<AnomalyRow> Rows);
+
+/// <summary>An anomalous row: its id, score, label (if any) and raw (un-preprocessed) values.</summary>
+public sealed record AnomalyRow(long RowId, double Score, string? Label, double[] Numbers, string?[] Texts);
+
+/// <summary>A worker could not do what was asked for a reason that is not a crash (e.g. scores missing after restart).</summary>
+public sealed record WorkFailed(string JobId, string WorkerId, string Error);

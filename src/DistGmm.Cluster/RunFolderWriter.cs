@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DistGmm.Data;
+using DistGmm.Numerics;
+using DistGmm.Numerics.Evaluation;
+using DistGmm.Parquet;
+
+namespace DistGmm.Cluster;
+
+/// <summary>Detection quality against the labels (attack = positive, lower score = more anomalous).</summary>
+public sealed record DetectionMetrics(long LabelledRows, double Precision, double Recall, double F1, double RocAuc, double AveragePrecision);
+
+/// <summary>The contents of summary.json (keys camelCase as documented in the issue, plus formatVersion).</summary>
+public sealed record RunSummary(long Rows, long Anomalies, double Threshold, string ThresholdRule, double ScoreMean, double ScoreStd,
+    double MeanLogLikelihood, int Iterations, bool Converged, int K, CovarianceType CovarianceType, int Workers,
+    double? SecondsTrain, double SecondsScore, DetectionMetrics? Metrics)
+{
+    public const int CurrentFormatVersion = 1;
+
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("formatVersion", CurrentFormatVersion);
+            w.WriteNumber("rows", Rows);
+            w.WriteNumber("anomalies", Anomalies);
+            Num(w, "threshold", Threshold);
+            w.WriteString("thresholdRule", ThresholdRule);
+            Num(w, "scoreMean", ScoreMean);
+            Num(w, "scoreStd", ScoreStd);
+            Num(w, "meanLogLikelihood", MeanLogLikelihood);
+            w.WriteNumber("iterations", Iterations);
+            w.WriteBoolean("converged", Converged);
+            w.WriteNumber("k", K);
+            w.WriteString("covarianceType", ModelFile.CovarianceName(CovarianceType));
+            w.WriteNumber("workers", Workers);
+            if (SecondsTrain is { } t) Num(w, "secondsTrain", Math.Round(t, 3)); else w.WriteNull("secondsTrain");
+            Num(w, "secondsScore", Math.Round(SecondsScore, 3));
+            if (Metrics is { } m)
+            {
+                w.WriteNumber("labelledRows", m.LabelledRows);
+                Num(w, "precision", m.Precision);
+                Num(w, "recall", m.Recall);
+                Num(w, "f1", m.F1);
+                Num(w, "rocAuc", m.RocAuc);
+                Num(w, "averagePrecision", m.AveragePrecision);
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void Num(Utf8JsonWriter w, string name, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteString(name, v.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>Writes a scoring job's results into the run folder: scores.parquet, anomalies.parquet, anomalies.csv.</summary>
+public static class RunFolderWriter
+{
+    public const string ScoresFile = "scores.parquet";
+    public const string AnomaliesParquetFile = "anomalies.parquet";
+    public const string AnomaliesCsvFile = "anomalies.csv";
+    public const string SummaryFile = "summary.json";
+    public const string ModelFileName = "model.json";
+    public const string EventsLogFile = "events.log";
+
+    /// <summary>scores.parquet: rowId, score, anomaly, and label when the data has labels; one row group per shard.</summary>
+    public static void WriteScores(string path, IReadOnlyList<ShardScored> shards, double threshold)
+    {
+        var hasLabels = shards.Any(s => s.Labels is not null);
+        List<ParquetField> fields = [ParquetField.Int64("rowId"), ParquetField.Double("score"), ParquetField.Boolean("anomaly")];
+        if (hasLabels) fields.Add(ParquetField.String("label", nullable: true));
+        using var writer = new ParquetFileWriter(path, new ParquetSchema(fields));
+        foreach (var shard in shards)
+        {
+            var n = shard.Scores.Length;
+            if (n == 0) continue;
+            var anomaly = new bool[n];
+            for (var i = 0; i < n; i++) anomaly[i] = shard.Scores[i] < threshold;
+            List<ParquetColumn> columns =
+            [
+                ParquetColumn.FromInt64s(fields[0], shard.RowIds, n),
+                ParquetColumn.FromDoubles(fields[1], shard.Scores, n),
+                ParquetColumn.FromBooleans(fields[2], anomaly, n),
+            ];
+            if (hasLabels) columns.Add(ParquetColumn.FromStrings(fields[3], shard.Labels ?? new string?[n], n));
+            writer.WriteRowGroup(columns);
+        }
+    }
+
+    /// <summary>The anomalous rows, most anomalous (lowest score) first, ties by row id.</summary>
+    public static IReadOnlyList<AnomalyRow> SortedAnomalies(IEnumerable<AnomaliesCollected> collected) =>
+        [.. collected.SelectMany(c => c.Rows).OrderBy(r => r.Score).ThenBy(r => r.RowId)];
+
+    /// <summary>anomalies.parquet: rowId, score, label (when present), then the raw columns.</summary>
+    public static void WriteAnomaliesParquet(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels)
+    {
+        var (numeric, text) = Columns(collected);
+        var rows = SortedAnomalies(collected);
+        List<ParquetField> fields = [ParquetField.Int64("rowId"), ParquetField.Double("score")];
+        if (hasLabels) fields.Add(ParquetField.String("label", nullable: true));
+        fields.AddRange(numeric.Select(n => ParquetField.Double(n, nullable: true)));
+        fields.AddRange(text.Select(t => ParquetField.String(t, nullable: true)));
+        using var writer = new ParquetFileWriter(path, new ParquetSchema(fields));
+        const int groupRows = 128 * 1024;
+        for (var start = 0; start < rows.Count; start += groupRows)
+        {
+            var n = Math.Min(groupRows, rows.Count - start);
+            var slice = rows.Skip(start).Take(n).ToArray();
+            var f = 0;
+            List<ParquetColumn> columns =
+            [
+                ParquetColumn.FromInt64s(fields[f++], [.. slice.Select(r => r.RowId)], n),
+                ParquetColumn.FromDoubles(fields[f++], [.. slice.Select(r => r.Score)], n),
+            ];
+            if (hasLabels) columns.Add(ParquetColumn.FromStrings(fields[f++], [.. slice.Select(r => r.Label)], n));
+            for (var c = 0; c < numeric.Count; c++)
+            {
+                var values = slice.Select(r => r.Numbers[c]).ToArray();
+                columns.Add(ParquetColumn.FromDoubles(fields[f++], values, n, [.. values.Select(double.IsNaN)]));
+            }
+            for (var c = 0; c < text.Count; c++)
+                columns.Add(ParquetColumn.FromStrings(fields[f++], [.. slice.Select(r => r.Texts[c])], n));
+            writer.WriteRowGroup(columns);
+        }
+    }
+
+    /// <summary>anomalies.csv: the same columns as anomalies.parquet, RFC 4180, invariant culture, empty for missing.</summary>
+    public static void WriteAnomaliesCsv(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels)
+    {
+        var (numeric, text) = Columns(collected);
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false)) { NewLine = "\n" };
+        List<string> header = ["rowId", "score"];
+        if (hasLabels) header.Add("label");
+        header.AddRange(numeric);
+        header.AddRange(text);
+        writer.WriteLine(string.Join(",", header.Select(Quote)));
+        var line = new StringBuilder();
+        foreach (var row in SortedAnomalies(collected))
+        {
+            line.Clear();
+            line.Append(row.RowId.ToString(CultureInfo.InvariantCulture)).Append(',').Append(row.Score.ToString("R", CultureInfo.InvariantCulture));
+            if (hasLabels) line.Append(',').Append(Quote(row.Label ?? ""));
+            foreach (var v in row.Numbers) line.Append(',').Append(double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture));
+            foreach (var t in row.Texts) line.Append(',').Append(Quote(t ?? ""));
+            writer.WriteLine(line);
+        }
+    }
+
+    /// <summary>Precision/recall/F1 of the anomaly flag and ROC AUC of −score, attack (label ≠ normal) = positive.</summary>
+    public static DetectionMetrics? Metrics(IReadOnlyList<ShardScored> shards, double threshold)
+    {
+        var labelled = shards.Where(s => s.Labels is not null).SelectMany(s => s.Scores.Select((score, i) => (score, label: s.Labels![i])))
+            .Where(x => x.label is not null).ToArray();
+        if (labelled.Length == 0) return null;
+        var negScore = labelled.Select(x => -x.score).ToArray();
+        var actual = labelled.Select(x => KddSchema.NormalizeLabel(x.label!) != "normal").ToArray();
+        var predicted = labelled.Select(x => x.score < threshold).ToArray();
+        var confusion = BinaryClassification.Confusion(predicted, actual);
+        var hasBoth = actual.Contains(true) && actual.Contains(false);
+        return new DetectionMetrics(labelled.Length, confusion.Precision, confusion.Recall, confusion.F1,
+            hasBoth ? BinaryClassification.RocAuc(negScore, actual) : double.NaN,
+            hasBoth ? BinaryClassification.AveragePrecision(negScore, actual) : double.NaN);
+    }
+
+    private static (IReadOnlyList<string> Numeric, IReadOnlyList<string> Text) Columns(IReadOnlyList<AnomaliesCollected> collected)
+    {
+        var first = collected.FirstOrDefault();
+        return first is null ? ([], []) : (first.NumericColumns, first.TextColumns);
+    }
+
+    private static string Quote(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

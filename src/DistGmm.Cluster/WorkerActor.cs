@@ -1,0 +1,186 @@
+using DistGmm.Actors;
+using DistGmm.Data;
+using DistGmm.Numerics;
+using DistGmm.Parquet;
+
+namespace DistGmm.Cluster;
+
+/// <param name="WorkerId">Stable id (survives restarts; the coordinator keys placement by it).</param>
+/// <param name="Cores">Cores this worker may use to compute its shards.</param>
+/// <param name="Source">Where shards come from (default: the Parquet dataset).</param>
+/// <param name="BeforeCommand">Fault-injection hook for tests: runs before each command; throwing crashes the worker.</param>
+public sealed record WorkerOptions(string WorkerId, int Cores, IShardSource? Source = null, Action<string, object>? BeforeCommand = null);
+
+/// <summary>
+/// Holds shards in memory across passes and computes what the coordinator asks, one reply per shard. Shards are
+/// computed in parallel on the worker's cores; results do not depend on that (fixed blocks, fixed reduction order).
+/// A crash loses the loaded shards: after the supervisor restarts it, the worker announces itself again
+/// (<see cref="WorkerReady"/>) and the coordinator reloads and recomputes what is missing.
+/// </summary>
+public sealed class WorkerActor : ActorBase
+{
+    private readonly IActorRef _coordinator;
+    private readonly WorkerOptions _options;
+    private readonly IShardSource _source;
+    private readonly Dictionary<(string Job, int Shard), WorkerShard> _shards = [];
+    private readonly Dictionary<(string Job, int Shard), double[]> _scores = [];
+    private (byte[] Bytes, GaussianMixture Model)? _model;
+
+    public WorkerActor(IActorRef coordinator, WorkerOptions options)
+    {
+        _coordinator = coordinator;
+        _options = options with { Cores = Math.Max(1, options.Cores) };
+        _source = options.Source ?? new DatasetShardSource();
+    }
+
+    public static Props Props(IActorRef coordinator, WorkerOptions options) =>
+        Actors.Props.Create(() => new WorkerActor(coordinator, options));
+
+    private string Id => _options.WorkerId;
+
+    protected override void PreStart() => _coordinator.Tell(new WorkerReady(Id, _options.Cores), Self);
+
+    protected override void OnReceive(object message)
+    {
+        _options.BeforeCommand?.Invoke(Id, message);
+        switch (message)
+        {
+            case LoadShards load: Load(load); break;
+            case ComputePass pass: Compute(pass); break;
+            case ScoreShards score: Score(score); break;
+            case CollectAnomalies collect: Collect(collect); break;
+            case ReleaseJob release: Release(release.JobId); break;
+            default: Unhandled(message); break;
+        }
+    }
+
+    private void Load(LoadShards load)
+    {
+        var replyTo = Sender;
+        var todo = load.Shards.Where(s => !_shards.ContainsKey((load.JobId, s))).ToArray();
+        var loaded = new WorkerShard?[todo.Length];
+        var errors = new string?[todo.Length];
+        ForEachParallel(todo.Length, i =>
+        {
+            try { loaded[i] = _source.Load(load.Dataset, todo[i]); }
+            catch (Exception ex) when (IsDataError(ex)) { errors[i] = ex.Message; }
+        });
+        for (var i = 0; i < todo.Length; i++)
+        {
+            if (loaded[i] is { } shard)
+            {
+                _shards[(load.JobId, todo[i])] = shard;
+            }
+            else
+            {
+                replyTo.Tell(new ShardLoadFailed(load.JobId, Id, todo[i], errors[i]!), Self);
+                return;
+            }
+        }
+        // Confirm every requested shard (also ones held already): a reassignment or a retry may ask again.
+        foreach (var s in load.Shards)
+        {
+            var shard = _shards[(load.JobId, s)];
+            replyTo.Tell(new ShardLoaded(load.JobId, Id, s, shard.Rows, shard.Features.Cols), Self);
+        }
+    }
+
+    private void Compute(ComputePass command)
+    {
+        var replyTo = Sender;
+        var slices = command.Shards;
+        var shards = slices.Select(s => Shard(command.JobId, s.Shard)).ToArray();
+        // Many shards: one per core; few shards: each uses the cores itself. Same bits either way.
+        var innerDop = Math.Max(1, _options.Cores / Math.Max(1, slices.Count));
+        ForEachParallel(slices.Count, i =>
+        {
+            var result = PartitionCompute.Compute(command.Pass, shards[i].Features, slices[i].GlobalRowOffset, innerDop);
+            replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, result.ToBytes()), Self);
+        });
+    }
+
+    private void Score(ScoreShards command)
+    {
+        var replyTo = Sender;
+        var model = Model(command.ModelBytes);
+        var shards = command.Shards.Select(s => Shard(command.JobId, s)).ToArray();
+        var scores = new double[shards.Length][];
+        ForEachParallel(shards.Length, i => scores[i] = ScoreRows(model, shards[i]));
+        for (var i = 0; i < shards.Length; i++)
+        {
+            _scores[(command.JobId, command.Shards[i])] = scores[i];
+            var moments = new ScoreMoments(0, 0, 0).Add(scores[i]);
+            replyTo.Tell(new ShardScored(command.JobId, command.Shards[i], moments, shards[i].RowIds, scores[i], shards[i].Labels), Self);
+        }
+    }
+
+    private void Collect(CollectAnomalies command)
+    {
+        var model = Model(command.ModelBytes);
+        foreach (var s in command.Shards)
+        {
+            var shard = Shard(command.JobId, s);
+            if (!_scores.TryGetValue((command.JobId, s), out var scores))
+                _scores[(command.JobId, s)] = scores = ScoreRows(model, shard); // lost in a restart or inherited
+            var rows = new List<AnomalyRow>();
+            for (var r = 0; r < scores.Length; r++)
+            {
+                if (!(scores[r] < command.Threshold)) continue;
+                var (numbers, texts) = shard.RawRow(r);
+                rows.Add(new AnomalyRow(shard.RowIds[r], scores[r], shard.Labels?[r], numbers, texts));
+            }
+            Sender.Tell(new AnomaliesCollected(command.JobId, s, shard.NumericColumns, shard.TextColumns, rows), Self);
+        }
+    }
+
+    private void Release(string jobId)
+    {
+        foreach (var key in _shards.Keys.Where(k => k.Job == jobId).ToList()) _shards.Remove(key);
+        foreach (var key in _scores.Keys.Where(k => k.Job == jobId).ToList()) _scores.Remove(key);
+    }
+
+    /// <summary>score_samples over the shard, in fixed row blocks (no per-row allocation).</summary>
+    private static double[] ScoreRows(GaussianMixture model, WorkerShard shard)
+    {
+        var scores = new double[shard.Rows];
+        model.ScoreSamples(shard.Features.Values.AsSpan(0, shard.Rows * shard.Features.Cols), scores);
+        return scores;
+    }
+
+    private WorkerShard Shard(string jobId, int shard) =>
+        _shards.TryGetValue((jobId, shard), out var s)
+            ? s
+            // Not a data error: our state is out of step (e.g. a command overtook a lost load). Crash; the restart
+            // makes the coordinator reload and resend.
+            : throw new InvalidOperationException($"Worker {Id} does not hold shard {shard} of job {jobId}.");
+
+    private GaussianMixture Model(byte[] bytes)
+    {
+        if (_model is { } m && ReferenceEquals(m.Bytes, bytes)) return m.Model;
+        var model = GaussianMixture.FromBytes(bytes);
+        _model = (bytes, model);
+        return model;
+    }
+
+    private void ForEachParallel(int count, Action<int> body)
+    {
+        if (count == 1 || _options.Cores == 1)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _options.Cores }, body);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+        }
+    }
+
+    /// <summary>Errors in the data itself: reported to the coordinator (fatal for the job), not "fixed" by restarting.</summary>
+    private static bool IsDataError(Exception ex) =>
+        ex is DataFormatException or ParquetFormatException or FormatException or InvalidDataException
+            or FileNotFoundException or DirectoryNotFoundException or ArgumentOutOfRangeException;
+}
