@@ -44,6 +44,12 @@ public interface IJobOwnership : IAsyncDisposable
 {
     JobOwnerInfo Owner { get; }
 
-    /// <summary>True until released (or, on PostgreSQL, until the lock's connection was lost).</summary>
+    /// <summary>True until released (on PostgreSQL also false once the lock's session is known to be lost).</summary>
     bool IsHeld { get; }
+
+    /// <summary>
+    /// Checks that the claim still holds now (PostgreSQL: a round trip on the lock's session, which fails if the server
+    /// ended it). A coordinator calls this before journaling to make sure it has not silently lost the job.
+    /// </summary>
+    Task<bool> VerifyAsync(CancellationToken ct = default);
 }

@@ -121,6 +121,24 @@ public sealed class PostgresJournal : SqlJournal
 
         public bool IsHeld => Volatile.Read(ref _released) == 0 && lockConnection.FullState == System.Data.ConnectionState.Open;
 
+        public async Task<bool> VerifyAsync(CancellationToken ct = default)
+        {
+            if (!IsHeld) return false;
+            try
+            {
+                await using var check = lockConnection.CreateCommand();
+                check.CommandText =
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() " +
+                    "AND ((classid::bigint << 32) | objid::bigint) = @key";
+                check.Parameters.AddWithValue("key", key);
+                return await check.ExecuteScalarAsync(ct) is 1L;
+            }
+            catch (NpgsqlException)
+            {
+                return false; // the session is gone, and the lock with it
+            }
+        }
+
         public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) != 0) return;

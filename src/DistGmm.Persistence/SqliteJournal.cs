@@ -142,6 +142,9 @@ public sealed class SqliteJournal : SqlJournal
 
         public bool IsHeld => Volatile.Read(ref _released) == 0;
 
+        // An OS file lock cannot be taken away from a live process: holding it is being alive and not released.
+        public Task<bool> VerifyAsync(CancellationToken ct = default) => Task.FromResult(IsHeld);
+
         public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0) await lockFile.DisposeAsync();

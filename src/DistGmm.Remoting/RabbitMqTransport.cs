@@ -115,6 +115,7 @@ public sealed class RabbitMqTransport : ITransport
         {
             while (true)
             {
+                ObjectDisposedException.ThrowIf(_disposing, this);
                 Task connected;
                 lock (_stateGate) connected = _connected.Task;
                 await connected.WaitAsync(timeout.Token);
@@ -165,6 +166,7 @@ public sealed class RabbitMqTransport : ITransport
     {
         if (_disposing) return;
         _disposing = true;
+        lock (_stateGate) _connected.TrySetException(new ObjectDisposedException(nameof(RabbitMqTransport))); // wake waiting sends
         try
         {
             // Bounded: during a broker outage there is nobody to answer the close handshake.
@@ -203,6 +205,7 @@ public sealed class RabbitMqTransport : ITransport
         await _consumeChannel.QueueDeclareAsync(QueueName, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-expires"] = (int)_options.QueueExpiry.TotalMilliseconds },
             cancellationToken: ct);
+        if (_options.PurgeOnStart) await _consumeChannel.QueuePurgeAsync(QueueName, ct);
         await _consumeChannel.BasicQosAsync(0, _options.Prefetch, global: false, ct);
         var consumer = new AsyncEventingBasicConsumer(_consumeChannel);
         consumer.ReceivedAsync += OnReceivedAsync;
@@ -246,6 +249,7 @@ public sealed class RabbitMqTransport : ITransport
 
     private void MarkDisconnected()
     {
+        if (_disposing) return;
         lock (_stateGate)
             if (_connected.Task.IsCompleted) _connected = NewSignal(completed: false);
     }

@@ -31,6 +31,12 @@ public sealed record RabbitMqTransportOptions
 
     public ushort Prefetch { get; init; } = 64;
 
+    /// <summary>
+    /// Drop what waits in this node's queue at start. The queue is durable, so by default a restarted node (same
+    /// name) first receives what was sent to it while it was down — stale iterations the protocol ignores.
+    /// </summary>
+    public bool PurgeOnStart { get; init; }
+
     public string QueueFor(string nodeName) => QueuePrefix + nodeName;
 }
 

@@ -154,6 +154,7 @@ public abstract class JournalContract
 
         var claim = await first.ClaimOwnershipAsync(job, "coordinator-A");
         Assert.True(claim.IsHeld);
+        Assert.True(await claim.VerifyAsync());
         Assert.Equal("coordinator-A", claim.Owner.OwnerId);
         Assert.Equal(Environment.ProcessId, claim.Owner.ProcessId);
 
@@ -169,6 +170,7 @@ public abstract class JournalContract
 
         await claim.DisposeAsync();
         Assert.False(claim.IsHeld);
+        Assert.False(await claim.VerifyAsync());
         clock.Now = T0.AddSeconds(1);
         await using var again = await second.ClaimOwnershipAsync(job, "coordinator-B");
         Assert.Equal("coordinator-B", (await first.LastOwnerAsync(job))!.OwnerId);

@@ -37,6 +37,7 @@ public sealed class PostgresJournalTests : JournalContract
         if (journal is null) return;
         var job = NewJobId();
         var claim = await journal.ClaimOwnershipAsync(job, "doomed");
+        Assert.True(await claim.VerifyAsync());
         await Assert.ThrowsAsync<JobAlreadyOwnedException>(() => journal.ClaimOwnershipAsync(job, "second"));
 
         // What a SIGKILLed coordinator leaves behind: its session ends without unlocking.
@@ -53,8 +54,11 @@ public sealed class PostgresJournalTests : JournalContract
             Assert.Equal(1L, await kill.ExecuteScalarAsync());
         }
 
+        Assert.False(await claim.VerifyAsync());
+        Assert.False(claim.IsHeld);
         await using var restarted = await journal.ClaimOwnershipAsync(job, "restarted");
         Assert.True(restarted.IsHeld);
+        Assert.True(await restarted.VerifyAsync());
         Assert.Equal("restarted", (await journal.LastOwnerAsync(job))!.OwnerId);
         await claim.DisposeAsync(); // releasing a lost claim is harmless
         await Assert.ThrowsAsync<JobAlreadyOwnedException>(() => journal.ClaimOwnershipAsync(job, "third"));

@@ -16,7 +16,7 @@ public sealed class RabbitMqTransportTests
     private static string UniqueNode(string role) => $"{role}-{Guid.NewGuid():N}"[..24];
 
     private static Task<RabbitMqTransport> Connect(Uri broker, string node, ClusterSecret? secret = null, int maxBytes = EnvelopeCodec.DefaultMaxMessageBytes,
-        List<string>? log = null) =>
+        List<string>? log = null, bool purgeOnStart = false) =>
         RabbitMqTransport.ConnectAsync(
             new RabbitMqTransportOptions
             {
@@ -24,6 +24,7 @@ public sealed class RabbitMqTransportTests
                 NodeName = node,
                 NetworkRecoveryInterval = TimeSpan.FromMilliseconds(250),
                 QueueExpiry = TimeSpan.FromMinutes(2),
+                PurgeOnStart = purgeOnStart,
             },
             new EnvelopeCodec(secret ?? Secret, maxBytes),
             line => { if (log is not null) lock (log) log.Add(line); });
@@ -63,6 +64,24 @@ public sealed class RabbitMqTransportTests
         // The node still works after both failures.
         await node.SendAsync(node.NodeName, Envelope.Create("a", "b", "Self", new byte[1]));
         Assert.Equal("Self", (await node.ReceiveOneAsync()).MessageType);
+    }
+
+    [Fact]
+    public async Task A_restarted_node_gets_what_was_sent_while_it_was_down_unless_it_purges()
+    {
+        if (TestServices.Amqp() is not { } broker) return;
+        await using var sender = await Connect(broker, UniqueNode("sender"));
+        var workerName = UniqueNode("worker");
+        await (await Connect(broker, workerName)).DisposeAsync(); // the worker ran once, then died
+
+        await sender.SendAsync(workerName, Envelope.Create("s", "w", "WhileDown", new byte[1]));
+        await using (var restarted = await Connect(broker, workerName))
+            Assert.Equal("WhileDown", (await restarted.ReceiveOneAsync()).MessageType);
+
+        await sender.SendAsync(workerName, Envelope.Create("s", "w", "Stale", new byte[1]));
+        await using var purged = await Connect(broker, workerName, purgeOnStart: true);
+        await sender.SendAsync(workerName, Envelope.Create("s", "w", "Fresh", new byte[1]));
+        Assert.Equal("Fresh", (await purged.ReceiveOneAsync()).MessageType);
     }
 
     [Fact]
