@@ -299,8 +299,9 @@ public sealed class ParquetFileReader : IDisposable
     }
 
     /// <summary>
-    /// Columnar fast path: reads an INT32/INT64/FLOAT/DOUBLE (or DECIMAL) column chunk as doubles, nulls as NaN,
-    /// without boxing or per-value allocation. Returns the row count written.
+    /// Columnar fast path: reads an INT32/INT64/FLOAT/DOUBLE column chunk (DECIMAL scaled) as doubles, nulls as NaN,
+    /// without boxing or per-value allocation. Binary DECIMAL/FLOAT16 columns are converted too (not allocation-free).
+    /// Returns the row count written.
     /// </summary>
     public int ReadDoubles(int rowGroup, string columnName, Span<double> destination)
     {
@@ -309,6 +310,13 @@ public sealed class ParquetFileReader : IDisposable
         var field = Schema.Fields[column];
         int rows = (int)rg.NumRows;
         if (destination.Length < rows) throw new ArgumentException($"destination holds {destination.Length} values, the row group has {rows} rows", nameof(destination));
+        if (field.PhysicalType is PhysicalType.ByteArray or PhysicalType.FixedLenByteArray && field.LogicalKind is LogicalKind.Decimal or LogicalKind.Float16)
+        {
+            // Binary-stored DECIMAL/FLOAT16: rare in numeric shards, so decode values first, then convert.
+            var values = ReadColumn(rowGroup, columnName);
+            for (int i = 0; i < rows; i++) destination[i] = values.GetDouble(i);
+            return rows;
+        }
         if (field.PhysicalType is not (PhysicalType.Int32 or PhysicalType.Int64 or PhysicalType.Float or PhysicalType.Double))
             throw new ArgumentException($"column '{columnName}' is {field.PhysicalType}, not numeric", nameof(columnName));
         var chunk = ReadChunk(rg, column, out var pages, out var decoder);

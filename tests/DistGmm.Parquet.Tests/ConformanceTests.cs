@@ -37,6 +37,38 @@ public sealed class ConformanceTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [Theory]
+    [InlineData("byte_array_decimal.parquet", "value")]
+    [InlineData("fixed_length_decimal.parquet", "value")]
+    [InlineData("int32_decimal.parquet", "value")]
+    [InlineData("int64_decimal.parquet", "value")]
+    public void DecimalColumnsReadAsDoubles(string name, string column)
+    {
+        // All four files hold 1.00 .. 24.00 (upstream docs; expected/*.json).
+        using var reader = ParquetFileReader.Open(Corpus.File(name));
+        var values = new double[24];
+        Assert.Equal(24, reader.ReadDoubles(0, column, values));
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (double)i), values);
+    }
+
+    [Fact]
+    public void ReadDoublesMatchesReadColumnOnEveryNumericCorpusColumn()
+    {
+        foreach (var entry in Corpus.FlatFiles.Where(e => Corpus.CodecSupported(e.Codec)))
+        {
+            using var reader = ParquetFileReader.Open(Corpus.File(entry.File));
+            foreach (var f in reader.Schema.Fields.Where(f => f.PhysicalType is PhysicalType.Int32 or PhysicalType.Int64 or PhysicalType.Float or PhysicalType.Double))
+                for (int g = 0; g < reader.RowGroupCount; g++)
+                {
+                    var column = reader.ReadColumn(g, f.Name);
+                    var fast = new double[column.Count];
+                    reader.ReadDoubles(g, f.Name, fast);
+                    for (int i = 0; i < column.Count; i++)
+                        Assert.True(column.GetDouble(i).Equals(fast[i]), $"{entry.File} '{f.Name}' row {i}: {fast[i]} vs {column.GetDouble(i)}");
+                }
+        }
+    }
+
     public static TheoryData<string> GeneratedFiles()
     {
         var data = new TheoryData<string>();
