@@ -79,7 +79,51 @@ internal static class Utf8Fields
     }
 
     public static bool TryParseNumber(ReadOnlySpan<byte> field, out double value) =>
+        TryParseSimpleDecimal(field, out value) ||
         double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    private static ReadOnlySpan<double> PowersOf10 =>
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+
+    /// <summary>
+    /// The fast path for the plain decimals that fill KDD files (<c>181</c>, <c>0.05</c>, <c>-3.5</c>): with at most
+    /// 15 significant digits both the digits and 10^k are exact doubles, so one division is correctly rounded and
+    /// equals <see cref="double.Parse(string)"/> (Clinger's fast path). Anything else goes to the full parser.
+    /// </summary>
+    private static bool TryParseSimpleDecimal(ReadOnlySpan<byte> field, out double value)
+    {
+        value = 0;
+        var i = 0;
+        var negative = false;
+        if (field.Length > 0 && field[0] is (byte)'-' or (byte)'+') { negative = field[0] == (byte)'-'; i = 1; }
+        long mantissa = 0;
+        int digits = 0, fractionDigits = 0;
+        bool sawPoint = false, anyDigit = false;
+        for (; i < field.Length; i++)
+        {
+            var b = field[i];
+            if (b == (byte)'.')
+            {
+                if (sawPoint) return false;
+                sawPoint = true;
+                continue;
+            }
+            var d = b - (byte)'0';
+            if ((uint)d > 9) return false;
+            anyDigit = true;
+            if (mantissa == 0 && d == 0 && !sawPoint) continue; // leading zeros are not significant
+            if (++digits > 15) return false;
+            mantissa = mantissa * 10 + d;
+            if (sawPoint) fractionDigits++;
+        }
+        if (!anyDigit) return false; // "", "-", "." are not numbers
+        value = fractionDigits == 0 ? mantissa : mantissa / PowersOf10[fractionDigits];
+        if (negative) value = -value;
+        return true;
+    }
 
     public static string Decode(ReadOnlySpan<byte> field) => Encoding.UTF8.GetString(field);
 }

@@ -158,3 +158,53 @@ public sealed class ReaderTests
         Assert.Equal("normal", KddSchema.NormalizeLabel(" normal "));
     }
 }
+
+public sealed class NumberParsingTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("181")]
+    [InlineData("0.05")]
+    [InlineData("0.00")]
+    [InlineData("-3.5")]
+    [InlineData("+7")]
+    [InlineData("-0")]
+    [InlineData("007.250")]
+    [InlineData("693375640")]
+    [InlineData("123456789012345")]
+    [InlineData("1234567890123456789")]
+    [InlineData("0.1234567890123456789")]
+    [InlineData("1e5")]
+    [InlineData("2.5E-3")]
+    [InlineData(".5")]
+    [InlineData("5.")]
+    public void Numbers_parse_exactly_as_double_Parse(string text)
+    {
+        Assert.True(Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(text), out var value));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)),
+            BitConverter.DoubleToInt64Bits(value));
+    }
+
+    [Fact]
+    public void Random_decimals_parse_exactly_as_double_Parse()
+    {
+        var random = new Random(5);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var text = (random.NextDouble() * Math.Pow(10, random.Next(-6, 12))).ToString("F" + random.Next(0, 9), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(text), out var value));
+            Assert.Equal(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture), value);
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-")]
+    [InlineData(".")]
+    [InlineData("1.2.3")]
+    [InlineData("12x")]
+    [InlineData("Infinity")]
+    [InlineData("tcp")]
+    public void Non_numbers_are_rejected(string text) =>
+        Assert.False(Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(text), out _));
+}
