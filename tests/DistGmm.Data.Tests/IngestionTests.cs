@@ -215,6 +215,31 @@ public sealed class IngestionEdgeTests
         Assert.Equal(64, shard.GetProperty("sha256").GetString()!.Length);
     }
 
+    [Fact]
+    public void More_shards_than_rows_leaves_empty_shards_that_still_load()
+    {
+        var dir = TestData.TempDir();
+        var result = Ingestion.Ingest(new IngestOptions(TestData.Fixture("crlf_no_final_newline.csv"), dir, Shards: 4));
+        Assert.Equal(new long[] { 0, 1, 0, 1 }, result.Manifest.Shards.Select(s => s.Rows));
+        Assert.Equal(new long[] { 0, 0, 1, 1 }, result.Manifest.Shards.Select(s => s.FirstRowId));
+        var pre = Preprocessor.Fit(dir, new PreprocessingSpec(Scaling: Scaling.MinMax));
+        var empty = ShardLoader.Load(result.Manifest.ShardPath(0), pre);
+        Assert.Equal(0, empty.Rows);
+        Assert.Equal(3, empty.Features.Cols); // a, b (label-encoded), c
+        Assert.Equal(new[] { 1.0, 1, 1 }, ShardLoader.Load(result.Manifest.ShardPath(3), pre).Features.Values);
+    }
+
+    [Fact]
+    public void Ingesting_again_replaces_the_previous_dataset()
+    {
+        var dir = TestData.TempDir();
+        Ingestion.Ingest(new IngestOptions(TestData.Fixture("kdd_head20.txt"), dir, Shards: 5));
+        var again = Ingestion.Ingest(new IngestOptions(TestData.Fixture("kdd_head20.txt"), dir, Shards: 2));
+        Assert.Equal(2, Directory.GetFiles(dir, "shard-*.parquet").Length);
+        Assert.Equal(2, DatasetManifest.Load(dir).Shards.Count);
+        Assert.Empty(again.Manifest.Verify());
+    }
+
     private sealed class SynchronousProgress(Action<IngestProgress> report) : IProgress<IngestProgress>
     {
         public void Report(IngestProgress value) => report(value);
