@@ -46,10 +46,10 @@ public sealed record JournalConfig(string Provider, string ConnectionString)
 }
 
 /// <summary>
-/// Heartbeats and the phi-accrual failure detector (as Akka's): a node is suspected when
-/// phi = -log10(P(no heartbeat for this long)) exceeds <see cref="PhiThreshold"/>, with the distribution of
-/// heartbeat intervals padded by <see cref="AcceptablePause"/> and floored at <see cref="MinStdDeviation"/>;
-/// <see cref="DeadAfter"/> bounds the silence after which a node is declared dead whatever phi says.
+/// Heartbeats and the phi-accrual failure detector (as Akka's, see Membership.PhiAccrualFailureDetector): a node is
+/// unreachable (suspected) when phi = -log10(P(no heartbeat for this long)) reaches <see cref="PhiThreshold"/>, with
+/// the heartbeat intervals' mean padded by <see cref="AcceptablePause"/> and their deviation floored at
+/// <see cref="MinStdDeviation"/>; after <see cref="DeadAfter"/> of silence it is declared dead and its work moves.
 /// </summary>
 public sealed record HeartbeatConfig(
     TimeSpan Interval,
