@@ -1,0 +1,65 @@
+using DistGmm.Cluster;
+using Xunit;
+
+namespace DistGmm.Cluster.Tests;
+
+public sealed class PlacementTests
+{
+    private static long[] Load(IReadOnlyList<string> owners, IReadOnlyList<long> rows, IReadOnlyList<string> workers) =>
+        [.. workers.Select(w => Enumerable.Range(0, rows.Count).Where(s => owners[s] == w).Sum(s => rows[s]))];
+
+    [Fact]
+    public void Balanced_by_rows_places_largest_shards_first_on_the_least_loaded_worker()
+    {
+        long[] rows = [100, 500, 300, 300, 200, 100];
+        var owners = BalancedByRowsPlacement.Instance.Place(rows, ["a", "b", "c"]);
+        // 500->a, 300(#2)->b, 300(#3)->c, 200->b (tie 300/300: earlier worker), 100(#0)->c (400), 100(#5)->c (tie 500s... c=400 least)
+        Assert.Equal(["c", "a", "b", "c", "b", "c"], owners);
+        Assert.Equal([500, 500, 500], Load(owners, rows, ["a", "b", "c"]));
+    }
+
+    [Fact]
+    public void Placement_is_a_pure_function_and_covers_every_shard()
+    {
+        var rows = Enumerable.Range(0, 37).Select(i => (long)(1000 + (i * 7919) % 613)).ToArray();
+        string[] workers = ["w0", "w1", "w2", "w3", "w4"];
+        var first = BalancedByRowsPlacement.Instance.Place(rows, workers);
+        Assert.Equal(first, BalancedByRowsPlacement.Instance.Place(rows, workers));
+        Assert.Equal(37, first.Count);
+        Assert.All(first, o => Assert.Contains(o, workers));
+        var load = Load(first, rows, workers);
+        Assert.True(load.Max() - load.Min() <= rows.Max(), $"loads {string.Join(",", load)}");
+    }
+
+    [Fact]
+    public void More_workers_than_shards_leaves_some_idle()
+    {
+        var owners = BalancedByRowsPlacement.Instance.Place([10, 20], ["a", "b", "c"]);
+        Assert.Equal(["b", "a"], owners);
+    }
+
+    [Fact]
+    public void Zero_workers_is_a_clear_error()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => BalancedByRowsPlacement.Instance.Place([1], []));
+        Assert.Contains("zero workers", ex.Message);
+    }
+
+    [Fact]
+    public void Round_robin_with_offset()
+    {
+        Assert.Equal(["b", "c", "a", "b"], new RoundRobinPlacement(1).Place([1, 1, 1, 1], ["a", "b", "c"]));
+    }
+
+    [Fact]
+    public void Reassign_moves_only_the_lost_workers_shards_onto_the_least_loaded_survivors()
+    {
+        long[] rows = [100, 500, 300, 300, 200, 100];
+        IReadOnlyList<string> owners = ["c", "a", "b", "c", "b", "a"];
+        var after = PlacementExtensions.Reassign(owners, rows, "a", ["b", "c"]);
+        // b has 500, c has 400: shard 1 (500) -> c (900), shard 5 (100) -> b (600)
+        Assert.Equal(["c", "c", "b", "c", "b", "b"], after);
+        var error = Assert.Throws<InvalidOperationException>(() => PlacementExtensions.Reassign(owners, rows, "a", []));
+        Assert.Contains("no worker is left", error.Message);
+    }
+}
