@@ -130,7 +130,8 @@ public static class RunReportBuilder
                 }
             }
         }
-        return new RecordPoints([.. src], [.. dst], [.. dur], [.. flag], scores.Score.Length);
+        return new RecordPoints([.. src], [.. dst], [.. dur], [.. flag], scores.Score.Length,
+            $"all anomalies (up to {PlotSample / 2:N0}) plus a seeded uniform sample, {src.Count:N0} rows in all");
     }
 
     /// <summary>Missing counts per column from the manifest, and the missing flags of the first rows of shard 0 for the matrix picture.</summary>

@@ -1,0 +1,235 @@
+using System.CommandLine;
+using System.Globalization;
+using DistGmm.Cli.Console;
+using DistGmm.Cli.Reports;
+using DistGmm.Cluster;
+using DistGmm.Data;
+using DistGmm.Numerics;
+
+namespace DistGmm.Cli.Commands;
+
+/// <summary>The options of a training job, shared by `train` and `run` so names and defaults cannot drift apart.</summary>
+internal sealed class TrainOptions
+{
+    public readonly Argument<string> Data = new("DATA") { Description = "A dataset folder (manifest.json), or a data file (raw KDD .gz/plain, header CSV, NSL-KDD, Parquet) to ingest first." };
+    public readonly Option<string> Preset = CommonOptions.Preset();
+    public readonly Option<int> K = new("--k") { Description = "Number of mixture components.", DefaultValueFactory = _ => 2 };
+    public readonly Option<string?> SelectK = new("--select-k") { Description = "Choose K by BIC among candidates, e.g. 1-8 or 1,2,4,8 (overrides --k)." };
+    public readonly Option<CovarianceType> Covariance = CommonOptions.Covariance();
+    public readonly Option<string> Init = new("--init") { Description = "Initialisation: kmeans, k-means++, random_from_data, random.", DefaultValueFactory = _ => "kmeans" };
+    public readonly Option<string?> InitModel = new("--init-model") { Description = "Start EM from a model JSON (covarianceType, weights, means, covariances; in preprocessed feature space)." };
+    public readonly Option<int> MaxIter = new("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
+    public readonly Option<double> Tol = new("--tol") { Description = "Convergence threshold on the change of the mean log-likelihood lower bound.", DefaultValueFactory = _ => 1e-3 };
+    public readonly Option<double> RegCovar = new("--reg-covar") { Description = "Added to the covariance diagonal for stability.", DefaultValueFactory = _ => 1e-6 };
+    public readonly Option<int> NInit = new("--n-init") { Description = "Restarts; the best lower bound is kept.", DefaultValueFactory = _ => 1 };
+    public readonly Option<int> Seed = new("--seed") { Description = "Random seed (initialisation).", DefaultValueFactory = _ => 0 };
+    public readonly Option<int> Workers = new("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public readonly Option<int> Shards = new("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
+    public readonly Option<string[]> TrainOnLabel = new("--train-on-label") { Description = "Fit (model and preprocessor) only on rows with this label, e.g. normal. Repeatable.", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string> Out;
+
+    public TrainOptions(string outDescription)
+    {
+        Out = new Option<string>("--out") { Description = outDescription, Required = true };
+        foreach (var (option, name) in new[] { (K, "--k"), (MaxIter, "--max-iter"), (NInit, "--n-init"), (Workers, "--workers"), (Shards, "--shards") })
+            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
+        Tol.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--tol must be non-negative."); });
+        RegCovar.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--reg-covar must be non-negative."); });
+        Init.Validators.Add(r =>
+        {
+            try { ModelFile.ParseInit(r.GetValueOrDefault<string>()!); }
+            catch (Exception) { r.AddError($"--init must be one of kmeans, k-means++, random_from_data, random (got '{r.GetValueOrDefault<string>()}')."); }
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Data);
+        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, TrainOnLabel })
+            command.Options.Add(o);
+    }
+
+    public (PreprocessingSpec Spec, EmOptions Em, IReadOnlyList<int>? Candidates, string[] Labels) Resolve(ParseResult parse)
+    {
+        var spec = CommonOptions.ResolvePreset(parse.GetValue(Preset)!);
+        var type = parse.GetValue(Covariance);
+        var k = parse.GetValue(K);
+        GaussianMixture? initModel = null;
+        if (parse.GetValue(InitModel) is { } path)
+        {
+            initModel = ModelFile.Load(CliPaths.ExistingFile(path)).Model;
+            if (initModel.CovarianceType != type) type = initModel.CovarianceType;
+            k = initModel.K;
+        }
+        var em = new EmOptions(k, type, parse.GetValue(MaxIter), parse.GetValue(Tol), parse.GetValue(RegCovar), parse.GetValue(NInit),
+            ModelFile.ParseInit(parse.GetValue(Init)!), parse.GetValue(Seed), initModel);
+        var candidates = parse.GetValue(SelectK) is { } range ? ParseKRange(range) : null;
+        return (spec, em, candidates, parse.GetValue(TrainOnLabel) ?? []);
+    }
+
+    /// <summary>"1-8", "2,4,8" or a mix ("1-3,6").</summary>
+    public static IReadOnlyList<int> ParseKRange(string text)
+    {
+        var ks = new SortedSet<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var bounds = part.Split('-', StringSplitOptions.TrimEntries);
+            if (bounds.Length is < 1 or > 2 || !bounds.All(b => int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1))
+                throw new CliException($"--select-k: '{part}' is not a K or a range like 1-8", ExitCodes.Usage);
+            var lo = int.Parse(bounds[0], CultureInfo.InvariantCulture);
+            var hi = int.Parse(bounds[^1], CultureInfo.InvariantCulture);
+            if (hi < lo) throw new CliException($"--select-k: empty range '{part}'", ExitCodes.Usage);
+            for (var k = lo; k <= hi; k++) ks.Add(k);
+        }
+        return ks.Count > 0 ? [.. ks] : throw new CliException("--select-k: no K given", ExitCodes.Usage);
+    }
+}
+
+/// <summary>How the anomaly threshold is chosen; shared by `score` and `run`.</summary>
+internal sealed class ThresholdOptions
+{
+    public readonly Option<double?> StdK = new("--std-k") { Description = "Flag rows with score < mean − k·std (default k = 2, the notebook's rule)." };
+    public readonly Option<double?> Contamination = new("--contamination") { Description = "Flag this fraction of rows with the lowest scores (exact quantile), e.g. 0.2." };
+    public readonly Option<double?> Threshold = new("--threshold") { Description = "Flag rows with score below this fixed log-likelihood." };
+
+    public ThresholdOptions()
+    {
+        Contamination.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } q && !(q > 0 && q < 1)) r.AddError("--contamination must be in (0, 1)."); });
+        StdK.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } k && !(k >= 0)) r.AddError("--std-k must be non-negative."); });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(StdK);
+        command.Options.Add(Contamination);
+        command.Options.Add(Threshold);
+    }
+
+    public ThresholdRule? Resolve(ParseResult parse)
+    {
+        var given = new ThresholdRule?[]
+        {
+            parse.GetValue(StdK) is { } k ? new ThresholdRule.MeanMinusKStd(k) : null,
+            parse.GetValue(Contamination) is { } q ? new ThresholdRule.ContaminationQuantile(q) : null,
+            parse.GetValue(Threshold) is { } t ? new ThresholdRule.Fixed(t) : null,
+        }.OfType<ThresholdRule>().ToList();
+        if (given.Count > 1) throw new CliException("give at most one of --std-k, --contamination, --threshold", ExitCodes.Usage);
+        return given.SingleOrDefault();
+    }
+}
+
+public sealed class TrainCommand : ICliCommand
+{
+    public int Order => 30;
+
+    public Command Build()
+    {
+        var options = new TrainOptions("Folder to write model.json into.");
+        var command = new Command("train", "Fit the preprocessor and the Gaussian mixture (embedded cluster); writes model.json.");
+        options.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var (spec, em, candidates, labels) = options.Resolve(parse);
+            var outDir = parse.GetValue(options.Out)!;
+            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
+            Directory.CreateDirectory(outDir);
+            var observer = new ProgressObserver(terminal, em.MaxIter);
+            var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
+            JobSummaries.PrintTrain(terminal, outcome);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
+
+public sealed class ScoreCommand : ICliCommand
+{
+    public int Order => 40;
+
+    public Command Build()
+    {
+        var model = new Option<string>("--model") { Description = "model.json written by train or run.", Required = true };
+        var data = new Argument<string>("DATA") { Description = "A dataset folder (manifest.json) or a data file to ingest first." };
+        var output = new Option<string>("--out") { Description = "Folder for scores.parquet, anomalies.*, summary.json, model.json.", Required = true };
+        var workers = new Option<int>("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var threshold = new ThresholdOptions();
+        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, noReport };
+        threshold.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var modelPath = CliPaths.ExistingFile(parse.GetValue(model)!);
+            var modelFile = ModelFile.Load(modelPath);
+            // New data is judged by the threshold learnt with the model, unless the user asks for another rule.
+            var rule = threshold.Resolve(parse)
+                ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : new ThresholdRule.MeanMinusKStd(2));
+            var outDir = parse.GetValue(output)!;
+            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
+            var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir),
+                new ProgressObserver(terminal, 0), ct);
+            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
+            JobSummaries.PrintScore(terminal, outcome, report);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
+
+public sealed class RunCommand : ICliCommand
+{
+    public int Order => 10;
+
+    public Command Build()
+    {
+        var options = new TrainOptions("Run folder (model.json, summary.json, scores.parquet, anomalies.*, report.html, events.log).");
+        var threshold = new ThresholdOptions();
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var command = new Command("run", "The whole job, embedded: ingest (if needed), train, score, collect anomalies, write the report.");
+        options.AddTo(command);
+        threshold.AddTo(command);
+        command.Options.Add(noReport);
+        command.SetAction(async (parse, ct) =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var (spec, em, candidates, labels) = options.Resolve(parse);
+            var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
+            var outDir = parse.GetValue(options.Out)!;
+            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
+            var observer = new ProgressObserver(terminal, em.MaxIter);
+            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
+            JobSummaries.PrintTrain(terminal, outcome.Train);
+            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
+            JobSummaries.PrintScore(terminal, outcome.Score, report);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
+
+public sealed class ReportCommand : ICliCommand
+{
+    public int Order => 60;
+
+    public Command Build()
+    {
+        var run = new Argument<string>("RUN_DIR") { Description = "A run folder written by run or score." };
+        var dataset = new Option<string?>("--dataset") { Description = "The dataset the run scored (default: RUN_DIR/dataset)." };
+        var command = new Command("report", "(Re)write report.html for a run folder.") { run, dataset };
+        command.SetAction(parse =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var runDir = parse.GetValue(run)!;
+            foreach (var f in new[] { "model.json", "summary.json", "scores.parquet" })
+                if (!File.Exists(Path.Combine(runDir, f))) throw new CliException($"{runDir}: no {f} (not a scored run folder)");
+            var datasetDir = parse.GetValue(dataset) ?? Path.Combine(runDir, "dataset");
+            if (!DatasetManifest.Exists(datasetDir))
+                throw new CliException($"{datasetDir}: no manifest.json; give the scored dataset with --dataset");
+            terminal.Line($"wrote {RunReportBuilder.WriteReport(runDir, datasetDir)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using DistGmm.Cli.Console;
+using DistGmm.Cluster;
+
+namespace DistGmm.Cli.Commands;
+
+/// <summary>The tables printed when a job ends.</summary>
+internal static class JobSummaries
+{
+    public static void PrintTrain(Terminal terminal, TrainOutcome t)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("model", t.ModelPath),
+            ("K / covariance", $"{t.Model.Model.K} / {ModelFile.CovarianceName(t.Model.Model.CovarianceType)}"),
+            ("features", t.Model.FeatureNames.Count.ToString(CultureInfo.InvariantCulture)),
+            ("iterations", $"{t.Fit.Iterations} ({(t.Fit.Converged ? "converged" : "NOT converged: raise --max-iter")})"),
+            ("lower bound", Format.Number(t.Fit.LowerBound, 10)),
+            ("workers", t.Workers.ToString(CultureInfo.InvariantCulture)),
+            ("time", Format.Seconds(t.Elapsed)),
+        };
+        if (t.Candidates.Count > 1)
+            foreach (var c in t.Candidates)
+                rows.Add(($"BIC K={c.Model.K}", Format.Number(c.Bic, 10) + (c.Model.K == t.Model.Model.K ? "  (chosen)" : "")));
+        terminal.Summary("Trained", rows);
+    }
+
+    public static void PrintScore(Terminal terminal, ScoreOutcome s, string? reportPath)
+    {
+        var m = s.Summary;
+        var rows = new List<(string, string)>
+        {
+            ("rows", Format.Count(m.Rows)),
+            ("anomalies", $"{Format.Count(m.Anomalies)} ({Format.Fixed(100.0 * m.Anomalies / Math.Max(1, m.Rows), 3)}%)"),
+            ("threshold", $"{Format.Number(m.Threshold, 8)} ({m.ThresholdRule})"),
+            ("score mean / std", $"{Format.Number(m.ScoreMean, 8)} / {Format.Number(m.ScoreStd, 8)}"),
+        };
+        if (m.Metrics is { } e)
+        {
+            rows.Add(("precision / recall / F1", $"{Format.Fixed(e.Precision, 4)} / {Format.Fixed(e.Recall, 4)} / {Format.Fixed(e.F1, 4)} (attack = positive)"));
+            rows.Add(("ROC AUC", Format.Fixed(e.RocAuc, 4)));
+        }
+        rows.Add(("scores", s.ScoresPath));
+        rows.Add(("anomalies", s.AnomaliesCsvPath));
+        rows.Add(("summary", s.SummaryPath));
+        if (reportPath is not null) rows.Add(("report", reportPath));
+        rows.Add(("time", Format.Seconds(s.Elapsed)));
+        terminal.Summary("Scored", rows);
+    }
+}
