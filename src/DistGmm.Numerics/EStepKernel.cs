@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DistGmm.Numerics;
 
@@ -25,7 +26,8 @@ internal sealed unsafe class EStepKernel
     private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
     private readonly double[] _constant;            // −½·d·log 2π + log det + log w, added after the ½ factor
-    private readonly double[] _xT, _dT, _wT;        // dp × BlockRows
+    private readonly double[] _xT, _wT;             // dp × BlockRows
+    private readonly double[] _dT;                  // K × dp × BlockRows: x − shift_k, reused by the statistics
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
     private readonly double[] _lse;                 // BlockRows
@@ -78,7 +80,7 @@ internal sealed unsafe class EStepKernel
             _constant[k] = model.LogWeights[k];
         }
         _xT = new double[_dp * BlockRows];
-        _dT = new double[_dp * BlockRows];
+        _dT = new double[_k * _dp * BlockRows];
         _wT = new double[_dp * BlockRows];
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
@@ -131,7 +133,7 @@ internal sealed unsafe class EStepKernel
         for (int k = 0; k < _k; k++)
         {
             Center(k);
-            fixed (double* dT = _dT)
+            fixed (double* dT = &_dT[k * _dp * BlockRows])
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
@@ -161,24 +163,61 @@ internal sealed unsafe class EStepKernel
         for (int r = count; r < BlockRows; r++)
             for (int k = 0; k < _k; k++) _resp[k * BlockRows + r] = 0;
         Array.Clear(_lse);
+        for (int k = 0; k < _k; k++) Center(k);
         Accumulate(count);
     }
 
+    /// <summary>Rows (row-major) into xT (dimension-major, BlockRows lanes); padding rows/dimensions stay zero.</summary>
     private void Transpose(ReadOnlySpan<double> rows, int count)
     {
-        var xT = _xT.AsSpan();
-        if (count < BlockRows || _dp != _d) xT.Clear();
-        for (int r = 0; r < count; r++)
+        int d = _d;
+        fixed (double* src = rows)
+        fixed (double* xT = _xT)
         {
-            var src = rows.Slice(r * _d, _d);
-            for (int i = 0; i < _d; i++) xT[i * BlockRows + r] = src[i];
+            int r = 0;
+            if (Avx2.IsSupported)
+            {
+                int d4 = d & ~3;
+                for (; r + 4 <= count; r += 4)
+                {
+                    double* s0 = src + r * d;
+                    int i = 0;
+                    for (; i < d4; i += 4)
+                    {
+                        // 4×4 transpose: rows r..r+3, dimensions i..i+3.
+                        var a = Avx.LoadVector256(s0 + i);
+                        var b = Avx.LoadVector256(s0 + d + i);
+                        var c = Avx.LoadVector256(s0 + 2 * d + i);
+                        var e = Avx.LoadVector256(s0 + 3 * d + i);
+                        var ab0 = Avx.UnpackLow(a, b);   // a0 b0 a2 b2
+                        var ab1 = Avx.UnpackHigh(a, b);  // a1 b1 a3 b3
+                        var ce0 = Avx.UnpackLow(c, e);
+                        var ce1 = Avx.UnpackHigh(c, e);
+                        double* dst = xT + i * BlockRows + r;
+                        Avx.Store(dst, Avx.Permute2x128(ab0, ce0, 0x20));
+                        Avx.Store(dst + BlockRows, Avx.Permute2x128(ab1, ce1, 0x20));
+                        Avx.Store(dst + 2 * BlockRows, Avx.Permute2x128(ab0, ce0, 0x31));
+                        Avx.Store(dst + 3 * BlockRows, Avx.Permute2x128(ab1, ce1, 0x31));
+                    }
+                    for (; i < d; i++)
+                    {
+                        double* dst = xT + i * BlockRows + r;
+                        dst[0] = s0[i]; dst[1] = s0[d + i]; dst[2] = s0[2 * d + i]; dst[3] = s0[3 * d + i];
+                    }
+                }
+            }
+            for (; r < count; r++)
+                for (int i = 0; i < d; i++) xT[i * BlockRows + r] = src[r * d + i];
+            if (count < BlockRows)
+                for (int i = 0; i < d; i++) new Span<double>(xT + i * BlockRows + count, BlockRows - count).Clear();
+            // Padding dimensions are zero from construction and never written.
         }
     }
 
     private void Center(int k)
     {
         fixed (double* xT = _xT)
-        fixed (double* dT = _dT)
+        fixed (double* dT = &_dT[k * _dp * BlockRows])
         {
             for (int i = 0; i < _d; i++)
             {
@@ -187,9 +226,7 @@ internal sealed unsafe class EStepKernel
                 for (int r = 0; r < BlockRows; r += 4)
                     Vector256.Store(Vector256.Load(src + r) - mu, dst + r);
             }
-            // padded dimensions stay zero
-            for (int i = _d; i < _dp; i++)
-                new Span<double>(dT + i * BlockRows, BlockRows).Clear();
+            // Padding dimensions are zero from construction and never written.
         }
     }
 
@@ -316,8 +353,7 @@ internal sealed unsafe class EStepKernel
         }
         for (int k = 0; k < _k; k++)
         {
-            Center(k);
-            fixed (double* dT = _dT)
+            fixed (double* dT = &_dT[k * _dp * BlockRows])
             fixed (double* wT = _wT)
             fixed (double* resp = &_resp[k * BlockRows])
             fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
@@ -338,7 +374,6 @@ internal sealed unsafe class EStepKernel
                     }
                     s1[i] = a;
                 }
-                for (int i = _d; i < _dp; i++) new Span<double>(wT + i * BlockRows, BlockRows).Clear();
                 if (FullSecondMoments) OuterProductUpper(wT, dT, s2 + k * _tiles * 16);
                 else DiagonalProduct(wT, dT, s2 + k * _dp);
             }
