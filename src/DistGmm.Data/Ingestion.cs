@@ -27,6 +27,10 @@ public static class Ingestion
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Shards, 1, nameof(options.Shards));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RowGroupSize, 1, nameof(options.RowGroupSize));
         var clock = Stopwatch.StartNew();
+        var input = Path.GetFullPath(options.Input).TrimEnd(Path.DirectorySeparatorChar);
+        var output = Path.GetFullPath(options.OutputDir).TrimEnd(Path.DirectorySeparatorChar);
+        if (input == output || input.StartsWith(output + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"the output folder {options.OutputDir} holds the input {options.Input}; ingesting would overwrite it");
         Directory.CreateDirectory(options.OutputDir);
         RemovePreviousDataset(options.OutputDir);
 

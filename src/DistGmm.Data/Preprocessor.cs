@@ -16,6 +16,7 @@ public sealed partial class Preprocessor
     private const int Block = 1024; // rows transformed per column pass: the temp column stays in L1
 
     private readonly Dictionary<string, int>?[] _categoryIndex;
+    private readonly int[] _knnColumns; // for each KNN reference column, its index in Columns
 
     private Preprocessor(PreprocessingSpec spec, IReadOnlyList<FittedColumn> columns, KnnReference? knn, PreprocessorReport report)
     {
@@ -46,8 +47,6 @@ public sealed partial class Preprocessor
     public int OutputDimension { get; }
 
     public PreprocessorReport Report { get; }
-
-    private readonly int[] _knnColumns; // for each KNN reference column, its index in Columns
 
     // ---------------------------------------------------------------- transform
 

@@ -240,6 +240,17 @@ public sealed class IngestionEdgeTests
         Assert.Empty(again.Manifest.Verify());
     }
 
+    [Fact]
+    public void Ingesting_a_dataset_into_its_own_folder_is_refused()
+    {
+        var dir = TestData.TempDir();
+        Ingestion.Ingest(new IngestOptions(TestData.Fixture("kdd_head20.txt"), dir, Shards: 2));
+        var e = Assert.Throws<ArgumentException>(() => Ingestion.Ingest(new IngestOptions(dir, dir, Shards: 2)));
+        Assert.Contains("would overwrite it", e.Message);
+        Assert.Throws<ArgumentException>(() => Ingestion.Ingest(new IngestOptions(Path.Combine(dir, "shard-00000.parquet"), dir)));
+        Assert.Empty(DatasetManifest.Load(dir).Verify());
+    }
+
     private sealed class SynchronousProgress(Action<IngestProgress> report) : IProgress<IngestProgress>
     {
         public void Report(IngestProgress value) => report(value);
