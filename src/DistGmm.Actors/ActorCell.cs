@@ -215,7 +215,7 @@ internal sealed class ActorCell : IActorContext
             if (!stats.RequestRestartPermission(strategy, System.Clock.GetUtcNow()))
             {
                 System.EventStream.Publish(new ActorError(failed.Child.Path, failed.Cause,
-                    $"{failed.Child.Path} exceeded its restart budget ({strategy.MaxNrOfRetries} within {strategy.WithinTimeRange}); stopping it"));
+                    $"{failed.Child.Path} exceeded its restart budget ({strategy.MaxNrOfRetries} within {strategy.WithinTimeRange}); stopping it. Last failure: {failed.Cause.Message}"));
                 directive = Directive.Stop;
             }
         }

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using DistGmm.Cluster;
+using DistGmm.Numerics;
+using Xunit;
+
+namespace DistGmm.Cluster.Tests;
+
+/// <summary>Coordinator + real worker actors in one process, on in-memory shards.</summary>
+public sealed class EmbeddedClusterTests
+{
+    private static readonly DataMatrix[] Shards = Synthetic.Shards();
+    private static readonly GmmFitResult Reference = GaussianMixtureFitter.Fit(Shards, Synthetic.Options());
+
+    private sealed class Recorder : IJobObserver
+    {
+        public ConcurrentQueue<JobEvent> Events { get; } = new();
+        public void OnEvent(JobEvent e) => Events.Enqueue(e);
+    }
+
+    private static Task<CoordinatorState> Train(int workers, ClusterOptions options, IJobObserver? observer = null) =>
+        EmbeddedJob.RunJobAsync(Synthetic.TrainPlan(Shards, workers), options, observer, CancellationToken.None);
+
+    public static TheoryData<int, string> Shapes => new()
+    {
+        { 1, "balanced" }, { 2, "balanced" }, { 3, "balanced" }, { 8, "balanced" },
+        { 2, "round-robin-1" }, { 3, "round-robin-2" }, { 8, "round-robin-5" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task The_model_is_bit_identical_for_any_worker_count_and_placement_and_equals_the_fitter(int workers, string placement)
+    {
+        IShardPlacement strategy = placement == "balanced"
+            ? BalancedByRowsPlacement.Instance
+            : new RoundRobinPlacement(int.Parse(placement[^1..], System.Globalization.CultureInfo.InvariantCulture));
+        var state = await Train(workers, new ClusterOptions(strategy, CoresPerWorker: 1 + workers % 2, ShardSource: new InMemoryShardSource(Shards)));
+        var fit = state.BestFit!;
+        Assert.Equal(Reference.Model.ToBytes(), fit.Model.ToBytes());
+        Assert.Equal(Reference.Iterations, fit.Iterations);
+        Assert.Equal(Reference.LowerBound, fit.LowerBound);
+        Assert.Equal(Reference.LowerBoundHistory, fit.LowerBoundHistory);
+    }
+
+    [Fact]
+    public async Task A_crashing_worker_is_restarted_by_its_supervisor_and_its_shards_are_recomputed()
+    {
+        var crashedOn = new ConcurrentDictionary<int, bool>();
+        var source = new InMemoryShardSource(Shards);
+        var recorder = new Recorder();
+        var options = new ClusterOptions(ShardSource: source, CoresPerWorker: 1, FaultHook: (worker, command) =>
+        {
+            // worker-1 crashes on its third and fifth pass (its loaded shards are lost each time)
+            if (worker == "worker-1" && command is ComputePass { PassNumber: 3 or 5 } pass && crashedOn.TryAdd(pass.PassNumber, true))
+                throw new IOException("simulated disk failure");
+        });
+        var state = await Train(3, options, recorder);
+
+        Assert.Equal([3, 5], crashedOn.Keys.Order());
+        Assert.Equal(Reference.Model.ToBytes(), state.BestFit!.Model.ToBytes());
+        Assert.Equal(2, recorder.Events.OfType<WorkerRecovered>().Count(e => e.WorkerId == "worker-1"));
+        Assert.Contains(recorder.Events.OfType<WorkerFailed>(), e => e.WorkerId == "worker-1" && e.Reason.Contains("simulated disk failure"));
+        Assert.True(source.Loads > Shards.Length, "the restarted worker reloaded its shards");
+        Assert.Contains(recorder.Events, e => e is IterationCompleted);
+        Assert.Contains(recorder.Events, e => e is JobFinished { Succeeded: true });
+    }
+
+    [Fact]
+    public async Task A_worker_that_exhausts_its_restart_budget_is_stopped_and_survivors_take_its_shards()
+    {
+        var recorder = new Recorder();
+        var options = new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1, FaultHook: (worker, command) =>
+        {
+            if (worker == "worker-2" && command is ComputePass) throw new InvalidOperationException("always broken");
+        });
+        var state = await Train(3, options, recorder);
+        Assert.Equal(Reference.Model.ToBytes(), state.BestFit!.Model.ToBytes());
+        Assert.DoesNotContain("worker-2", state.Workers);
+        Assert.Contains(recorder.Events.OfType<ShardsAssigned>(), e => e.Reason == "worker-2 lost");
+    }
+
+    [Fact]
+    public async Task When_every_worker_is_lost_the_job_fails_with_the_last_worker_error()
+    {
+        var options = new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1,
+            FaultHook: (_, command) => { if (command is ComputePass) throw new InvalidOperationException("out of memory (simulated)"); });
+        var ex = await Assert.ThrowsAsync<JobFailedException>(() => Train(2, options));
+        Assert.Contains("All workers lost", ex.Message);
+        Assert.Contains("out of memory (simulated)", ex.Message);
+    }
+
+    [Fact]
+    public async Task Scoring_merges_moments_applies_the_threshold_and_collects_anomalies_with_raw_values()
+    {
+        var model = Reference.Model;
+        var plan = new JobPlan("score-1", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], 3, [], model.ToBytes(),
+            new ThresholdRule.MeanMinusKStd(2));
+        var state = await EmbeddedJob.RunJobAsync(plan, new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1),
+            null, CancellationToken.None);
+
+        var all = Shards.SelectMany(s =>
+        {
+            var scores = new double[s.Rows];
+            model.ScoreSamples(s.Values, scores);
+            return scores;
+        }).ToArray();
+        var mean = all.Average();
+        var std = Math.Sqrt(all.Select(x => (x - mean) * (x - mean)).Sum() / all.Length);
+        var moments = state.MergedMoments();
+        Assert.Equal(all.Length, moments.Count);
+        Assert.Equal(mean, moments.Mean, 1e-12);
+        Assert.Equal(std, moments.StdDev, 1e-12);
+        Assert.Equal(moments.Mean - 2 * moments.StdDev, state.Threshold);
+        Assert.Equal(all, state.Scored.Values.SelectMany(s => s.Scores));   // bit-identical score_samples, shard order
+
+        var anomalies = state.Anomalies.Values.SelectMany(a => a.Rows).ToList();
+        var expectedIds = all.Select((score, id) => (score, id)).Where(x => x.score < state.Threshold).Select(x => (long)x.id);
+        Assert.Equal(expectedIds, anomalies.Select(a => a.RowId));
+        Assert.NotEmpty(anomalies);
+        var first = anomalies[0];
+        var shardOf = 0;
+        var offset = 0L;
+        while (first.RowId >= offset + Shards[shardOf].Rows) offset += Shards[shardOf++].Rows;
+        Assert.Equal(Shards[shardOf].Row((int)(first.RowId - offset)).ToArray(), first.Numbers);
+        Assert.Equal(first.RowId % 50 == 0 ? "attack" : "normal", first.Label);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_waiting_for_the_job()
+    {
+        using var cts = new CancellationTokenSource();
+        var options = new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1,
+            FaultHook: (_, command) => { if (command is ComputePass) { cts.Cancel(); } });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            EmbeddedJob.RunJobAsync(Synthetic.TrainPlan(Shards, 1), options, null, cts.Token));
+    }
+}
