@@ -37,7 +37,11 @@ internal sealed unsafe class EStepKernel
     private readonly int _tiles;                    // upper-triangular 4×4 tiles of the dp×dp second moment
     private readonly Vector256<double>[] _nLanes;   // K
     private readonly Vector256<double>[] _s1Lanes;  // K × dp
-    private readonly Vector256<double>[] _s2Lanes;  // K × tiles × 16 (full) or K × dp (diagonal)
+    private readonly Vector256<double>[] _s2Lanes;  // K × dp (diagonal only)
+    private readonly double[] _s2Tiles;             // K × tiles × 16 accumulators × 8 lanes (full; 256-bit path uses lanes 0–3)
+
+    /// <summary>The d² kernels use 512-bit vectors where the hardware has them (same machine ⇒ same bits).</summary>
+    private static readonly bool Wide = Vector512.IsHardwareAccelerated;
     private Vector256<double> _llLanes;
     private long _rows;
 
@@ -92,7 +96,8 @@ internal sealed unsafe class EStepKernel
         _tiles = t4 * (t4 + 1) / 2;
         _nLanes = new Vector256<double>[_k];
         _s1Lanes = new Vector256<double>[collectStatistics ? _k * _dp : 0];
-        _s2Lanes = new Vector256<double>[!collectStatistics ? 0 : fullSecondMoments ? _k * _tiles * 16 : _k * _dp];
+        _s2Lanes = new Vector256<double>[collectStatistics && !fullSecondMoments ? _k * _dp : 0];
+        _s2Tiles = new double[collectStatistics && fullSecondMoments ? _k * _tiles * 16 * 8 : 0];
     }
 
     public bool FullSecondMoments { get; }
@@ -137,7 +142,8 @@ internal sealed unsafe class EStepKernel
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
-                if (_triangular) TriangularSquaredNorm(dT, prec, q);
+                if (_triangular && Wide) TriangularSquaredNorm512(dT, prec, q);
+                else if (_triangular) TriangularSquaredNorm(dT, prec, q);
                 else DiagonalSquaredNorm(dT, prec, q);
             }
             // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
@@ -358,6 +364,7 @@ internal sealed unsafe class EStepKernel
             fixed (double* resp = &_resp[k * BlockRows])
             fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
             fixed (Vector256<double>* s2 = _s2Lanes)
+            fixed (double* tiles = _s2Tiles)
             {
                 var n = _nLanes[k];
                 for (int r = 0; r < BlockRows; r += 4) n += Vector256.Load(resp + r);
@@ -374,24 +381,27 @@ internal sealed unsafe class EStepKernel
                     }
                     s1[i] = a;
                 }
-                if (FullSecondMoments) OuterProductUpper(wT, dT, s2 + k * _tiles * 16);
-                else DiagonalProduct(wT, dT, s2 + k * _dp);
+                if (!FullSecondMoments) DiagonalProduct(wT, dT, s2 + k * _dp);
+                else if (Wide) OuterProductUpper512(wT, dT, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
+                else OuterProductUpper(wT, dT, tiles + k * _tiles * 16 * 8);
             }
         }
     }
 
     /// <summary>S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only).</summary>
-    private void OuterProductUpper(double* wT, double* dT, Vector256<double>* tiles)
+    private void OuterProductUpper(double* wT, double* dT, double* tileLanes)
     {
         int t4 = _dp / 4;
         for (int ti = 0; ti < t4; ti++)
         {
-            for (int tj = ti; tj < t4; tj++, tiles += 16)
+            for (int tj = ti; tj < t4; tj++, tileLanes += 16 * 8)
             {
-                var a00 = tiles[0]; var a01 = tiles[1]; var a02 = tiles[2]; var a03 = tiles[3];
-                var a10 = tiles[4]; var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
-                var a20 = tiles[8]; var a21 = tiles[9]; var a22 = tiles[10]; var a23 = tiles[11];
-                var a30 = tiles[12]; var a31 = tiles[13]; var a32 = tiles[14]; var a33 = tiles[15];
+                // Accumulator a lives in lanes 0–3 of its 8-lane slot (the 512-bit path uses all 8).
+                var tiles = tileLanes;
+                var a00 = L(tiles, 0); var a01 = L(tiles, 1); var a02 = L(tiles, 2); var a03 = L(tiles, 3);
+                var a10 = L(tiles, 4); var a11 = L(tiles, 5); var a12 = L(tiles, 6); var a13 = L(tiles, 7);
+                var a20 = L(tiles, 8); var a21 = L(tiles, 9); var a22 = L(tiles, 10); var a23 = L(tiles, 11);
+                var a30 = L(tiles, 12); var a31 = L(tiles, 13); var a32 = L(tiles, 14); var a33 = L(tiles, 15);
                 double* w0 = wT + 4 * ti * BlockRows;
                 double* e0 = dT + 4 * tj * BlockRows;
                 for (int r = 0; r < BlockRows; r += 4)
@@ -413,12 +423,115 @@ internal sealed unsafe class EStepKernel
                     a30 = Vector256.FusedMultiplyAdd(w_3, e_0, a30); a31 = Vector256.FusedMultiplyAdd(w_3, e_1, a31);
                     a32 = Vector256.FusedMultiplyAdd(w_3, e_2, a32); a33 = Vector256.FusedMultiplyAdd(w_3, e_3, a33);
                 }
+                S(tiles, 0, a00); S(tiles, 1, a01); S(tiles, 2, a02); S(tiles, 3, a03);
+                S(tiles, 4, a10); S(tiles, 5, a11); S(tiles, 6, a12); S(tiles, 7, a13);
+                S(tiles, 8, a20); S(tiles, 9, a21); S(tiles, 10, a22); S(tiles, 11, a23);
+                S(tiles, 12, a30); S(tiles, 13, a31); S(tiles, 14, a32); S(tiles, 15, a33);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> L(double* tiles, int slot) => Vector256.Load(tiles + slot * 8);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void S(double* tiles, int slot, Vector256<double> v) => Vector256.Store(v, tiles + slot * 8);
+
+    /// <summary>As <see cref="OuterProductUpper"/> with 8 rows per vector.</summary>
+    private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles)
+    {
+        int t4 = _dp / 4;
+        for (int ti = 0; ti < t4; ti++)
+        {
+            for (int tj = ti; tj < t4; tj++, tiles += 16)
+            {
+                var a00 = tiles[0]; var a01 = tiles[1]; var a02 = tiles[2]; var a03 = tiles[3];
+                var a10 = tiles[4]; var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
+                var a20 = tiles[8]; var a21 = tiles[9]; var a22 = tiles[10]; var a23 = tiles[11];
+                var a30 = tiles[12]; var a31 = tiles[13]; var a32 = tiles[14]; var a33 = tiles[15];
+                double* w0 = wT + 4 * ti * BlockRows;
+                double* e0 = dT + 4 * tj * BlockRows;
+                for (int r = 0; r < BlockRows; r += 8)
+                {
+                    var w_0 = Vector512.Load(w0 + r);
+                    var w_1 = Vector512.Load(w0 + BlockRows + r);
+                    var w_2 = Vector512.Load(w0 + 2 * BlockRows + r);
+                    var w_3 = Vector512.Load(w0 + 3 * BlockRows + r);
+                    var e_0 = Vector512.Load(e0 + r);
+                    var e_1 = Vector512.Load(e0 + BlockRows + r);
+                    var e_2 = Vector512.Load(e0 + 2 * BlockRows + r);
+                    var e_3 = Vector512.Load(e0 + 3 * BlockRows + r);
+                    a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
+                    a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
+                    a10 = Vector512.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11);
+                    a12 = Vector512.FusedMultiplyAdd(w_1, e_2, a12); a13 = Vector512.FusedMultiplyAdd(w_1, e_3, a13);
+                    a20 = Vector512.FusedMultiplyAdd(w_2, e_0, a20); a21 = Vector512.FusedMultiplyAdd(w_2, e_1, a21);
+                    a22 = Vector512.FusedMultiplyAdd(w_2, e_2, a22); a23 = Vector512.FusedMultiplyAdd(w_2, e_3, a23);
+                    a30 = Vector512.FusedMultiplyAdd(w_3, e_0, a30); a31 = Vector512.FusedMultiplyAdd(w_3, e_1, a31);
+                    a32 = Vector512.FusedMultiplyAdd(w_3, e_2, a32); a33 = Vector512.FusedMultiplyAdd(w_3, e_3, a33);
+                }
                 tiles[0] = a00; tiles[1] = a01; tiles[2] = a02; tiles[3] = a03;
                 tiles[4] = a10; tiles[5] = a11; tiles[6] = a12; tiles[7] = a13;
                 tiles[8] = a20; tiles[9] = a21; tiles[10] = a22; tiles[11] = a23;
                 tiles[12] = a30; tiles[13] = a31; tiles[14] = a32; tiles[15] = a33;
             }
         }
+    }
+
+    /// <summary>As <see cref="TriangularSquaredNorm"/> with 32 rows (4 × Vector512) × 4 columns per register tile.</summary>
+    private void TriangularSquaredNorm512(double* dT, double* u, double* q)
+    {
+        int dp = _dp, d = _d;
+        for (int rg = 0; rg < BlockRows; rg += 32)
+        {
+            Vector512<double> q0 = default, q1 = default, q2 = default, q3 = default;
+            for (int j0 = 0; j0 < dp; j0 += 4)
+            {
+                Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
+                Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
+                Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
+                Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
+                int iEnd = Math.Min(j0 + 4, d);
+                double* x = dT + rg;
+                double* uu = u + j0;
+                for (int i = 0; i < iEnd; i++, x += BlockRows, uu += dp)
+                {
+                    var x0 = Vector512.Load(x);
+                    var x1 = Vector512.Load(x + 8);
+                    var x2 = Vector512.Load(x + 16);
+                    var x3 = Vector512.Load(x + 24);
+                    var u0 = Vector512.Create(uu[0]);
+                    var u1 = Vector512.Create(uu[1]);
+                    var u2 = Vector512.Create(uu[2]);
+                    var u3 = Vector512.Create(uu[3]);
+                    a00 = Vector512.FusedMultiplyAdd(x0, u0, a00); a01 = Vector512.FusedMultiplyAdd(x0, u1, a01);
+                    a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                    a10 = Vector512.FusedMultiplyAdd(x1, u0, a10); a11 = Vector512.FusedMultiplyAdd(x1, u1, a11);
+                    a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                    a20 = Vector512.FusedMultiplyAdd(x2, u0, a20); a21 = Vector512.FusedMultiplyAdd(x2, u1, a21);
+                    a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                    a30 = Vector512.FusedMultiplyAdd(x3, u0, a30); a31 = Vector512.FusedMultiplyAdd(x3, u1, a31);
+                    a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+                }
+                q0 = SumSquares(q0, a00, a01, a02, a03);
+                q1 = SumSquares(q1, a10, a11, a12, a13);
+                q2 = SumSquares(q2, a20, a21, a22, a23);
+                q3 = SumSquares(q3, a30, a31, a32, a33);
+            }
+            Vector512.Store(q0, q + rg);
+            Vector512.Store(q1, q + rg + 8);
+            Vector512.Store(q2, q + rg + 16);
+            Vector512.Store(q3, q + rg + 24);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> SumSquares(Vector512<double> q, Vector512<double> a, Vector512<double> b, Vector512<double> c, Vector512<double> e)
+    {
+        q = Vector512.FusedMultiplyAdd(a, a, q);
+        q = Vector512.FusedMultiplyAdd(b, b, q);
+        q = Vector512.FusedMultiplyAdd(c, c, q);
+        return Vector512.FusedMultiplyAdd(e, e, q);
     }
 
     private void DiagonalProduct(double* wT, double* dT, Vector256<double>* s2)
@@ -457,7 +570,7 @@ internal sealed unsafe class EStepKernel
                             {
                                 int i = 4 * ti + a, j = 4 * tj + b;
                                 if (i >= d || j >= d || j < i) continue;
-                                double v = Fold(_s2Lanes[(c * _tiles + tile) * 16 + a * 4 + b]);
+                                double v = Fold8(_s2Tiles.AsSpan(((c * _tiles + tile) * 16 + a * 4 + b) * 8, 8));
                                 m[i * d + j] = v;
                                 m[j * d + i] = v;
                             }
@@ -473,10 +586,14 @@ internal sealed unsafe class EStepKernel
         Array.Clear(_nLanes);
         Array.Clear(_s1Lanes);
         Array.Clear(_s2Lanes);
+        Array.Clear(_s2Tiles);
         _llLanes = default;
         _rows = 0;
         return stats;
     }
+
+    /// <summary>Fixed-order fold of an 8-lane slot: ((0+1)+(2+3)) + ((4+5)+(6+7)).</summary>
+    private static double Fold8(ReadOnlySpan<double> v) => ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Fold(Vector256<double> v) => (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
