@@ -69,6 +69,29 @@ public sealed class SnappyTests
     }
 
     [Fact]
+    public void RunsWithEveryShortPeriodDecodeExactly()
+    {
+        // Periods 1..17 produce copies with small offsets (the overlapping-copy path), at every length mod 16.
+        for (int period = 1; period <= 17; period++)
+            for (int length = 1; length <= 300; length += 13)
+            {
+                var original = Enumerable.Range(0, length).Select(i => (byte)(i % period * 37 + 1)).ToArray();
+                foreach (var compressed in new[] { IronSnappy.Snappy.Encode(original), Ours(original) })
+                {
+                    var decoded = new byte[original.Length];
+                    SnappyDecoder.Decompress(compressed, decoded);
+                    Assert.Equal(original, decoded);
+                }
+            }
+    }
+
+    private static byte[] Ours(byte[] original)
+    {
+        var compressed = new byte[SnappyEncoder.MaxCompressedLength(original.Length)];
+        return compressed[..SnappyEncoder.Compress(original, compressed)];
+    }
+
+    [Fact]
     public void CorruptBlocksRaiseDecodeErrors()
     {
         var original = Sample("text");

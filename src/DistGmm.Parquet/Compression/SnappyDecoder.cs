@@ -92,9 +92,17 @@ internal static unsafe class SnappyDecoder
                     // Non-overlapping 16-byte steps; may write up to 15 bytes past the copy, still inside dst.
                     for (uint k = 0; k < length; k += 16) Vector128.Store(Vector128.Load(from + k), d + k);
                 }
-                else if (offset >= 8 && dEnd - d >= length + 8)
+                else if (dEnd - d >= length + 32)
                 {
-                    for (uint k = 0; k < length; k += 8) *(ulong*)(d + k) = *(ulong*)(from + k);
+                    // Offset 1..15 (runs, e.g. repeated doubles): copy the pattern onto itself, doubling the distance
+                    // until it spans 16 bytes, then move 16 bytes at a time. Overshoot stays within the 32-byte slack.
+                    byte* pattern = from, op = d, end = d + length;
+                    while (op - pattern < 16)
+                    {
+                        Vector128.Store(Vector128.Load(pattern), op);
+                        op += op - pattern;
+                    }
+                    for (; op < end; op += 16, pattern += 16) Vector128.Store(Vector128.Load(pattern), op);
                 }
                 else
                 {
