@@ -86,8 +86,6 @@ if ! rmq list_users | awk '{print $1}' | grep -qx "$TEST_USER"; then
   rmq add_user "$TEST_USER" "$TEST_PASSWORD" >&2
 fi
 rmq set_permissions -p "$TEST_VHOST" "$TEST_USER" '.*' '.*' '.*' >&2
-# The test user may inspect queues (tests check queue state through rabbitmqctl, not the HTTP API).
-rmq set_user_tags "$TEST_USER" monitoring >&2
 log "rabbitmq ready on 127.0.0.1:${AMQP_PORT}, vhost ${TEST_VHOST}"
 
 # ---- PostgreSQL -----------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ public abstract partial class SqlJournal : IJournal
 
     public async Task<long> HighestSequenceNrAsync(string persistenceId, CancellationToken ct = default)
     {
+        ValidateId(persistenceId);
         await using var connection = await OpenReadyAsync(ct);
         return await HighestAsync(connection, null, persistenceId, ct);
     }
