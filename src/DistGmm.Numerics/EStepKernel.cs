@@ -41,12 +41,18 @@ internal sealed unsafe class EStepKernel
     private readonly double[] _s2Tiles;             // K × tiles × 16 accumulators × 8 lanes (full; 256-bit path uses lanes 0–3)
 
     /// <summary>The d² kernels use 512-bit vectors where the hardware has them (same machine ⇒ same bits).</summary>
-    private static readonly bool Wide = Vector512.IsHardwareAccelerated;
+    public static bool Vector512Available => Vector512.IsHardwareAccelerated;
+
+    private readonly bool _wide;
     private Vector256<double> _llLanes;
     private long _rows;
 
-    public EStepKernel(GaussianMixture model, bool collectStatistics, bool fullSecondMoments)
-        : this(model, model.Means, collectStatistics, fullSecondMoments) { }
+    public EStepKernel(GaussianMixture model, bool collectStatistics, bool fullSecondMoments, bool? useVector512 = null)
+        : this(model, model.Means, collectStatistics, fullSecondMoments)
+    {
+        _wide = useVector512 ?? Vector512Available;
+        if (_wide && !Vector512Available) throw new PlatformNotSupportedException("Vector512 is not hardware accelerated here.");
+    }
 
     /// <summary>A statistics-only kernel: responsibilities come from the caller (hard or random assignments).</summary>
     public EStepKernel(double[][] shift, bool fullSecondMoments)
@@ -54,6 +60,7 @@ internal sealed unsafe class EStepKernel
 
     private EStepKernel(GaussianMixture? model, double[][] shift, bool collectStatistics, bool fullSecondMoments)
     {
+        _wide = Vector512Available;
         _model = model;
         _shift = shift;
         _k = shift.Length;
@@ -142,7 +149,7 @@ internal sealed unsafe class EStepKernel
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
-                if (_triangular && Wide) TriangularSquaredNorm512(dT, prec, q);
+                if (_triangular && _wide) TriangularSquaredNorm512(dT, prec, q);
                 else if (_triangular) TriangularSquaredNorm(dT, prec, q);
                 else DiagonalSquaredNorm(dT, prec, q);
             }
@@ -382,7 +389,7 @@ internal sealed unsafe class EStepKernel
                     s1[i] = a;
                 }
                 if (!FullSecondMoments) DiagonalProduct(wT, dT, s2 + k * _dp);
-                else if (Wide) OuterProductUpper512(wT, dT, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
+                else if (_wide) OuterProductUpper512(wT, dT, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
                 else OuterProductUpper(wT, dT, tiles + k * _tiles * 16 * 8);
             }
         }

@@ -45,7 +45,11 @@ public sealed class SufficientStatistics
     public double[][] SecondMoment { get; }
 
     /// <summary>E-step statistics of <paramref name="model"/> over a partition (parallel over fixed chunks, merged in chunk order).</summary>
-    public static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism = 1)
+    public static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism = 1) =>
+        Compute(model, partition, maxDegreeOfParallelism, useVector512: null);
+
+    /// <summary>As above, forcing the 256- or 512-bit d² kernels (tests compare both paths).</summary>
+    internal static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism, bool? useVector512)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(partition);
@@ -53,7 +57,7 @@ public sealed class SufficientStatistics
             throw new ArgumentException($"Partition has {partition.Cols} columns, the model {model.D}.", nameof(partition));
         bool full = model.IsTriangular;
         return ComputeChunked(partition, maxDegreeOfParallelism,
-            () => new EStepKernel(model, collectStatistics: true, fullSecondMoments: full),
+            () => new EStepKernel(model, collectStatistics: true, fullSecondMoments: full, useVector512),
             (kernel, rows, count, _) => kernel.ProcessBlock(rows, count),
             kernel => kernel.Flush(model.CovarianceType),
             () => Empty(model.CovarianceType, full, model.Means));
