@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using DistGmm.Cli.Console;
+using DistGmm.Data;
+using DistGmm.Evaluation;
+using DistGmm.Numerics;
+
+namespace DistGmm.Cli.Commands;
+
+/// <summary>
+/// `distgmm eval --protocol seed|dagmm|subsets|nslkdd DATA [TEST]`: the published evaluation protocols, in-process;
+/// prints a table and writes eval.json (and, with --export, the very matrices for scripts/reference-sklearn.sh).
+/// </summary>
+public sealed class EvalCommand : ICliCommand
+{
+    public int Order => 70;
+
+    public Command Build()
+    {
+        var data = new Argument<string[]>("DATA")
+        {
+            Description = "A dataset folder or data file (KDD 10% for seed/dagmm/subsets); for nslkdd: TRAIN TEST.",
+            Arity = new ArgumentArity(1, 2),
+        };
+        var protocol = new Option<string>("--protocol") { Description = "seed, dagmm, subsets or nslkdd.", Required = true };
+        var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset ({string.Join(", ", PreprocessingSpec.PresetNames)}) or JSON file; default: seed for seed, kdd-wide otherwise." };
+        var k = new Option<int?>("--k") { Description = "Fixed number of components (default: seed K=2; others choose K by BIC on the training rows)." };
+        var selectK = new Option<string?>("--select-k") { Description = "Candidate K chosen by BIC on the training rows, e.g. 1-8 or 2,4,8." };
+        var covariance = CommonOptions.Covariance();
+        var seed = new Option<int>("--seed") { Description = "First seed (split, SA's random_state, EM seeding); repeat r uses seed + r.", DefaultValueFactory = _ => 0 };
+        var repeats = new Option<int>("--repeats") { Description = "dagmm: seeds averaged.", DefaultValueFactory = _ => 5 };
+        var contamination = new Option<double>("--contamination") { Description = "dagmm: fraction of test rows flagged.", DefaultValueFactory = _ => 0.2 };
+        var stdK = new Option<double>("--std-k") { Description = "seed/nslkdd: flag scores below mean - k*std.", DefaultValueFactory = _ => 2 };
+        var maxIter = new Option<int>("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
+        var tol = new Option<double>("--tol") { Description = "EM convergence threshold.", DefaultValueFactory = _ => 1e-3 };
+        var regCovar = new Option<double>("--reg-covar") { Description = "Added to the covariance diagonal.", DefaultValueFactory = _ => 1e-6 };
+        var nInit = new Option<int>("--n-init") { Description = "EM restarts; the best lower bound is kept.", DefaultValueFactory = _ => 1 };
+        var workers = new Option<int>("--workers") { Description = "Threads (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<string>("--out") { Description = "Folder for eval.json.", DefaultValueFactory = _ => "." };
+        var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
+        var command = new Command("eval", "Evaluate on published protocols: seed, dagmm (Zong et al. 2018), subsets (scikit-learn's SA/SF/http/smtp), nslkdd.")
+        {
+            data, protocol, preset, k, selectK, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export,
+        };
+        command.SetAction(parse =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var which = ParseProtocol(parse.GetValue(protocol)!);
+            var inputs = parse.GetValue(data)!;
+            if ((which == EvalProtocol.NslKdd) != (inputs.Length == 2))
+                throw new CliException(which == EvalProtocol.NslKdd ? "--protocol nslkdd needs two inputs: TRAIN TEST" : $"--protocol {Name(which)} takes one DATA input", ExitCodes.Usage);
+            var settings = new EvalSettings(
+                K: parse.GetValue(k) is { } kv ? CommonOptions.Positive(kv, "--k") : null,
+                SelectK: parse.GetValue(selectK) is { } range ? TrainOptions.ParseKRange(range) : null,
+                Covariance: parse.GetValue(covariance),
+                Spec: parse.GetValue(preset) is { } p ? CommonOptions.ResolvePreset(p) : null,
+                Seed: parse.GetValue(seed),
+                Repeats: CommonOptions.Positive(parse.GetValue(repeats), "--repeats"),
+                Contamination: parse.GetValue(contamination),
+                StdK: parse.GetValue(stdK),
+                MaxIter: CommonOptions.Positive(parse.GetValue(maxIter), "--max-iter"),
+                Tol: parse.GetValue(tol),
+                RegCovar: parse.GetValue(regCovar),
+                NInit: CommonOptions.Positive(parse.GetValue(nInit), "--n-init"),
+                Threads: CommonOptions.Positive(parse.GetValue(workers), "--workers"),
+                ExportDir: parse.GetValue(export));
+            try { settings.Validate(); }
+            catch (ArgumentException e) { throw new CliException(e.Message, ExitCodes.Usage); }
+
+            var outDir = parse.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            var scratch = Path.Combine(Path.GetTempPath(), "distgmm-eval-" + Environment.ProcessId);
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var tables = inputs.Select((input, i) => KddTable.Load(
+                    DatasetInputs.OpenOrIngest(terminal, input, Path.Combine(scratch, "input" + i)))).ToList();
+                Action<string> log = terminal.Line;
+                var report = which switch
+                {
+                    EvalProtocol.Seed => Evaluator.Seed(tables[0], settings, log),
+                    EvalProtocol.Dagmm => Evaluator.Dagmm(tables[0], settings, log),
+                    EvalProtocol.Subsets => Evaluator.Subsets(tables[0], settings, log),
+                    _ => Evaluator.NslKdd(tables[0], tables[1], settings, log),
+                } with { Data = inputs.Select(Path.GetFullPath).ToList() };
+                report.Seconds = clock.Elapsed.TotalSeconds;
+                var jsonPath = Path.Combine(outDir, "eval.json");
+                Evaluator.Save(report, jsonPath);
+                PrintTable(terminal, report);
+                terminal.Line($"wrote {jsonPath} ({Format.Fixed(report.Seconds, 1)} s)");
+            }
+            catch (ArgumentException e) { throw new CliException($"eval: {e.Message}", ExitCodes.BadInput, e); }
+            finally
+            {
+                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static EvalProtocol ParseProtocol(string text) => text.ToLowerInvariant() switch
+    {
+        "seed" => EvalProtocol.Seed,
+        "dagmm" => EvalProtocol.Dagmm,
+        "subsets" => EvalProtocol.Subsets,
+        "nslkdd" or "nsl-kdd" => EvalProtocol.NslKdd,
+        _ => throw new CliException($"--protocol must be seed, dagmm, subsets or nslkdd (got '{text}')", ExitCodes.Usage),
+    };
+
+    private static string Name(EvalProtocol p) => p.ToString().ToLowerInvariant();
+
+    private static void PrintTable(Terminal terminal, EvalReport report)
+    {
+        var o = terminal.Out;
+        o.WriteLine($"eval {report.Protocol}: preset {report.Preset}, covariance {report.Covariance}, " +
+                    (report.SelectK is { } ks ? $"K by BIC over {{{string.Join(",", ks)}}}" : $"K={report.K}") +
+                    $"; positive class: {report.PositiveClass}; {report.Rule}");
+        o.WriteLine($"{"case",-10} {"K",3} {"d",4} {"train",9} {"test",9} {"positive",9} {"flagged",9} {"precision",9} {"recall",9} {"F1",9} {"ROC AUC",9} {"PR AUC",9}");
+        foreach (var c in report.Cases)
+            o.WriteLine($"{c.Name,-10} {c.K,3} {c.D,4} {c.TrainRows,9} {c.TestRows,9} {c.TestPositives,9} {Opt(c.Flagged),9} {Opt(c.Precision),9} {Opt(c.Recall),9} {Opt(c.F1),9} {Opt(c.RocAuc),9} {Opt(c.PrAuc),9}");
+        if (report.Cases.Count > 1)
+        {
+            string MeanStd(string metric) => report.Summary.FirstOrDefault(m => m.Metric == metric) is { } m
+                ? $"{Format.Fixed(m.Mean, 4)} ± {Format.Fixed(m.Std, 4)}" : "-";
+            o.WriteLine($"mean ± std over {report.Cases.Count}: precision {MeanStd("precision")}, recall {MeanStd("recall")}, F1 {MeanStd("f1")}, ROC AUC {MeanStd("rocAuc")}, PR AUC {MeanStd("prAuc")}");
+        }
+        foreach (var p in report.Published)
+            o.WriteLine($"published: {p.Method} {p.Metric} {Format.Fixed(p.Value, 4)} ({p.Source})");
+        foreach (var c in report.Cases.Where(c => c.Selection is not null))
+            o.WriteLine($"BIC {c.Name}: " + string.Join("  ", c.Selection!.Select(s => $"K={s.K} {s.Bic.ToString("E4", CultureInfo.InvariantCulture)}")));
+    }
+
+    private static string Opt(long? v) => v is { } x ? x.ToString(CultureInfo.InvariantCulture) : "-";
+
+    private static string Opt(double? v) => v is { } x ? Format.Fixed(x, 4) : "-";
+}

@@ -1,0 +1,57 @@
+namespace DistGmm.Evaluation;
+
+/// <summary>BIC of one candidate K on the training rows.</summary>
+public sealed record KCandidate(int K, double Bic, double MeanLogLikelihood, bool Converged);
+
+/// <summary>
+/// One fitted-and-scored case (a repeat, a subset): sizes, the model, and the metrics with attacks (or, for
+/// DAGMM, normal traffic) as the positive class. Metrics a protocol does not define are null.
+/// </summary>
+public sealed record EvalCase
+{
+    public required string Name { get; init; }
+    public int Seed { get; init; }
+    public long TrainRows { get; init; }
+    public long TestRows { get; init; }
+    public long TestPositives { get; init; }
+    public int D { get; init; }
+    public int K { get; init; }
+    public bool Converged { get; init; }
+    public double TrainMeanLogLikelihood { get; init; }
+    public IReadOnlyList<KCandidate>? Selection { get; init; }
+    public long? Flagged { get; init; }
+    public double? Threshold { get; init; }
+    public double? Precision { get; init; }
+    public double? Recall { get; init; }
+    public double? F1 { get; init; }
+    public double? RocAuc { get; init; }
+    public double? PrAuc { get; init; }
+    /// <summary>Exported .npy files (relative to the export folder), when exporting.</summary>
+    public ExportedCase? Files { get; init; }
+}
+
+/// <summary>File names of an exported case: train matrix, test matrix (same as train when scored in-sample), test labels (1 = positive).</summary>
+public sealed record ExportedCase(string Train, string Test, string TestPositive);
+
+/// <summary>Mean and population std of a metric over the cases (repeats).</summary>
+public sealed record MetricSummary(string Metric, double Mean, double Std, int Count);
+
+/// <summary>What `distgmm eval` writes to eval.json.</summary>
+public sealed record EvalReport
+{
+    public required string Protocol { get; init; }
+    public required IReadOnlyList<string> Data { get; init; }
+    public required string Preset { get; init; }
+    public required string Covariance { get; init; }
+    public int? K { get; init; }
+    public IReadOnlyList<int>? SelectK { get; init; }
+    public string PositiveClass { get; init; } = "attack";
+    public string Rule { get; init; } = "";
+    public required IReadOnlyList<EvalCase> Cases { get; init; }
+    public required IReadOnlyList<MetricSummary> Summary { get; init; }
+    public IReadOnlyList<PublishedResult> Published { get; init; } = [];
+    public double Seconds { get; set; }
+}
+
+/// <summary>A number quoted from the literature for the same protocol.</summary>
+public sealed record PublishedResult(string Method, string Metric, double Value, string Source);
