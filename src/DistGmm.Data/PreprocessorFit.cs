@@ -12,16 +12,21 @@ public sealed partial class Preprocessor
     {
         var manifest = DatasetManifest.Load(datasetDir);
         var columns = manifest.DataColumns;
-        IEnumerable<ColumnBatch> Shards()
+        // Each pass reads only the columns it needs (projection: dropped columns are never decoded).
+        IEnumerable<ColumnBatch> Shards(IReadOnlyList<ColumnInfo> needed)
         {
-            for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest.ShardPath(s), columns);
+            for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest.ShardPath(s), needed);
         }
         return Fit(Shards, columns, spec, rowFilterByLabel);
     }
 
     /// <summary>Fits on batches that <paramref name="batches"/> enumerates afresh for each pass (in the same order).</summary>
     public static Preprocessor Fit(Func<IEnumerable<ColumnBatch>> batches, IReadOnlyList<ColumnInfo> columns,
-        PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel = null)
+        PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel = null) =>
+        Fit(_ => batches(), columns, spec, rowFilterByLabel);
+
+    private static Preprocessor Fit(Func<IReadOnlyList<ColumnInfo>, IEnumerable<ColumnBatch>> readColumns,
+        IReadOnlyList<ColumnInfo> columns, PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel)
     {
         spec.Validate();
         var features = columns.Where(c => c.Role is ColumnRole.Numeric or ColumnRole.Categorical).ToList();
@@ -34,8 +39,9 @@ public sealed partial class Preprocessor
         if (nonNumericLog.Count > 0)
             throw new ArgumentException($"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
 
+        var label = columns.Where(c => c.Role == ColumnRole.Label).ToList();
         // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
-        var pass1 = MissingPass(batches, features, rowFilterByLabel);
+        var pass1 = MissingPass(() => readColumns([.. features, .. label]), features, rowFilterByLabel);
         var dropped = (spec.DropColumns ?? []).Select(n => new DroppedColumn(n, "dropped by the preprocessing spec")).ToList();
         var candidates = features.Where(c => !(spec.DropColumns ?? []).Contains(c.Name)).ToList();
         if (spec.DropColumnsMissingAbove is { } threshold && pass1.Rows > 0)
@@ -50,6 +56,7 @@ public sealed partial class Preprocessor
         }
         if (candidates.Count == 0) throw new ArgumentException($"preprocessing '{spec.Name}' leaves no feature columns");
 
+        IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
         // Pass 2: imputation statistics and category maps over the rows kept.
         var interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out var fitRows, out var fitDropped);
 
