@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using DistGmm.Benchmarks;
 
-// `quick-em [--k 2,4,8] [--cov full,diag] [--iterations 5] [--threads -1] [--data path]` prints seconds per EM
+// `quick-em [--k 2,4,8] [--cov full,diag] [--iterations 5] [--threads -1] [--data path] [--random-dims 118]` prints seconds per EM
 // iteration without a BenchmarkDotNet run; anything else goes to BenchmarkDotNet's switcher.
 if (args.Length > 0 && args[0] == "quick-em")
     return QuickEm.Run(args[1..]);

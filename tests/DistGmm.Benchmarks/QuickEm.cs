@@ -20,6 +20,15 @@ internal static class QuickEm
         var threadList = Option(args, "--threads", "-1").Split(',').Select(int.Parse).ToArray();
         string path = Option(args, "--data", RepoPaths.InRepo("data", "kddcup.data_10_percent.gz"));
         var data = KddNotebookData.Load(path);
+        int randomDims = int.Parse(Option(args, "--random-dims", "0"), CultureInfo.InvariantCulture);
+        if (randomDims > 0)
+        {
+            // Same row count, seeded uniform columns: kernel timing at another width (e.g. the 118-column one-hot encoding).
+            var rng = new Random(42);
+            var values = new double[data.Rows * randomDims];
+            for (int i = 0; i < values.Length; i++) values[i] = rng.NextDouble();
+            data = new DataMatrix(values, data.Rows, randomDims);
+        }
         Console.WriteLine($"data {path}: {data.Rows} rows × {data.Cols}; {Environment.ProcessorCount} logical CPUs; " +
                           $"Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
         MeasureBandwidth(data);
