@@ -261,8 +261,8 @@ public sealed partial class Preprocessor
     internal static double[] KnnImpute(KnnReference reference, ReadOnlySpan<double> query, int k)
     {
         k = Math.Min(k, reference.Rows.Length);
-        Span<double> bestDistance = stackalloc double[k];
-        Span<int> bestIndex = stackalloc int[k];
+        Span<double> bestDistance = k <= 128 ? stackalloc double[k] : new double[k];
+        Span<int> bestIndex = k <= 128 ? stackalloc int[k] : new int[k];
         var found = 0;
         for (var r = 0; r < reference.Rows.Length; r++)
         {

@@ -88,8 +88,10 @@ public sealed class PreprocessorMissingValueTests
         Assert.Equal(new[] { 9.0, 6.0 }, pre.Knn.Ranges);
     }
 
-    [Fact]
-    public void Knn_matches_a_brute_force_search_over_its_seeded_reference_sample()
+    [Theory]
+    [InlineData(3, 50)]
+    [InlineData(150, 200)] // k beyond the stack-allocated fast path
+    public void Knn_matches_a_brute_force_search_over_its_seeded_reference_sample(int k, int referenceRows)
     {
         var random = new Random(7);
         const int rows = 400, cols = 4;
@@ -97,11 +99,11 @@ public sealed class PreprocessorMissingValueTests
         for (var c = 0; c < cols; c++)
             values[c] = Enumerable.Range(0, rows).Select(_ => random.NextDouble() < 0.1 ? (double?)null : Math.Round(random.NextDouble() * 100 * (c + 1), 1)).ToArray();
         var batch = TestData.Batch(Enumerable.Range(0, cols).Select(c => ($"x{c}", (object)values[c])).ToArray());
-        var spec = Raw(MissingStrategy.Knn) with { KnnNeighbors = 3, KnnReferenceRows = 50, Seed = 11 };
+        var spec = Raw(MissingStrategy.Knn) with { KnnNeighbors = k, KnnReferenceRows = referenceRows, Seed = 11 };
         var pre = TestData.Fit(batch, spec);
 
         var reference = pre.Knn!.Rows;
-        Assert.Equal(50, reference.Length);
+        Assert.Equal(referenceRows, reference.Length);
         var complete = Enumerable.Range(0, rows).Where(r => values.All(col => col[r] is not null))
             .Select(r => string.Join(",", values.Select(col => col[r]))).ToHashSet();
         Assert.All(reference, row => Assert.Contains(string.Join(",", row), complete));
@@ -118,10 +120,10 @@ public sealed class PreprocessorMissingValueTests
             var nearest = Enumerable.Range(0, reference.Length)
                 .Select(i => (Index: i, Distance: Enumerable.Range(0, cols).Where(j => query[j] is not null)
                     .Sum(j => Math.Pow((query[j]!.Value - reference[i][j]) / ranges[j], 2))))
-                .OrderBy(p => p.Distance).ThenBy(p => p.Index).Take(3).ToList();
+                .OrderBy(p => p.Distance).ThenBy(p => p.Index).Take(k).ToList();
             for (var j = 0; j < cols; j++)
             {
-                var expected = query[j] ?? nearest.Aggregate(0.0, (sum, n) => sum + reference[n.Index][j]) / 3;
+                var expected = query[j] ?? nearest.Aggregate(0.0, (sum, n) => sum + reference[n.Index][j]) / k;
                 Assert.Equal(expected, x[r, j], 12);
             }
             checkedRows++;
