@@ -114,10 +114,6 @@ internal sealed unsafe class EStepKernel
 
     private double[]? _assignment;
 
-    public static EStepKernel Rent(GaussianMixture model, bool collectStatistics) =>
-        new(model, collectStatistics, model.IsTriangular);
-
-    public static void Return(EStepKernel kernel) { _ = kernel; }
 
     /// <summary>Per-row log-likelihood of the last processed block.</summary>
     public ReadOnlySpan<double> LogLikelihood(int count) => _lse.AsSpan(0, count);

@@ -122,34 +122,46 @@ public sealed class GaussianMixture
     public void ScoreSamples(ReadOnlySpan<double> rowsRowMajor, Span<double> logLikelihood)
     {
         int n = CheckRows(rowsRowMajor, logLikelihood.Length);
-        var kernel = EStepKernel.Rent(this, collectStatistics: false);
-        try
+        var kernel = new EStepKernel(this, collectStatistics: false, fullSecondMoments: false);
+        for (int start = 0; start < n; start += EStepKernel.BlockRows)
         {
-            for (int start = 0; start < n; start += EStepKernel.BlockRows)
-            {
-                int count = Math.Min(EStepKernel.BlockRows, n - start);
-                kernel.ProcessBlock(rowsRowMajor.Slice(start * D, count * D), count);
-                kernel.LogLikelihood(count).CopyTo(logLikelihood.Slice(start, count));
-            }
+            int count = Math.Min(EStepKernel.BlockRows, n - start);
+            kernel.ProcessBlock(rowsRowMajor.Slice(start * D, count * D), count);
+            kernel.LogLikelihood(count).CopyTo(logLikelihood.Slice(start, count));
         }
-        finally { EStepKernel.Return(kernel); }
+    }
+
+    /// <summary>
+    /// <see cref="ScoreSamples(ReadOnlySpan{double}, Span{double})"/> over a matrix, parallel over fixed chunks
+    /// (each row's value does not depend on the thread count).
+    /// </summary>
+    public void ScoreSamples(DataMatrix data, double[] logLikelihood, int maxDegreeOfParallelism)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(logLikelihood);
+        if (data.Cols != D) throw new ArgumentException($"Data has {data.Cols} columns, the model {D}.", nameof(data));
+        if (logLikelihood.Length != data.Rows) throw new ArgumentException($"Output has {logLikelihood.Length} slots for {data.Rows} rows.", nameof(logLikelihood));
+        int chunk = SufficientStatistics.ChunkRows;
+        int chunks = (data.Rows + chunk - 1) / chunk;
+        int dop = maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = dop }, c =>
+        {
+            int start = c * chunk, count = Math.Min(chunk, data.Rows - start);
+            ScoreSamples(data.Values.AsSpan(start * D, count * D), logLikelihood.AsSpan(start, count));
+        });
     }
 
     /// <summary>Most probable component per row (argmax of the weighted log-probability, first on ties).</summary>
     public void Predict(ReadOnlySpan<double> rowsRowMajor, Span<int> labels)
     {
         int n = CheckRows(rowsRowMajor, labels.Length);
-        var kernel = EStepKernel.Rent(this, collectStatistics: false);
-        try
+        var kernel = new EStepKernel(this, collectStatistics: false, fullSecondMoments: false);
+        for (int start = 0; start < n; start += EStepKernel.BlockRows)
         {
-            for (int start = 0; start < n; start += EStepKernel.BlockRows)
-            {
-                int count = Math.Min(EStepKernel.BlockRows, n - start);
-                kernel.ProcessBlock(rowsRowMajor.Slice(start * D, count * D), count);
-                kernel.ArgMax(count, labels.Slice(start, count));
-            }
+            int count = Math.Min(EStepKernel.BlockRows, n - start);
+            kernel.ProcessBlock(rowsRowMajor.Slice(start * D, count * D), count);
+            kernel.ArgMax(count, labels.Slice(start, count));
         }
-        finally { EStepKernel.Return(kernel); }
     }
 
     /// <summary>Mean of <see cref="ScoreSamples"/> over the rows (scikit-learn's score).</summary>

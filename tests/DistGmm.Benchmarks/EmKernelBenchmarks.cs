@@ -2,7 +2,9 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using DistGmm.Numerics;
 using DistGmm.Numerics.Tests;
 using DistGmm.Testing;
@@ -44,6 +46,9 @@ public class EmKernelBenchmarks
     {
         public ThroughputConfig()
         {
+            // In-process: no boilerplate project build (which times out on a busy 2-core machine); results outside the repo.
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
+            ArtifactsPath = Path.Combine(Path.GetTempPath(), "distgmm-benchmarks");
             AddColumn(new DerivedColumn("rows/s", (k, t, seconds) => $"{KddRows / seconds / 1e6:F2} M"));
             AddColumn(new DerivedColumn("GFLOP/s", (k, t, seconds) => $"{Flops(k, t, KddRows, 39) / seconds / 1e9:F1}"));
         }

@@ -31,7 +31,7 @@ public sealed class FitterTests(ITestOutputHelper output)
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var fit = GaussianMixtureFitter.Fit(data, new EmOptions(2, CovarianceType.Full), progress: t => output.WriteLine($"{sw.Elapsed.TotalSeconds:F1}s {t.Stage} lb={t.LastLowerBound}"));
         var scores = new double[data.Rows];
-        fit.Model.ScoreSamples(data.Values, scores);
+        fit.Model.ScoreSamples(data, scores, -1);
         var moments = new ScoreMoments().Add(scores);
         double threshold = moments.Mean - 2 * moments.StdDev;
         int anomalies = scores.Count(s => s < threshold);

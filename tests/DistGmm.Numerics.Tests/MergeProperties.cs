@@ -104,3 +104,22 @@ public sealed class KernelPathTests
         }
     }
 }
+
+public sealed class ScoringTests
+{
+    [Fact]
+    public void ParallelScoringEqualsSequentialBitForBit()
+    {
+        var data = TestData.Blobs(8, 2 * SufficientStatistics.ChunkRows + 5, 6, 3);
+        foreach (var type in Enum.GetValues<CovarianceType>())
+        {
+            var model = TestData.Model(2, data, 3, type);
+            var sequential = new double[data.Rows];
+            model.ScoreSamples(data.Values, sequential);
+            var parallel = new double[data.Rows];
+            model.ScoreSamples(data, parallel, 2);
+            Assert.Equal(sequential, parallel);
+            Approx.Relative(SufficientStatistics.Compute(model, data).MeanLogLikelihood, sequential.Average(), 1e-12, $"{type} mean score");
+        }
+    }
+}
