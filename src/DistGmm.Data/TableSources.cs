@@ -28,15 +28,15 @@ internal static class TableSources
             if (schema.Columns.Count != firstFields.Length)
                 throw new DataFormatException(path, 1, 0,
                     $"the schema file lists {schema.Columns.Count} columns but the line has {firstFields.Length} fields");
-            return Build(SourceFormat.Csv, false, schema.Columns);
+            return Build(path, SourceFormat.Csv, false, schema.Columns);
         }
 
         if (!hasHeader)
         {
             // Headerless: the KDD layouts are recognised by their field count.
-            if (firstFields.Length == 42) return Build(SourceFormat.KddRaw, false, KddSchema.Columns);
+            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, false, KddSchema.Columns);
             if (firstFields.Length == 43)
-                return Build(SourceFormat.NslKdd, false, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)]);
+                return Build(path, SourceFormat.NslKdd, false, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)]);
             throw new DataFormatException(path, 1, 0,
                 $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 42, NSL-KDD 43); " +
                 "give a schema file that names the columns");
@@ -56,10 +56,10 @@ internal static class TableSources
             else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
             columns[f] = new ColumnInfo(names[f], role);
         }
-        return Build(isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, true, columns);
+        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, true, columns);
     }
 
-    private static DelimitedLayout Build(SourceFormat format, bool hasHeader, IReadOnlyList<ColumnInfo> fields)
+    private static DelimitedLayout Build(string path, SourceFormat format, bool hasHeader, IReadOnlyList<ColumnInfo> fields)
     {
         var kept = new List<ColumnInfo>();
         var map = new int[fields.Count];
@@ -70,7 +70,7 @@ internal static class TableSources
             kept.Add(fields[f]);
         }
         if (kept.Count(c => c.Role == ColumnRole.Label) > 1)
-            throw new InvalidOperationException("a table can have only one label column");
+            throw new DataFormatException(path, "more than one label column; mark the others in a schema file");
         return new DelimitedLayout(format, hasHeader, fields.Count, kept, map);
     }
 

@@ -208,3 +208,25 @@ public sealed class NumberParsingTests
     public void Non_numbers_are_rejected(string text) =>
         Assert.False(Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(text), out _));
 }
+
+public sealed class SchemaErrorTests
+{
+    [Fact]
+    public void Two_label_columns_are_refused_naming_the_file()
+    {
+        var dir = TestData.TempDir();
+        var path = TestData.WriteText(dir, "two.csv", "x,label,class\n1,a,b\n");
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
+        Assert.Equal($"{path}: more than one label column; mark the others in a schema file", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_role_in_a_schema_file_is_named()
+    {
+        var dir = TestData.TempDir();
+        var schema = TestData.WriteText(dir, "s.json", """{ "columns": [ { "name": "x", "role": "feature" } ] }""");
+        var e = Assert.Throws<DataFormatException>(() => SchemaFile.Load(schema));
+        Assert.Contains("column 'x': unknown role 'feature'", e.Message);
+        Assert.StartsWith(schema, e.Message);
+    }
+}
