@@ -1,0 +1,273 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DistGmm.Cli.Serving;
+
+public sealed record ScoreServerOptions
+{
+    /// <summary>Semicolon-separated http(s) URLs; port 0 picks a free port (see <see cref="ScoreServer.BaseAddress"/>).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>A non-loopback bind exposes the model to the network, so it must be asked for explicitly.</summary>
+    public bool AllowRemote { get; init; }
+
+    /// <summary>Larger request bodies get 413 before they are read.</summary>
+    public long MaxBodyBytes { get; init; } = 1 << 20;
+
+    /// <summary>More rows in one request get 413.</summary>
+    public int MaxRows { get; init; } = 10_000;
+
+    /// <summary>Unlikely features listed per row.</summary>
+    public int TopFeatures { get; init; } = 5;
+}
+
+/// <summary>
+/// The model over HTTP (Kestrel): <c>POST /score</c> (JSON rows → score, anomaly flag, unlikely features),
+/// <c>GET /model</c> (summary and the expected columns), <c>GET /healthz</c>. Answers are JSON; refusals carry
+/// <c>{"error", "reasons"}</c> with 400 (bad rows), 413 (too large), 415 (not JSON).
+/// </summary>
+public sealed class ScoreServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ScoreServer(WebApplication app, IReadOnlyList<Uri> addresses)
+    {
+        _app = app;
+        Addresses = addresses;
+    }
+
+    public IReadOnlyList<Uri> Addresses { get; }
+
+    public Uri BaseAddress => Addresses[0];
+
+    public static async Task<ScoreServer> StartAsync(ServingModel model, ScoreServerOptions options, CancellationToken ct = default)
+    {
+        var urls = ParseUrls(options.Urls, options.AllowRemote);
+        if (options.MaxBodyBytes < 2) throw new ArgumentException($"--max-body-bytes must be at least 2 (got {options.MaxBodyBytes})");
+        if (options.MaxRows < 1) throw new ArgumentException($"--max-rows must be at least 1 (got {options.MaxRows})");
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+        });
+        var app = builder.Build();
+        var modelSummary = ModelSummary(model, options);
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/model", () => Results.Bytes(modelSummary, "application/json"));
+        app.MapPost("/score", (HttpContext http) => HandleScore(http, model, options));
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"serve cannot bind {string.Join(";", urls)}: {e.Message}", e);
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
+                    ?? (ICollection<string>)urls;
+        return new ScoreServer(app, [.. bound.Select(a => new Uri(a.Replace("://[::]", "://localhost", StringComparison.Ordinal)))]);
+    }
+
+    /// <summary>Completes when the server stops (Ctrl+C / SIGTERM through the host's lifetime, or <paramref name="ct"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task HandleScore(HttpContext http, ServingModel model, ScoreServerOptions options)
+    {
+        var contentType = http.Request.ContentType;
+        if (contentType is not null && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            await Refuse(http, new RequestError(415, [$"content type '{contentType}' is not JSON; send application/json"]));
+            return;
+        }
+        byte[] body;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await Refuse(http, new RequestError(413, [$"body: larger than the limit of {options.MaxBodyBytes} bytes"]));
+            return;
+        }
+        var (batch, error) = ScoreRequest.Parse(body, model, options.MaxRows);
+        if (error is not null)
+        {
+            await Refuse(http, error);
+            return;
+        }
+        ScoredRow[] scored;
+        try
+        {
+            scored = model.Score(batch!, options.TopFeatures);
+        }
+        catch (Exception ex) when (ex is DistGmm.Data.DataFormatException or ArgumentException)
+        {
+            // Anything the row checks missed but the preprocessor refuses is still the caller's data.
+            await Refuse(http, new RequestError(400, [ex.Message]));
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(ScoreResponse(model, scored), http.RequestAborted);
+    }
+
+    private static async Task Refuse(HttpContext http, RequestError error)
+    {
+        http.Response.StatusCode = error.Status;
+        http.Response.ContentType = "application/json";
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("error", error.Status switch
+            {
+                413 => "request too large",
+                415 => "unsupported media type",
+                _ => "invalid request",
+            });
+            w.WriteStartArray("reasons");
+            foreach (var reason in error.Reasons) w.WriteStringValue(reason);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        await http.Response.Body.WriteAsync(buffer.ToArray(), http.RequestAborted);
+    }
+
+    /// <summary>{"threshold", "results": [{"row", "score", "anomaly", "component", "unlikelyFeatures", "unseenCategories"?}]}.</summary>
+    public static byte[] ScoreResponse(ServingModel model, IReadOnlyList<ScoredRow> scored)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            JsonNumbers.Write(w, "threshold", model.Threshold);
+            w.WriteStartArray("results");
+            for (var r = 0; r < scored.Count; r++)
+            {
+                var row = scored[r];
+                w.WriteStartObject();
+                w.WriteNumber("row", r);
+                JsonNumbers.Write(w, "score", row.Score);
+                w.WriteBoolean("anomaly", row.Anomaly);
+                w.WriteNumber("component", row.Component);
+                w.WriteStartArray("unlikelyFeatures");
+                foreach (var f in row.UnlikelyFeatures)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("feature", f.Feature);
+                    w.WriteString("column", f.Column);
+                    JsonNumbers.Write(w, "z", f.Z);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                if (row.UnseenCategories.Count > 0)
+                {
+                    w.WriteStartArray("unseenCategories");
+                    foreach (var u in row.UnseenCategories) w.WriteStringValue(u);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    private static byte[] ModelSummary(ServingModel model, ScoreServerOptions options)
+    {
+        var file = model.File;
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("path", Path.GetFullPath(model.Path));
+            w.WriteNumber("formatVersion", Cluster.ModelFile.CurrentFormatVersion);
+            w.WriteString("covarianceType", Cluster.ModelFile.CovarianceName(model.Model.CovarianceType));
+            w.WriteNumber("k", model.Model.K);
+            w.WriteNumber("d", model.Model.D);
+            JsonNumbers.Write(w, "threshold", file.Threshold);
+            if (file.ThresholdRule is not null) w.WriteString("thresholdRule", file.ThresholdRule);
+            w.WriteNumber("trainingRows", file.Rows);
+            w.WriteNumber("iterations", file.Iterations);
+            w.WriteBoolean("converged", file.Converged);
+            JsonNumbers.Write(w, "meanLogLikelihood", file.MeanLogLikelihood);
+            w.WriteString("missingValues", model.ImputesMissing ? $"imputed ({model.Preprocessor.Spec.Missing})" : "refused (DropRows)");
+            w.WriteStartArray("columns");
+            foreach (var c in model.Inputs)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", c.Name);
+                w.WriteString("type", c.IsNumeric ? "number" : "string");
+                if (c.Categories is { } categories)
+                {
+                    w.WriteStartArray("categories");
+                    foreach (var v in categories) w.WriteStringValue(v);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("featureNames");
+            foreach (var f in model.Preprocessor.FeatureNames) w.WriteStringValue(f);
+            w.WriteEndArray();
+            w.WriteStartObject("limits");
+            w.WriteNumber("maxBodyBytes", options.MaxBodyBytes);
+            w.WriteNumber("maxRows", options.MaxRows);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Validates --urls: http(s) only, loopback hosts only unless remote access is allowed.</summary>
+    public static string[] ParseUrls(string urls, bool allowRemote)
+    {
+        var parts = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new ArgumentException("--urls is empty");
+        foreach (var p in parts)
+        {
+            // Kestrel accepts wildcard hosts that Uri cannot parse; map them for the check only.
+            var probe = p.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                throw new ArgumentException($"--urls: '{p}' is not an http(s) URL such as http://127.0.0.1:8080");
+            if (!allowRemote && !IsLoopback(uri.Host))
+                throw new ArgumentException($"--urls: '{p}' is not a loopback address; serving to the network needs --allow-remote");
+        }
+        return parts;
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+}
+
+/// <summary>Doubles as JSON: shortest round-trip numbers; non-finite values as strings (JSON has no literal for them).</summary>
+internal static class JsonNumbers
+{
+    public static void Write(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is not { } v) w.WriteNull(name);
+        else if (double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteString(name, v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

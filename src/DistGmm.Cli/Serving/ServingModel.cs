@@ -1,0 +1,144 @@
+using DistGmm.Cluster;
+using DistGmm.Data;
+using DistGmm.Numerics;
+
+namespace DistGmm.Cli.Serving;
+
+/// <summary>One input column a scoring request must carry: its raw name and whether it is a number or a category.</summary>
+public sealed record InputColumn(string Name, bool IsNumeric, bool Log1p, IReadOnlyList<string>? Categories);
+
+/// <summary>A feature that makes a row unlikely: its standardized residual under the row's most responsible component.</summary>
+public sealed record UnlikelyFeature(string Feature, string Column, double Z);
+
+/// <summary>The verdict on one row.</summary>
+public sealed record ScoredRow(double Score, bool Anomaly, int Component, IReadOnlyList<UnlikelyFeature> UnlikelyFeatures,
+    IReadOnlyList<string> UnseenCategories);
+
+/// <summary>
+/// A model.json ready to score raw rows exactly as <c>distgmm score</c> does: the same preprocessor transform and the
+/// same <see cref="GaussianMixture.ScoreSamples"/>, so a row gets the same log-likelihood bit for bit. Immutable and
+/// safe for concurrent requests.
+/// </summary>
+public sealed class ServingModel
+{
+    private readonly int[] _featureColumn; // output feature -> index into Inputs
+    private readonly double[][] _marginalStd; // [component][feature] sqrt of the covariance diagonal
+
+    private ServingModel(string path, ModelFile file, Preprocessor preprocessor)
+    {
+        Path = path;
+        File = file;
+        Preprocessor = preprocessor;
+        Model = file.Model;
+        if (preprocessor.OutputDimension != Model.D)
+            throw new FormatException($"{path}: the preprocessor makes {preprocessor.OutputDimension} features but the mixture has {Model.D}");
+        Inputs = [.. preprocessor.Columns.Select(c => new InputColumn(c.Name, c.Kind == FeatureKind.Numeric, c.Log1p, c.Categories))];
+        _featureColumn = new int[Model.D];
+        for (var c = 0; c < preprocessor.Columns.Count; c++)
+        {
+            var fitted = preprocessor.Columns[c];
+            for (var j = 0; j < fitted.OutputWidth; j++) _featureColumn[fitted.OutputOffset + j] = c;
+        }
+        _marginalStd = [.. Enumerable.Range(0, Model.K).Select(MarginalStd)];
+    }
+
+    public string Path { get; }
+
+    public ModelFile File { get; }
+
+    public Preprocessor Preprocessor { get; }
+
+    public GaussianMixture Model { get; }
+
+    /// <summary>The raw columns every row must have, in the preprocessor's order.</summary>
+    public IReadOnlyList<InputColumn> Inputs { get; }
+
+    /// <summary>Rows scoring below this are anomalies (model.json's threshold); null when the model was never scored.</summary>
+    public double? Threshold => File.Threshold;
+
+    /// <summary>Whether a missing (null) value can be imputed; under DropRows `distgmm score` would skip such a row.</summary>
+    public bool ImputesMissing => Preprocessor.Spec.Missing != MissingStrategy.DropRows;
+
+    public static ServingModel Load(string path)
+    {
+        var file = ModelFile.Load(path);
+        if (file.PreprocessorJson is null)
+            throw new FormatException($"{path}: the model has no preprocessor (an init model?); serve needs a model written by train or run");
+        Preprocessor preprocessor;
+        try { preprocessor = Preprocessor.FromJson(file.PreprocessorJson); }
+        catch (FormatException ex) { throw new FormatException($"{path}: 'preprocessor': {ex.Message}", ex); }
+        return new ServingModel(path, file, preprocessor);
+    }
+
+    /// <summary>An empty batch with the columns the preprocessor reads.</summary>
+    public ColumnBatch NewBatch(int rows) =>
+        new([.. Inputs.Select(c => new ColumnInfo(c.Name, c.IsNumeric ? ColumnRole.Numeric : ColumnRole.Categorical))], rows);
+
+    /// <summary>
+    /// Scores every row of <paramref name="batch"/> (already validated: no missing value the model cannot impute).
+    /// <paramref name="topFeatures"/> bounds the unlikely features listed per row.
+    /// </summary>
+    public ScoredRow[] Score(ColumnBatch batch, int topFeatures)
+    {
+        var n = batch.Count;
+        var rows = Enumerable.Range(0, n).ToArray();
+        var features = Preprocessor.Transform(batch, rows);
+        var scores = new double[n];
+        Model.ScoreSamples(features.Values, scores);
+        var components = new int[n];
+        Model.Predict(features.Values, components);
+        var result = new ScoredRow[n];
+        for (var r = 0; r < n; r++)
+        {
+            var anomaly = Threshold is { } t && scores[r] < t;
+            result[r] = new ScoredRow(scores[r], anomaly, components[r], Unlikely(features.Row(r), components[r], topFeatures),
+                UnseenCategories(batch, r));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The features with the largest |z|, z_j = (x_j − μ_kj) / √Σ_kjj: how many of the component's own (marginal)
+    /// standard deviations the preprocessed feature j lies from the mean of k, the row's most responsible component.
+    /// Marginal rather than whitened so each z belongs to one named feature. Ties keep the feature order.
+    /// </summary>
+    private List<UnlikelyFeature> Unlikely(ReadOnlySpan<double> x, int k, int top)
+    {
+        var mean = Model.Means[k];
+        var std = _marginalStd[k];
+        var z = new double[x.Length];
+        for (var j = 0; j < x.Length; j++) z[j] = (x[j] - mean[j]) / std[j];
+        return [.. Enumerable.Range(0, x.Length)
+            .OrderByDescending(j => Math.Abs(z[j])).ThenBy(j => j)
+            .Take(top)
+            .Select(j => new UnlikelyFeature(Preprocessor.FeatureNames[j], Inputs[_featureColumn[j]].Name, z[j]))];
+    }
+
+    private double[] MarginalStd(int k)
+    {
+        var d = Model.D;
+        var cov = Model.Covariances[Model.CovarianceType == CovarianceType.Tied ? 0 : k];
+        var std = new double[d];
+        for (var j = 0; j < d; j++)
+        {
+            std[j] = Math.Sqrt(Model.CovarianceType switch
+            {
+                CovarianceType.Full or CovarianceType.Tied => cov[j * d + j],
+                CovarianceType.Diag => cov[j],
+                _ => cov[0],
+            });
+        }
+        return std;
+    }
+
+    private List<string> UnseenCategories(ColumnBatch batch, int row)
+    {
+        var unseen = new List<string>();
+        for (var c = 0; c < Inputs.Count; c++)
+        {
+            if (Inputs[c].Categories is not { } categories || batch.Texts[c]?[row] is not { } text) continue;
+            if (!categories.Contains(text)) unseen.Add($"{Inputs[c].Name}={text}");
+        }
+        return unseen;
+    }
+}

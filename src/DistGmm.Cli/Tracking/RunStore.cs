@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace DistGmm.Cli.Tracking;
+
+/// <summary>One recorded run (MLflow-style): what was asked, what came out, where the artefacts are.</summary>
+public sealed record RunRecord
+{
+    /// <summary>Assigned by the store (0 before it is added).</summary>
+    public long Id { get; init; }
+
+    /// <summary>The command path, e.g. "run", "train", "score".</summary>
+    public required string Command { get; init; }
+
+    public required DateTimeOffset StartedUtc { get; init; }
+
+    public required double DurationSeconds { get; init; }
+
+    /// <summary>"ok" or "failed".</summary>
+    public string Status { get; init; } = "ok";
+
+    /// <summary>Program, runtime and OS version (no git: a deployed binary has no repository).</summary>
+    public required string Version { get; init; }
+
+    public string? OutDir { get; init; }
+
+    /// <summary>Option and argument values as given or defaulted, as text.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Artefact name → absolute path.</summary>
+    public IReadOnlyDictionary<string, string> Artifacts { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// The run-tracking store: one SQLite file (default ~/.distgmm/runs.db), one row per run; parameters, metrics and
+/// artefacts as JSON objects so the schema never needs to change when a command gains an option.
+/// </summary>
+public sealed class RunStore
+{
+    public const string EnvironmentVariable = "DISTGMM_RUNS_DB";
+
+    private readonly string _connectionString;
+
+    private RunStore(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        // No pooling: the CLI opens the store once or twice per process, and a pooled handle would keep the file
+        // open (and undeletable on some systems) after the command is done.
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false, DefaultTimeout = 30 }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>--store if given, else $DISTGMM_RUNS_DB, else ~/.distgmm/runs.db.</summary>
+    public static string ResolvePath(string? explicitPath)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath)) return explicitPath;
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnv) return fromEnv;
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return System.IO.Path.Combine(home.Length > 0 ? home : System.IO.Path.GetTempPath(), ".distgmm", "runs.db");
+    }
+
+    /// <summary>Opens (creating file, folder and schema) a store for writing.</summary>
+    public static RunStore OpenOrCreate(string path)
+    {
+        var store = new RunStore(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(store.Path)!);
+        using var connection = store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                command TEXT NOT NULL,
+                started_utc TEXT NOT NULL,
+                duration_seconds REAL NOT NULL,
+                status TEXT NOT NULL,
+                version TEXT NOT NULL,
+                out_dir TEXT,
+                parameters TEXT NOT NULL,
+                metrics TEXT NOT NULL,
+                artifacts TEXT NOT NULL
+            );
+            """;
+        command.ExecuteNonQuery();
+        return store;
+    }
+
+    /// <summary>Opens an existing store for reading; a missing file is an error naming it.</summary>
+    public static RunStore OpenExisting(string path) =>
+        File.Exists(path) ? new RunStore(path) : throw new FileNotFoundException($"{path}: no run store (no run recorded yet)", path);
+
+    public long Add(RunRecord run)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO runs (command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts)
+            VALUES ($command, $started, $duration, $status, $version, $out, $parameters, $metrics, $artifacts)
+            RETURNING id;
+            """;
+        command.Parameters.AddWithValue("$command", run.Command);
+        command.Parameters.AddWithValue("$started", run.StartedUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$duration", run.DurationSeconds);
+        command.Parameters.AddWithValue("$status", run.Status);
+        command.Parameters.AddWithValue("$version", run.Version);
+        command.Parameters.AddWithValue("$out", (object?)run.OutDir ?? DBNull.Value);
+        command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(run.Parameters));
+        command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(FiniteOnly(run.Metrics)));
+        command.Parameters.AddWithValue("$artifacts", JsonSerializer.Serialize(run.Artifacts));
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The most recent runs first.</summary>
+    public IReadOnlyList<RunRecord> List(int limit = int.MaxValue)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM runs ORDER BY id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        return ReadAll(command);
+    }
+
+    public RunRecord? Get(long id)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM runs WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return ReadAll(command).SingleOrDefault();
+    }
+
+    private const string Columns = "id, command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts";
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new IOException($"{Path}: cannot open the run store: {ex.Message}", ex);
+        }
+        return connection;
+    }
+
+    private List<RunRecord> ReadAll(SqliteCommand command)
+    {
+        var runs = new List<RunRecord>();
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                runs.Add(new RunRecord
+                {
+                    Id = reader.GetInt64(0),
+                    Command = reader.GetString(1),
+                    StartedUtc = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                    DurationSeconds = reader.GetDouble(3),
+                    Status = reader.GetString(4),
+                    Version = reader.GetString(5),
+                    OutDir = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    Parameters = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(7)) ?? [],
+                    Metrics = JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(8)) ?? [],
+                    Artifacts = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(9)) ?? [],
+                });
+            }
+        }
+        catch (Exception ex) when (ex is SqliteException or JsonException or FormatException)
+        {
+            throw new InvalidDataException($"{Path}: not a readable run store: {ex.Message}", ex);
+        }
+        return runs;
+    }
+
+    // JSON has no NaN/Infinity; a non-finite metric says nothing a reader could compare anyway.
+    private static Dictionary<string, double> FiniteOnly(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(p => p.Key, p => p.Value);
+}
