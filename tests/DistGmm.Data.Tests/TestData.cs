@@ -10,9 +10,29 @@ internal static class TestData
     public static string Head500Csv => RepoPaths.InShared("data", "KDDCup99_head500.csv");
     public static string Fixture(string name) => RepoPaths.InRepo("tests", "fixtures", "data", name);
 
+    private static readonly string TempRoot = CreateTempRoot();
+
+    private static string CreateTempRoot()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "distgmm-data-tests");
+        // The test host may be killed rather than exit, so each run removes what earlier, finished runs left.
+        if (Directory.Exists(parent))
+            foreach (var old in Directory.GetDirectories(parent))
+                if (int.TryParse(Path.GetFileName(old), out var pid) && !IsRunning(pid))
+                    try { Directory.Delete(old, recursive: true); }
+                    catch (IOException) { } // best effort: a leftover temp folder is harmless
+        return Path.Combine(parent, Environment.ProcessId.ToString());
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try { return !System.Diagnostics.Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
     public static string TempDir()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "distgmm-data-tests", Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(TempRoot, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
     }
