@@ -4,9 +4,15 @@
 #   scripts/reference-sklearn.sh speed [DATA] [--iterations N] [--configs "seed:full:2 seed:diag:4 kdd-wide:full:4 ..."]
 #       EM seconds per iteration, scikit-learn (tol=0; init cost cancelled by timing N+1 and 1 iterations) interleaved
 #       with `distgmm bench em` on the same preprocessed matrix; prints per-row ratios and GFLOP/s.
+#   scripts/reference-sklearn.sh eval seed|dagmm|subsets|nslkdd DATA [TEST] [distgmm eval options ...]
+#       Runs `distgmm eval --export`, then scikit-learn's GaussianMixture (same K, covariance, seed, reg_covar, tol,
+#       max_iter as each DistGmm case) and IsolationForest (random_state = the case's seed) on the very same exported
+#       rows (same split, same preprocessing), with the protocol's rule; prints the three side by side.
+#   DISTGMM=path overrides the CLI launcher (default scripts/distgmm).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
+distgmm=${DISTGMM:-$root/scripts/distgmm}
 
 ensure_sklearn() {
   if ! $py -c 'import sklearn' 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
@@ -30,13 +36,13 @@ speed() {
   trap 'rm -rf "$work"' RETURN
   local dataset="$data"
   if [ ! -f "$data/manifest.json" ]; then
-    dataset="$work/dataset"; "$root/scripts/distgmm" ingest "$data" --shards 8 --out "$dataset" >/dev/null
+    dataset="$work/dataset"; $distgmm ingest "$data" --shards 8 --out "$dataset" >/dev/null
   fi
   printf '%-9s %-5s %3s %5s | %12s %12s | %8s %8s | %7s\n' preset cov K d "sklearn s/it" "distgmm s/it" "sk GF/s" "dg GF/s" ratio
   for c in $configs; do
     IFS=: read -r preset cov k <<<"$c"
     local npy="$work/$preset.npy"
-    [ -f "$npy" ] || "$root/scripts/distgmm" bench matrix "$dataset" --preset "$preset" --out "$npy" >/dev/null
+    [ -f "$npy" ] || $distgmm bench matrix "$dataset" --preset "$preset" --out "$npy" >/dev/null
     local sk dg
     sk=$($py - "$npy" "$cov" "$k" "$iterations" <<'PY'
 import sys, time, warnings
@@ -52,7 +58,7 @@ t1 = fit(1); tn = fit(n + 1)
 print(f"{max(tn - t1, 1e-9) / n:.6f} {X.shape[0]} {X.shape[1]}")
 PY
 )
-    dg=$("$root/scripts/distgmm" bench em "$dataset" --preset "$preset" --covariance "$cov" --k "$k" --iterations "$iterations" --json)
+    dg=$($distgmm bench em "$dataset" --preset "$preset" --covariance "$cov" --k "$k" --iterations "$iterations" --json)
     $py - "$sk" "$dg" "$preset" "$cov" "$k" <<'PY'
 import sys, json
 sk_s, n, d = sys.argv[1].split(); sk_s = float(sk_s); n = int(n); d = int(d)
@@ -64,8 +70,75 @@ PY
   done
 }
 
+evaluate() {
+  [ $# -ge 2 ] || { echo "usage: scripts/reference-sklearn.sh eval seed|dagmm|subsets|nslkdd DATA [TEST] [options]" >&2; exit 2; }
+  local protocol=$1; shift
+  ensure_sklearn
+  local work; work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  $distgmm eval --protocol "$protocol" "$@" --out "$work" --export "$work/export" >&2
+  $py - "$work/eval.json" "$work/export" <<'PY'
+import json, sys, warnings
+import numpy as np
+from sklearn.mixture import GaussianMixture
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score, average_precision_score
+from sklearn.exceptions import ConvergenceWarning
+warnings.simplefilter("ignore", ConvergenceWarning)
+report = json.load(open(sys.argv[1])); folder = sys.argv[2]
+protocol = report["protocol"]
+
+def flag_lowest(score, q):  # the floor(q*n) lowest scores, ties in row order (as DistGmm)
+    n = int(np.floor(q * len(score))); order = np.argsort(score, kind="stable")
+    flagged = np.zeros(len(score), bool); flagged[order[:n]] = True; return flagged
+
+def metrics(train_score, test_score, y):
+    m = {"rocAuc": roc_auc_score(y, -test_score), "prAuc": average_precision_score(y, -test_score)}
+    if protocol == "dagmm":
+        flagged = flag_lowest(test_score, report["contamination"])
+    elif protocol in ("seed", "nslkdd"):
+        std_k = report["stdK"]
+        flagged = test_score < train_score.mean() - std_k * train_score.std()
+    else:
+        return m
+    tp = int(np.sum(flagged & y)); fp = int(np.sum(flagged & ~y)); fn = int(np.sum(~flagged & y))
+    m.update(flagged=int(flagged.sum()), precision=tp / max(tp + fp, 1), recall=tp / max(tp + fn, 1),
+             f1=2 * tp / max(2 * tp + fp + fn, 1))
+    return m
+
+names = ["flagged", "precision", "recall", "f1", "rocAuc", "prAuc"]
+rows = {"distgmm": [], "sklearn-gmm": [], "iforest": []}
+print(f"eval {protocol} on the same rows: preset {report['preset']}, covariance {report['covariance']}; "
+      f"positive class {report['positiveClass']}; {report['rule']}")
+print(f"{'case':<10} {'method':<12} {'K':>3} " + " ".join(f"{n:>9}" for n in names))
+for case in report["cases"]:
+    files = case["files"]
+    X = np.load(f"{folder}/{files['train']}"); T = np.load(f"{folder}/{files['test']}")
+    y = np.load(f"{folder}/{files['testPositive']}") > 0.5
+    gm = GaussianMixture(case["k"], covariance_type=report["covariance"], random_state=case["seed"], init_params="kmeans",
+                         max_iter=report["maxIter"], tol=report["tol"], reg_covar=report["regCovar"]).fit(X)
+    sk = metrics(gm.score_samples(X), gm.score_samples(T), y)
+    forest = IsolationForest(random_state=case["seed"]).fit(X)
+    fo = metrics(forest.score_samples(X), forest.score_samples(T), y)
+    dg = {n: case.get(n) for n in names}
+    for method, m in (("distgmm", dg), ("sklearn-gmm", sk), ("iforest", fo)):
+        rows[method].append(m)
+        cells = " ".join(f"{m[n]:>9}" if n == "flagged" and m.get(n) is not None else
+                         (f"{m[n]:>9.4f}" if m.get(n) is not None else f"{'-':>9}") for n in names)
+        print(f"{case['name']:<10} {method:<12} {case['k'] if method != 'iforest' else '-':>3} {cells}", flush=True)
+if len(report["cases"]) > 1 and protocol == "dagmm":
+    for method, ms in rows.items():
+        parts = []
+        for n in ("f1", "rocAuc", "prAuc"):
+            v = np.array([m[n] for m in ms], float); parts.append(f"{n} {v.mean():.4f} ± {v.std():.4f}")
+        print(f"mean ± std over {len(ms)} seeds, {method:<12}: " + ", ".join(parts))
+PY
+}
+
 cmd=${1:-}; shift || true
 case "$cmd" in
   speed) speed "$@";;
-  *) echo "usage: scripts/reference-sklearn.sh speed [DATA] [--iterations N] [--configs \"preset:cov:K ...\"]" >&2; exit 2;;
+  eval) evaluate "$@";;
+  *) echo "usage: scripts/reference-sklearn.sh speed [DATA] [--iterations N] [--configs \"preset:cov:K ...\"]" >&2
+     echo "       scripts/reference-sklearn.sh eval seed|dagmm|subsets|nslkdd DATA [TEST] [distgmm eval options]" >&2; exit 2;;
 esac

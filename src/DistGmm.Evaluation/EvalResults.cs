@@ -47,6 +47,11 @@ public sealed record EvalReport
     public IReadOnlyList<int>? SelectK { get; init; }
     public string PositiveClass { get; init; } = "attack";
     public string Rule { get; init; } = "";
+    public double Contamination { get; init; }
+    public double StdK { get; init; }
+    public int MaxIter { get; init; }
+    public double Tol { get; init; }
+    public double RegCovar { get; init; }
     public required IReadOnlyList<EvalCase> Cases { get; init; }
     public required IReadOnlyList<MetricSummary> Summary { get; init; }
     public IReadOnlyList<PublishedResult> Published { get; init; } = [];
