@@ -17,6 +17,8 @@ public enum EvalProtocol { Seed, Dagmm, Subsets, NslKdd }
 /// <param name="Contamination">DAGMM: fraction of test rows flagged (lowest likelihood).</param>
 /// <param name="StdK">seed/nslkdd: flag scores below mean − StdK·std of the training scores.</param>
 /// <param name="ExportDir">When set, each case's train/test matrices and test labels are written as .npy there.</param>
+/// <param name="TrainVocabularyOnly">dagmm/nslkdd: one-hot only the categories of the training rows (otherwise the
+/// whole data's categories, labels unused, as DAGMM's one-hot encoding; see <see cref="UnseenCategoryColumns"/>).</param>
 public sealed record EvalSettings(
     int? K = null,
     IReadOnlyList<int>? SelectK = null,
@@ -31,7 +33,8 @@ public sealed record EvalSettings(
     double RegCovar = 1e-6,
     int NInit = 1,
     int Threads = -1,
-    string? ExportDir = null)
+    string? ExportDir = null,
+    bool TrainVocabularyOnly = false)
 {
     public void Validate()
     {

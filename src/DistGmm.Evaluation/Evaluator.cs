@@ -55,7 +55,9 @@ public static class Evaluator
     /// <summary>
     /// dagmm (Zong et al. 2018): normal traffic is the positive class; per repeat r a 50/50 split by
     /// <c>RandomState(seed + r).permutation(n)</c>; preprocessing and mixture fitted on the training half's attack
-    /// rows; the ⌊contamination·n⌋ lowest-likelihood test rows are flagged; mean ± std over repeats.
+    /// rows; the ⌊contamination·n⌋ lowest-likelihood test rows are flagged; mean ± std over repeats. One-hot columns
+    /// cover the whole file's categories (no labels used; <see cref="UnseenCategoryColumns"/>) unless
+    /// <see cref="EvalSettings.TrainVocabularyOnly"/>.
     /// </summary>
     public static EvalReport Dagmm(KddTable table, EvalSettings s, Action<string>? log = null)
     {
@@ -70,10 +72,12 @@ public static class Evaluator
             var trainAttack = train.Where(i => !table.IsNormal(i)).ToArray();
             var trainBatch = KddTable.Take(table.Batch, trainAttack);
             var preprocessor = Preprocessor.Fit(() => [trainBatch], table.Columns, spec);
-            var trainMatrix = preprocessor.Transform(trainBatch, preprocessor.SelectRows(trainBatch, null, out _));
+            var trainKept = preprocessor.SelectRows(trainBatch, null, out _);
             var testRows = preprocessor.SelectRows(table.Batch, null, out _).Intersect(test).ToArray();
             Array.Sort(testRows);
-            var testMatrix = preprocessor.Transform(table.Batch, testRows);
+            var extra = s.TrainVocabularyOnly ? UnseenCategoryColumns.Build(preprocessor, []) : UnseenCategoryColumns.Build(preprocessor, [table.Batch]);
+            var trainMatrix = extra.Append(preprocessor.Transform(trainBatch, trainKept), trainBatch, trainKept);
+            var testMatrix = extra.Append(preprocessor.Transform(table.Batch, testRows), table.Batch, testRows);
             log?.Invoke($"dagmm: seed {seed}: fit on {trainMatrix.Rows} attack rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows");
             var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selectK, seed, s);
             var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
@@ -141,9 +145,11 @@ public static class Evaluator
         if (normalRows.Length == 0) throw new ArgumentException("TRAIN has no rows labelled normal to fit on");
         var trainBatch = KddTable.Take(train.Batch, normalRows);
         var preprocessor = Preprocessor.Fit(() => [trainBatch], train.Columns, spec);
-        var trainMatrix = preprocessor.Transform(trainBatch, preprocessor.SelectRows(trainBatch, null, out _));
+        var trainKept = preprocessor.SelectRows(trainBatch, null, out _);
         var testRows = preprocessor.SelectRows(test.Batch, null, out _);
-        var testMatrix = preprocessor.Transform(test.Batch, testRows);
+        var extra = s.TrainVocabularyOnly ? UnseenCategoryColumns.Build(preprocessor, []) : UnseenCategoryColumns.Build(preprocessor, [train.Batch, test.Batch]);
+        var trainMatrix = extra.Append(preprocessor.Transform(trainBatch, trainKept), trainBatch, trainKept);
+        var testMatrix = extra.Append(preprocessor.Transform(test.Batch, testRows), test.Batch, testRows);
         log?.Invoke($"nslkdd: fit on {trainMatrix.Rows} normal rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows");
         var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selectK, s.Seed, s);
         var threshold = ModelRunner.MeanMinusKStd(ModelRunner.Score(fitted.Fit.Model, trainMatrix, s.Threads), s.StdK);
