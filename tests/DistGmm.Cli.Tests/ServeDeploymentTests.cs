@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DistGmm.Remoting.Configuration;
+using DistGmm.Testing;
+
+namespace DistGmm.Cli.Tests;
+
+/// <summary>
+/// cluster-config/k8s: every manifest parses (python3-yaml; no cluster needed), the objects reference each other
+/// consistently, no credential is a literal, and the node configs in the ConfigMap load with the real loader.
+/// </summary>
+public sealed class ServeDeploymentTests
+{
+    private static readonly Lazy<JsonElement[]> Documents = new(LoadManifests);
+
+    private static string K8s => RepoPaths.InRepo("cluster-config", "k8s");
+
+    /// <summary>Every YAML document of the kustomization's resources, as JSON.</summary>
+    private static JsonElement[] LoadManifests()
+    {
+        var kustomization = YamlToJson(Path.Combine(K8s, "kustomization.yaml")).Single();
+        var files = kustomization.GetProperty("resources").EnumerateArray().Select(r => Path.Combine(K8s, r.GetString()!)).ToArray();
+        return [.. files.SelectMany(YamlToJson)];
+    }
+
+    private static JsonElement[] YamlToJson(string path)
+    {
+        var start = new ProcessStartInfo("python3")
+        {
+            ArgumentList = { "-c", "import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None], sys.stdout)", path },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var python = Process.Start(start)!;
+        var stdout = python.StandardOutput.ReadToEndAsync();
+        var stderr = python.StandardError.ReadToEnd();
+        python.WaitForExit();
+        Assert.True(python.ExitCode == 0, $"{path} is not valid YAML: {stderr}");
+        return [.. JsonDocument.Parse(stdout.Result).RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+
+    private static JsonElement Object(string kind, string name) =>
+        Assert.Single(Documents.Value, d => d.GetProperty("kind").GetString() == kind && d.GetProperty("metadata").GetProperty("name").GetString() == name);
+
+    private static IEnumerable<JsonElement> Workloads() =>
+        Documents.Value.Where(d => d.GetProperty("kind").GetString() is "Deployment" or "StatefulSet");
+
+    private static JsonElement PodSpec(JsonElement workload) => workload.GetProperty("spec").GetProperty("template").GetProperty("spec");
+
+    private static IEnumerable<JsonElement> Items(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var list) ? list.EnumerateArray() : [];
+
+    [Fact]
+    public void The_set_has_coordinator_workers_serve_services_config_and_storage()
+    {
+        Assert.Equal(1, Object("Deployment", "distgmm-coordinator").GetProperty("spec").GetProperty("replicas").GetInt32());
+        Assert.Equal("Recreate", Object("Deployment", "distgmm-coordinator").GetProperty("spec").GetProperty("strategy").GetProperty("type").GetString());
+        Assert.Equal("distgmm-workers", Object("StatefulSet", "distgmm-worker").GetProperty("spec").GetProperty("serviceName").GetString());
+        Object("Service", "distgmm-workers");
+        Object("Deployment", "distgmm-serve");
+        Object("Service", "distgmm-serve");
+        Object("ConfigMap", "distgmm-config");
+        Object("PersistentVolumeClaim", "distgmm-data");
+        Object("PersistentVolumeClaim", "distgmm-runs");
+        Assert.DoesNotContain(Documents.Value, d => d.GetProperty("kind").GetString() == "Secret");
+    }
+
+    [Fact]
+    public void Selectors_match_pod_labels_and_services_find_their_pods()
+    {
+        foreach (var w in Workloads())
+        {
+            var labels = w.GetProperty("spec").GetProperty("template").GetProperty("metadata").GetProperty("labels");
+            foreach (var s in w.GetProperty("spec").GetProperty("selector").GetProperty("matchLabels").EnumerateObject())
+                Assert.Equal(s.Value.GetString(), labels.GetProperty(s.Name).GetString());
+        }
+        foreach (var service in Documents.Value.Where(d => d.GetProperty("kind").GetString() == "Service"))
+        {
+            var selector = service.GetProperty("spec").GetProperty("selector").EnumerateObject().ToArray();
+            var pods = Workloads().Where(w => selector.All(s =>
+                w.GetProperty("spec").GetProperty("template").GetProperty("metadata").GetProperty("labels").TryGetProperty(s.Name, out var v)
+                && v.GetString() == s.Value.GetString())).ToArray();
+            Assert.NotEmpty(pods);
+            foreach (var port in Items(service.GetProperty("spec"), "ports"))
+            {
+                var target = port.GetProperty("targetPort").GetString();
+                Assert.All(pods, p => Assert.Contains(PodSpec(p).GetProperty("containers").EnumerateArray().SelectMany(c => Items(c, "ports")),
+                    cp => cp.GetProperty("name").GetString() == target));
+            }
+        }
+    }
+
+    [Fact]
+    public void Volumes_config_and_secrets_are_references_that_resolve()
+    {
+        var configKeys = Object("ConfigMap", "distgmm-config").GetProperty("data").EnumerateObject().Select(p => p.Name).ToHashSet();
+        foreach (var w in Workloads())
+        {
+            var pod = PodSpec(w);
+            var volumes = Items(pod, "volumes").ToDictionary(v => v.GetProperty("name").GetString()!);
+            foreach (var volume in volumes.Values)
+            {
+                if (volume.TryGetProperty("configMap", out var cm)) Object("ConfigMap", cm.GetProperty("name").GetString()!);
+                if (volume.TryGetProperty("persistentVolumeClaim", out var pvc)) Object("PersistentVolumeClaim", pvc.GetProperty("claimName").GetString()!);
+            }
+            foreach (var container in pod.GetProperty("containers").EnumerateArray())
+            {
+                foreach (var mount in Items(container, "volumeMounts"))
+                    Assert.True(volumes.ContainsKey(mount.GetProperty("name").GetString()!), $"{w.GetProperty("metadata").GetProperty("name")}: no volume {mount.GetProperty("name")}");
+                var args = container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToList();
+                if (args.IndexOf("--config") is >= 0 and var at)
+                    Assert.Contains(Path.GetFileName(args[at + 1]), configKeys);
+                foreach (var env in Items(container, "env"))
+                {
+                    var name = env.GetProperty("name").GetString()!;
+                    if (name.Contains("PASSWORD") || name.Contains("USER") || name.Contains("SECRET") || name.Contains("CONNECTION"))
+                    {
+                        Assert.False(env.TryGetProperty("value", out _), $"{name} must come from a Secret, not a literal");
+                        Assert.Equal("distgmm-credentials", env.GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("name").GetString());
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Containers_run_as_non_root_with_a_read_only_root_and_limits()
+    {
+        foreach (var w in Workloads())
+        {
+            Assert.True(PodSpec(w).GetProperty("securityContext").GetProperty("runAsNonRoot").GetBoolean());
+            foreach (var container in PodSpec(w).GetProperty("containers").EnumerateArray())
+            {
+                var security = container.GetProperty("securityContext");
+                Assert.True(security.GetProperty("readOnlyRootFilesystem").GetBoolean());
+                Assert.False(security.GetProperty("allowPrivilegeEscalation").GetBoolean());
+                Assert.True(container.GetProperty("resources").GetProperty("limits").TryGetProperty("memory", out _));
+            }
+        }
+    }
+
+    [Fact]
+    public void Serve_listens_on_all_interfaces_only_with_allow_remote_and_probes_healthz()
+    {
+        var container = PodSpec(Object("Deployment", "distgmm-serve")).GetProperty("containers")[0];
+        var args = container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToArray();
+        Assert.Equal("serve", args[0]);
+        Assert.Contains("--allow-remote", args);
+        Assert.Equal("http://0.0.0.0:8080", args[Array.IndexOf(args, "--urls") + 1]);
+        Assert.Equal(8080, container.GetProperty("ports")[0].GetProperty("containerPort").GetInt32());
+        Assert.Equal("/healthz", container.GetProperty("readinessProbe").GetProperty("httpGet").GetProperty("path").GetString());
+        // The arguments are ones `serve` accepts (parse only; nothing starts).
+        Assert.Empty(CliApp.BuildRoot().Parse(args).Errors);
+    }
+
+    [Theory]
+    [InlineData("coordinator.json", "distgmm-coordinator", NodeRole.Coordinator)]
+    [InlineData("worker.json", "distgmm-worker", NodeRole.Worker)]
+    public void Node_configs_load_with_the_cluster_config_loader(string key, string workload, NodeRole role)
+    {
+        var json = Object("ConfigMap", "distgmm-config").GetProperty("data").GetProperty(key).GetString()!;
+        var environment = new Dictionary<string, string>
+        {
+            ["DISTGMM_BROKER_USER"] = "user", ["DISTGMM_BROKER_PASSWORD"] = "password",
+            ["DISTGMM_JOURNAL_CONNECTION"] = "Host=postgres;Database=distgmm", ["TEST_SECRET"] = new string('s', 32),
+        };
+        var config = ClusterConfigLoader.Parse(json, $"configmap/{key}", new ClusterConfigOverrides { SecretEnv = "TEST_SECRET" },
+            name => environment.GetValueOrDefault(name));
+        Assert.Equal(role, config.Node.Role);
+
+        // The secret file the config names is where the pod mounts the cluster secret.
+        using var file = JsonDocument.Parse(json);
+        var secretFile = file.RootElement.GetProperty("secret").GetProperty("file").GetString()!;
+        var pod = PodSpec(Workload(workload));
+        var mount = pod.GetProperty("containers")[0].GetProperty("volumeMounts").EnumerateArray()
+            .Single(m => m.GetProperty("name").GetString() == "cluster-secret");
+        Assert.Equal(mount.GetProperty("mountPath").GetString(), Path.GetDirectoryName(secretFile));
+        var volume = pod.GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "cluster-secret");
+        Assert.Equal("distgmm-cluster-secret", volume.GetProperty("secret").GetProperty("secretName").GetString());
+        // Every environment variable the config reads is set in the pod.
+        var podEnv = pod.GetProperty("containers")[0].GetProperty("env").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToHashSet();
+        foreach (var reference in json.Split("\"env\": \"").Skip(1).Select(s => s[..s.IndexOf('"')]))
+            Assert.Contains(reference, podEnv);
+    }
+
+    private static JsonElement Workload(string name) => Assert.Single(Workloads(), w => w.GetProperty("metadata").GetProperty("name").GetString() == name);
+}
