@@ -56,6 +56,20 @@ public sealed class CoordinatorActor : ActorBase
 
     protected override void OnReceive(object message)
     {
+        // A restart would lose the job's state and leave the client waiting forever: any error here ends the job
+        // with a clear message instead.
+        try
+        {
+            Handle(message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail($"coordinator error on {message.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private void Handle(object message)
+    {
         switch (message)
         {
             case WorkerReady ready: OnWorkerReady(ready); break;

@@ -124,6 +124,20 @@ public sealed class EmbeddedClusterTests
         Assert.Equal(first.RowId % 50 == 0 ? "attack" : "normal", first.Label);
     }
 
+    private sealed class BrokenPlacement : IShardPlacement
+    {
+        public IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers) => [workers[0]];
+    }
+
+    [Fact]
+    public async Task An_error_inside_the_coordinator_fails_the_job_instead_of_hanging()
+    {
+        var ex = await Assert.ThrowsAsync<JobFailedException>(() =>
+            Train(2, new ClusterOptions(new BrokenPlacement(), ShardSource: new InMemoryShardSource(Shards))));
+        Assert.Contains("coordinator error on WorkerReady", ex.Message);
+        Assert.Contains("Placement has 1 owners for 8 shards", ex.Message);
+    }
+
     [Fact]
     public async Task Cancellation_stops_waiting_for_the_job()
     {
