@@ -98,6 +98,43 @@ public sealed class ServeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unlikely_features_match_a_brute_force_ranking_of_all_residuals()
+    {
+        var body = ServeFixture.RowsJson(_trained.ScoreLines.Take(40).Select(l => ServeFixture.RowJson(l)));
+        var (_, response) = await Post(body);
+        var (batch, error) = ScoreRequest.Parse(Encoding.UTF8.GetBytes(body), _model, 1000);
+        Assert.Null(error);
+        var x = _model.Preprocessor.Transform(batch!, [.. Enumerable.Range(0, batch!.Count)]);
+        var components = new int[x.Rows];
+        _model.Model.Predict(x.Values, components);
+        var d = _model.Model.D;
+        for (var r = 0; r < x.Rows; r++)
+        {
+            var k = components[r];
+            var cov = _model.Model.Covariances[k];
+            var expected = Enumerable.Range(0, d)
+                .Select(j => (Name: _model.Preprocessor.FeatureNames[j], Z: (x.Row(r)[j] - _model.Model.Means[k][j]) / Math.Sqrt(cov[j * d + j])))
+                .OrderByDescending(f => Math.Abs(f.Z)).Take(5).ToArray();
+            var result = response.GetProperty("results")[r];
+            Assert.Equal(k, result.GetProperty("component").GetInt32());
+            var actual = result.GetProperty("unlikelyFeatures").EnumerateArray()
+                .Select(f => (Name: f.GetProperty("feature").GetString()!, Z: f.GetProperty("z").GetDouble())).ToArray();
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public async Task A_row_of_the_wrong_table_gets_one_reason_listing_its_missing_columns()
+    {
+        var (status, response) = await Post("[{\"src_bytes\": 1, \"other\": true}]");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var reason = Assert.Single(Reasons(response));
+        Assert.StartsWith("row 0: missing columns 'duration', 'protocol_type', 'service', 'flag', 'dst_bytes', ", reason);
+        Assert.DoesNotContain("'src_bytes'", reason);
+    }
+
+    [Fact]
     public async Task Unseen_categories_are_scored_and_reported()
     {
         var (status, response) = await Post(ServeFixture.RowsJson([ValidRow(0, (name, v) => name == "service" ? "\"no_such_service\"" : v)]));

@@ -67,12 +67,13 @@ public static class ScoreRequest
                 r++;
                 continue;
             }
+            List<string>? missing = null;
             for (var c = 0; c < model.Inputs.Count; c++)
             {
                 var column = model.Inputs[c];
                 if (!row.TryGetProperty(column.Name, out var value))
                 {
-                    Problem($"row {r}: missing column '{column.Name}'");
+                    (missing ??= []).Add($"'{column.Name}'");
                     continue;
                 }
                 if (value.ValueKind == JsonValueKind.Null)
@@ -87,6 +88,9 @@ public static class ScoreRequest
                 else if (value.ValueKind == JsonValueKind.String) batch.Texts[c]![r] = value.GetString();
                 else Problem($"row {r}: '{column.Name}' must be a string (a category), got {Kind(value.ValueKind)}");
             }
+            // One reason per row for absent columns: a row of the wrong table would otherwise fill the list alone.
+            if (missing is not null)
+                Problem(missing.Count == 1 ? $"row {r}: missing column {missing[0]}" : $"row {r}: missing columns {string.Join(", ", missing)}");
             r++;
         }
         batch.Count = count;

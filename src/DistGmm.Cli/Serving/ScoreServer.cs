@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -135,7 +136,7 @@ public sealed class ScoreServer : IAsyncDisposable
         http.Response.StatusCode = error.Status;
         http.Response.ContentType = "application/json";
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, JsonNumbers.Relaxed))
         {
             w.WriteStartObject();
             w.WriteString("error", error.Status switch
@@ -156,7 +157,7 @@ public sealed class ScoreServer : IAsyncDisposable
     public static byte[] ScoreResponse(ServingModel model, IReadOnlyList<ScoredRow> scored)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, JsonNumbers.Relaxed))
         {
             w.WriteStartObject();
             JsonNumbers.Write(w, "threshold", model.Threshold);
@@ -197,7 +198,7 @@ public sealed class ScoreServer : IAsyncDisposable
     {
         var file = model.File;
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer, JsonNumbers.Relaxed with { Indented = true }))
         {
             w.WriteStartObject();
             w.WriteString("path", Path.GetFullPath(model.Path));
@@ -264,6 +265,9 @@ public sealed class ScoreServer : IAsyncDisposable
 /// <summary>Doubles as JSON: shortest round-trip numbers; non-finite values as strings (JSON has no literal for them).</summary>
 internal static class JsonNumbers
 {
+    /// <summary>Quotes and non-ASCII text (column names, "≥") as they are: the responses are JSON, never embedded in HTML.</summary>
+    public static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Write(Utf8JsonWriter w, string name, double? value)
     {
         if (value is not { } v) w.WriteNull(name);

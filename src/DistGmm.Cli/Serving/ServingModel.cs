@@ -88,10 +88,12 @@ public sealed class ServingModel
         var components = new int[n];
         Model.Predict(features.Values, components);
         var result = new ScoredRow[n];
+        var z = new double[Model.D];
+        var best = new int[Math.Min(topFeatures, Model.D)];
         for (var r = 0; r < n; r++)
         {
             var anomaly = Threshold is { } t && scores[r] < t;
-            result[r] = new ScoredRow(scores[r], anomaly, components[r], Unlikely(features.Row(r), components[r], topFeatures),
+            result[r] = new ScoredRow(scores[r], anomaly, components[r], Unlikely(features.Row(r), components[r], z, best),
                 UnseenCategories(batch, r));
         }
         return result;
@@ -102,16 +104,29 @@ public sealed class ServingModel
     /// standard deviations the preprocessed feature j lies from the mean of k, the row's most responsible component.
     /// Marginal rather than whitened so each z belongs to one named feature. Ties keep the feature order.
     /// </summary>
-    private List<UnlikelyFeature> Unlikely(ReadOnlySpan<double> x, int k, int top)
+    private UnlikelyFeature[] Unlikely(ReadOnlySpan<double> x, int k, double[] z, int[] best)
     {
         var mean = Model.Means[k];
         var std = _marginalStd[k];
-        var z = new double[x.Length];
-        for (var j = 0; j < x.Length; j++) z[j] = (x[j] - mean[j]) / std[j];
-        return [.. Enumerable.Range(0, x.Length)
-            .OrderByDescending(j => Math.Abs(z[j])).ThenBy(j => j)
-            .Take(top)
-            .Select(j => new UnlikelyFeature(Preprocessor.FeatureNames[j], Inputs[_featureColumn[j]].Name, z[j]))];
+        var found = 0;
+        for (var j = 0; j < x.Length; j++)
+        {
+            z[j] = (x[j] - mean[j]) / std[j];
+            // Insertion into the running top list (a handful of slots): strictly larger |z| moves up, so ties stay in order.
+            var size = Math.Abs(z[j]);
+            if (best.Length == 0 || (found == best.Length && !(size > Math.Abs(z[best[^1]])))) continue;
+            var at = found < best.Length ? found++ : best.Length - 1;
+            while (at > 0 && size > Math.Abs(z[best[at - 1]]))
+            {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = j;
+        }
+        var top = new UnlikelyFeature[found];
+        for (var i = 0; i < found; i++)
+            top[i] = new UnlikelyFeature(Preprocessor.FeatureNames[best[i]], Inputs[_featureColumn[best[i]]].Name, z[best[i]]);
+        return top;
     }
 
     private double[] MarginalStd(int k)
