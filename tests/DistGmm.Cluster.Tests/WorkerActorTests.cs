@@ -1,0 +1,77 @@
+using DistGmm.Actors;
+using DistGmm.Cluster;
+using DistGmm.Data;
+using DistGmm.Numerics;
+using DistGmm.TestKit;
+using Xunit;
+
+namespace DistGmm.Cluster.Tests;
+
+/// <summary>The worker actor on its own, with a probe as the coordinator.</summary>
+public sealed class WorkerActorTests : TestKitBase, IClassFixture<DatasetFixture>
+{
+    private static readonly DataMatrix[] Shards = Synthetic.Shards([40, 70, 30]);
+    private readonly DatasetFixture _data;
+
+    public WorkerActorTests(DatasetFixture data) => _data = data;
+
+    [Fact]
+    public void Announces_itself_loads_once_and_answers_per_shard_with_the_partition_result()
+    {
+        var source = new InMemoryShardSource(Shards);
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props(coordinator.Ref, new WorkerOptions("w7", 2, source)));
+        Assert.Equal(new WorkerReady("w7", 2), coordinator.ExpectMsg<WorkerReady>());
+        Assert.Equal(worker, coordinator.LastSender);
+
+        coordinator.Send(worker, new LoadShards("j", Synthetic.Dataset, [0, 2]));
+        coordinator.Send(worker, new LoadShards("j", Synthetic.Dataset, [2]));   // again: confirmed, not reloaded
+        var loaded = coordinator.ReceiveN(3).Cast<ShardLoaded>().ToList();
+        Assert.Equal([(0, 40L), (2, 30L), (2, 30L)], loaded.Select(l => (l.Shard, l.Rows)));
+        Assert.Equal(2, source.Loads);
+
+        var model = GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2)).Model;
+        var pass = new EStepPass(9, model);
+        coordinator.Send(worker, new ComputePass("j", 9, pass, [new ShardSlice(2, 110), new ShardSlice(0, 0)]));
+        var replies = coordinator.ReceiveN(2).Cast<ShardStatsComputed>().OrderBy(r => r.Shard).ToList();
+        Assert.Equal(PartitionCompute.Compute(pass, Shards[0], 0, 1).ToBytes(), replies[0].ResultBytes);
+        Assert.Equal(PartitionCompute.Compute(pass, Shards[2], 110, 1).ToBytes(), replies[1].ResultBytes);
+        Assert.All(replies, r => Assert.Equal(9, r.PassNumber));
+    }
+
+    [Fact]
+    public void A_command_for_a_shard_it_does_not_hold_crashes_it_and_the_restart_announces_it_again()
+    {
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props(coordinator.Ref, new WorkerOptions("w0", 1, new InMemoryShardSource(Shards))));
+        coordinator.ExpectMsg<WorkerReady>();
+        coordinator.Send(worker, new ScoreShards("j", GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2)).Model.ToBytes(), [1]));
+        Assert.Equal("w0", coordinator.ExpectMsg<WorkerReady>().WorkerId);   // restarted by its supervisor
+    }
+
+    [Fact]
+    public void A_corrupt_shard_file_is_reported_with_its_name_and_not_retried()
+    {
+        var dataset = CopyOf(_data.KddHead(shards: 3));
+        var shardPath = Path.Combine(dataset, "shard-00001.parquet");
+        var bytes = File.ReadAllBytes(shardPath);
+        File.WriteAllBytes(shardPath, bytes[..(bytes.Length / 2)]);
+        var preprocessor = Preprocessor.Fit(_data.KddHead(shards: 3), PreprocessingSpec.Preset("seed"));
+
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props(coordinator.Ref, new WorkerOptions("w0", 1)));
+        coordinator.ExpectMsg<WorkerReady>();
+        coordinator.Send(worker, new LoadShards("j", new DatasetRef(dataset, preprocessor.ToJson(), []), [0, 1, 2]));
+        var failed = coordinator.ExpectMsg<ShardLoadFailed>();
+        Assert.Equal(1, failed.Shard);
+        Assert.Contains("shard-00001.parquet", failed.Error);
+    }
+
+    private string CopyOf(string dataset)
+    {
+        var copy = _data.NewOutDir();
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(dataset)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        return copy;
+    }
+}
