@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DistGmm.Cli.Tracking;
+using Xunit;
 
 namespace DistGmm.Cli.Tests;
 

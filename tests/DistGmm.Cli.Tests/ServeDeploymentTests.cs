@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DistGmm.Remoting.Configuration;
 using DistGmm.Testing;
+using Xunit;
 
 namespace DistGmm.Cli.Tests;
 

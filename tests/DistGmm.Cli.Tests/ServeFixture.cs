@@ -24,7 +24,9 @@ public static class ServeFixture
     {
         var work = Directory.CreateTempSubdirectory("distgmm-serve-").FullName;
         var runDir = Path.Combine(work, "run");
-        var run = CliRunner.Run("run", SmallKdd.File3000, "--out", runDir, "--no-report", "--preset", "kdd-wide", "--k", "3",
+        var trainInput = Path.Combine(work, "train-rows.csv");
+        File.WriteAllLines(trainInput, FirstLines(RepoPaths.InRepo("data", "kddcup.data_10_percent.gz"), 3000));
+        var run = CliRunner.Run("run", trainInput, "--out", runDir, "--no-report", "--preset", "kdd-wide", "--k", "3",
             "--max-iter", "30", "--workers", "1", "--shards", "2");
         if (run.ExitCode != 0) throw new InvalidOperationException($"run failed: {run.Error}");
 
@@ -54,6 +56,14 @@ public static class ServeFixture
             }
         }
         return new Trained(runDir, modelPath, lines, scores, anomalies);
+    }
+
+    private static string[] FirstLines(string gz, int count)
+    {
+        using var input = new StreamReader(new GZipStream(File.OpenRead(gz), CompressionMode.Decompress));
+        var lines = new List<string>();
+        while (lines.Count < count && input.ReadLine() is { } line) lines.Add(line);
+        return [.. lines];
     }
 
     private static string[] EveryNthLine(string gz, int n)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DistGmm.Cli.Serving;
+using Xunit;
 
 namespace DistGmm.Cli.Tests;
 
