@@ -41,6 +41,21 @@ public sealed class EmbeddedClusterTests
         Assert.Equal(Reference.LowerBoundHistory, fit.LowerBoundHistory);
     }
 
+    [Theory]
+    [InlineData(InitMethod.KMeansPlusPlus, CovarianceType.Diag)]
+    [InlineData(InitMethod.RandomFromData, CovarianceType.Tied)]
+    [InlineData(InitMethod.Random, CovarianceType.Spherical)]
+    public async Task nInit_restarts_and_every_init_method_match_the_fitter(InitMethod init, CovarianceType type)
+    {
+        var options = new EmOptions(3, type, NInit: 3, Init: init, Seed: 11);
+        var plan = new JobPlan("job-n", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], 3, [options]);
+        var state = await EmbeddedJob.RunJobAsync(plan, new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1),
+            null, CancellationToken.None);
+        var expected = GaussianMixtureFitter.Fit(Shards, options);
+        Assert.Equal(expected.Model.ToBytes(), state.BestFit!.Model.ToBytes());
+        Assert.Equal(expected.BestRun, state.BestFit.BestRun);
+    }
+
     [Fact]
     public async Task A_crashing_worker_is_restarted_by_its_supervisor_and_its_shards_are_recomputed()
     {
