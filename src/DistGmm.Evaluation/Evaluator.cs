@@ -79,7 +79,7 @@ public static class Evaluator
             var trainMatrix = extra.Append(preprocessor.Transform(trainBatch, trainKept), trainBatch, trainKept);
             var testMatrix = extra.Append(preprocessor.Transform(table.Batch, testRows), table.Batch, testRows);
             log?.Invoke($"dagmm: seed {seed}: fit on {trainMatrix.Rows} attack rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows");
-            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selectK, seed, s);
+            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? ProtocolDefaults.DagmmK, selectK, seed, s);
             var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
             var normal = testRows.Select(table.IsNormal).ToArray();
             var flagged = ModelRunner.FlagLowest(scores, s.Contamination);

@@ -25,7 +25,7 @@ public sealed class EvalCommand : ICliCommand
         };
         var protocol = new Option<string>("--protocol") { Description = "seed, dagmm, subsets or nslkdd.", Required = true };
         var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset ({string.Join(", ", PreprocessingSpec.PresetNames)}) or JSON file; default: seed for seed, kdd-wide otherwise." };
-        var k = new Option<int?>("--k") { Description = "Fixed number of components (default: seed K=2; others choose K by BIC on the training rows)." };
+        var k = new Option<int?>("--k") { Description = "Fixed number of components (default: seed 2, dagmm 12; subsets and nslkdd choose K by BIC on the training rows)." };
         var selectK = new Option<string?>("--select-k") { Description = "Candidate K chosen by BIC on the training rows, e.g. 1-8 or 2,4,8." };
         var covariance = CommonOptions.Covariance();
         var seed = new Option<int>("--seed") { Description = "First seed (split, SA's random_state, EM seeding); repeat r uses seed + r.", DefaultValueFactory = _ => 0 };
