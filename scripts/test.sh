@@ -10,6 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$root/TestResults"
 rm -rf "$results"; mkdir -p "$results"
 export DISTGMM_TEST_ENV_FILE="$results/test-env.sh"
+export DISTGMM_RUNS_DB="$results/runs.db"   # runs recorded by tests stay out of ~/.distgmm
 bash scripts/setup-test-env.sh || { echo "setup-test-env failed"; echo "0 passed, 1 failed"; exit 1; }
 # shellcheck disable=SC1090
 . "$DISTGMM_TEST_ENV_FILE"

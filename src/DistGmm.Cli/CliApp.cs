@@ -57,7 +57,7 @@ public static class CliApp
         var verbose = parse.GetValue(Verbose);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {
-            stderr.WriteLine($"distgmm: {parse.Errors[0].Message} (see 'distgmm {CommandPath(parse)} --help')");
+            stderr.WriteLine($"distgmm: {OneLine(parse.Errors[0].Message)} (see 'distgmm {CommandPath(parse)} --help')");
             return ExitCodes.Usage;
         }
         try

@@ -27,6 +27,7 @@ public sealed class CoordinatorActor : ActorBase
     private readonly Stopwatch _iterationClock = new();
     private CoordinatorState _state;
     private int _lastReportedIteration;
+    private int _lastPublishedIteration;   // survives the reset when EmTraining leaves EM for its final scoring pass
 
     public CoordinatorActor(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal journal, IJobObserver observer)
     {
@@ -156,6 +157,16 @@ public sealed class CoordinatorActor : ActorBase
         if (_state.Fits.Count > fitsBefore)
         {
             var fit = _state.Fits[^1];
+            // The last iteration's lower bound arrives together with the finished fit: report it as an iteration too.
+            if (fit.LowerBoundHistory.Count == _lastPublishedIteration + 1)
+            {
+                var last = fit.LowerBoundHistory[^1];
+                double? lastDelta = fit.LowerBoundHistory.Count > 1 ? last - fit.LowerBoundHistory[^2] : null;
+                Publish(new IterationCompleted(Now, fit.Model.K, fit.LowerBoundHistory.Count, last, lastDelta, _iterationClock.Elapsed));
+                _iterationClock.Restart();
+            }
+            _previousLowerBound = null;
+            _lastPublishedIteration = 0;
             Publish(new CandidateFitted(Now, fit.Model.K, fit.Iterations, fit.Converged, fit.LowerBound, fit.Bic));
             _lastReportedIteration = 0;
             return;
@@ -169,6 +180,7 @@ public sealed class CoordinatorActor : ActorBase
             double? delta = _previousLowerBound is { } prev ? lowerBound - prev : null;
             _previousLowerBound = lowerBound;
             Publish(new IterationCompleted(Now, k, training.Iteration, lowerBound, delta, _iterationClock.Elapsed));
+            _lastPublishedIteration = training.Iteration;
             _iterationClock.Restart();
         }
     }

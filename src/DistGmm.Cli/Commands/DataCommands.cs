@@ -13,7 +13,7 @@ public sealed class IngestCommand : ICliCommand
     {
         var input = new Argument<string>("INPUT") { Description = "Raw KDD file (.gz or plain), header CSV, NSL-KDD file, or Parquet file/folder." };
         var shards = new Option<int>("--shards") { Description = "Number of Parquet shards to write.", DefaultValueFactory = _ => 8 };
-        shards.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--shards must be at least 1."); });
+        shards.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var output = new Option<string>("--out") { Description = "Dataset folder to write (manifest.json + shard-*.parquet).", Required = true };
         var onBadRow = new Option<BadRowPolicy>("--on-bad-row") { Description = "fail: stop at the first malformed row (default); skip: count it and write it to rejects.tsv.", DefaultValueFactory = _ => BadRowPolicy.Fail };
         var schema = new Option<string?>("--schema") { Description = "Schema file overriding the inferred column roles." };
@@ -38,7 +38,7 @@ public sealed class SynthCommand : ICliCommand
     public Command Build()
     {
         var rows = new Option<long>("--rows") { Description = "Rows to generate (full KDD size: 4898431).", Required = true };
-        rows.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 1) r.AddError("--rows must be at least 1."); });
+        rows.Require<Option<long>, long>(v => v >= 1, "must be at least 1");
         var from = new Option<string>("--from") { Description = "Real data file to resample (raw KDD, header CSV).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the bootstrap resampling.", DefaultValueFactory = _ => 42UL };
         var output = new Option<string>("--out") { Description = "Output file (same format as --from; .gz compresses).", Required = true };

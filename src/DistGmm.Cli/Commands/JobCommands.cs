@@ -31,15 +31,18 @@ internal sealed class TrainOptions
     public TrainOptions(string outDescription)
     {
         Out = new Option<string>("--out") { Description = outDescription, Required = true };
-        foreach (var (option, name) in new[] { (K, "--k"), (MaxIter, "--max-iter"), (NInit, "--n-init"), (Workers, "--workers"), (Shards, "--shards") })
-            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1."); });
-        Tol.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--tol must be non-negative."); });
-        RegCovar.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--reg-covar must be non-negative."); });
-        Init.Validators.Add(r =>
-        {
-            try { ModelFile.ParseInit(r.GetValueOrDefault<string>()!); }
-            catch (Exception) { r.AddError($"--init must be one of kmeans, k-means++, random_from_data, random (got '{r.GetValueOrDefault<string>()}')."); }
-        });
+        foreach (var option in new[] { K, MaxIter, NInit, Workers, Shards })
+            option.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
+        Tol.Require<Option<double>, double>(v => v >= 0, "must be non-negative");
+        RegCovar.Require<Option<double>, double>(v => v >= 0, "must be non-negative");
+        Init.Require<Option<string>, string>(IsInit, "must be one of kmeans, k-means++, random_from_data, random");
+    }
+
+    private static bool IsInit(string name)
+    {
+        try { ModelFile.ParseInit(name); return true; }
+        catch (ArgumentException) { return false; }
+        catch (FormatException) { return false; }
     }
 
     public void AddTo(Command command)
@@ -94,8 +97,8 @@ internal sealed class ThresholdOptions
 
     public ThresholdOptions()
     {
-        Contamination.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } q && !(q > 0 && q < 1)) r.AddError("--contamination must be in (0, 1)."); });
-        StdK.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } k && !(k >= 0)) r.AddError("--std-k must be non-negative."); });
+        Contamination.Require<Option<double?>, double?>(q => q is null or (> 0 and < 1), "must be in (0, 1)");
+        StdK.Require<Option<double?>, double?>(k => k is null or >= 0, "must be non-negative");
     }
 
     public void AddTo(Command command)
@@ -125,18 +128,24 @@ public sealed class TrainCommand : ICliCommand
     public Command Build()
     {
         var options = new TrainOptions("Folder to write model.json into.");
+        var status = new StatusOption();
         var command = new Command("train", "Fit the preprocessor and the Gaussian mixture (embedded cluster); writes model.json.");
         options.AddTo(command);
+        status.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var outDir = parse.GetValue(options.Out)!;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
             Directory.CreateDirectory(outDir);
-            var observer = new ProgressObserver(terminal, em.MaxIter);
+            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, ct);
+            await using var _ = statusServer;
+            var observer = new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver);
             var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
             JobSummaries.PrintTrain(terminal, outcome);
+            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -160,6 +169,7 @@ public sealed class ScoreCommand : ICliCommand
         threshold.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var modelPath = CliPaths.ExistingFile(parse.GetValue(model)!);
             var modelFile = ModelFile.Load(modelPath);
@@ -172,6 +182,7 @@ public sealed class ScoreCommand : ICliCommand
                 new ProgressObserver(terminal, 0), ct);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
             JobSummaries.PrintScore(terminal, outcome, report);
+            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -187,22 +198,28 @@ public sealed class RunCommand : ICliCommand
         var options = new TrainOptions("Run folder (model.json, summary.json, scores.parquet, anomalies.*, report.html, events.log).");
         var threshold = new ThresholdOptions();
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var status = new StatusOption();
         var command = new Command("run", "The whole job, embedded: ingest (if needed), train, score, collect anomalies, write the report.");
         options.AddTo(command);
         threshold.AddTo(command);
         command.Options.Add(noReport);
+        status.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
             var outDir = parse.GetValue(options.Out)!;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
-            var observer = new ProgressObserver(terminal, em.MaxIter);
+            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, ct);
+            await using var _ = statusServer;
+            var observer = new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver);
             var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
             JobSummaries.PrintTrain(terminal, outcome.Train);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
             JobSummaries.PrintScore(terminal, outcome.Score, report);
+            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;

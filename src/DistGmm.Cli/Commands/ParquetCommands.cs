@@ -21,7 +21,7 @@ public sealed class ParquetCommands : ICliCommand
 
         var headFile = new Argument<string>("FILE") { Description = "A Parquet file." };
         var rows = new Option<int>("-n", "--rows") { Description = "Number of rows to print.", DefaultValueFactory = _ => 10 };
-        rows.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("-n must not be negative."); });
+        rows.Require<Option<int>, int>(v => v >= 0, "must not be negative");
         var headJson = new Option<bool>("--json") { Description = "JSON Lines: one object per row keyed by column name." };
         var head = new Command("head", "The first rows of a Parquet file.") { headFile, rows, headJson };
         head.SetAction(parse =>
