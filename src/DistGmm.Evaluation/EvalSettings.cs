@@ -19,6 +19,7 @@ public enum EvalProtocol { Seed, Dagmm, Subsets, NslKdd }
 /// <param name="ExportDir">When set, each case's train/test matrices and test labels are written as .npy there.</param>
 /// <param name="TrainVocabularyOnly">dagmm/nslkdd: one-hot only the categories of the training rows (otherwise the
 /// whole data's categories, labels unused, as DAGMM's one-hot encoding; see <see cref="UnseenCategoryColumns"/>).</param>
+/// <param name="SubsetsUnsupervised">subsets: fit on each whole subset instead of a split's normal training rows.</param>
 public sealed record EvalSettings(
     int? K = null,
     IReadOnlyList<int>? SelectK = null,
@@ -34,7 +35,8 @@ public sealed record EvalSettings(
     int NInit = 1,
     int Threads = -1,
     string? ExportDir = null,
-    bool TrainVocabularyOnly = false)
+    bool TrainVocabularyOnly = false,
+    bool SubsetsUnsupervised = false)
 {
     public void Validate()
     {

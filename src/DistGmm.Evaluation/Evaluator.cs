@@ -101,9 +101,12 @@ public static class Evaluator
     }
 
     /// <summary>
-    /// subsets: scikit-learn's SA, SF, http, smtp (<see cref="KddSubsets"/>); the mixture is fitted on the whole
-    /// subset without labels (as scikit-learn's outlier benchmark fits IsolationForest) and ROC/PR AUC computed
-    /// with attacks positive. SA's 41 features go through the preset (fitted on the SA rows).
+    /// subsets: scikit-learn's SA, SF, http, smtp (<see cref="KddSubsets"/>), attacks positive. Default (novelty
+    /// detection, as DAGMM): a seeded 50/50 split of each subset, the mixture fitted on the normal rows of the training
+    /// half, the test half scored. With <see cref="EvalSettings.SubsetsUnsupervised"/> the mixture is fitted on the
+    /// whole subset and scores it (scikit-learn's outlier benchmark setting) — there the dense, duplicated attack
+    /// clusters get components of their own and rank as normal. SA's 41 features go through the preset (fitted on
+    /// the training rows).
     /// </summary>
     public static EvalReport Subsets(KddTable table, EvalSettings s, Action<string>? log = null)
     {
@@ -114,21 +117,40 @@ public static class Evaluator
         foreach (var subset in Enum.GetValues<KddSubset>())
         {
             var rows = KddSubsets.Build(table, subset, s.Seed);
-            var matrix = rows.Features ?? PreprocessSa(table, rows, spec);
-            log?.Invoke($"subsets: {subset}: {matrix.Rows} rows x {matrix.Cols}, {rows.Attack.Count(a => a)} attacks");
-            var fitted = ModelRunner.Fit([matrix], s.K ?? 1, selectK, s.Seed, s);
-            var scores = ModelRunner.Score(fitted.Fit.Model, matrix, s.Threads);
-            var (roc, pr) = ModelRunner.Areas(scores, rows.Attack);
+            int[] trainIdx, testIdx;
+            if (s.SubsetsUnsupervised) trainIdx = testIdx = Enumerable.Range(0, rows.SourceRows.Length).ToArray();
+            else
+            {
+                var (train, test) = RowSplit.Halves(rows.SourceRows.Length, s.Seed);
+                trainIdx = train.Where(i => !rows.Attack[i]).ToArray();
+                testIdx = test;
+            }
+            var (trainMatrix, testMatrix) = rows.Features is { } features
+                ? (Rows(features, trainIdx), Rows(features, testIdx))
+                : PreprocessSa(table, rows, trainIdx, testIdx, spec);
+            var attack = testIdx.Select(i => rows.Attack[i]).ToArray();
+            log?.Invoke($"subsets: {subset}: fit on {trainMatrix.Rows} rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows, {attack.Count(a => a)} attacks");
+            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selectK, s.Seed, s);
+            var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
+            var (roc, pr) = ModelRunner.Areas(scores, attack);
             cases.Add(new EvalCase
             {
-                Name = subset.ToString(), Seed = s.Seed, TrainRows = matrix.Rows, TestRows = matrix.Rows, TestPositives = rows.Attack.Count(a => a),
-                D = matrix.Cols, K = fitted.Fit.Model.K, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
+                Name = subset.ToString(), Seed = s.Seed, TrainRows = trainMatrix.Rows, TestRows = testMatrix.Rows, TestPositives = attack.Count(a => a),
+                D = trainMatrix.Cols, K = fitted.Fit.Model.K, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
                 Selection = fitted.Selection, RocAuc = roc, PrAuc = pr,
-                Files = Export(s, $"subset-{subset}", matrix, null, rows.Attack),
+                Files = Export(s, $"subset-{subset}", trainMatrix, s.SubsetsUnsupervised ? null : testMatrix, attack),
             });
         }
-        return Report(EvalProtocol.Subsets, s with { SelectK = selectK }, spec, cases,
-            "unsupervised on each whole subset; ROC/PR AUC of -log-likelihood, attacks positive");
+        return Report(EvalProtocol.Subsets, s with { SelectK = selectK }, spec, cases, s.SubsetsUnsupervised
+            ? "unsupervised on each whole subset; ROC/PR AUC of -log-likelihood, attacks positive"
+            : "50/50 split of each subset; fit on the training half's normal rows; ROC/PR AUC on the test half, attacks positive");
+    }
+
+    private static DataMatrix Rows(DataMatrix m, int[] rows)
+    {
+        var values = new double[rows.Length * m.Cols];
+        for (var i = 0; i < rows.Length; i++) m.Row(rows[i]).CopyTo(values.AsSpan(i * m.Cols));
+        return new DataMatrix(values, rows.Length, m.Cols);
     }
 
     /// <summary>
@@ -180,13 +202,18 @@ public static class Evaluator
     public static void Save(EvalReport report, string path) =>
         File.WriteAllText(path, JsonSerializer.Serialize(report, Json));
 
-    private static DataMatrix PreprocessSa(KddTable table, SubsetRows rows, PreprocessingSpec spec)
+    private static (DataMatrix Train, DataMatrix Test) PreprocessSa(KddTable table, SubsetRows rows, int[] trainIdx, int[] testIdx, PreprocessingSpec spec)
     {
-        var batch = KddTable.Take(table.Batch, rows.SourceRows);
-        var preprocessor = Preprocessor.Fit(() => [batch], table.Columns, spec);
-        var kept = preprocessor.SelectRows(batch, null, out var dropped);
-        if (dropped > 0) throw new ArgumentException($"SA: {dropped} rows have missing values; use a preset that imputes them");
-        return preprocessor.Transform(batch, kept);
+        var train = KddTable.Take(table.Batch, trainIdx.Select(i => rows.SourceRows[i]).ToArray());
+        var test = KddTable.Take(table.Batch, testIdx.Select(i => rows.SourceRows[i]).ToArray());
+        var preprocessor = Preprocessor.Fit(() => [train], table.Columns, spec);
+        DataMatrix Transform(ColumnBatch batch)
+        {
+            var kept = preprocessor.SelectRows(batch, null, out var dropped);
+            if (dropped > 0) throw new ArgumentException($"SA: {dropped} rows have missing values; use a preset that imputes them");
+            return preprocessor.Transform(batch, kept);
+        }
+        return (Transform(train), Transform(test));
     }
 
     /// <summary>The matrix cut at the table's shard boundaries (when every row was kept), so the fit matches `distgmm run`.</summary>

@@ -40,9 +40,10 @@ public sealed class EvalCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Folder for eval.json.", DefaultValueFactory = _ => "." };
         var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
         var trainVocabulary = new Option<bool>("--train-vocabulary-only") { Description = "dagmm/nslkdd: one-hot only categories seen in the training rows (default: the whole data's categories, labels unused, as DAGMM)." };
+        var unsupervised = new Option<bool>("--unsupervised") { Description = "subsets: fit on each whole subset (scikit-learn's outlier benchmark) instead of the training half's normal rows." };
         var command = new Command("eval", "Evaluate on published protocols: seed, dagmm (Zong et al. 2018), subsets (scikit-learn's SA/SF/http/smtp), nslkdd.")
         {
-            data, protocol, preset, k, selectK, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export, trainVocabulary,
+            data, protocol, preset, k, selectK, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export, trainVocabulary, unsupervised,
         };
         command.SetAction(parse =>
         {
@@ -66,7 +67,8 @@ public sealed class EvalCommand : ICliCommand
                 NInit: CommonOptions.Positive(parse.GetValue(nInit), "--n-init"),
                 Threads: CommonOptions.Positive(parse.GetValue(workers), "--workers"),
                 ExportDir: parse.GetValue(export),
-                TrainVocabularyOnly: parse.GetValue(trainVocabulary));
+                TrainVocabularyOnly: parse.GetValue(trainVocabulary),
+                SubsetsUnsupervised: parse.GetValue(unsupervised));
             try { settings.Validate(); }
             catch (ArgumentException e) { throw new CliException(e.Message, ExitCodes.Usage); }
 
