@@ -1,14 +1,8 @@
-using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using DistGmm.Reporting.Hosting;
 
 namespace DistGmm.Cli.Serving;
 
@@ -37,58 +31,32 @@ public sealed record ScoreServerOptions
 /// </summary>
 public sealed class ScoreServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackWebHost _host;
 
-    private ScoreServer(WebApplication app, IReadOnlyList<Uri> addresses)
-    {
-        _app = app;
-        Addresses = addresses;
-    }
+    private ScoreServer(LoopbackWebHost host) => _host = host;
 
-    public IReadOnlyList<Uri> Addresses { get; }
+    public IReadOnlyList<Uri> Addresses => _host.Addresses;
 
-    public Uri BaseAddress => Addresses[0];
+    public Uri BaseAddress => _host.BaseAddress;
 
     public static async Task<ScoreServer> StartAsync(ServingModel model, ScoreServerOptions options, CancellationToken ct = default)
     {
-        var urls = ParseUrls(options.Urls, options.AllowRemote);
         if (options.MaxBodyBytes < 2) throw new ArgumentException($"--max-body-bytes must be at least 2 (got {options.MaxBodyBytes})");
         if (options.MaxRows < 1) throw new ArgumentException($"--max-rows must be at least 1 (got {options.MaxRows})");
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(urls);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
-        });
-        var app = builder.Build();
         var modelSummary = ModelSummary(model, options);
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/model", () => Results.Bytes(modelSummary, "application/json"));
-        app.MapPost("/score", (HttpContext http) => HandleScore(http, model, options));
-        try
+        var host = await LoopbackWebHost.StartAsync("serve", options.Urls, options.AllowRemote, app =>
         {
-            await app.StartAsync(ct).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"serve cannot bind {string.Join(";", urls)}: {e.Message}", e);
-        }
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
-                    ?? (ICollection<string>)urls;
-        return new ScoreServer(app, [.. bound.Select(a => new Uri(a.Replace("://[::]", "://localhost", StringComparison.Ordinal)))]);
+            app.MapGet("/healthz", () => Results.Text("ok"));
+            app.MapGet("/model", () => Results.Bytes(modelSummary, "application/json"));
+            app.MapPost("/score", (HttpContext http) => HandleScore(http, model, options));
+        }, k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes, ct).ConfigureAwait(false);
+        return new ScoreServer(host);
     }
 
     /// <summary>Completes when the server stops (Ctrl+C / SIGTERM through the host's lifetime, or <paramref name="ct"/>).</summary>
-    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
+    public Task WaitForShutdownAsync(CancellationToken ct) => _host.WaitForShutdownAsync(ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     private static async Task HandleScore(HttpContext http, ServingModel model, ScoreServerOptions options)
     {
@@ -241,25 +209,7 @@ public sealed class ScoreServer : IAsyncDisposable
     }
 
     /// <summary>Validates --urls: http(s) only, loopback hosts only unless remote access is allowed.</summary>
-    public static string[] ParseUrls(string urls, bool allowRemote)
-    {
-        var parts = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ArgumentException("--urls is empty");
-        foreach (var p in parts)
-        {
-            // Kestrel accepts wildcard hosts that Uri cannot parse; map them for the check only.
-            var probe = p.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-            if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-                throw new ArgumentException($"--urls: '{p}' is not an http(s) URL such as http://127.0.0.1:8080");
-            if (!allowRemote && !IsLoopback(uri.Host))
-                throw new ArgumentException($"--urls: '{p}' is not a loopback address; serving to the network needs --allow-remote");
-        }
-        return parts;
-    }
-
-    private static bool IsLoopback(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+    public static string[] ParseUrls(string urls, bool allowRemote) => LoopbackWebHost.ParseUrls("serve", urls, allowRemote);
 }
 
 /// <summary>Doubles as JSON: shortest round-trip numbers; non-finite values as strings (JSON has no literal for them).</summary>
