@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using DistGmm.Cli.Commands;
+using DistGmm.Cli.Tests.Browser;
 using DistGmm.Cluster;
 using DistGmm.Data;
 using DistGmm.Numerics;
@@ -58,32 +59,5 @@ public sealed class StatusPageTests
         Assert.Equal(["up", "failed"], s.Nodes.Select(n => n.State));
         Assert.Equal(["w0", "w1"], s.Shards.Select(x => x.Node));
         Assert.Equal(["info", "info", "warning", "error"], s.Events.Select(e => e.Level));
-    }
-
-    /// <summary>Blocks the coordinator's observer call after iteration i until the test releases it.</summary>
-    private sealed class IterationGate : IJobObserver
-    {
-        private readonly Dictionary<int, TaskCompletionSource> _reached = [];
-        private readonly SemaphoreSlim _release = new(0);
-
-        public Task Reached(int iteration) => Tcs(iteration).Task;
-
-        public void Release() => _release.Release();
-
-        public void OnEvent(JobEvent e)
-        {
-            if (e is not IterationCompleted it) return;
-            Tcs(it.Iteration).TrySetResult();
-            if (!_release.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("the test did not release the job");
-        }
-
-        private TaskCompletionSource Tcs(int iteration)
-        {
-            lock (_reached)
-            {
-                if (!_reached.TryGetValue(iteration, out var tcs)) _reached[iteration] = tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                return tcs;
-            }
-        }
     }
 }
