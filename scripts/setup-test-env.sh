@@ -16,7 +16,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install python3
+apt_install python3 curl
 command -v node >/dev/null || apt_install nodejs
 command -v npm >/dev/null || apt_install npm
 # Message broker and SQL journal for the cluster/remoting/persistence tests.

@@ -24,6 +24,10 @@ dotnet test DistGmm.sln -c Release --no-build --nologo \
   -- RunConfiguration.TreatNoTestsAsError=false
 test_rc=$?
 
+# Every command README shows, run as a reader would (each counts as a test).
+bash scripts/readme-commands.sh "$results/readme.counts"
+read -r readme_passed readme_failed < "$results/readme.counts" || { readme_passed=0; readme_failed=1; }
+
 read -r passed failed < <(python3 - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 ns = '{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}'
@@ -37,5 +41,6 @@ print(passed, failed)
 PY
 )
 if [ "$test_rc" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi  # a crashed test host counts
+passed=$(( ${passed:-0} + readme_passed )); failed=$(( ${failed:-1} + readme_failed ))
 echo "${passed:-0} passed, ${failed:-1} failed"
 [ "$test_rc" -eq 0 ] && [ "${failed:-1}" -eq 0 ]
