@@ -118,6 +118,7 @@ internal sealed unsafe class EStepKernel
     /// <summary>Per-row log-likelihood of the last processed block.</summary>
     public ReadOnlySpan<double> LogLikelihood(int count) => _lse.AsSpan(0, count);
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ArgMax(int count, Span<int> labels)
     {
         for (int r = 0; r < count; r++)
@@ -134,20 +135,29 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>E-step for up to <see cref="BlockRows"/> rows (row-major); accumulates statistics if collecting.</summary>
+    /// <remarks>
+    /// The hot methods are jitted fully optimised at first call: under tiering they ran unoptimised/instrumented code
+    /// for the first iterations, and the background re-JIT competed with both worker threads on a 2-core machine
+    /// (the early-iteration slowness of `bench em` diag).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ProcessBlock(ReadOnlySpan<double> rows, int count)
     {
         if (_model is null) throw new InvalidOperationException("This kernel has no model; use AccumulateAssigned.");
         Transpose(rows, count);
         for (int k = 0; k < _k; k++)
         {
-            Center(k);
+            // The diagonal path centres on the fly (x − μ is recomputed, never stored) unless full moments need dT.
+            if (_triangular || FullSecondMoments) Center(k);
+            fixed (double* xT = _xT)
+            fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dT = &_dT[k * _dp * BlockRows])
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
                 if (_triangular && _wide) TriangularSquaredNorm512(dT, prec, q);
                 else if (_triangular) TriangularSquaredNorm(dT, prec, q);
-                else DiagonalSquaredNorm(dT, prec, q);
+                else DiagonalSquaredNorm(xT, mu, prec, q);
             }
             // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
             double dLog2Pi = _d * Log2Pi;
@@ -165,6 +175,7 @@ internal sealed unsafe class EStepKernel
     /// Accumulates statistics for up to <see cref="BlockRows"/> rows with given responsibilities
     /// (component-major: resp[k * BlockRows + r]); the log-likelihood is not defined here and stays 0.
     /// </summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AccumulateAssigned(ReadOnlySpan<double> rows, int count, ReadOnlySpan<double> responsibilities)
     {
         Transpose(rows, count);
@@ -172,11 +183,13 @@ internal sealed unsafe class EStepKernel
         for (int r = count; r < BlockRows; r++)
             for (int k = 0; k < _k; k++) _resp[k * BlockRows + r] = 0;
         Array.Clear(_lse);
-        for (int k = 0; k < _k; k++) Center(k);
+        if (FullSecondMoments)
+            for (int k = 0; k < _k; k++) Center(k);
         Accumulate(count);
     }
 
     /// <summary>Rows (row-major) into xT (dimension-major, BlockRows lanes); padding rows/dimensions stay zero.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(ReadOnlySpan<double> rows, int count)
     {
         int d = _d;
@@ -223,6 +236,7 @@ internal sealed unsafe class EStepKernel
         }
     }
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Center(int k)
     {
         fixed (double* xT = _xT)
@@ -240,6 +254,7 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>q[r] = Σ_j (Σ_{i≤j} dT[i,r]·U[i,j])², 16 rows × 4 columns per register tile.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularSquaredNorm(double* dT, double* u, double* q)
     {
         int dp = _dp, d = _d;
@@ -295,23 +310,90 @@ internal sealed unsafe class EStepKernel
         return Vector256.FusedMultiplyAdd(e, e, q);
     }
 
-    /// <summary>q[r] = Σ_i (dT[i,r]·p[i])².</summary>
-    private void DiagonalSquaredNorm(double* dT, double* p, double* q)
+    /// <summary>
+    /// q[r] = Σ_i ((xT[i,r] − μ[i])·p[i])², 16 rows per pass so four independent FMA chains hide the latency
+    /// (each row's sum keeps its order over i, so the bits do not depend on the grouping).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DiagonalSquaredNorm(double* xT, double* mu, double* p, double* q)
     {
-        for (int r = 0; r < BlockRows; r += 4)
+        int d = _d;
+        for (int rg = 0; rg < BlockRows; rg += RowGroup)
         {
-            Vector256<double> acc = default;
-            double* x = dT + r;
-            for (int i = 0; i < _d; i++, x += BlockRows)
+            Vector256<double> q0 = default, q1 = default, q2 = default, q3 = default;
+            double* x = xT + rg;
+            for (int i = 0; i < d; i++, x += BlockRows)
             {
-                var y = Vector256.Load(x) * Vector256.Create(p[i]);
-                acc = Vector256.FusedMultiplyAdd(y, y, acc);
+                var m = Vector256.Create(mu[i]);
+                var pi = Vector256.Create(p[i]);
+                var y0 = (Vector256.Load(x) - m) * pi;
+                var y1 = (Vector256.Load(x + 4) - m) * pi;
+                var y2 = (Vector256.Load(x + 8) - m) * pi;
+                var y3 = (Vector256.Load(x + 12) - m) * pi;
+                q0 = Vector256.FusedMultiplyAdd(y0, y0, q0);
+                q1 = Vector256.FusedMultiplyAdd(y1, y1, q1);
+                q2 = Vector256.FusedMultiplyAdd(y2, y2, q2);
+                q3 = Vector256.FusedMultiplyAdd(y3, y3, q3);
             }
-            Vector256.Store(acc, q + r);
+            Vector256.Store(q0, q + rg);
+            Vector256.Store(q1, q + rg + 4);
+            Vector256.Store(q2, q + rg + 8);
+            Vector256.Store(q3, q + rg + 12);
+        }
+    }
+
+    /// <summary>
+    /// Diagonal moments in one pass: e = x − μ recomputed from xT, v = e·r, S1[i] += v, S2[i] += v·e. Four
+    /// dimensions at a time give eight independent accumulator chains; each accumulator still sums rows in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DiagonalMoments(double* xT, double* mu, double* resp, Vector256<double>* s1, Vector256<double>* s2)
+    {
+        int d = _d, i = 0;
+        for (; i + 4 <= d; i += 4)
+        {
+            var m0 = Vector256.Create(mu[i]);
+            var m1 = Vector256.Create(mu[i + 1]);
+            var m2 = Vector256.Create(mu[i + 2]);
+            var m3 = Vector256.Create(mu[i + 3]);
+            Vector256<double> a0 = s1[i], a1 = s1[i + 1], a2 = s1[i + 2], a3 = s1[i + 3];
+            Vector256<double> b0 = s2[i], b1 = s2[i + 1], b2 = s2[i + 2], b3 = s2[i + 3];
+            double* x = xT + i * BlockRows;
+            for (int r = 0; r < BlockRows; r += 4)
+            {
+                var rr = Vector256.Load(resp + r);
+                var e0 = Vector256.Load(x + r) - m0;
+                var e1 = Vector256.Load(x + BlockRows + r) - m1;
+                var e2 = Vector256.Load(x + 2 * BlockRows + r) - m2;
+                var e3 = Vector256.Load(x + 3 * BlockRows + r) - m3;
+                var v0 = e0 * rr; var v1 = e1 * rr; var v2 = e2 * rr; var v3 = e3 * rr;
+                a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                b0 = Vector256.FusedMultiplyAdd(v0, e0, b0);
+                b1 = Vector256.FusedMultiplyAdd(v1, e1, b1);
+                b2 = Vector256.FusedMultiplyAdd(v2, e2, b2);
+                b3 = Vector256.FusedMultiplyAdd(v3, e3, b3);
+            }
+            s1[i] = a0; s1[i + 1] = a1; s1[i + 2] = a2; s1[i + 3] = a3;
+            s2[i] = b0; s2[i + 1] = b1; s2[i + 2] = b2; s2[i + 3] = b3;
+        }
+        for (; i < d; i++)
+        {
+            var m = Vector256.Create(mu[i]);
+            Vector256<double> a = s1[i], b = s2[i];
+            double* x = xT + i * BlockRows;
+            for (int r = 0; r < BlockRows; r += 4)
+            {
+                var e = Vector256.Load(x + r) - m;
+                var v = e * Vector256.Load(resp + r);
+                a += v;
+                b = Vector256.FusedMultiplyAdd(v, e, b);
+            }
+            s1[i] = a; s2[i] = b;
         }
     }
 
     /// <summary>log p(x) = max + log Σ exp(w_k − max) (scipy's logsumexp order); responsibilities exp(w_k − log p(x)).</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LogSumExp(int count)
     {
         fixed (double* w = _weightedLogProb)
@@ -353,6 +435,7 @@ internal sealed unsafe class EStepKernel
         return Vector256.Exp(Vector256.Max(x, floor)) & inRange;
     }
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate(int count)
     {
         _rows += count;
@@ -364,6 +447,8 @@ internal sealed unsafe class EStepKernel
         }
         for (int k = 0; k < _k; k++)
         {
+            fixed (double* xT = _xT)
+            fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dT = &_dT[k * _dp * BlockRows])
             fixed (double* wT = _wT)
             fixed (double* resp = &_resp[k * BlockRows])
@@ -374,6 +459,11 @@ internal sealed unsafe class EStepKernel
                 var n = _nLanes[k];
                 for (int r = 0; r < BlockRows; r += 4) n += Vector256.Load(resp + r);
                 _nLanes[k] = n;
+                if (!FullSecondMoments)
+                {
+                    DiagonalMoments(xT, mu, resp, s1, s2 + k * _dp);
+                    continue;
+                }
                 for (int i = 0; i < _d; i++)
                 {
                     double* src = dT + i * BlockRows, dst = wT + i * BlockRows;
@@ -386,14 +476,14 @@ internal sealed unsafe class EStepKernel
                     }
                     s1[i] = a;
                 }
-                if (!FullSecondMoments) DiagonalProduct(wT, dT, s2 + k * _dp);
-                else if (_wide) OuterProductUpper512(wT, dT, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
+                if (_wide) OuterProductUpper512(wT, dT, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
                 else OuterProductUpper(wT, dT, tiles + k * _tiles * 16 * 8);
             }
         }
     }
 
     /// <summary>S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only).</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpper(double* wT, double* dT, double* tileLanes)
     {
         int t4 = _dp / 4;
@@ -443,6 +533,7 @@ internal sealed unsafe class EStepKernel
     private static void S(double* tiles, int slot, Vector256<double> v) => Vector256.Store(v, tiles + slot * 8);
 
     /// <summary>As <see cref="OuterProductUpper"/> with 8 rows per vector.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles)
     {
         int t4 = _dp / 4;
@@ -484,6 +575,7 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>As <see cref="TriangularSquaredNorm"/> with 32 rows (4 × Vector512) × 4 columns per register tile.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularSquaredNorm512(double* dT, double* u, double* q)
     {
         int dp = _dp, d = _d;
@@ -537,17 +629,6 @@ internal sealed unsafe class EStepKernel
         q = Vector512.FusedMultiplyAdd(b, b, q);
         q = Vector512.FusedMultiplyAdd(c, c, q);
         return Vector512.FusedMultiplyAdd(e, e, q);
-    }
-
-    private void DiagonalProduct(double* wT, double* dT, Vector256<double>* s2)
-    {
-        for (int i = 0; i < _d; i++)
-        {
-            var a = s2[i];
-            double* w = wT + i * BlockRows, e = dT + i * BlockRows;
-            for (int r = 0; r < BlockRows; r += 4) a = Vector256.FusedMultiplyAdd(Vector256.Load(w + r), Vector256.Load(e + r), a);
-            s2[i] = a;
-        }
     }
 
     /// <summary>Folds the lane accumulators (fixed order) into a statistics value and resets them.</summary>
