@@ -50,8 +50,9 @@ public sealed class StatusPageTests
     public void Bridge_marks_a_failed_worker_and_a_failed_job()
     {
         var t = DateTimeOffset.UnixEpoch;
-        var s = StatusSnapshot.Empty;
+        var s = StatusSnapshot.Empty with { Shards = [new ShardStatus("shard-00000", "pending", null, 5), new ShardStatus("shard-00001", "pending", null, 7)] };
         s = StatusBridge.Apply(s, new JobStarted(t, "job-1", "training", 2, 2));
+        Assert.Equal([5L, 7L], s.Shards.Select(x => x.Records));   // the manifest's row counts survive the job start
         s = StatusBridge.Apply(s, new ShardsAssigned(t, new Dictionary<string, IReadOnlyList<int>> { ["w0"] = [0], ["w1"] = [1] }, "initial"));
         s = StatusBridge.Apply(s, new WorkerFailed(t, "w1", "crashed"));
         s = StatusBridge.Apply(s, new JobFinished(t, "job-1", false, "no workers"));

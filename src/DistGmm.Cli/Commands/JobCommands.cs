@@ -140,7 +140,7 @@ public sealed class TrainCommand : ICliCommand
             var outDir = parse.GetValue(options.Out)!;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
             Directory.CreateDirectory(outDir);
-            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, ct);
+            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
             await using var _ = statusServer;
             var observer = new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver);
             var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
@@ -212,7 +212,7 @@ public sealed class RunCommand : ICliCommand
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
             var outDir = parse.GetValue(options.Out)!;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
-            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, ct);
+            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
             await using var _ = statusServer;
             var observer = new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver);
             var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);

@@ -25,7 +25,9 @@ internal sealed class StatusBridge(StatusBoard board) : IJobObserver
             JobStarted j => s with
             {
                 JobName = j.JobId, State = j.Kind,
-                Shards = [.. Enumerable.Range(0, j.Shards).Select(i => new ShardStatus($"shard-{i:D5}", "pending", null, 0))],
+                // Keep the row counts the board was seeded with (from the manifest) when they describe these shards.
+                Shards = [.. Enumerable.Range(0, j.Shards).Select(i =>
+                    new ShardStatus($"shard-{i:D5}", "pending", null, s.Shards.Count == j.Shards ? s.Shards[i].Records : 0))],
             },
             ShardsAssigned a => s with
             {
@@ -68,10 +70,15 @@ internal sealed class StatusOption
     public void AddTo(Command command) => command.Options.Add(Urls);
 
     /// <summary>Starts the page when asked; returns the observer to add (or null) and the server to dispose.</summary>
-    public async Task<(IJobObserver? Observer, StatusServer? Server)> StartAsync(ParseResult parse, Terminal terminal, int maxIter, CancellationToken ct)
+    public async Task<(IJobObserver? Observer, StatusServer? Server)> StartAsync(ParseResult parse, Terminal terminal, int maxIter,
+        IReadOnlyList<long> shardRows, CancellationToken ct)
     {
         if (parse.GetValue(Urls) is not { } urls) return (null, null);
-        var board = new StatusBoard(StatusSnapshot.Empty with { MaxIterations = maxIter > 0 ? maxIter : null });
+        var board = new StatusBoard(StatusSnapshot.Empty with
+        {
+            MaxIterations = maxIter > 0 ? maxIter : null,
+            Shards = [.. shardRows.Select((rows, i) => new ShardStatus($"shard-{i:D5}", "pending", null, rows))],
+        });
         var server = await StatusServer.StartAsync(board, new StatusServerOptions { Urls = urls }, ct);
         terminal.Line($"status page: {server.BaseAddress}");
         return (new StatusBridge(board), server);
