@@ -15,7 +15,16 @@ public sealed record ClusterOptions(IShardPlacement? Placement = null, int? Core
     Action<string, object>? FaultHook = null, ICoordinatorJournal? Journal = null)
 {
     public static ClusterOptions Default { get; } = new();
+
+    /// <summary>
+    /// Runs each job plan somewhere else (e.g. on remote worker nodes) instead of on a fresh in-process cluster;
+    /// train/score/run then write exactly the same outputs from the returned state. Null: the embedded cluster.
+    /// </summary>
+    public ClusterJobRunner? JobRunner { get; init; }
 }
+
+/// <summary>Runs a job plan to its final coordinator state (see <see cref="ClusterOptions.JobRunner"/>).</summary>
+public delegate Task<CoordinatorState> ClusterJobRunner(JobPlan plan, IJobObserver? observer, CancellationToken ct);
 
 /// <param name="KCandidates">When given, fit each K and keep the lowest BIC (the Em options' K is then ignored).</param>
 public sealed record TrainJobSpec(string DatasetDir, PreprocessingSpec Preprocessing, EmOptions Em, int Workers,
@@ -63,7 +72,7 @@ public static class EmbeddedJob
         var jobId = NewJobId("train");
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), preprocessor.ToJson(), spec.TrainOnLabels),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, candidates);
-        var state = await RunJobAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
+        var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
 
         var best = state.BestFit!;
         var chosen = candidates.First(c => c.K == best.Model.K);
@@ -105,7 +114,7 @@ public static class EmbeddedJob
         var jobId = NewJobId("score");
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson, []),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
-        var state = await RunJobAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
+        var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
 
         Directory.CreateDirectory(spec.OutDir);
         var scored = state.Scored.Values.ToList();
@@ -171,6 +180,9 @@ public static class EmbeddedJob
             _ => throw new InvalidOperationException(result.GetType().Name),
         };
     }
+
+    private static Task<CoordinatorState> RunPlanAsync(JobPlan plan, ClusterOptions options, IJobObserver? observer, CancellationToken ct) =>
+        options.JobRunner is { } runner ? runner(plan, observer, ct) : RunJobAsync(plan, options, observer, ct);
 
     private static string NewJobId(string kind) => $"{kind}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
 

@@ -1,0 +1,153 @@
+using DistGmm.Actors;
+using DistGmm.Remoting.Configuration;
+
+namespace DistGmm.Cluster.Remote;
+
+/// <summary>
+/// The coordinator process: workers on other nodes join its registrar (<c>user/coordinator</c>), and each job plan
+/// runs in a fresh <see cref="CoordinatorActor"/> fed with the joined workers' refs — the same actor and plan as the
+/// embedded cluster, only the worker refs are remote. Use <see cref="JobRunner"/> in <see cref="ClusterOptions"/> so
+/// <see cref="EmbeddedJob"/> train/score/run write the usual run folder.
+/// </summary>
+public sealed class CoordinatorNode : IAsyncDisposable
+{
+    /// <summary>The registrar's name under <c>user/</c>: workers address <c>distgmm://&lt;coordinator node&gt;/user/coordinator</c>.</summary>
+    public const string RegistrarName = "coordinator";
+
+    private readonly Lock _gate = new();
+    private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
+    private readonly IActorRef _registrar;
+    private int _workers;
+
+    private CoordinatorNode(ClusterNode node)
+    {
+        Node = node;
+        _registrar = node.System.ActorOf(Props.Create(() => new RegistrarActor(OnWorkersChanged)), RegistrarName);
+    }
+
+    public ClusterNode Node { get; }
+
+    /// <summary>Workers that have announced themselves (a worker is counted once per worker id).</summary>
+    public int Workers
+    {
+        get { lock (_gate) return _workers; }
+    }
+
+    public static async Task<CoordinatorNode> StartAsync(ClusterConfig config, Action<string>? log = null, CancellationToken ct = default) =>
+        new(await ClusterNode.StartAsync(config, log, ct).ConfigureAwait(false));
+
+    /// <summary>Completes when at least <paramref name="count"/> workers have joined; fails with a clear message after <paramref name="timeout"/>.</summary>
+    public async Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken ct = default)
+    {
+        TaskCompletionSource reached;
+        lock (_gate)
+        {
+            if (_workers >= count) return;
+            reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, reached));
+        }
+        try
+        {
+            await reached.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(
+                $"coordinator '{Node.Name}': only {Workers} of {count} worker(s) joined within {timeout.TotalSeconds:0.#} s " +
+                $"(workers must be started with the coordinator node name '{Node.Name}', the same broker and the same cluster secret)");
+        }
+    }
+
+    /// <summary>Runs a job plan on the joined workers; plug into <see cref="ClusterOptions.JobRunner"/>.</summary>
+    public async Task<CoordinatorState> RunJobAsync(JobPlan plan, IJobObserver? observer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = new CallbackRef($"distgmm://{Node.Name}/client/{plan.JobId}", m =>
+        {
+            if (m is JobCompleted or JobAborted) done.TrySetResult(m);
+        });
+        _registrar.Tell(new RegistrarActor.StartJob(plan, client, observer ?? NullJobObserver.Instance));
+        using var cancel = ct.Register(() => done.TrySetCanceled(ct));
+        var result = await done.Task.ConfigureAwait(false);
+        _registrar.Tell(new RegistrarActor.EndJob(plan.JobId));
+        return result switch
+        {
+            JobCompleted c => c.State,
+            JobAborted a => throw new JobFailedException(a.JobId, a.Error),
+            _ => throw new InvalidOperationException(result.GetType().Name),
+        };
+    }
+
+    /// <summary>Options that make <see cref="EmbeddedJob"/> run its plans on this node's workers.</summary>
+    public ClusterOptions ClusterOptions() => new() { JobRunner = RunJobAsync };
+
+    public ValueTask DisposeAsync() => Node.DisposeAsync();
+
+    private void OnWorkersChanged(int count)
+    {
+        List<TaskCompletionSource> ready;
+        lock (_gate)
+        {
+            _workers = count;
+            ready = [.. _waiters.Where(w => w.Count <= count).Select(w => w.Reached)];
+            _waiters.RemoveAll(w => w.Count <= count);
+        }
+        foreach (var r in ready) r.TrySetResult();
+    }
+
+    /// <summary>A ref outside any actor that hands messages to a callback (the job's client).</summary>
+    private sealed class CallbackRef(string path, Action<object> onMessage) : IActorRef
+    {
+        public string Path { get; } = path;
+        public void Tell(object message, IActorRef? sender = null) => onMessage(message);
+        public override string ToString() => Path;
+    }
+}
+
+/// <summary>
+/// Admits worker nodes (<see cref="JoinCluster"/>), remembers their worker actors (<see cref="WorkerReady"/>), and
+/// hosts one job coordinator at a time as a child, replaying the known workers' WorkerReady to it with the worker as
+/// sender so the job coordinator watches and commands the remote actors directly.
+/// </summary>
+internal sealed class RegistrarActor(Action<int> onWorkersChanged) : ActorBase
+{
+    public sealed record StartJob(JobPlan Plan, IActorRef Client, IJobObserver Observer);
+
+    public sealed record EndJob(string JobId);
+
+    private readonly Dictionary<string, (IActorRef Ref, int Cores)> _workers = new(StringComparer.Ordinal);
+    private (string JobId, IActorRef Coordinator)? _job;
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case JoinCluster:
+                Sender.Tell(new JoinAccepted(Context.System.Name), Self);
+                break;
+            case WorkerReady ready:
+                _workers[ready.WorkerId] = (Sender, ready.Cores);
+                onWorkersChanged(_workers.Count);
+                _job?.Coordinator.Tell(ready, Sender); // a new or restarted worker: the running job decides
+                break;
+            case StartJob start:
+                if (_job is not null) throw new InvalidOperationException($"job {_job.Value.JobId} is still running; one job at a time");
+                var coordinator = Context.ActorOf(CoordinatorActor.Props(start.Plan, BalancedByRowsPlacement.Instance, start.Client, null, start.Observer),
+                    start.Plan.JobId);
+                _job = (start.Plan.JobId, coordinator);
+                foreach (var (id, (worker, cores)) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
+                    coordinator.Tell(new WorkerReady(id, cores), worker);
+                break;
+            case EndJob end when _job?.JobId == end.JobId:
+                Context.Stop(_job.Value.Coordinator);
+                _job = null;
+                break;
+            case EndJob:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
