@@ -406,7 +406,7 @@ internal sealed unsafe class EStepKernel
                 for (int k = 1; k < _k; k++) m = Vector256.Max(m, Vector256.Load(w + k * BlockRows + r));
                 Vector256<double> s = default;
                 for (int k = 0; k < _k; k++) s += Exp(Vector256.Load(w + k * BlockRows + r) - m);
-                var l = Vector256.Log(s) + m;
+                var l = KernelMath.LogAtLeastOne(s) + m;
                 Vector256.Store(l, lse + r);
                 if (_collect)
                     for (int k = 0; k < _k; k++)
@@ -422,7 +422,7 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
-    /// exp(x), flushing x &lt; −600 to 0. Vector256.Exp takes a ~20× slower path below −708, and a responsibility
+    /// exp(x), flushing x &lt; −600 to 0 (<see cref="KernelMath.Exp"/> is valid down to −700). A responsibility
     /// just above that (≈1e−300) times small feature deviations makes subnormal moment terms, which cost the FPU
     /// a microcode assist each (measured: early KDD K=2 iterations 5× slower). What is flushed is &lt; 3e−261, i.e.
     /// more than 240 orders of magnitude below one ulp of any responsibility sum (each N_k ≥ 10·eps).
@@ -432,7 +432,7 @@ internal sealed unsafe class EStepKernel
     {
         var floor = Vector256.Create(-600.0);
         var inRange = Vector256.GreaterThanOrEqual(x, floor);
-        return Vector256.Exp(Vector256.Max(x, floor)) & inRange;
+        return KernelMath.Exp(Vector256.Max(x, floor)) & inRange;
     }
 
 [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -34,6 +34,7 @@ internal static class QuickEm
         MeasureBandwidth(data);
         if (args.Contains("--trace")) return Trace(data, ks, covs, iterations, threadList[0]);
         if (args.Contains("--ab")) return AlternateModels(data, ks[0], covs[0], iterations, threadList[0]);
+        if (args.Contains("--subnormals")) return CountSubnormals(data, ks[0], threadList[0]);
         foreach (var cov in covs)
             foreach (int k in ks)
                 foreach (int threads in threadList)
@@ -115,6 +116,7 @@ internal static class QuickEm
         early = MStep.Apply(SufficientStatistics.Compute(early, data, threads), 1e-6);
         var late = early;
         for (int i = 0; i < iterations; i++) late = MStep.Apply(SufficientStatistics.Compute(late, data, threads), 1e-6);
+        if (iterations == 0) late = StartModel(data, k, cov);   // the quick-em start model against the CLI's
         for (int round = 0; round < 6; round++)
             foreach (var (name, model) in new[] { ("early", early), ("late", late) })
             {
@@ -125,6 +127,64 @@ internal static class QuickEm
                 double cpu = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {name,-5}: wall {wall:F4} s, process CPU {cpu:F4} s"));
             }
+        return 0;
+    }
+
+    /// <summary>Scalar replay of the diag E-step terms for two models, counting subnormal intermediate results.</summary>
+    private static int CountSubnormals(DataMatrix data, int k, int threads)
+    {
+        var models = new[]
+        {
+            ("quick-em start", StartModel(data, k, CovarianceType.Diag)),
+            ("cli start", GaussianMixtureFitter.Fit(data, new EmOptions(k, CovarianceType.Diag, MaxIter: 1), threads).Model),
+        };
+        foreach (var (name, model) in models)
+        {
+            int d = data.Cols;
+            long normSub = 0, vSub = 0, s2Sub = 0, expBand = 0, wNonFinite = 0;
+            var w = new double[k];
+            var sw = Stopwatch.StartNew();
+            SufficientStatistics.Compute(model, data, 1);
+            double seconds = sw.Elapsed.TotalSeconds;
+            for (int r = 0; r < data.Rows; r++)
+            {
+                var x = data.Row(r);
+                double max = double.NegativeInfinity;
+                for (int c = 0; c < k; c++)
+                {
+                    double q = 0;
+                    for (int i = 0; i < d; i++)
+                    {
+                        double y = (x[i] - model.Means[c][i]) * model.PrecisionsCholesky[c][i];
+                        double yy = y * y;
+                        if (yy != 0 && Math.Abs(yy) < double.Epsilon * 4503599627370496.0) normSub++;
+                        q += yy;
+                    }
+                    w[c] = -0.5 * (d * Math.Log(2 * Math.PI) + q) + Math.Log(model.Weights[c]);
+                    if (!double.IsFinite(w[c])) wNonFinite++;
+                    max = Math.Max(max, w[c]);
+                }
+                double sum = 0;
+                for (int c = 0; c < k; c++) sum += w[c] - max >= -600 ? Math.Exp(w[c] - max) : 0;
+                double l = Math.Log(sum) + max;
+                for (int c = 0; c < k; c++)
+                {
+                    double t = w[c] - l;
+                    if (t < -100 && t >= -600) expBand++;
+                    double resp = t >= -600 ? Math.Exp(t) : 0;
+                    for (int i = 0; i < d; i++)
+                    {
+                        double e = x[i] - model.Means[c][i];
+                        double v = e * resp;
+                        if (v != 0 && Math.Abs(v) < 2.2250738585072014E-308) vSub++;
+                        double s2 = v * e;
+                        if (s2 != 0 && Math.Abs(s2) < 2.2250738585072014E-308) s2Sub++;
+                    }
+                }
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: E-step {seconds:F4} s; subnormal y² {normSub}, v {vSub}, v·e {s2Sub}; responsibilities in [e^-600, e^-100) {expBand}; non-finite w {wNonFinite}"));
+        }
         return 0;
     }
 
