@@ -163,9 +163,13 @@ internal sealed unsafe class EStepKernel
             double dLog2Pi = _d * Log2Pi;
             double logDet = _model.LogDetPrecisionCholesky[k];
             double logW = _constant[k];
-            var row = _weightedLogProb.AsSpan(k * BlockRows, BlockRows);
-            for (int r = 0; r < BlockRows; r++)
-                row[r] = (-0.5 * (dLog2Pi + row[r]) + logDet) + logW;
+            var vLog2Pi = Vector256.Create(dLog2Pi);
+            var vLogDet = Vector256.Create(logDet);
+            var vLogW = Vector256.Create(logW);
+            var half = Vector256.Create(-0.5);
+            fixed (double* row = &_weightedLogProb[k * BlockRows])
+                for (int r = 0; r < BlockRows; r += 4)
+                    Vector256.Store((half * (vLog2Pi + Vector256.Load(row + r)) + vLogDet) + vLogW, row + r);
         }
         LogSumExp(count);
         if (_collect) Accumulate(count);
@@ -392,7 +396,7 @@ internal sealed unsafe class EStepKernel
         }
     }
 
-    /// <summary>log p(x) = max + log Σ exp(w_k − max) (scipy's logsumexp order); responsibilities exp(w_k − log p(x)).</summary>
+    /// <summary>log p(x) = max + log Σ exp(w_k − max) (scipy's logsumexp order); responsibilities exp(w_k − max) / Σ.</summary>
 [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LogSumExp(int count)
     {
@@ -405,12 +409,22 @@ internal sealed unsafe class EStepKernel
                 var m = Vector256.Load(w + r);
                 for (int k = 1; k < _k; k++) m = Vector256.Max(m, Vector256.Load(w + k * BlockRows + r));
                 Vector256<double> s = default;
-                for (int k = 0; k < _k; k++) s += Exp(Vector256.Load(w + k * BlockRows + r) - m);
-                var l = KernelMath.LogAtLeastOne(s) + m;
-                Vector256.Store(l, lse + r);
+                for (int k = 0; k < _k; k++)
+                {
+                    var e = Exp(Vector256.Load(w + k * BlockRows + r) - m);
+                    s += e;
+                    if (_collect) Vector256.Store(e, resp + k * BlockRows + r);
+                }
+                Vector256.Store(KernelMath.LogAtLeastOne(s) + m, lse + r);
                 if (_collect)
+                {
+                    // r_k = e^(w_k − m) / s: one division instead of K more exps (within 2 ulp of e^(w_k − log p)).
+                    // A row without a finite maximum (s &lt; 1 or NaN) gets zero responsibilities, as before.
+                    var valid = Vector256.GreaterThanOrEqual(s, Vector256.Create(1.0));
+                    var inverse = Vector256.Create(1.0) / s;
                     for (int k = 0; k < _k; k++)
-                        Vector256.Store(Exp(Vector256.Load(w + k * BlockRows + r) - l), resp + k * BlockRows + r);
+                        Vector256.Store((Vector256.Load(resp + k * BlockRows + r) * inverse) & valid, resp + k * BlockRows + r);
+                }
             }
         }
         // Padding rows contribute nothing.
