@@ -16,6 +16,7 @@ namespace DistGmm.Numerics;
 internal sealed unsafe class EStepKernel
 {
     public const int BlockRows = 64;
+    private const int PrefetchRows = 32;
     private const int RowGroup = 16;                 // 4 × Vector256 rows in the register tile
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
@@ -204,9 +205,15 @@ internal sealed unsafe class EStepKernel
             if (Avx2.IsSupported)
             {
                 int d4 = d & ~3;
+                int groupBytes = 4 * d * sizeof(double);
                 for (; r + 4 <= count; r += 4)
                 {
                     double* s0 = src + r * d;
+                    // Software prefetch of the rows PrefetchRows ahead: the shuffle-heavy loop keeps too few loads in
+                    // flight for the hardware prefetcher; measured on KDD diag K=2, 1 thread: 0.028 → 0.015 s per
+                    // iteration. A prefetch past the end of the matrix is harmless (it never faults).
+                    byte* ahead = (byte*)(s0 + PrefetchRows * d);
+                    for (int b = 0; b < groupBytes; b += 64) Sse.Prefetch0(ahead + b);
                     int i = 0;
                     for (; i < d4; i += 4)
                     {
