@@ -68,9 +68,16 @@ public sealed class CoordinatorNode : IAsyncDisposable
             if (m is JobCompleted or JobAborted) done.TrySetResult(m);
         });
         _registrar.Tell(new RegistrarActor.StartJob(plan, client, observer ?? NullJobObserver.Instance));
-        using var cancel = ct.Register(() => done.TrySetCanceled(ct));
-        var result = await done.Task.ConfigureAwait(false);
-        _registrar.Tell(new RegistrarActor.EndJob(plan.JobId));
+        object result;
+        try
+        {
+            using var cancel = ct.Register(() => done.TrySetCanceled(ct));
+            result = await done.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            _registrar.Tell(new RegistrarActor.EndJob(plan.JobId)); // frees the node for the next job, also after a cancel
+        }
         return result switch
         {
             JobCompleted c => c.State,
@@ -132,7 +139,12 @@ internal sealed class RegistrarActor(Action<int> onWorkersChanged) : ActorBase
                 _job?.Coordinator.Tell(ready, Sender); // a new or restarted worker: the running job decides
                 break;
             case StartJob start:
-                if (_job is not null) throw new InvalidOperationException($"job {_job.Value.JobId} is still running; one job at a time");
+                if (_job is not null)
+                {
+                    // Refuse instead of throwing: a restart would forget the joined workers.
+                    start.Client.Tell(new JobAborted(start.Plan.JobId, $"job {_job.Value.JobId} is still running on this coordinator node (one job at a time)"), Self);
+                    break;
+                }
                 var coordinator = Context.ActorOf(CoordinatorActor.Props(start.Plan, BalancedByRowsPlacement.Instance, start.Client, null, start.Observer),
                     start.Plan.JobId);
                 _job = (start.Plan.JobId, coordinator);

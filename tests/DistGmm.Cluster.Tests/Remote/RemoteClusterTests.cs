@@ -77,6 +77,32 @@ public sealed class RemoteClusterTests(DatasetFixture data, ITestOutputHelper ou
         }
     }
 
+    [Fact]
+    public async Task Missing_nodes_end_bounded_waits_with_messages_that_name_them()
+    {
+        if (Amqp() is not { } broker) return;
+        var run = $"t{Guid.NewGuid():N}"[..9];
+        var configPath = Path.Combine(data.Root, $"{run}.json");
+        Directory.CreateDirectory(data.Root);
+        File.WriteAllText(configPath, $$"""
+            { "version": 1, "node": { "name": "{{run}}-c", "role": "coordinator" },
+              "broker": { "uri": "{{broker}}" }, "secret": { "value": "{{run}} test cluster secret" } }
+            """);
+
+        await using (var coordinator = await CoordinatorNode.StartAsync(
+            ClusterConfigLoader.Load(configPath, new ClusterConfigOverrides { Role = NodeRole.Coordinator }), output.WriteLine))
+        {
+            var error = await Assert.ThrowsAsync<TimeoutException>(() => coordinator.WaitForWorkersAsync(2, TimeSpan.FromSeconds(1)));
+            Assert.Contains($"only 0 of 2 worker(s) joined", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"'{run}-c'", error.Message, StringComparison.Ordinal);
+        }
+
+        var workerConfig = ClusterConfigLoader.Load(configPath, new ClusterConfigOverrides { NodeName = $"{run}-w", Role = NodeRole.Worker });
+        var joinError = await Assert.ThrowsAsync<TimeoutException>(() =>
+            WorkerNode.StartAsync(workerConfig, $"{run}-nobody", 1, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200), output.WriteLine));
+        Assert.Contains($"coordinator node '{run}-nobody' did not answer", joinError.Message, StringComparison.Ordinal);
+    }
+
     private string KddCut(int rows)
     {
         Directory.CreateDirectory(data.Root);
