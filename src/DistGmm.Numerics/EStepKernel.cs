@@ -443,10 +443,10 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
-    /// exp(x), flushing x &lt; −600 to 0 (<see cref="KernelMath.Exp"/> is valid down to −700). A responsibility
-    /// just above that (≈1e−300) times small feature deviations makes subnormal moment terms, which cost the FPU
-    /// a microcode assist each (measured: early KDD K=2 iterations 5× slower). What is flushed is &lt; 3e−261, i.e.
-    /// more than 240 orders of magnitude below one ulp of any responsibility sum (each N_k ≥ 10·eps).
+    /// exp(x), flushing x &lt; −600 to 0: <see cref="KernelMath.Exp"/> is valid down to −700, and the flush keeps
+    /// near-underflow responsibilities from making subnormal moment terms (each a slow microcode assist). What is
+    /// flushed is &lt; 3e−261, more than 240 orders of magnitude below one ulp of any responsibility sum
+    /// (each N_k ≥ 10·eps). (The slow early iterations once blamed on subnormals were JIT tiering of Vector256.Exp.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Exp(Vector256<double> x)
