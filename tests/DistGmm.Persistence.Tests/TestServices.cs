@@ -8,16 +8,7 @@ internal static class TestServices
 {
     public static string? Postgres() => Read("DISTGMM_TEST_PG");
 
-    private static string? Read(string variable)
-    {
-        var value = Environment.GetEnvironmentVariable(variable);
-        if (!string.IsNullOrWhiteSpace(value)) return value;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-            throw new InvalidOperationException(
-                $"{variable} is not set but CI is: run `eval \"$(bash scripts/services.sh)\"` before the tests");
-        Console.WriteLine($"NOTICE: {variable} not set; skipping the checks that need it (run scripts/services.sh)");
-        return null;
-    }
+    private static string? Read(string variable) => DistGmm.Testing.TestServiceVariables.Read(variable);
 }
 
 /// <summary>A clock that stands still unless told otherwise.</summary>

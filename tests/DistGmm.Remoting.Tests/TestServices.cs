@@ -11,16 +11,7 @@ internal static class TestServices
 {
     public static Uri? Amqp() => Read("DISTGMM_TEST_AMQP") is { } uri ? new Uri(uri) : null;
 
-    private static string? Read(string variable)
-    {
-        var value = Environment.GetEnvironmentVariable(variable);
-        if (!string.IsNullOrWhiteSpace(value)) return value;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-            throw new InvalidOperationException(
-                $"{variable} is not set but CI is: run `eval \"$(bash scripts/services.sh)\"` before the tests");
-        Console.WriteLine($"NOTICE: {variable} not set; skipping the checks that need it (run scripts/services.sh)");
-        return null;
-    }
+    private static string? Read(string variable) => DistGmm.Testing.TestServiceVariables.Read(variable);
 
     public static async Task<string> RunAsync(string program, params string[] arguments)
     {

@@ -5,6 +5,7 @@ using DistGmm.Cli.Reports;
 using DistGmm.Cluster;
 using DistGmm.Data;
 using DistGmm.Numerics;
+using DistGmm.Reporting.Status;
 
 namespace DistGmm.Cli.Commands;
 
@@ -68,6 +69,19 @@ internal sealed class TrainOptions
             ModelFile.ParseInit(parse.GetValue(Init)!), parse.GetValue(Seed), initModel);
         var candidates = parse.GetValue(SelectK) is { } range ? ParseKRange(range) : null;
         return (spec, em, candidates, parse.GetValue(TrainOnLabel) ?? []);
+    }
+
+    /// <summary>
+    /// What every training job does before it starts: ingest DATA into OUT/dataset unless it is a dataset already,
+    /// start the status page when asked, and report to the progress lines (and the page).
+    /// </summary>
+    public async Task<(DatasetManifest Manifest, IJobObserver Observer, StatusServer? StatusServer)> PrepareAsync(
+        ParseResult parse, Terminal terminal, StatusOption status, int maxIter, string outDir, CancellationToken ct)
+    {
+        var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(Shards));
+        Directory.CreateDirectory(outDir);
+        var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, maxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
+        return (manifest, new CompositeObserver(new ProgressObserver(terminal, maxIter), statusObserver), statusServer);
     }
 
     /// <summary>"1-8", "2,4,8" or a mix ("1-3,6").</summary>
@@ -138,11 +152,8 @@ public sealed class TrainCommand : ICliCommand
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var outDir = parse.GetValue(options.Out)!;
-            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
-            Directory.CreateDirectory(outDir);
-            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
+            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
             await using var _ = statusServer;
-            var observer = new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver);
             var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
             JobSummaries.PrintTrain(terminal, outcome);
             Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
@@ -211,10 +222,8 @@ public sealed class RunCommand : ICliCommand
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
             var outDir = parse.GetValue(options.Out)!;
-            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(options.Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(options.Shards));
-            var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
+            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
             await using var _ = statusServer;
-            var observer = new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver);
             var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
             JobSummaries.PrintTrain(terminal, outcome.Train);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);

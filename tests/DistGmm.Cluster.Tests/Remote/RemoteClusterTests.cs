@@ -117,15 +117,7 @@ public sealed class RemoteClusterTests(DatasetFixture data, ITestOutputHelper ou
     }
 
     /// <summary>The broker URI from scripts/services.sh; required under CI, otherwise the test returns early.</summary>
-    private static string? Amqp()
-    {
-        var value = Environment.GetEnvironmentVariable("DISTGMM_TEST_AMQP");
-        if (!string.IsNullOrWhiteSpace(value)) return value;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-            throw new InvalidOperationException("DISTGMM_TEST_AMQP is not set but CI is: run `eval \"$(bash scripts/services.sh)\"` before the tests");
-        Console.WriteLine("NOTICE: DISTGMM_TEST_AMQP not set; the multi-process cluster test does nothing (run scripts/services.sh)");
-        return null;
-    }
+    private static string? Amqp() => DistGmm.Testing.TestServiceVariables.Read("DISTGMM_TEST_AMQP");
 
     /// <summary>
     /// The CLI built with the same configuration and output layout as this test assembly (artifacts or bin/). Its
