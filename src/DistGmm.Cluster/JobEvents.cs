@@ -47,9 +47,56 @@ public sealed record CandidateFitted(DateTimeOffset Time, int K, int Iterations,
         $"K={K} fitted: {Iterations} iterations, converged={Converged}, lower bound {LowerBound:R}, BIC {Bic:R}");
 }
 
-public sealed record WorkerFailed(DateTimeOffset Time, string WorkerId, string Reason) : JobEvent(Time)
+/// <summary>A worker was lost (stopped, or declared dead by the failure detector); its shards move to the survivors.</summary>
+/// <param name="SilentFor">For a failure-detector verdict: how long the worker had been silent (the detection time).</param>
+public sealed record WorkerFailed(DateTimeOffset Time, string WorkerId, string Reason, TimeSpan? SilentFor = null) : JobEvent(Time)
 {
-    public override string Describe() => $"worker {WorkerId} failed: {Reason}";
+    public override string Describe() => SilentFor is { } s
+        ? FormattableString.Invariant($"worker {WorkerId} failed: {Reason} (silent for {s.TotalSeconds:0.0} s)")
+        : $"worker {WorkerId} failed: {Reason}";
+}
+
+/// <summary>A worker joined the running job; mid-job joiners get shards at the next iteration boundary (rebalance).</summary>
+public sealed record WorkerJoinedJob(DateTimeOffset Time, string WorkerId, bool MidJob) : JobEvent(Time)
+{
+    public override string Describe() => MidJob
+        ? $"worker {WorkerId} joined mid-job; it gets shards at the next iteration boundary"
+        : $"worker {WorkerId} joined";
+}
+
+/// <summary>The failure detector suspects a worker (phi reached the threshold); it is not yet declared dead.</summary>
+public sealed record WorkerUnreachable(DateTimeOffset Time, string WorkerId, double Phi, TimeSpan SilentFor) : JobEvent(Time)
+{
+    public override string Describe() => FormattableString.Invariant(
+        $"worker {WorkerId} unreachable: phi {Phi:0.0} after {SilentFor.TotalSeconds:0.0} s of silence");
+}
+
+/// <summary>Shards that moved after a failure have all delivered the stage's results again.</summary>
+/// <param name="Recompute">From the reassignment to the last recomputed result.</param>
+public sealed record ShardsRecovered(DateTimeOffset Time, IReadOnlyList<int> Shards, TimeSpan Recompute) : JobEvent(Time)
+{
+    public override string Describe() => FormattableString.Invariant(
+        $"shards [{string.Join(",", Shards)}] recomputed after reassignment in {Recompute.TotalSeconds:0.00} s");
+}
+
+/// <summary>No worker is left: the coordinator waits for one to join (bounded by the configured wait).</summary>
+public sealed record WaitingForWorkers(DateTimeOffset Time, string Reason, TimeSpan MaxWait) : JobEvent(Time)
+{
+    public override string Describe() => FormattableString.Invariant(
+        $"waiting up to {MaxWait.TotalSeconds:0} s for a worker to join: {Reason}");
+}
+
+/// <summary>A restarted coordinator replayed the job's journal and continues after its last completed pass.</summary>
+public sealed record JobResumed(DateTimeOffset Time, string JobId, long JournalEvents, int CompletedPasses, string Stage) : JobEvent(Time)
+{
+    public override string Describe() =>
+        $"job {JobId} resumed from the journal: {JournalEvents} events replayed, {CompletedPasses} passes completed, stage {Stage}";
+}
+
+/// <summary>A fault injected on purpose by a --chaos option (fault-tolerance experiments).</summary>
+public sealed record ChaosInjected(DateTimeOffset Time, string Action, string Target) : JobEvent(Time)
+{
+    public override string Describe() => $"chaos: {Action} {Target}";
 }
 
 public sealed record WorkerRecovered(DateTimeOffset Time, string WorkerId) : JobEvent(Time)
