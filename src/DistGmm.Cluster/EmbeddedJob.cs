@@ -86,8 +86,12 @@ public static class EmbeddedJob
     /// Scores every row with the model, chooses the threshold, collects the anomalies; writes scores.parquet,
     /// anomalies.parquet, anomalies.csv, summary.json and OUT/model.json (the model with its threshold).
     /// </summary>
-    public static Task<ScoreOutcome> ScoreAsync(ScoreJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default) =>
-        ScoreCoreAsync(spec, observer, secondsTrain: null, ct);
+    public static async Task<ScoreOutcome> ScoreAsync(ScoreJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), observer);
+        return await ScoreCoreAsync(spec, timeline, secondsTrain: null, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Train then score into one run folder, with events.log.</summary>
     public static async Task<RunOutcome> RunAsync(RunJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default)
@@ -95,7 +99,8 @@ public static class EmbeddedJob
         ArgumentNullException.ThrowIfNull(spec);
         Directory.CreateDirectory(spec.OutDir);
         var eventsPath = Path.Combine(spec.OutDir, RunFolderWriter.EventsLogFile);
-        using var log = new EventLogObserver(eventsPath, observer);
+        using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), observer);
+        using var log = new EventLogObserver(eventsPath, timeline);
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
             spec.OutDir, spec.KCandidates, spec.Cluster), log, ct).ConfigureAwait(false);
         var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, spec.Cluster),
