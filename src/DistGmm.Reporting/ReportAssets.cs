@@ -65,6 +65,10 @@ internal static class ReportAssets
         .iteration-line { stroke:#9aa5b1; stroke-dasharray:2 3; } .iteration-label { fill:#616e7c; font-size:10px; }
         .event { stroke-width:2.2; } .event-worker-joined { fill:#3c9a5f; stroke:#fff; stroke-width:1; }
         .event-worker-lost, .event-shard-failed { stroke:#b3261e; fill:none; } .event-shard-reassigned { fill:#f2a33a; stroke:#fff; stroke-width:1; }
+        .event-worker-recovered { fill:#3c9a5f; stroke:#1b5e20; stroke-width:1; } .event-worker-unreachable { fill:#fff; stroke:#b3261e; stroke-width:1.6; }
+        .event-shards-recomputed { fill:#6f9fd8; stroke:#1f4e8c; stroke-width:1; } .event-fault-injected { fill:#8e44ad; stroke:#fff; stroke-width:1; }
+        .event-waiting-for-workers, .event-job-resumed { fill:#fff; stroke:#616e7c; stroke-width:1.6; }
+        .stage-line { stroke:#3e4c59; stroke-width:1.2; stroke-dasharray:6 3; fill:none; } .stage-label { fill:#3e4c59; font-size:10px; }
         .legend-inline { display:flex; flex-wrap:wrap; gap:16px; font-size:12px; color:#323f4b; margin:6px 0 0; }
         .legend-inline i { display:inline-block; width:11px; height:11px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
         #scatter3d { cursor:grab; touch-action:none; user-select:none; -webkit-user-select:none; outline:none; background:#fbfcfd; border:1px solid #eef1f4; border-radius:6px; }

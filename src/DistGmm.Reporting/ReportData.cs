@@ -111,14 +111,31 @@ public sealed record LabelEvaluation(ConfusionCounts Confusion, CurvePoints Roc,
 }
 
 /// <summary>What the cluster did over time: workers, shard work spans and notable events.</summary>
-public sealed record ClusterTimeline(IReadOnlyList<string> Workers, IReadOnlyList<ShardSpan> Spans, IReadOnlyList<TimelineEvent> Events);
+public sealed record ClusterTimeline(IReadOnlyList<string> Workers, IReadOnlyList<ShardSpan> Spans, IReadOnlyList<TimelineEvent> Events)
+{
+    /// <summary>Shards of the dataset when known (spans may each cover several shards); otherwise the distinct span shards are counted.</summary>
+    public int? ShardCount { get; init; }
+
+    /// <summary>Where the timeline came from, stated under the chart (e.g. "recorded job events (timeline.json)").</summary>
+    public string? Source { get; init; }
+}
 
 public enum SpanOutcome { Completed, Failed, Reassigned }
 
-/// <summary>A worker processing one shard from <see cref="StartSeconds"/> to <see cref="EndSeconds"/> (since job start).</summary>
+/// <summary>
+/// A worker processing (or holding) a shard, or a set of shards named by <see cref="Shard"/>, from
+/// <see cref="StartSeconds"/> to <see cref="EndSeconds"/> (since job start).
+/// </summary>
 public sealed record ShardSpan(string Worker, string Shard, double StartSeconds, double EndSeconds, SpanOutcome Outcome, int? Iteration = null);
 
-public enum TimelineEventKind { WorkerJoined, WorkerLost, ShardFailed, ShardReassigned, IterationCompleted }
+public enum TimelineEventKind
+{
+    WorkerJoined, WorkerLost, ShardFailed, ShardReassigned, IterationCompleted,
+    WorkerUnreachable, WorkerRecovered, ShardsRecovered, ChaosInjected, WaitingForWorkers, JobResumed,
+
+    /// <summary>A job started or finished, or changed stage (loading, EM, scoring): a labelled line across all workers.</summary>
+    JobStage,
+}
 
 /// <summary>A point event; <see cref="Worker"/> is null for job-wide events such as an iteration completing.</summary>
 public sealed record TimelineEvent(double AtSeconds, TimelineEventKind Kind, string? Worker, string Detail);

@@ -252,14 +252,17 @@ public static class ReportWriter
 
     private static string TimelineSection(ClusterTimeline t, ReportOptions o)
     {
-        var failures = t.Spans.Count(s => s.Outcome == SpanOutcome.Failed) + t.Events.Count(e => e.Kind is TimelineEventKind.ShardFailed or TimelineEventKind.WorkerLost);
+        // A lost worker usually shows twice (its failed bar and its marker): count the larger of the two, not the sum.
+        var failures = Math.Max(t.Spans.Count(s => s.Outcome == SpanOutcome.Failed), t.Events.Count(e => e.Kind is TimelineEventKind.ShardFailed or TimelineEventKind.WorkerLost));
         var reassigned = t.Events.Count(e => e.Kind == TimelineEventKind.ShardReassigned);
+        var shards = t.ShardCount ?? t.Spans.Select(s => s.Shard).Distinct().Count();
         var sb = new StringBuilder();
         sb.Append("<p class=\"caption\">").Append(Escape.Text(
-            $"{Plural(t.Workers.Count, "worker")}, {Plural(t.Spans.Select(s => s.Shard).Distinct().Count(), "shard")}, {Plural(t.Spans.Count, "shard task")}, {Plural(failures, "failure")}, {Plural(reassigned, "reassignment")}. Hover a bar or marker for details."))
+            $"{Plural(t.Workers.Count, "worker")}, {Plural(shards, "shard")}, {Plural(t.Spans.Count, "work span")}, {Plural(failures, "failure")}, {Plural(reassigned, "reassignment")}."
+            + (t.Source is null ? "" : $" From {t.Source}.") + " Hover a bar, marker or line for details."))
             .Append("</p>");
         sb.Append(TimelineChart.Render("cluster-timeline", t));
-        sb.Append("<div class=\"legend-inline\"><span><i style=\"background:#6f9fd8\"></i>shard completed</span><span><i style=\"background:#e45756\"></i>shard failed</span><span><i style=\"background:#f2a33a\"></i>shard reassigned away</span><span>▲ worker joined</span><span>✕ worker lost / shard failed</span><span>◆ shard reassigned</span><span>┊ iteration completed</span></div>");
+        sb.Append("<div class=\"legend-inline\"><span><i style=\"background:#6f9fd8\"></i>shards completed</span><span><i style=\"background:#e45756\"></i>failed</span><span><i style=\"background:#f2a33a\"></i>shards moved away</span><span>▲ worker joined / recovered</span><span>✕ worker lost / shard failed</span><span>◆ shard reassigned</span><span>○ unreachable / waiting</span><span>■ shards recomputed</span><span>★ fault injected</span><span>┊ iteration completed</span><span>╎ job stage</span></div>");
         var events = t.Events.Where(e => e.Kind != TimelineEventKind.IterationCompleted).OrderBy(e => e.AtSeconds).ToArray();
         if (events.Length > 0)
         {

@@ -72,11 +72,19 @@ public sealed class BrowserTests(ChromiumFixture chromium) : IClassFixture<Chrom
         Assert.True(await PathVertices(page, "#roc-curve path.line") >= 3, "ROC curve has no points");
         Assert.True(await PathVertices(page, "#pr-curve path.line") >= 3, "PR curve has no points");
 
-        // A local run has no cluster timeline, and the report says so rather than drawing an empty chart.
-        Assert.Equal(0, await Count(page, "#cluster"));
-        Assert.Contains("cluster timeline (local run)", await page.InnerTextAsync("main"));
+        // Cluster timeline from the run's recorded events: the in-process workers are actors, each holding its shards
+        // through the training job and again through the scoring job (8 shards by default), one line per EM iteration.
+        var workers = summary.RootElement.GetProperty("workers").GetInt32();
+        Assert.Equal(2 * Math.Min(workers, 8), await Count(page, "#cluster-timeline rect.span.span-completed"));
+        Assert.Equal(0, await Count(page, "#cluster-timeline rect.span-failed, #cluster-timeline rect.span-reassigned"));
+        Assert.Equal(iterations, await Count(page, "#cluster-timeline line.iteration-line"));
+        Assert.Equal(2 * workers, await Count(page, "#cluster-timeline path.event-worker-joined"));
+        Assert.True(await Count(page, "#cluster-timeline path.stage-line") >= 4, "no job start/finish lines");
+        var shardsHeld = await page.EvalOnSelectorAsync<string[]>("#cluster-timeline", "t => [...t.querySelectorAll('rect.span title')].map(x => x.textContent)");
+        Assert.All(shardsHeld, t => Assert.Matches(@"^shards? [\d,-]+ on worker-\d+: \S+–\S+ s, completed$", t));
+        Assert.Contains($"{workers} worker", await page.InnerTextAsync("#cluster .caption"));
 
-        foreach (var id in new[] { "scatter2d", "scatter3d", "missing-matrix", "lower-bound", "score-histogram", "confusion", "detection-by-label", "roc-curve", "pr-curve" })
+        foreach (var id in new[] { "scatter2d", "scatter3d", "missing-matrix", "lower-bound", "score-histogram", "confusion", "detection-by-label", "roc-curve", "pr-curve", "cluster-timeline" })
         {
             var box = await page.Locator("#" + id).BoundingBoxAsync();
             Assert.True(box is { Width: > 100, Height: > 50 }, $"#{id} is not laid out: {box?.Width}x{box?.Height}");

@@ -8,7 +8,7 @@ using DistGmm.Reporting;
 namespace DistGmm.Cli.Reports;
 
 /// <summary>
-/// Builds report.html's data from what a run folder holds (model.json, summary.json, scores.parquet, events.log) and
+/// Builds report.html's data from what a run folder holds (model.json, summary.json, scores.parquet, timeline.json) and
 /// from the dataset it scored (raw src_bytes/dst_bytes/duration of a sample of rows, missing values).
 /// </summary>
 public static class RunReportBuilder
@@ -70,6 +70,7 @@ public static class RunReportBuilder
             ModelSelection = model.Candidates.Count > 1 ? model.Candidates.Select(c => new ModelSelectionPoint(c.K, c.Bic, c.Aic)).ToList() : [],
             SelectedK = model.Candidates.Count > 1 ? model.Model.K : null,
             Evaluation = actual is null ? null : LabelEvaluation.FromScores(scores.Score, scores.Anomaly, actual, scores.Labels!, normal),
+            Timeline = ClusterTimelineBuilder.Load(runDir),
         };
     }
 
