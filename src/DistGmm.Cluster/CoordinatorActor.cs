@@ -7,15 +7,42 @@ namespace DistGmm.Cluster;
 /// <summary>The job's final state, sent to the client ref when the job completes or fails.</summary>
 public sealed record JobCompleted(CoordinatorState State);
 
-/// <summary>Sent to the client when the job fails (data error, modelling error, all workers lost).</summary>
+/// <summary>Sent to the client when the job fails (data error, modelling error, no worker left for too long).</summary>
 public sealed record JobAborted(string JobId, string Error);
+
+/// <summary>How a coordinator treats membership and faults (no effect on results).</summary>
+/// <param name="MaxWaitForWorkers">With no worker left, how long to wait for one to join before the job fails (zero: fail at once).</param>
+/// <param name="Chaos">Faults to inject (fault-tolerance experiments).</param>
+/// <param name="ChaosSeed">Picks the worker of a <c>random</c> chaos target.</param>
+public sealed record CoordinatorSettings(TimeSpan MaxWaitForWorkers, ChaosPlan Chaos, int ChaosSeed = 0)
+{
+    /// <summary>Cluster mode: workers may come back, so wait up to 10 minutes.</summary>
+    public static CoordinatorSettings Default { get; } = new(TimeSpan.FromMinutes(10), ChaosPlan.None);
+
+    /// <summary>Embedded runs: nobody else can join, so losing every worker fails the job at once.</summary>
+    public static CoordinatorSettings Embedded { get; } = new(TimeSpan.Zero, ChaosPlan.None);
+}
+
+// ---- from the coordinator node's membership (registrar) to the job's coordinator ----
+
+/// <summary>The failure detector suspects the worker (phi over the threshold); nothing moves yet.</summary>
+public sealed record WorkerSuspected(string WorkerId, double Phi, TimeSpan SilentFor);
+
+/// <summary>The worker is declared dead (silent past dead-after) or left: its shards move to the survivors.</summary>
+public sealed record WorkerDown(string WorkerId, string Reason, TimeSpan? SilentFor);
+
+/// <summary>Chaos: the coordinator asks its node's membership to ignore a worker's heartbeats from now on.</summary>
+public sealed record IgnoreHeartbeats(string WorkerId);
 
 /// <summary>
 /// Hosts the pure <see cref="CoordinatorState"/>: turns worker messages into events, applies them (journaling the
 /// journaled ones), and sends the commands the new state calls for. Workers may be local or remote; the coordinator
-/// only sees <see cref="IActorRef"/>s, watches them, and treats <see cref="Terminated"/> as a lost worker whose shards
-/// move to the survivors. A restarted worker (a second <see cref="WorkerReady"/>) gets its shards reloaded and its
-/// missing results recomputed. Duplicate and stale results are ignored, so retries are always safe.
+/// only sees <see cref="IActorRef"/>s, watches them, and treats <see cref="Terminated"/> or <see cref="WorkerDown"/>
+/// (the failure detector's verdict) as a lost worker whose shards move to the survivors. A restarted worker (a second
+/// <see cref="WorkerReady"/>) gets its shards reloaded and its missing results recomputed; a worker joining mid-job
+/// gets shards at the next iteration boundary (rebalance); with no worker left the job waits for one. Duplicate and
+/// stale results are ignored, so retries are always safe. On start the journal is replayed through the same
+/// <see cref="CoordinatorState.Apply"/>: a restarted coordinator resumes after its last completed pass.
 /// </summary>
 public sealed class CoordinatorActor : ActorBase
 {
@@ -23,28 +50,52 @@ public sealed class CoordinatorActor : ActorBase
     private readonly IActorRef _client;
     private readonly ICoordinatorJournal _journal;
     private readonly IJobObserver _observer;
+    private readonly CoordinatorSettings _settings;
     private readonly Dictionary<string, IActorRef> _workers = [];
+    private readonly Dictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _suspected = new(StringComparer.Ordinal);
+    private readonly List<ChaosAction> _pendingChaos;
     private readonly Stopwatch _iterationClock = new();
+    private readonly int _replayedEvents;
     private CoordinatorState _state;
     private int _lastReportedIteration;
     private int _lastPublishedIteration;   // survives the reset when EmTraining leaves EM for its final scoring pass
+    private bool _rebalanceDue;
+    private (HashSet<int> Pending, List<int> Moved, DateTimeOffset Since)? _recovery;
 
-    public CoordinatorActor(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal journal, IJobObserver observer)
+    public CoordinatorActor(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal journal, IJobObserver observer,
+        CoordinatorSettings settings)
     {
-        _state = CoordinatorState.Initial(plan);
         _placement = placement;
         _client = client;
         _journal = journal;
         _observer = observer;
+        _settings = settings;
+        _pendingChaos = [.. settings.Chaos.Actions];
+        // Recovery: the journaled events through the very Apply of live operation (membership is not journaled: it is
+        // rebuilt by the workers announcing themselves to the new coordinator).
+        var state = CoordinatorState.Initial(plan);
+        foreach (var e in journal.Read(plan.JobId))
+        {
+            state = state.Apply(e);
+            _replayedEvents++;
+        }
+        _state = state;
     }
 
-    public static Props Props(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal? journal = null, IJobObserver? observer = null) =>
-        Actors.Props.Create(() => new CoordinatorActor(plan, placement, client, journal ?? new InMemoryCoordinatorJournal(), observer ?? NullJobObserver.Instance));
+    public static Props Props(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal? journal = null,
+        IJobObserver? observer = null, CoordinatorSettings? settings = null) =>
+        Actors.Props.Create(() => new CoordinatorActor(plan, placement, client, journal ?? new InMemoryCoordinatorJournal(),
+            observer ?? NullJobObserver.Instance, settings ?? CoordinatorSettings.Default));
 
     /// <summary>Results and replies ignored as duplicates or stale (diagnostics, and what tests assert on).</summary>
     public sealed record GetStatus;
 
     public sealed record Status(JobStage Stage, int Workers, int IgnoredMessages, int? PassNumber, int Iteration);
+
+    private sealed record NoWorkersTimeout;
+
+    private sealed record Delayed(object Message, IActorRef Sender);
 
     private int _ignored;
     private DateTimeOffset Now => Context.System.Clock.GetUtcNow();
@@ -53,7 +104,12 @@ public sealed class CoordinatorActor : ActorBase
     protected override void PreStart()
     {
         Publish(new JobStarted(Now, JobId, _state.Plan.IsTraining ? "train" : "score", _state.ShardCount, _state.Plan.ExpectedWorkers));
+        if (_replayedEvents == 0) return;
+        Publish(new JobResumed(Now, JobId, _replayedEvents, CompletedPasses(), _state.Stage.ToString().ToLowerInvariant()));
+        if (_state.IsFinished) Finish(); // a completed (or failed) job is not redone
     }
+
+    private int CompletedPasses() => _state.Fits.Sum(f => f.Iterations) + (_state.Training?.Iteration ?? 0);
 
     protected override void OnReceive(object message)
     {
@@ -61,7 +117,9 @@ public sealed class CoordinatorActor : ActorBase
         // with a clear message instead.
         try
         {
-            Handle(message);
+            if (message is Delayed delayed) Handle(delayed.Message, delayed.Sender);
+            else if (IsDelayed(message)) Context.Timers.StartSingleTimer(new object(), new Delayed(message, Sender), _delays[WorkerOf(message)!]);
+            else Handle(message, Sender);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -69,11 +127,21 @@ public sealed class CoordinatorActor : ActorBase
         }
     }
 
-    private void Handle(object message)
+    private bool IsDelayed(object message) => _delays.Count > 0 && WorkerOf(message) is { } id && _delays.ContainsKey(id);
+
+    private string? WorkerOf(object message) => message switch
+    {
+        ShardLoaded m => m.WorkerId,
+        ShardStatsComputed => _workers.FirstOrDefault(kv => Equals(kv.Value, Sender)).Key,
+        ShardScored or AnomaliesCollected => _workers.FirstOrDefault(kv => Equals(kv.Value, Sender)).Key,
+        _ => null,
+    };
+
+    private void Handle(object message, IActorRef sender)
     {
         switch (message)
         {
-            case WorkerReady ready: OnWorkerReady(ready); break;
+            case WorkerReady ready: OnWorkerReady(ready, sender); break;
             case ShardLoaded loaded when loaded.JobId == JobId: OnShardLoaded(loaded); break;
             case ShardLoadFailed failed when failed.JobId == JobId:
                 Fail($"worker {failed.WorkerId} could not load shard {failed.Shard}: {failed.Error}");
@@ -82,9 +150,21 @@ public sealed class CoordinatorActor : ActorBase
             case ShardScored scored when scored.JobId == JobId: OnShardScored(scored); break;
             case AnomaliesCollected collected when collected.JobId == JobId: OnAnomalies(collected); break;
             case WorkFailed failed when failed.JobId == JobId: Fail($"worker {failed.WorkerId}: {failed.Error}"); break;
-            case Terminated terminated: OnWorkerTerminated(terminated.ActorRef); break;
+            case Terminated terminated:
+                if (_workers.FirstOrDefault(kv => Equals(kv.Value, terminated.ActorRef)).Key is { } stopped)
+                    LoseWorker(stopped, terminated.AddressTerminated ? "node unreachable" : "stopped (terminated)", null);
+                break;
+            case WorkerDown down when _workers.ContainsKey(down.WorkerId): LoseWorker(down.WorkerId, down.Reason, down.SilentFor); break;
+            case WorkerSuspected suspected when _workers.ContainsKey(suspected.WorkerId) && _suspected.Add(suspected.WorkerId):
+                Publish(new WorkerUnreachable(Now, suspected.WorkerId, suspected.Phi, suspected.SilentFor));
+                break;
+            case WorkerDown or WorkerSuspected: break;
+            case NoWorkersTimeout when _state.Workers.IsEmpty && !_state.IsFinished:
+                Fail($"no worker left: none joined within {_settings.MaxWaitForWorkers.TotalSeconds:0} s (the wait is set by the coordinator's max-wait-for-workers)");
+                break;
+            case NoWorkersTimeout: break;
             case GetStatus:
-                Sender.Tell(new Status(_state.Stage, _state.Workers.Count, _ignored, _state.CurrentPass?.PassNumber, _state.Training?.Iteration ?? 0), Self);
+                sender.Tell(new Status(_state.Stage, _state.Workers.Count, _ignored, _state.CurrentPass?.PassNumber, _state.Training?.Iteration ?? 0), Self);
                 break;
             case ShardLoaded or ShardLoadFailed or ShardStatsComputed or ShardScored or AnomaliesCollected or WorkFailed:
                 _ignored++; // another job's message
@@ -93,30 +173,46 @@ public sealed class CoordinatorActor : ActorBase
         }
     }
 
-    private void OnWorkerReady(WorkerReady ready)
+    private void OnWorkerReady(WorkerReady ready, IActorRef sender)
     {
         var known = _workers.TryGetValue(ready.WorkerId, out var previous);
         if (_state.IsFinished) return;
+        _suspected.Remove(ready.WorkerId);
         if (known)
         {
             // A restart: the worker lost its shards. Reload them and redo its missing work.
-            if (!Equals(previous, Sender)) { Context.Unwatch(previous!); Context.Watch(Sender); }
-            _workers[ready.WorkerId] = Sender;
+            if (!Equals(previous, sender)) { Context.Unwatch(previous!); Context.Watch(sender); }
+            _workers[ready.WorkerId] = sender;
             Publish(new WorkerRecovered(Now, ready.WorkerId));
             SendCommands(ready.WorkerId, includeLoad: true);
             return;
         }
-        if (_state.Stage != JobStage.Registering) { _ignored++; return; } // late joiner: not used by this job
-        _workers[ready.WorkerId] = Sender;
-        Context.Watch(Sender);
+        _workers[ready.WorkerId] = sender;
+        Context.Watch(sender);
         Apply(new WorkerJoined(ready.WorkerId));
-        if (_state.Workers.Count < _state.Plan.ExpectedWorkers) return;
-
-        var owners = _placement.Place(_state.Plan.ShardRowsHint, _state.Workers);
-        Apply(new ShardsPlaced(owners));
-        Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
-        Publish(new StageChanged(Now, "loading"));
-        foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+        if (!_state.IsPlaced)
+        {
+            // A new job (or one just resumed from the journal): place once the expected workers are here.
+            Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false));
+            if (_state.Workers.Count < _state.Plan.ExpectedWorkers) return;
+            Apply(new ShardsPlaced(_placement.Place(_state.Plan.ShardRowsHint, _state.Workers)));
+            Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
+            if (_state.Stage == JobStage.Loading) Publish(new StageChanged(Now, "loading"));
+            foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+            return;
+        }
+        Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true));
+        if (_state.OrphanShards is { Count: > 0 } orphans)
+        {
+            // Everyone had been lost: the newcomer takes the orphaned shards at once.
+            Context.Timers.Cancel(typeof(NoWorkersTimeout));
+            Apply(new ShardsPlaced(PlacementExtensions.AssignOrphans(_state.Owners, _state.Plan.ShardRowsHint, _state.Workers)));
+            Publish(new ShardsAssigned(Now, Assignment(), $"{ready.WorkerId} joined: takes the orphaned shards"));
+            StartRecovery(orphans);
+            foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+            return;
+        }
+        _rebalanceDue = true; // shards move at the next iteration boundary, never under a running pass
     }
 
     private void OnShardLoaded(ShardLoaded loaded)
@@ -124,6 +220,7 @@ public sealed class CoordinatorActor : ActorBase
         if (!_state.AcceptsLoad(loaded.Shard)) { _ignored++; return; }
         var before = _state.Stage;
         Apply(new ShardLoadConfirmed(loaded.Shard, loaded.Rows, loaded.Cols));
+        Recovered(loaded.Shard);
         if (_state.Stage == before) return;
         Publish(new ShardsLoaded(Now, _state.TotalRows, _state.Loaded.Values.First().Cols));
         OnStageEntered();
@@ -140,6 +237,7 @@ public sealed class CoordinatorActor : ActorBase
             return;
         }
         Apply(new ShardResultAccepted(stats.PassNumber, stats.Shard, result));
+        Recovered(stats.Shard);
         if (_state.PendingResults.Count < _state.ShardCount) return;
 
         var merged = _state.MergePending();
@@ -147,8 +245,24 @@ public sealed class CoordinatorActor : ActorBase
         var fitsBefore = _state.Fits.Count;
         Apply(new PassCompleted(stats.PassNumber, merged.ToBytes()));
         ReportIteration(candidate, fitsBefore);
-        if (!_state.IsFinished) BroadcastWork();
-        else Finish();
+        if (_state.IsFinished) { Finish(); return; }
+        var gained = RebalanceIfDue();
+        RunChaos();
+        foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: gained.Contains(worker));
+    }
+
+    /// <summary>At an iteration boundary: spread shards onto workers that joined mid-job. Returns the workers that gained shards.</summary>
+    private HashSet<string> RebalanceIfDue()
+    {
+        if (!_rebalanceDue || _state.Workers.Count < 2) return [];
+        _rebalanceDue = false;
+        var before = _state.Owners;
+        var owners = PlacementExtensions.Rebalance(before, _state.Plan.ShardRowsHint, _state.Workers);
+        var moved = Enumerable.Range(0, _state.ShardCount).Where(s => owners[s] != before[s]).ToList();
+        if (moved.Count == 0) return [];
+        Apply(new ShardsPlaced(owners));
+        Publish(new ShardsAssigned(Now, Assignment(), "rebalance after a worker joined"));
+        return [.. moved.Select(s => owners[s])];
     }
 
     private void ReportIteration(int candidate, int fitsBefore)
@@ -187,10 +301,41 @@ public sealed class CoordinatorActor : ActorBase
 
     private double? _previousLowerBound;
 
+    /// <summary>Injects the chaos actions due after the iteration just completed (each at most once).</summary>
+    private void RunChaos()
+    {
+        if (_pendingChaos.Count == 0 || _state.Stage != JobStage.Training) return;
+        var iteration = CompletedPasses();
+        foreach (var action in _pendingChaos.ToList())
+        {
+            if (action is KillWorker { AtIteration: var at } && at <= iteration || action is DropHeartbeats { AtIteration: var at2 } && at2 <= iteration)
+            {
+                _pendingChaos.Remove(action);
+                var target = ChaosPlan.Resolve(action.Target, _state.Workers, _settings.ChaosSeed);
+                if (target is null || !_workers.TryGetValue(target, out var worker))
+                {
+                    Publish(new ChaosInjected(Now, "skipped (no such worker)", action.ToString()));
+                    continue;
+                }
+                if (action is KillWorker)
+                {
+                    Publish(new ChaosInjected(Now, $"kill after iteration {iteration}", target));
+                    worker.Tell(new ChaosKill($"--chaos {action}"), Self);
+                }
+                else
+                {
+                    Publish(new ChaosInjected(Now, $"drop heartbeats after iteration {iteration}", target));
+                    Context.Parent?.Tell(new IgnoreHeartbeats(target), Self);
+                }
+            }
+        }
+    }
+
     private void OnShardScored(ShardScored scored)
     {
         if (!_state.AcceptsScores(scored.Shard)) { _ignored++; return; }
         Apply(new ShardScoresAccepted(scored));
+        Recovered(scored.Shard);
         Publish(new ScoringProgress(Now, _state.Scored.Count, _state.ShardCount));
         if (_state.Scored.Count < _state.ShardCount) return;
 
@@ -206,22 +351,53 @@ public sealed class CoordinatorActor : ActorBase
     {
         if (!_state.AcceptsAnomalies(collected.Shard)) { _ignored++; return; }
         Apply(new ShardAnomaliesAccepted(collected));
+        Recovered(collected.Shard);
         if (_state.IsFinished) Finish();
     }
 
-    private void OnWorkerTerminated(IActorRef actor)
+    private void LoseWorker(string workerId, string reason, TimeSpan? silentFor)
     {
-        var workerId = _workers.FirstOrDefault(kv => Equals(kv.Value, actor)).Key;
-        if (workerId is null || _state.IsFinished) return;
-        _workers.Remove(workerId);
-        Publish(new WorkerFailed(Now, workerId, "stopped (terminated)"));
+        if (_state.IsFinished || !_workers.Remove(workerId, out var actor)) return;
+        Context.Unwatch(actor);
+        _suspected.Remove(workerId);
+        Publish(new WorkerFailed(Now, workerId, reason, silentFor));
         var before = _state.Owners;
-        Apply(new WorkerLost(workerId, "terminated"));
+        Apply(new WorkerLost(workerId, reason));
         if (_state.IsFinished) { Finish(); return; }
-        if (before.IsDefaultOrEmpty) return;
+        if (!_state.IsPlaced) return;
+        if (_state.Workers.IsEmpty && _settings.MaxWaitForWorkers <= TimeSpan.Zero)
+        {
+            Fail($"All workers lost (last: {workerId}: {reason})"); // nobody can join (an embedded run): fail now
+            return;
+        }
+        if (_state.Workers.IsEmpty)
+        {
+            Context.Timers.StartSingleTimer(typeof(NoWorkersTimeout), new NoWorkersTimeout(), _settings.MaxWaitForWorkers);
+            Publish(new WaitingForWorkers(Now, $"every worker is lost (last: {workerId}, {reason})", _settings.MaxWaitForWorkers));
+            return;
+        }
+        var moved = Enumerable.Range(0, _state.ShardCount).Where(s => before[s] == workerId).ToList();
+        if (moved.Count == 0) return;
         Publish(new ShardsAssigned(Now, Assignment(), $"{workerId} lost"));
-        var heirs = Enumerable.Range(0, _state.ShardCount).Where(s => before[s] == workerId).Select(s => _state.Owners[s]).Distinct();
-        foreach (var heir in heirs) SendCommands(heir, includeLoad: true);
+        StartRecovery(moved);
+        foreach (var heir in moved.Select(s => _state.Owners[s]).Distinct()) SendCommands(heir, includeLoad: true);
+    }
+
+    /// <summary>Tracks moved shards until each has delivered the current stage's result again (ShardsRecovered).</summary>
+    private void StartRecovery(IReadOnlyList<int> moved)
+    {
+        var pending = _state.MissingShards.Intersect(moved).ToHashSet();
+        if (_state.Stage == JobStage.Loading) pending = [.. moved.Where(s => !_state.Loaded.ContainsKey(s))];
+        if (_recovery is { } open) { pending.UnionWith(open.Pending); moved = [.. open.Moved.Union(moved)]; }
+        _recovery = pending.Count == 0 ? null : (pending, [.. moved.Order()], _recovery?.Since ?? Now);
+        if (_recovery is null && moved.Count > 0) Publish(new ShardsRecovered(Now, [.. moved.Order()], TimeSpan.Zero));
+    }
+
+    private void Recovered(int shard)
+    {
+        if (_recovery is not { } r || !r.Pending.Remove(shard) || r.Pending.Count > 0) return;
+        _recovery = null;
+        Publish(new ShardsRecovered(Now, r.Moved, Now - r.Since));
     }
 
     private void OnStageEntered()
@@ -247,6 +423,18 @@ public sealed class CoordinatorActor : ActorBase
     {
         if (e is IJournaledEvent) _journal.Append(JobId, e);
         _state = _state.Apply(e);
+        if (e is ShardsPlaced && !_delaysApplied) ApplyDelays();
+    }
+
+    private bool _delaysApplied;
+
+    /// <summary>Chaos delays start with the first placement (a <c>random</c> target is drawn from the full initial membership).</summary>
+    private void ApplyDelays()
+    {
+        _delaysApplied = true;
+        foreach (var action in _settings.Chaos.Actions.OfType<DelayMessages>())
+            if (ChaosPlan.Resolve(action.Target, _state.Workers, _settings.ChaosSeed) is { } id && _delays.TryAdd(id, action.Delay))
+                Publish(new ChaosInjected(Now, $"delay messages by {action.Delay.TotalMilliseconds:0} ms", id));
     }
 
     private void Fail(string error)
@@ -259,6 +447,7 @@ public sealed class CoordinatorActor : ActorBase
     private void Finish()
     {
         var succeeded = _state.Stage == JobStage.Completed;
+        Context.Timers.CancelAll();
         Publish(new JobFinished(Now, JobId, succeeded, _state.Error));
         foreach (var worker in _workers.Values) worker.Tell(new ReleaseJob(JobId), Self);
         _client.Tell(succeeded ? new JobCompleted(_state) : new JobAborted(JobId, _state.Error ?? "failed"), Self);

@@ -162,12 +162,18 @@ public sealed record CoordinatorState
     {
         if (!Workers.Contains(lost.WorkerId)) return this;
         var survivors = Workers.Remove(lost.WorkerId);
-        if (Owners.IsDefaultOrEmpty) return this with { Workers = survivors };
-        if (survivors.IsEmpty)
-            return this with { Workers = survivors, Stage = JobStage.Failed, Error = $"All workers lost (last: {lost.WorkerId}: {lost.Reason})" };
+        // With nobody left the shards stay orphaned (owned by the lost worker) until a worker joins: the job waits.
+        if (Owners.IsDefaultOrEmpty || survivors.IsEmpty) return this with { Workers = survivors };
         var owners = PlacementExtensions.Reassign(Owners, Plan.ShardRowsHint, lost.WorkerId, survivors);
         return this with { Workers = survivors, Owners = [.. owners] };
     }
+
+    /// <summary>True once shards have been placed (false in a new job and right after a resume from the journal).</summary>
+    public bool IsPlaced => !Owners.IsDefaultOrEmpty;
+
+    /// <summary>Shards whose owner is no longer a member (every worker was lost), in shard order.</summary>
+    public IReadOnlyList<int> OrphanShards =>
+        IsPlaced ? [.. Enumerable.Range(0, ShardCount).Where(s => !Workers.Contains(Owners[s]))] : [];
 
     private CoordinatorState OnPlaced(ShardsPlaced placed)
     {

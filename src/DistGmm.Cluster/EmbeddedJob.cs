@@ -21,6 +21,15 @@ public sealed record ClusterOptions(IShardPlacement? Placement = null, int? Core
     /// train/score/run then write exactly the same outputs from the returned state. Null: the embedded cluster.
     /// </summary>
     public ClusterJobRunner? JobRunner { get; init; }
+
+    /// <summary>
+    /// A stable job id (e.g. from the run folder): the training plan is then <c>ID-train</c>, so a restarted coordinator
+    /// finds its journal and resumes (scoring plans are <c>ID-score-…</c>, fresh per attempt). Null: fresh ids, no resume.
+    /// </summary>
+    public string? JobId { get; init; }
+
+    /// <summary>Membership and fault-injection settings of the coordinator (no effect on results).</summary>
+    public CoordinatorSettings? Settings { get; init; }
 }
 
 /// <summary>Runs a job plan to its final coordinator state (see <see cref="ClusterOptions.JobRunner"/>).</summary>
@@ -69,7 +78,7 @@ public static class EmbeddedJob
         IReadOnlyList<EmOptions> candidates = spec.KCandidates is { Count: > 0 } ks
             ? [.. ks.Distinct().Order().Select(k => spec.Em with { K = k })]
             : [spec.Em];
-        var jobId = NewJobId("train");
+        var jobId = JobIdFor(spec.Cluster, "train");
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), preprocessor.ToJson(), spec.TrainOnLabels),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, candidates);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
@@ -89,8 +98,11 @@ public static class EmbeddedJob
     public static async Task<ScoreOutcome> ScoreAsync(ScoreJobSpec spec, IJobObserver? observer = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), observer);
-        return await ScoreCoreAsync(spec, timeline, secondsTrain: null, ct).ConfigureAwait(false);
+        var recovery = new RecoveryRecorder(observer);
+        using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), recovery);
+        var outcome = await ScoreCoreAsync(spec, timeline, secondsTrain: null, ct).ConfigureAwait(false);
+        recovery.WriteInto(outcome.SummaryPath);
+        return outcome;
     }
 
     /// <summary>Train then score into one run folder, with events.log.</summary>
@@ -99,12 +111,14 @@ public static class EmbeddedJob
         ArgumentNullException.ThrowIfNull(spec);
         Directory.CreateDirectory(spec.OutDir);
         var eventsPath = Path.Combine(spec.OutDir, RunFolderWriter.EventsLogFile);
-        using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), observer);
+        var recovery = new RecoveryRecorder(observer);
+        using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), recovery);
         using var log = new EventLogObserver(eventsPath, timeline);
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
             spec.OutDir, spec.KCandidates, spec.Cluster), log, ct).ConfigureAwait(false);
         var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, spec.Cluster),
             log, train.Elapsed.TotalSeconds, ct).ConfigureAwait(false);
+        recovery.WriteInto(score.SummaryPath);
         return new RunOutcome(spec.OutDir, train, score, eventsPath);
     }
 
@@ -116,7 +130,7 @@ public static class EmbeddedJob
         if (modelFile.PreprocessorJson is null)
             throw new InvalidDataException($"{spec.ModelPath} has no preprocessor: score with a model written by 'distgmm train'.");
         var manifest = DatasetManifest.Load(spec.DatasetDir);
-        var jobId = NewJobId("score");
+        var jobId = JobIdFor(spec.Cluster, "score");
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson, []),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
@@ -172,9 +186,18 @@ public static class EmbeddedJob
         });
         system.EventStream.Subscribe(errors, typeof(ActorError));
         var coordinator = system.ActorOf(CoordinatorActor.Props(plan, options.Placement ?? BalancedByRowsPlacement.Instance, client,
-            options.Journal, observer), "coordinator");
+            options.Journal, observer, options.Settings ?? CoordinatorSettings.Embedded), "coordinator");
+        var workers = new System.Collections.Concurrent.ConcurrentDictionary<string, IActorRef>();
         for (var w = 0; w < plan.ExpectedWorkers; w++)
-            system.ActorOf(WorkerActor.Props(coordinator, new WorkerOptions($"worker-{w}", cores, options.ShardSource, options.FaultHook)), $"worker-{w}");
+        {
+            var id = $"worker-{w}";
+            workers[id] = system.ActorOf(WorkerActor.Props(coordinator, new WorkerOptions(id, cores, options.ShardSource, (worker, m) =>
+            {
+                // --chaos kill in one process: the worker actor stops for good (its shards move, as after a crash of its node).
+                if (m is ChaosKill && workers.TryGetValue(worker, out var self)) system.Stop(self);
+                options.FaultHook?.Invoke(worker, m);
+            })), id);
+        }
 
         using var cancel = ct.Register(() => done.TrySetCanceled(ct));
         var result = await done.Task.ConfigureAwait(false);
@@ -188,6 +211,11 @@ public static class EmbeddedJob
 
     private static Task<CoordinatorState> RunPlanAsync(JobPlan plan, ClusterOptions options, IJobObserver? observer, CancellationToken ct) =>
         options.JobRunner is { } runner ? runner(plan, observer, ct) : RunJobAsync(plan, options, observer, ct);
+
+    // Training resumes from its journal stream; scoring is one pass and always starts afresh (its per-shard scores are
+    // not journaled), so each scoring attempt gets a stream of its own.
+    private static string JobIdFor(ClusterOptions? options, string kind) => options?.JobId is not { } id ? NewJobId(kind)
+        : kind == "train" ? $"{id}-train" : $"{id}-{kind}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private static string NewJobId(string kind) => $"{kind}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
 

@@ -60,17 +60,59 @@ public static class PlacementExtensions
         string lostWorker, IReadOnlyList<string> survivors)
     {
         if (survivors.Count == 0) throw new InvalidOperationException($"Worker {lostWorker} was lost and no worker is left to take its shards.");
+        return AssignOrphans(owners, shardRows, survivors, owner => owner == lostWorker);
+    }
+
+    /// <summary>Gives every shard whose owner is not in <paramref name="workers"/> to the least-loaded member, largest first.</summary>
+    public static IReadOnlyList<string> AssignOrphans(IReadOnlyList<string> owners, IReadOnlyList<long> shardRows, IReadOnlyList<string> workers) =>
+        workers.Count == 0
+            ? throw new InvalidOperationException("No worker to take the orphaned shards.")
+            : AssignOrphans(owners, shardRows, workers, owner => !workers.Contains(owner));
+
+    private static string[] AssignOrphans(IReadOnlyList<string> owners, IReadOnlyList<long> shardRows, IReadOnlyList<string> workers,
+        Func<string, bool> isOrphan)
+    {
         var result = owners.ToArray();
-        var load = survivors.Select(w => Enumerable.Range(0, owners.Count).Where(s => owners[s] == w).Sum(s => shardRows[s])).ToArray();
-        var orphans = Enumerable.Range(0, owners.Count).Where(s => owners[s] == lostWorker)
+        var load = workers.Select(w => Enumerable.Range(0, owners.Count).Where(s => owners[s] == w).Sum(s => shardRows[s])).ToArray();
+        var orphans = Enumerable.Range(0, owners.Count).Where(s => isOrphan(owners[s]))
             .OrderByDescending(s => shardRows[s]).ThenBy(s => s);
         foreach (var shard in orphans)
         {
             var target = 0;
-            for (var w = 1; w < survivors.Count; w++)
+            for (var w = 1; w < workers.Count; w++)
                 if (load[w] < load[target]) target = w;
-            result[shard] = survivors[target];
+            result[shard] = workers[target];
             load[target] += shardRows[shard];
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Evens out the load after workers joined (the rebalance at an iteration boundary): repeatedly moves one shard
+    /// from the most- to the least-loaded worker while that strictly lowers the larger of the two loads, choosing the
+    /// largest such shard (ties: lower shard index). Few shards move, so few are loaded again; deterministic.
+    /// </summary>
+    public static IReadOnlyList<string> Rebalance(IReadOnlyList<string> owners, IReadOnlyList<long> shardRows, IReadOnlyList<string> workers)
+    {
+        var result = owners.ToArray();
+        if (workers.Count < 2) return result;
+        var load = workers.Select(w => Enumerable.Range(0, owners.Count).Where(s => result[s] == w).Sum(s => shardRows[s])).ToArray();
+        for (var moves = 0; moves < owners.Count; moves++)
+        {
+            int max = 0, min = 0;
+            for (var w = 1; w < workers.Count; w++)
+            {
+                if (load[w] > load[max]) max = w;
+                if (load[w] < load[min]) min = w;
+            }
+            var gap = load[max] - load[min];
+            var best = -1;
+            for (var s = 0; s < owners.Count; s++)
+                if (result[s] == workers[max] && shardRows[s] < gap && (best < 0 || shardRows[s] > shardRows[best])) best = s;
+            if (best < 0 || shardRows[best] == 0) break;
+            result[best] = workers[min];
+            load[max] -= shardRows[best];
+            load[min] += shardRows[best];
         }
         return result;
     }

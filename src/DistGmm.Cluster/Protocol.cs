@@ -65,3 +65,17 @@ public sealed record AnomalyRow(long RowId, double Score, string? Label, double[
 
 /// <summary>A worker could not do what was asked for a reason that is not a crash (e.g. scores missing after restart).</summary>
 public sealed record WorkFailed(string JobId, string WorkerId, string Error);
+
+// ---- membership (cluster mode) ----
+
+/// <summary>A worker node's periodic sign of life to the coordinator node's registrar (answered by <see cref="HeartbeatAck"/>).</summary>
+public sealed record Heartbeat(string NodeName);
+
+/// <summary>
+/// The registrar heard a heartbeat. <paramref name="Known"/> = false means the coordinator does not count this worker
+/// (it restarted, or declared the worker dead): the worker announces itself again with <see cref="WorkerReady"/>.
+/// </summary>
+public sealed record HeartbeatAck(string CoordinatorNode, bool Known);
+
+/// <summary>Fault injection (<c>--chaos kill:…</c>): the worker process ends at once, as with SIGKILL.</summary>
+public sealed record ChaosKill(string Reason);

@@ -138,9 +138,19 @@ public sealed class CoordinatorStateTests
         Assert.Equal(w1Shards, compute.Shards.Select(s => s.Shard));
         Assert.All(compute.Shards, s => Assert.Equal(Shards.Take(s.Shard).Sum(m => (long)m.Rows), s.GlobalRowOffset));
 
-        var dead = state.Apply(new WorkerLost("w0", "terminated"));
-        Assert.Equal(JobStage.Failed, dead.Stage);
-        Assert.Contains("All workers lost", dead.Error);
+        // The last worker lost: the job does not fail by itself (the host decides how long to wait); the shards are
+        // orphaned until someone joins, and a newcomer takes them all.
+        var empty = state.Apply(new WorkerLost("w0", "terminated"));
+        Assert.Equal(JobStage.Training, empty.Stage);
+        Assert.Empty(empty.Workers);
+        Assert.Equal(Enumerable.Range(0, Shards.Length), empty.OrphanShards);
+        var joined = empty.Apply(new WorkerJoined("w2"));
+        var adopted = joined.Apply(new ShardsPlaced(PlacementExtensions.AssignOrphans(joined.Owners, plan.ShardRowsHint, joined.Workers)));
+        Assert.Empty(adopted.OrphanShards);
+        Assert.All(adopted.Owners, o => Assert.Equal("w2", o));
+        var resent = Assert.IsType<ComputePass>(adopted.CommandsFor("w2", includeLoad: true)[1]);
+        Assert.Equal(pass.PassNumber, resent.PassNumber);
+        Assert.Equal(w1Shards, resent.Shards.Select(s => s.Shard)); // w0's results of this pass still count
     }
 
     [Fact]

@@ -62,4 +62,30 @@ public sealed class PlacementTests
         var error = Assert.Throws<InvalidOperationException>(() => PlacementExtensions.Reassign(owners, rows, "a", []));
         Assert.Contains("no worker is left", error.Message);
     }
+
+    [Fact]
+    public void Rebalance_moves_few_shards_onto_a_newcomer_and_never_raises_the_busiest_load()
+    {
+        long[] rows = [100, 500, 300, 300, 200, 100];
+        var owners = BalancedByRowsPlacement.Instance.Place(rows, ["a", "b"]);
+        var before = Load(owners, rows, ["a", "b", "c"]);
+        var after = PlacementExtensions.Rebalance(owners, rows, ["a", "b", "c"]);
+        var load = Load(after, rows, ["a", "b", "c"]);
+        Assert.True(load[2] > 0, "the newcomer gets work");
+        Assert.True(load.Max() < before.Max());
+        // a=800 [500,200,100], b=700 [100,300,300] → the 500 to c, a 300 to a, a 100 back to b: even, three moves of six.
+        Assert.Equal(["b", "c", "a", "b", "a", "b"], after);
+        Assert.Equal([500, 500, 500], load);
+        Assert.Equal(after, PlacementExtensions.Rebalance(owners, rows, ["a", "b", "c"])); // deterministic
+        Assert.Equal(after, PlacementExtensions.Rebalance(after, rows, ["a", "b", "c"]));  // already balanced: a fixed point
+    }
+
+    [Fact]
+    public void Orphaned_shards_go_to_the_members_and_nothing_else_moves()
+    {
+        long[] rows = [10, 20, 30, 40];
+        string[] owners = ["gone", "a", "gone", "a"];
+        Assert.Equal(["b", "a", "b", "a"], PlacementExtensions.AssignOrphans(owners, rows, ["a", "b"]));
+        Assert.Throws<InvalidOperationException>(() => PlacementExtensions.AssignOrphans(owners, rows, []));
+    }
 }

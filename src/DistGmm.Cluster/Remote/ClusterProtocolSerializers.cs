@@ -107,7 +107,16 @@ public static class ClusterProtocolSerializers
                 (ref PayloadReader r) => new JoinCluster(r.ReadString()))
             .RegisterBinary<JoinAccepted>("distgmm.cluster.JoinAccepted",
                 (m, w) => w.WriteString(m.CoordinatorNode),
-                (ref PayloadReader r) => new JoinAccepted(r.ReadString()));
+                (ref PayloadReader r) => new JoinAccepted(r.ReadString()))
+            .RegisterBinary<Heartbeat>("distgmm.cluster.Heartbeat",
+                (m, w) => w.WriteString(m.NodeName),
+                (ref PayloadReader r) => new Heartbeat(r.ReadString()))
+            .RegisterBinary<HeartbeatAck>("distgmm.cluster.HeartbeatAck",
+                (m, w) => w.WriteString(m.CoordinatorNode).WriteBool(m.Known),
+                (ref PayloadReader r) => new HeartbeatAck(r.ReadString(), r.ReadBool()))
+            .RegisterBinary<ChaosKill>("distgmm.cluster.ChaosKill",
+                (m, w) => w.WriteString(m.Reason),
+                (ref PayloadReader r) => new ChaosKill(r.ReadString()));
     }
 
     // Nullable strings: a presence byte, then the string. Lists of them: a count first.

@@ -1,5 +1,6 @@
 using DistGmm.Actors;
 using DistGmm.Remoting.Configuration;
+using DistGmm.Remoting.Membership;
 
 namespace DistGmm.Cluster.Remote;
 
@@ -19,10 +20,11 @@ public sealed class CoordinatorNode : IAsyncDisposable
     private readonly IActorRef _registrar;
     private int _workers;
 
-    private CoordinatorNode(ClusterNode node)
+    private CoordinatorNode(ClusterNode node, HeartbeatConfig heartbeat, Action<string> log)
     {
         Node = node;
-        _registrar = node.System.ActorOf(Props.Create(() => new RegistrarActor(OnWorkersChanged)), RegistrarName);
+        _registrar = node.System.ActorOf(Props.Create(() => new RegistrarActor(heartbeat, OnWorkersChanged, node.Remote.NodeTerminated, log)),
+            RegistrarName);
     }
 
     public ClusterNode Node { get; }
@@ -33,8 +35,17 @@ public sealed class CoordinatorNode : IAsyncDisposable
         get { lock (_gate) return _workers; }
     }
 
-    public static async Task<CoordinatorNode> StartAsync(ClusterConfig config, Action<string>? log = null, CancellationToken ct = default) =>
-        new(await ClusterNode.StartAsync(config, log, ct).ConfigureAwait(false));
+    public static async Task<CoordinatorNode> StartAsync(ClusterConfig config, Action<string>? log = null, CancellationToken ct = default)
+    {
+        log ??= Console.Error.WriteLine;
+        return new(await ClusterNode.StartAsync(config, log, ct).ConfigureAwait(false), config.Heartbeat, log);
+    }
+
+    /// <summary>Where job coordinators journal their events (set before running jobs; default: in memory, no resume).</summary>
+    public ICoordinatorJournal? Journal { get; set; }
+
+    /// <summary>Membership and fault settings of the jobs this node runs.</summary>
+    public CoordinatorSettings Settings { get; set; } = CoordinatorSettings.Default;
 
     /// <summary>Completes when at least <paramref name="count"/> workers have joined; fails with a clear message after <paramref name="timeout"/>.</summary>
     public async Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken ct = default)
@@ -67,7 +78,7 @@ public sealed class CoordinatorNode : IAsyncDisposable
         {
             if (m is JobCompleted or JobAborted) done.TrySetResult(m);
         });
-        _registrar.Tell(new RegistrarActor.StartJob(plan, client, observer ?? NullJobObserver.Instance));
+        _registrar.Tell(new RegistrarActor.StartJob(plan, client, observer ?? NullJobObserver.Instance, Settings, Journal));
         object result;
         try
         {
@@ -113,18 +124,34 @@ public sealed class CoordinatorNode : IAsyncDisposable
 }
 
 /// <summary>
-/// Admits worker nodes (<see cref="JoinCluster"/>), remembers their worker actors (<see cref="WorkerReady"/>), and
-/// hosts one job coordinator at a time as a child, replaying the known workers' WorkerReady to it with the worker as
-/// sender so the job coordinator watches and commands the remote actors directly.
+/// The coordinator node's membership (the Akka.Cluster role, small): admits worker nodes (<see cref="JoinCluster"/>),
+/// remembers their worker actors (<see cref="WorkerReady"/>), hears their heartbeats into a phi-accrual failure
+/// detector per node, and on each heartbeat tick tells the running job which workers are suspected
+/// (<see cref="WorkerSuspected"/>) or dead (<see cref="WorkerDown"/>, then death watch sees the node terminated).
+/// A heartbeat from a worker it does not count (after a coordinator restart, or once declared dead) is answered
+/// with <c>Known = false</c>, and the worker announces itself again. Hosts one job coordinator at a time as a
+/// child, replaying the known workers' WorkerReady to it with the worker as sender, so the job coordinator
+/// watches and commands the remote actors directly.
 /// </summary>
-internal sealed class RegistrarActor(Action<int> onWorkersChanged) : ActorBase
+internal sealed class RegistrarActor(HeartbeatConfig heartbeat, Action<int> onWorkersChanged, Action<string> onNodeDown, Action<string> log) : ActorBase
 {
-    public sealed record StartJob(JobPlan Plan, IActorRef Client, IJobObserver Observer);
+    public sealed record StartJob(JobPlan Plan, IActorRef Client, IJobObserver Observer, CoordinatorSettings Settings, ICoordinatorJournal? Journal);
 
     public sealed record EndJob(string JobId);
 
+    private sealed record Tick;
+
     private readonly Dictionary<string, (IActorRef Ref, int Cores)> _workers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _suspected = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deaf = new(StringComparer.Ordinal); // chaos: heartbeats ignored
+    private NodeFailureDetectors _detectors = null!;
     private (string JobId, IActorRef Coordinator)? _job;
+
+    protected override void PreStart()
+    {
+        _detectors = new NodeFailureDetectors(heartbeat, Context.System.Clock);
+        Context.Timers.StartPeriodicTimer(typeof(Tick), new Tick(), heartbeat.Interval);
+    }
 
     protected override void OnReceive(object message)
     {
@@ -135,8 +162,28 @@ internal sealed class RegistrarActor(Action<int> onWorkersChanged) : ActorBase
                 break;
             case WorkerReady ready:
                 _workers[ready.WorkerId] = (Sender, ready.Cores);
+                _deaf.Remove(ready.WorkerId);
+                _suspected.Remove(ready.WorkerId);
+                _detectors.Heartbeat(ready.WorkerId); // monitoring starts with the announcement
                 onWorkersChanged(_workers.Count);
                 _job?.Coordinator.Tell(ready, Sender); // a new or restarted worker: the running job decides
+                break;
+            case Heartbeat beat:
+                if (_deaf.Contains(beat.NodeName)) break;
+                var known = _workers.ContainsKey(beat.NodeName);
+                if (known)
+                {
+                    _detectors.Heartbeat(beat.NodeName);
+                    if (_suspected.Remove(beat.NodeName)) log($"membership: worker '{beat.NodeName}' reachable again");
+                }
+                Sender.Tell(new HeartbeatAck(Context.System.Name, known), Self);
+                break;
+            case Tick:
+                CheckMembers();
+                break;
+            case IgnoreHeartbeats ignore:
+                _deaf.Add(ignore.WorkerId);
+                log($"membership: chaos: ignoring heartbeats of '{ignore.WorkerId}'");
                 break;
             case StartJob start:
                 if (_job is not null)
@@ -145,8 +192,8 @@ internal sealed class RegistrarActor(Action<int> onWorkersChanged) : ActorBase
                     start.Client.Tell(new JobAborted(start.Plan.JobId, $"job {_job.Value.JobId} is still running on this coordinator node (one job at a time)"), Self);
                     break;
                 }
-                var coordinator = Context.ActorOf(CoordinatorActor.Props(start.Plan, BalancedByRowsPlacement.Instance, start.Client, null, start.Observer),
-                    start.Plan.JobId);
+                var coordinator = Context.ActorOf(CoordinatorActor.Props(start.Plan, BalancedByRowsPlacement.Instance, start.Client, start.Journal,
+                    start.Observer, start.Settings), start.Plan.JobId);
                 _job = (start.Plan.JobId, coordinator);
                 foreach (var (id, (worker, cores)) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
                     coordinator.Tell(new WorkerReady(id, cores), worker);
@@ -160,6 +207,29 @@ internal sealed class RegistrarActor(Action<int> onWorkersChanged) : ActorBase
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    private void CheckMembers()
+    {
+        foreach (var node in _detectors.Unreachable())
+        {
+            if (!_suspected.Add(node)) continue;
+            var phi = _detectors.Phi(node);
+            var silence = _detectors.Silence(node);
+            log(FormattableString.Invariant($"membership: worker '{node}' unreachable (phi {phi:0.0}, silent {silence.TotalSeconds:0.0} s)"));
+            _job?.Coordinator.Tell(new WorkerSuspected(node, phi, silence), Self);
+        }
+        foreach (var node in _detectors.Dead())
+        {
+            var silence = _detectors.Silence(node);
+            _detectors.Remove(node);
+            _suspected.Remove(node);
+            if (!_workers.Remove(node)) continue;
+            log(FormattableString.Invariant($"membership: worker '{node}' declared dead after {silence.TotalSeconds:0.0} s of silence; its shards move"));
+            onWorkersChanged(_workers.Count);
+            _job?.Coordinator.Tell(new WorkerDown(node, "declared dead by the failure detector", silence), Self);
+            onNodeDown(node);
         }
     }
 }

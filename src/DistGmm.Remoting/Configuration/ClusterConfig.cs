@@ -25,6 +25,8 @@ public sealed record ClusterConfig(
         UserName = Broker.UserName,
         Password = Broker.Password,
         Tls = Broker.Tls,
+        // A (re)started worker holds nothing: commands queued for its previous life are dropped, the coordinator resends.
+        PurgeOnStart = Node.Role == NodeRole.Worker,
     };
 }
 

@@ -98,6 +98,9 @@ public sealed class NodeFailureDetectors(HeartbeatConfig config, TimeProvider? c
 
     public double Phi(string nodeName) => _detectors.TryGetValue(nodeName, out var detector) ? detector.Phi() : 0.0;
 
+    /// <summary>Time since the node's last heartbeat (zero for an unknown node).</summary>
+    public TimeSpan Silence(string nodeName) => _detectors.TryGetValue(nodeName, out var detector) ? detector.Silence : TimeSpan.Zero;
+
     /// <summary>Nodes whose phi has reached the threshold (suspected), in name order.</summary>
     public IReadOnlyList<string> Unreachable() =>
         [.. _detectors.Where(d => !d.Value.IsAvailable).Select(d => d.Key).Order(StringComparer.Ordinal)];
