@@ -29,10 +29,20 @@ public static class DatasetInputs
             if (lastReport.Elapsed < TimeSpan.FromSeconds(terminal.Interactive ? 0.5 : 2)) return;
             lastReport.Restart();
             var fraction = p.EstimatedRows > 0 ? (double)p.RowsWritten / p.EstimatedRows : 0;
-            terminal.Line($"ingest: {Format.Count(p.RowsWritten)} rows" + (p.EstimatedRows > 0 ? $" of ~{Format.Count(p.EstimatedRows)} {Format.Eta(clock.Elapsed, fraction)}" : "")
-                + (p.RowsRejected > 0 ? $", {Format.Count(p.RowsRejected)} rejected" : ""));
+            terminal.Progress("ingest", $"ingest: {Format.Count(p.RowsWritten)} rows" + (p.EstimatedRows > 0 ? $" of ~{Format.Count(p.EstimatedRows)}" : "")
+                + (p.RowsRejected > 0 ? $", {Format.Count(p.RowsRejected)} rejected" : "")
+                + (terminal.Interactive || p.EstimatedRows <= 0 ? "" : $" {Format.Eta(clock.Elapsed, fraction)}"), p.RowsWritten, p.EstimatedRows);
         });
-        return Ingestion.Ingest(options, progress);
+        try
+        {
+            var result = Ingestion.Ingest(options, progress);
+            terminal.CompleteProgress("ingest", $"ingest: {Format.Count(result.Manifest.TotalRows)} rows in {result.Manifest.Shards.Count} shards");
+            return result;
+        }
+        finally
+        {
+            terminal.EndLive(); // also when ingestion fails: the error line must not land inside a live frame
+        }
     }
 
     public static void PrintSummary(Terminal terminal, IngestResult result)
