@@ -114,9 +114,13 @@ public static class EmbeddedJob
         var recovery = new RecoveryRecorder(observer);
         using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), recovery);
         using var log = new EventLogObserver(eventsPath, timeline);
+        // The scoring job reuses the shards the training job loaded (same rows, same preprocessor): no second read.
+        var cluster = spec.Cluster ?? ClusterOptions.Default;
+        var shards = new ReusingShardSource(cluster.ShardSource ?? new DatasetShardSource());
+        cluster = cluster with { ShardSource = shards };
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
-            spec.OutDir, spec.KCandidates, spec.Cluster), log, ct).ConfigureAwait(false);
-        var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, spec.Cluster),
+            spec.OutDir, spec.KCandidates, cluster), log, ct).ConfigureAwait(false);
+        var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, cluster),
             log, train.Elapsed.TotalSeconds, ct).ConfigureAwait(false);
         recovery.WriteInto(score.SummaryPath);
         return new RunOutcome(spec.OutDir, train, score, eventsPath);

@@ -26,7 +26,8 @@ public interface IShardSource
 
 /// <summary>
 /// Reads shard files of a sharded dataset through the fitted preprocessor (ShardLoader). Caches the manifest and the
-/// parsed preprocessor per dataset; safe for concurrent loads.
+/// parsed preprocessor per dataset; safe for concurrent loads. The raw values (for anomaly rows) are held compactly
+/// (<see cref="CompactRawRows"/>): as a raw batch they took more memory than the features.
 /// </summary>
 public sealed class DatasetShardSource : IShardSource
 {
@@ -38,25 +39,23 @@ public sealed class DatasetShardSource : IShardSource
         var (manifest, preprocessor, filter) = Resolve(dataset);
         if (shard < 0 || shard >= manifest.Shards.Count)
             throw new ArgumentOutOfRangeException(nameof(shard), shard, $"{dataset.DatasetDir} has {manifest.Shards.Count} shards.");
-        var loaded = ShardLoader.Load(manifest, shard, preprocessor, filter);
-        var raw = loaded.Raw;
+        var loaded = ShardLoader.LoadFeatures(manifest, shard, preprocessor, filter);
+        var columns = loaded.RawColumns;
         var numeric = new List<int>();
         var text = new List<int>();
-        for (var c = 0; c < raw.Columns.Count; c++)
+        for (var c = 0; c < columns.Count; c++)
         {
-            var role = raw.Columns[c].Role;
+            var role = columns[c].Role;
             if (role == ColumnRole.Numeric) numeric.Add(c);
             else if (role == ColumnRole.Categorical) text.Add(c);
         }
-        var rawRows = loaded.RawRows;
+        var raw = loaded.CompactRaw!;
+        // Reading a shard leaves ~250 MB of garbage (row groups, decoded pages) per 600k KDD rows, which the GC lets
+        // pile up while the loads run; a collection per shard keeps the peak near what the workers hold.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
         return new WorkerShard(loaded.Features, loaded.RowIds, loaded.Labels,
-            [.. numeric.Select(c => raw.Columns[c].Name)], [.. text.Select(c => raw.Columns[c].Name)],
-            row =>
-            {
-                var r = rawRows[row];
-                return ([.. numeric.Select(c => raw.Numbers[c] is { } n ? n[r] : double.NaN)],
-                        [.. text.Select(c => raw.Texts[c]?[r])]);
-            });
+            [.. numeric.Select(c => columns[c].Name)], [.. text.Select(c => columns[c].Name)],
+            row => ([.. numeric.Select(c => raw.Number(row, c))], [.. text.Select(c => raw.Text(row, c))]));
     }
 
     private (DatasetManifest, Preprocessor, Func<string?, bool>?) Resolve(DatasetRef dataset)
@@ -79,4 +78,66 @@ public sealed class DatasetShardSource : IShardSource
         var keep = keepLabels.Select(KddSchema.NormalizeLabel).ToHashSet(StringComparer.Ordinal);
         return label => label is not null && keep.Contains(KddSchema.NormalizeLabel(label));
     }
+}
+
+/// <summary>
+/// Hands out the shards a previous job of the same process loaded when the next job reads the same rows the same way
+/// (same dataset folder, row filter and preprocessor): `run` trains then scores, and the scoring job would otherwise
+/// read and preprocess every shard again. The features are the very same arrays, so the results are unchanged.
+/// Holds one dataset reading at a time (a job with another reading drops the previous one's shards).
+/// </summary>
+public sealed class ReusingShardSource(IShardSource inner) : IShardSource
+{
+    private readonly Lock _gate = new();
+    private string? _key;
+    private (DatasetRef Dataset, string Key)? _lastKey;   // jobs pass one DatasetRef instance to every load
+    private readonly Dictionary<int, Lazy<WorkerShard>> _shards = [];
+
+    public WorkerShard Load(DatasetRef dataset, int shard)
+    {
+        Lazy<WorkerShard> entry;
+        lock (_gate)
+        {
+            if (_lastKey is not { } last || !ReferenceEquals(last.Dataset, dataset)) _lastKey = (dataset, Key(dataset));
+            var key = _lastKey.Value.Key;
+            if (key != _key)
+            {
+                _shards.Clear();
+                _key = key;
+            }
+            if (!_shards.TryGetValue(shard, out entry!))
+                _shards[shard] = entry = new Lazy<WorkerShard>(() => inner.Load(dataset, shard));
+        }
+        try
+        {
+            return entry.Value;
+        }
+        catch
+        {
+            // Failed loads are not kept: a retry (e.g. after a worker restart) reads again.
+            lock (_gate)
+                if (_shards.TryGetValue(shard, out var e) && ReferenceEquals(e, entry)) _shards.Remove(shard);
+            throw;
+        }
+    }
+
+    /// <summary>Drops every held shard (the end of the jobs that share them).</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _shards.Clear();
+            _key = null;
+            _lastKey = null;
+        }
+    }
+
+    /// <summary>
+    /// What decides a shard's rows and features: the folder, the label filter and the preprocessor in canonical form
+    /// (the JSON of a model file is formatted differently from a freshly fitted preprocessor's; equal canonical JSON
+    /// means equal parameters, so equal features).
+    /// </summary>
+    private static string Key(DatasetRef dataset) =>
+        string.Join('\n', Path.GetFullPath(dataset.DatasetDir), string.Join('\u0001', dataset.KeepLabels),
+            Preprocessor.FromJson(dataset.PreprocessorJson).ToJson());
 }
