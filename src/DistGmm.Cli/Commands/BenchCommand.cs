@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net.Sockets;
+using DistGmm.Cluster;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -9,7 +11,7 @@ using DistGmm.Numerics;
 namespace DistGmm.Cli.Commands;
 
 /// <summary>
-/// `distgmm bench em`: the EM iteration alone (E-step + statistics + M-step) on the preprocessed matrix, loading and
+/// `distgmm bench DATA`: end to end (see <see cref="BenchEndToEnd"/>). `distgmm bench em`: the EM iteration alone (E-step + statistics + M-step) on the preprocessed matrix, loading and
 /// initialisation excluded; median seconds per iteration and GFLOP/s by 2·K·n·d² (full covariance).
 /// </summary>
 public sealed class BenchCommand : ICliCommand
@@ -68,7 +70,10 @@ public sealed class BenchCommand : ICliCommand
                 ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2))]);
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Benchmarks and the matrices behind them.") { em, BuildMatrixExport() };
+        var bench = new Command("bench", "End to end (ingest, training, scoring, peak memory; embedded and cluster mode) into bench.json; " +
+            "'bench em' times EM iterations alone, 'bench matrix' exports the matrix.") { em, BuildMatrixExport(), BenchEndToEnd.BuildJob() };
+        BenchEndToEnd.Configure(bench);
+        return bench;
     }
 
     /// <summary>`distgmm bench matrix DATA --preset P --out FILE.npy`: the preprocessed float64 matrix, for side-by-side runs in other tools.</summary>
@@ -98,19 +103,23 @@ public sealed class BenchCommand : ICliCommand
         _ => 6.0 * k * n * d,
     };
 
-    /// <summary>All shards transformed into one row-major matrix, in shard order.</summary>
+    /// <summary>
+    /// All shards transformed into one row-major matrix, in shard order: each shard is loaded (features only), copied
+    /// into the one final array and dropped, so the peak stays near the matrix itself.
+    /// </summary>
     public static DataMatrix LoadMatrix(DatasetManifest manifest, Preprocessor preprocessor)
     {
-        var parts = Enumerable.Range(0, manifest.Shards.Count).Select(s => ShardLoader.Load(manifest, s, preprocessor).Features).ToList();
-        var rows = parts.Sum(p => p.Rows);
         var cols = preprocessor.OutputDimension;
-        var values = GC.AllocateUninitializedArray<double>(checked(rows * cols));
-        var offset = 0;
-        foreach (var p in parts)
+        var capacity = checked((int)manifest.Shards.Sum(s => s.Rows));
+        var values = GC.AllocateUninitializedArray<double>(checked(capacity * cols), pinned: true);
+        var rows = 0;
+        for (var s = 0; s < manifest.Shards.Count; s++)
         {
-            p.Values.AsSpan(0, p.Rows * cols).CopyTo(values.AsSpan(offset));
-            offset += p.Rows * cols;
+            var part = ShardLoader.LoadFeatures(manifest, s, preprocessor).Features;
+            part.Values.AsSpan(0, part.Rows * cols).CopyTo(values.AsSpan(rows * cols));
+            rows += part.Rows;
         }
+        if (rows < capacity) values = values.AsSpan(0, rows * cols).ToArray();   // rows dropped for missing values
         return new DataMatrix(values, rows, cols);
     }
 
@@ -118,4 +127,423 @@ public sealed class BenchCommand : ICliCommand
 
     private sealed record BenchEmResult(double SecondsPerIteration, double Gflops, long Rows, int D, int K, string Covariance,
         int Workers, int Iterations, double MinSeconds, double MaxSeconds);
+}
+
+/// <summary>
+/// `distgmm bench DATA`: the whole pipeline at the size given — ingest (when DATA is a file), then `run` with W = 1
+/// and W = 2 embedded workers, each in a fresh process (`bench job`) so its peak memory is its own, and cluster mode
+/// (a coordinator and 2 worker processes over RabbitMQ) when a broker answers; writes OUT/bench.json. Training
+/// iterations run with tol = 0 (exactly --iterations); the first includes the initialisation and is reported apart.
+/// </summary>
+internal static class BenchEndToEnd
+{
+    public const int FormatVersion = 1;
+
+    // A stage a run did not report (e.g. no loading events) is NaN, written as "NaN" rather than failing the bench.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+    private static readonly JsonSerializerOptions JsonLine = new(Json) { WriteIndented = false };
+
+    private sealed record Settings(string Preset, int K, CovarianceType Covariance, int Iterations);
+
+    private static (Option<string> Preset, Option<int> K, Option<CovarianceType> Covariance, Option<int> Iterations) JobOptions()
+    {
+        var preset = CommonOptions.Preset();
+        var k = new Option<int>("--k") { Description = "Number of mixture components.", DefaultValueFactory = _ => 8 };
+        var covariance = CommonOptions.Covariance();
+        var iterations = new Option<int>("--iterations") { Description = "EM iterations (tol = 0: exactly this many).", DefaultValueFactory = _ => 5 };
+        return (preset, k, covariance, iterations);
+    }
+
+    public static void Configure(Command bench)
+    {
+        var data = new Argument<string>("DATA") { Description = "Dataset folder (manifest.json) or a data file to ingest (timed).", Arity = ArgumentArity.ZeroOrOne };
+        var (preset, k, covariance, iterations) = JobOptions();
+        var outDir = new Option<string>("--out") { Description = "Folder for bench.json and the runs it makes.", DefaultValueFactory = _ => "bench-out" };
+        var workers = new Option<string>("--workers") { Description = "Embedded worker counts to run, comma-separated.", DefaultValueFactory = _ => "1,2" };
+        var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
+        var noCluster = new Option<bool>("--no-cluster") { Description = "Skip cluster mode." };
+        var clusterConfig = new Option<string>("--cluster-config") { Description = "Folder with coordinator.json and worker.json.", DefaultValueFactory = _ => Path.Combine("cluster-config", "loopback") };
+        var broker = new Option<string?>("--broker") { Description = "Broker URI for cluster mode (default: DISTGMM_TEST_AMQP, else the config's)." };
+        foreach (var o in new Option[] { preset, k, covariance, iterations, outDir, workers, shards, noCluster, clusterConfig, broker }) bench.Options.Add(o);
+        bench.Arguments.Add(data);
+        bench.SetAction(async (parse, ct) =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var input = parse.GetValue(data) ?? throw new CliException("bench needs DATA (a dataset folder or a data file); see 'distgmm bench --help'");
+            var settings = new Settings(parse.GetValue(preset)!, CommonOptions.Positive(parse.GetValue(k), "--k"), parse.GetValue(covariance),
+                CommonOptions.Positive(parse.GetValue(iterations), "--iterations"));
+            var counts = ParseCounts(parse.GetValue(workers)!);
+            var root = Path.GetFullPath(parse.GetValue(outDir)!);
+            Directory.CreateDirectory(root);
+
+            // Ingest (timed) when DATA is a file.
+            object ingest;
+            string dataset;
+            if (DatasetManifest.Exists(input))
+            {
+                dataset = input;
+                ingest = new { status = "skipped", reason = "DATA is an ingested dataset" };
+            }
+            else
+            {
+                var clock = Stopwatch.StartNew();
+                var result = DatasetInputs.Ingest(terminal, new IngestOptions(CliPaths.ExistingInput(input), Path.Combine(root, "dataset"), parse.GetValue(shards)));
+                var seconds = clock.Elapsed.TotalSeconds;
+                dataset = result.Manifest.Directory;
+                ingest = new { status = "ok", rows = result.Manifest.TotalRows, seconds, rowsPerSecond = result.Manifest.TotalRows / seconds };
+            }
+            var manifest = DatasetManifest.Load(dataset);
+
+            var embedded = new List<JobMeasurement>();
+            foreach (var w in counts)
+            {
+                terminal.Line($"bench: embedded run, {w} worker(s), K={settings.K} {settings.Covariance}, {settings.Iterations} iterations");
+                var line = await RunChildAsync(["bench", "job", Path.GetFullPath(dataset), "--workers", Inv(w), "--out", Path.Combine(root, $"embedded-w{w}"),
+                    .. JobArgs(settings)], ct);
+                var m = JsonSerializer.Deserialize<JobMeasurement>(line, JsonLine) ?? throw new CliException("bench job printed no measurement");
+                embedded.Add(m);
+                terminal.Line(Describe($"embedded W={w}", m));
+            }
+
+            object cluster;
+            if (parse.GetValue(noCluster)) cluster = new { status = "skipped", reason = "--no-cluster" };
+            else
+            {
+                try
+                {
+                    cluster = await RunClusterAsync(terminal, Path.GetFullPath(dataset), settings, Path.Combine(root, "cluster-w2"),
+                        parse.GetValue(clusterConfig)!, parse.GetValue(broker) ?? Environment.GetEnvironmentVariable("DISTGMM_TEST_AMQP"), ct);
+                }
+                catch (ClusterUnavailable e)
+                {
+                    cluster = new { status = "skipped", reason = e.Message };
+                    terminal.Line($"bench: cluster mode skipped: {e.Message}");
+                }
+            }
+
+            var report = new
+            {
+                formatVersion = FormatVersion,
+                createdUtc = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+                machine = new
+                {
+                    processorCount = Environment.ProcessorCount,
+                    vector512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
+                    os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                    runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                    loadAverage = LoadAverage(),
+                },
+                dataset = new { path = Path.GetFullPath(dataset), rows = manifest.TotalRows, shards = manifest.Shards.Count },
+                settings = new { preset = settings.Preset, k = settings.K, covariance = settings.Covariance.ToString().ToLowerInvariant(), iterations = settings.Iterations },
+                ingest,
+                embedded,
+                cluster,
+            };
+            var path = Path.Combine(root, "bench.json");
+            File.WriteAllText(path, JsonSerializer.Serialize(report, Json));
+            terminal.Line($"bench: wrote {path}");
+            return ExitCodes.Ok;
+        });
+    }
+
+    /// <summary>`distgmm bench job`: one embedded `run` in this process, measured; prints one JSON line (what `bench` reads).</summary>
+    public static Command BuildJob()
+    {
+        var data = new Argument<string>("DATA") { Description = "Dataset folder (manifest.json)." };
+        var (preset, k, covariance, iterations) = JobOptions();
+        var workers = new Option<int>("--workers") { Description = "Embedded workers.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var outDir = new Option<string>("--out") { Description = "Run folder.", Required = true };
+        var command = new Command("job", "One embedded run (tol = 0, no report), measured: stage times, iterations, scoring rows/s, peak memory; one JSON line.")
+            { data, preset, k, covariance, iterations, workers, outDir };
+        command.SetAction(async (parse, ct) =>
+        {
+            var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var manifest = DatasetManifest.Load(parse.GetValue(data)!);
+            var spec = CommonOptions.ResolvePreset(parse.GetValue(preset)!);
+            var w = CommonOptions.Positive(parse.GetValue(workers), "--workers");
+            var em = new EmOptions(CommonOptions.Positive(parse.GetValue(k), "--k"), parse.GetValue(covariance),
+                MaxIter: CommonOptions.Positive(parse.GetValue(iterations), "--iterations"), Tol: 0);
+            var recorder = new EventRecorder();
+            var clock = Stopwatch.StartNew();
+            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, w, [], ThresholdRule.Default,
+                parse.GetValue(outDir)!), recorder, ct);
+            var total = clock.Elapsed.TotalSeconds;
+            var m = recorder.Measure("embedded", w, outcome.Score.Summary.Rows, outcome.Train.Model.FeatureNames.Count, total,
+                outcome.Score.Elapsed.TotalSeconds, [new ProcessPeak("run", PeakBytes("self"))]);
+            terminal.Out.WriteLine(JsonSerializer.Serialize(m, JsonLine));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>What one run measured. Scoring = the scoring stage (every row through the E-step kernel); the score job adds loading (none when reused), anomalies and output files.</summary>
+    internal sealed record JobMeasurement(string Mode, int Workers, long Rows, int D, double PreprocessorFitSeconds, double LoadSeconds,
+        double[] IterationSeconds, double FirstIterationSeconds, double MedianIterationSeconds, double TrainSeconds,
+        double ScoringSeconds, double ScoringRowsPerSecond, double ScoreJobSeconds, double ScoreJobRowsPerSecond, double TotalSeconds,
+        long MatrixBytes, long PeakMemoryBytes, double PeakOverMatrix, IReadOnlyList<ProcessPeak> Processes);
+
+    internal sealed record ProcessPeak(string Name, long PeakMemoryBytes);
+
+    /// <summary>Job events with their times, turned into stage durations (works on live events and on events.log lines).</summary>
+    private sealed class EventRecorder : IJobObserver
+    {
+        private readonly Lock _gate = new();
+        private readonly DateTimeOffset _start = DateTimeOffset.UtcNow;
+        private readonly List<(DateTimeOffset Time, string Text)> _events = [];
+        private readonly List<double> _iterations = [];
+
+        public void OnEvent(JobEvent e)
+        {
+            lock (_gate)
+            {
+                _events.Add((e.Time, e.Describe()));
+                if (e is IterationCompleted i) _iterations.Add(i.Elapsed.TotalSeconds);
+            }
+        }
+
+        /// <summary>From events.log: "TIME text" lines; iteration times from "…, N ms".</summary>
+        public static EventRecorder FromLog(string path, DateTimeOffset start)
+        {
+            var r = new EventRecorder(start);
+            foreach (var line in File.ReadLines(path))
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space < 0 || !DateTimeOffset.TryParse(line[..space], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) continue;
+                var text = line[(space + 1)..];
+                r._events.Add((time, text));
+                if (text.Contains(" iteration ", StringComparison.Ordinal) && text.EndsWith(" ms", StringComparison.Ordinal))
+                {
+                    var comma = text.LastIndexOf(", ", StringComparison.Ordinal);
+                    if (comma > 0 && double.TryParse(text[(comma + 2)..^3], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) r._iterations.Add(ms / 1000);
+                }
+            }
+            return r;
+        }
+
+        public EventRecorder() { }
+
+        private EventRecorder(DateTimeOffset start) => _start = start;
+
+        private DateTimeOffset? First(string prefix, int after = 0) =>
+            _events.Skip(after).Where(e => e.Text.StartsWith(prefix, StringComparison.Ordinal)).Select(e => (DateTimeOffset?)e.Time).FirstOrDefault();
+
+        public JobMeasurement Measure(string mode, int workers, long rows, int d, double totalSeconds, double scoreJobSeconds, IReadOnlyList<ProcessPeak> processes)
+        {
+            lock (_gate)
+            {
+                // "job ID started: train|score, …" and "job ID completed" (the ids differ between embedded and cluster runs).
+                var train = _events.FindIndex(e => e.Text.StartsWith("job ", StringComparison.Ordinal) && e.Text.Contains(" started: train", StringComparison.Ordinal));
+                var score = _events.FindIndex(e => e.Text.StartsWith("job ", StringComparison.Ordinal) && e.Text.Contains(" started: score", StringComparison.Ordinal));
+                if (train < 0 || score < 0) throw new CliException("the run's events lack its training or scoring job");
+                var trainEnd = _events.FindIndex(train, e => e.Text.StartsWith("job ", StringComparison.Ordinal) && e.Text.EndsWith(" completed", StringComparison.Ordinal));
+                double Seconds(DateTimeOffset? a, DateTimeOffset? b) => a is { } x && b is { } y ? (y - x).TotalSeconds : double.NaN;
+                var trainStart = _events[train].Time;
+                var fit = Seconds(_start, trainStart);
+                var load = Seconds(First("stage: loading", train), First("all shards loaded", train));
+                var trainSeconds = Seconds(trainStart, trainEnd >= 0 ? _events[trainEnd].Time : null);
+                var scoring = Seconds(First("stage: scoring", score), First("threshold ", score));
+                var its = _iterations.ToArray();
+                var rest = its.Skip(1).Order().ToArray();
+                var median = rest.Length == 0 ? (its.Length > 0 ? its[0] : double.NaN)
+                    : rest.Length % 2 == 1 ? rest[rest.Length / 2] : (rest[rest.Length / 2 - 1] + rest[rest.Length / 2]) / 2;
+                var matrix = rows * d * 8L;
+                var peak = processes.Sum(p => p.PeakMemoryBytes);
+                return new JobMeasurement(mode, workers, rows, d, fit, load, its, its.Length > 0 ? its[0] : double.NaN, median, trainSeconds,
+                    scoring, rows / scoring, scoreJobSeconds, rows / scoreJobSeconds, totalSeconds, matrix, peak, (double)peak / matrix, processes);
+            }
+        }
+    }
+
+    private sealed class ClusterUnavailable(string message) : Exception(message);
+
+    /// <summary>A coordinator and 2 worker processes (1 core each) over the broker; peak memory sampled from /proc.</summary>
+    private static async Task<object> RunClusterAsync(Terminal terminal, string dataset, Settings settings, string outDir, string configDir,
+        string? broker, CancellationToken ct)
+    {
+        var coordinatorConfig = Path.GetFullPath(Path.Combine(configDir, "coordinator.json"));
+        var workerConfig = Path.GetFullPath(Path.Combine(configDir, "worker.json"));
+        if (!File.Exists(coordinatorConfig) || !File.Exists(workerConfig))
+            throw new ClusterUnavailable($"no cluster config in {Path.GetFullPath(configDir)} (coordinator.json, worker.json); pass --cluster-config");
+        var uri = broker ?? BrokerUri(coordinatorConfig);
+        if (!await ReachableAsync(uri, ct)) throw new ClusterUnavailable($"no broker answers at {Redact(uri)} (start one: scripts/services.sh)");
+
+        Directory.CreateDirectory(outDir);
+        var id = $"bench-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        string[] common = broker is null ? [] : ["--broker", broker];
+        terminal.Line($"bench: cluster mode, coordinator + 2 worker processes over {Redact(uri)}");
+        var workers = new List<Child>();
+        try
+        {
+            for (var i = 1; i <= 2; i++)
+                workers.Add(Child.Start(["worker", "--config", workerConfig, "--node-name", $"{id}-w{i}", "--coordinator", $"{id}-coordinator",
+                    "--cores", "1", .. common]));
+            var start = DateTimeOffset.UtcNow;
+            var clock = Stopwatch.StartNew();
+            using var coordinator = Child.Start(["coordinator", "--config", coordinatorConfig, dataset, "--node-name", $"{id}-coordinator",
+                "--journal", $"Data Source={Path.Combine(outDir, "journal.db")}", "--workers", "2", "--wait-seconds", "60", "--out", outDir,
+                "--no-report", .. JobArgs(settings, coordinator: true), .. common]);
+            var code = await coordinator.WaitAsync(ct);
+            var total = clock.Elapsed.TotalSeconds;
+            if (code != 0) throw new ClusterUnavailable($"the coordinator exited with {code}: {coordinator.ErrorTail()}");
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+            var rows = summary.RootElement.GetProperty("rows").GetInt64();
+            var scoreSeconds = summary.RootElement.GetProperty("secondsScore").GetDouble();
+            var d = ModelFile.Load(Path.Combine(outDir, "model.json")).FeatureNames.Count;
+            var m = EventRecorder.FromLog(Path.Combine(outDir, "events.log"), start).Measure("cluster", 2, rows, d, total, scoreSeconds,
+                [new ProcessPeak("coordinator", coordinator.PeakBytes), .. workers.Select((w, i) => new ProcessPeak($"worker-{i + 1}", w.PeakBytes))]);
+            terminal.Line(Describe("cluster W=2", m));
+            return new { status = "ok", broker = Redact(uri), measurement = m };
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+    }
+
+    /// <summary>A `distgmm` child process (this very CLI); its peak resident memory is sampled while it runs.</summary>
+    private sealed class Child : IDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _out = new(), _err = new();
+        private readonly Timer _sampler;
+        private long _peak;
+
+        private Child(Process process)
+        {
+            _process = process;
+            _sampler = new Timer(_ => Sample(), null, 0, 100);
+        }
+
+        public long PeakBytes { get { Sample(); return Interlocked.Read(ref _peak); } }
+
+        public string Output { get { lock (_out) return _out.ToString(); } }
+
+        public static Child Start(IReadOnlyList<string> args)
+        {
+            var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(typeof(BenchEndToEnd).Assembly.Location);
+            foreach (var a in args) start.ArgumentList.Add(a);
+            var process = Process.Start(start) ?? throw new CliException("could not start a distgmm child process");
+            var child = new Child(process);
+            process.OutputDataReceived += (_, e) => { if (e.Data is { } l) lock (child._out) child._out.AppendLine(l); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is { } l) lock (child._err) child._err.AppendLine(l); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return child;
+        }
+
+        public async Task<int> WaitAsync(CancellationToken ct)
+        {
+            Sample();
+            await _process.WaitForExitAsync(ct);
+            return _process.ExitCode;
+        }
+
+        public string ErrorTail()
+        {
+            lock (_err) { var s = _err.ToString().Trim(); return s.Length > 2000 ? s[^2000..] : s; }
+        }
+
+        private void Sample()
+        {
+            try
+            {
+                if (_process.HasExited) return;
+                var peak = PeakBytes(_process.Id.ToString(CultureInfo.InvariantCulture));
+                long seen;
+                while (peak > (seen = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, peak, seen) != seen) { }
+            }
+            catch (InvalidOperationException) { }   // exited between the check and the read
+        }
+
+        public void Dispose()
+        {
+            _sampler.Dispose();
+            try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+            _process.Dispose();
+        }
+    }
+
+    private static async Task<string> RunChildAsync(IReadOnlyList<string> args, CancellationToken ct)
+    {
+        using var child = Child.Start(args);
+        var code = await child.WaitAsync(ct);
+        if (code != 0) throw new CliException($"distgmm {string.Join(' ', args.Take(2))} failed ({code}): {child.ErrorTail()}");
+        return child.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{'));
+    }
+
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+
+    /// <summary>VmHWM (peak resident set) of /proc/PID/status in bytes, 0 where /proc is absent.</summary>
+    private static long PeakBytes(string pid)
+    {
+        var path = $"/proc/{pid}/status";
+        try
+        {
+            foreach (var line in File.ReadLines(path))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 0;
+    }
+
+    private static double[]? LoadAverage()
+    {
+        try { return [.. File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => double.Parse(v, CultureInfo.InvariantCulture))]; }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>The job's options for `bench job`, or for `coordinator` (run's options: exactly N iterations is tol = 0).</summary>
+    private static string[] JobArgs(Settings s, bool coordinator = false) =>
+        ["--preset", s.Preset, "--k", Inv(s.K), "--covariance", s.Covariance.ToString(),
+            .. coordinator ? (string[])["--max-iter", Inv(s.Iterations), "--tol", "0"] : ["--iterations", Inv(s.Iterations)]];
+
+    private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static int[] ParseCounts(string list)
+    {
+        try { return [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => CommonOptions.Positive(int.Parse(v, CultureInfo.InvariantCulture), "--workers"))]; }
+        catch (FormatException) { throw new CliException($"--workers: '{list}' is not a comma-separated list of counts, e.g. 1,2"); }
+    }
+
+    private static string Describe(string what, JobMeasurement m) => string.Create(CultureInfo.InvariantCulture,
+        $"bench: {what}: load {m.LoadSeconds:F2} s, iteration {m.MedianIterationSeconds:F3} s (first {m.FirstIterationSeconds:F2} s), " +
+        $"scoring {m.ScoringRowsPerSecond / 1e6:F2} M rows/s (score job {m.ScoreJobRowsPerSecond / 1e6:F2} M rows/s), " +
+        $"peak {m.PeakMemoryBytes / 1e9:F2} GB = {m.PeakOverMatrix:F2}x the matrix");
+
+    /// <summary>The broker URI of a cluster-config file (JSON with comments).</summary>
+    private static string BrokerUri(string configPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(configPath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        return doc.RootElement.TryGetProperty("broker", out var b) && b.TryGetProperty("uri", out var u) && u.GetString() is { } s
+            ? s : throw new ClusterUnavailable($"{configPath} names no broker.uri");
+    }
+
+    private static async Task<bool> ReachableAsync(string uri, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u)) return false;
+        using var tcp = new TcpClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await tcp.ConnectAsync(u.Host, u.Port > 0 ? u.Port : u.Scheme == "amqps" ? 5671 : 5672, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static string Redact(string uri) =>
+        Uri.TryCreate(uri, UriKind.Absolute, out var u) && u.UserInfo.Length > 0 ? uri.Replace(u.UserInfo + "@", "***@", StringComparison.Ordinal) : uri;
 }
