@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every command shown in README.md's ```sh blocks, in order, the way a reader would paste them.
 # Each command counts as one test. `serve` (which runs until stopped) is started, probed on /healthz and stopped;
-# scripts/test.sh itself is the runner of this check and is not re-entered; a line ending in "# not run by CI: why"
-# is listed as skipped with its reason. Usage: scripts/readme-commands.sh [COUNTS_FILE]   (writes "passed failed").
+# scripts/test.sh itself is the runner of this check and is not re-entered; a long command whose comment ends in
+# "CI runs it with ARGS" (a benchmark) runs in that quick form: the command as shown, ARGS appended. A line ending in
+# "# not run by CI: why" is listed as skipped with its reason.
+# Usage: scripts/readme-commands.sh [COUNTS_FILE]   (writes "passed failed").
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,6 +28,8 @@ PY
 for line in "${lines[@]}"; do
   n=$((n + 1))
   cmd=$(python3 -c 'import sys,re; print(re.split(r"\s{2,}#", sys.argv[1])[0].strip())' "$line")
+  quick=$(python3 -c 'import sys,re; m = re.search(r"\s{2,}#.*CI runs it with (.+)$", sys.argv[1]); print(m.group(1).strip() if m else "")' "$line")
+  [ -n "$quick" ] && cmd="$cmd $quick"
   log="$logs/$n.log"
   if [[ "$line" == *"# not run by CI"* ]]; then
     echo "readme: skipped  $cmd  (${line##*# not run by CI: })"; skipped=$((skipped + 1)); continue
