@@ -8,6 +8,7 @@ using DistGmm.Remoting.Configuration;
 using DistGmm.Testing;
 using Xunit;
 using Xunit.Abstractions;
+using static DistGmm.Cluster.Tests.Remote.ClusterProcesses;
 
 namespace DistGmm.Cluster.Tests.Remote;
 
@@ -30,7 +31,7 @@ public sealed class RemoteClusterTests(DatasetFixture data, ITestOutputHelper ou
             { "version": 1, "node": { "name": "{{run}}-c", "role": "coordinator" },
               "broker": { "uri": "{{broker}}" }, "secret": { "value": "{{run}} test cluster secret" } }
             """);
-        var cli = await CliDll.Value;
+        var cli = await ClusterProcesses.CliDll.Value;
 
         var workers = new List<NodeProcess>();
         try
@@ -116,98 +117,5 @@ public sealed class RemoteClusterTests(DatasetFixture data, ITestOutputHelper ou
         return cut;
     }
 
-    /// <summary>The broker URI from scripts/services.sh; required under CI, otherwise the test returns early.</summary>
-    private static string? Amqp() => DistGmm.Testing.TestServiceVariables.Read("DISTGMM_TEST_AMQP");
-
-    /// <summary>
-    /// The CLI built with the same configuration and output layout as this test assembly (artifacts or bin/). Its
-    /// DistGmm assemblies must be the very ones this test runs (deterministic builds: same bytes), or the workers would
-    /// compute with other code; a missing or stale CLI is built once.
-    /// </summary>
-    private static readonly Lazy<Task<string>> CliDll = new(async () =>
-    {
-        var configuration = typeof(RemoteClusterTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var inRepo = testDir.StartsWith(RepoPaths.Root, StringComparison.Ordinal);
-        string? artifacts = inRepo ? null : Path.GetFullPath(Path.Combine(testDir, "..", "..", ".."));
-        var dll = artifacts is null
-            ? RepoPaths.InRepo("src", "DistGmm.Cli", "bin", configuration, "net10.0", "distgmm.dll")
-            : Path.Combine(artifacts, "bin", "DistGmm.Cli", configuration.ToLowerInvariant(), "distgmm.dll");
-        if (StaleAssembly(testDir, dll) is null) return dll;
-        var build = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "build", RepoPaths.InRepo("src", "DistGmm.Cli", "DistGmm.Cli.csproj"), "-c", configuration }) build.ArgumentList.Add(a);
-        if (artifacts is not null) build.Environment["DISTGMM_ARTIFACTS"] = artifacts;
-        using var process = Process.Start(build)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"building the CLI for the cluster test failed (exit {process.ExitCode}):\n{await stdout}\n{await stderr}");
-        if (StaleAssembly(testDir, dll) is { } stale)
-            throw new InvalidOperationException($"{dll}: {stale} differs from the test's copy after a rebuild (sources changed during the test run?)");
-        return dll;
-    });
-
-    /// <summary>The first DistGmm assembly the CLI and the test do not share byte for byte, or null (also "distgmm.dll" when absent).</summary>
-    private static string? StaleAssembly(string testDir, string cliDll)
-    {
-        if (!File.Exists(cliDll)) return "distgmm.dll";
-        var cliDir = Path.GetDirectoryName(cliDll)!;
-        foreach (var name in new[] { "DistGmm.Numerics.dll", "DistGmm.Data.dll", "DistGmm.Parquet.dll", "DistGmm.Actors.dll", "DistGmm.Remoting.dll", "DistGmm.Cluster.dll" })
-        {
-            var cli = Path.Combine(cliDir, name);
-            if (!File.Exists(cli) || !File.ReadAllBytes(cli).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(testDir, name)))) return name;
-        }
-        return null;
-    }
-
-    /// <summary>A `dotnet distgmm.dll ...` child process whose output is kept for diagnostics; disposal kills it.</summary>
-    private sealed class NodeProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-        private readonly string _name;
-
-        private NodeProcess(Process process, string name)
-        {
-            _process = process;
-            _name = name;
-        }
-
-        public static NodeProcess Start(string dll, params string[] arguments)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(dll);
-            foreach (var a in arguments) start.ArgumentList.Add(a);
-            var process = new Process { StartInfo = start };
-            var node = new NodeProcess(process, string.Join(' ', arguments));
-            process.OutputDataReceived += (_, e) => node.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return node;
-        }
-
-        public string Describe()
-        {
-            lock (_log) return $"--- {_name} ({(_process.HasExited ? $"exited {_process.ExitCode}" : "running")}):\n{_log}";
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(TimeSpan.FromSeconds(30));
-            }
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null) return;
-            lock (_log) _log.AppendLine(line);
-        }
-    }
+    private static string? Amqp() => ClusterProcesses.Amqp();
 }
