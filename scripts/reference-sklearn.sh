@@ -6,7 +6,7 @@
 #       with `distgmm bench em` on the same preprocessed matrix; prints per-row ratios and GFLOP/s.
 #   scripts/reference-sklearn.sh eval seed|dagmm|subsets|nslkdd DATA [TEST] [distgmm eval options ...]
 #       Runs `distgmm eval --export`, then scikit-learn's GaussianMixture (same K, covariance, seed, reg_covar, tol,
-#       max_iter as each DistGmm case) and IsolationForest (random_state = the case's seed) on the very same exported
+#       max_iter as each DistGmm case's final fit, i.e. after DistGmm's selection on the training rows) and IsolationForest (random_state = the case's seed) on the very same exported
 #       rows (same split, same preprocessing), with the protocol's rule; prints the three side by side.
 #   DISTGMM=path overrides the CLI launcher (default scripts/distgmm).
 set -euo pipefail
@@ -122,7 +122,7 @@ for case in report["cases"]:
     X = np.load(f"{folder}/{files['train']}"); T = np.load(f"{folder}/{files['test']}")
     y = np.load(f"{folder}/{files['testPositive']}") > 0.5
     gm = GaussianMixture(case["k"], covariance_type=report["covariance"], random_state=case["seed"], init_params="kmeans",
-                         max_iter=report["maxIter"], tol=report["tol"], reg_covar=report["regCovar"]).fit(X)
+                         max_iter=report["maxIter"], tol=report["tol"], reg_covar=case["regCovar"]).fit(X)
     sk = metrics(gm.score_samples(X), gm.score_samples(T), y)
     forest = IsolationForest(random_state=case["seed"]).fit(X)
     fo = metrics(forest.score_samples(X), forest.score_samples(T), y)

@@ -1,7 +1,12 @@
 namespace DistGmm.Evaluation;
 
-/// <summary>BIC of one candidate K on the training rows.</summary>
-public sealed record KCandidate(int K, double Bic, double MeanLogLikelihood, bool Converged);
+/// <summary>
+/// One candidate of a model selection on the training rows: BIC and mean log-likelihood of its fit; for hold-out
+/// selection also its reg_covar and the mean log-likelihood of the held-out distinct training records (the fit
+/// then covers only the fitting part).
+/// </summary>
+public sealed record KCandidate(int K, double Bic, double MeanLogLikelihood, bool Converged, double? RegCovar = null,
+    double? HoldoutMeanLogLikelihood = null);
 
 /// <summary>
 /// One fitted-and-scored case (a repeat, a subset): sizes, the model, and the metrics with attacks (or, for
@@ -16,6 +21,7 @@ public sealed record EvalCase
     public long TestPositives { get; init; }
     public int D { get; init; }
     public int K { get; init; }
+    public double RegCovar { get; init; }
     public bool Converged { get; init; }
     public double TrainMeanLogLikelihood { get; init; }
     public IReadOnlyList<KCandidate>? Selection { get; init; }
@@ -45,13 +51,17 @@ public sealed record EvalReport
     public required string Covariance { get; init; }
     public int? K { get; init; }
     public IReadOnlyList<int>? SelectK { get; init; }
+    public IReadOnlyList<double>? SelectRegCovar { get; init; }
+    /// <summary>How candidates were compared ("bic" or "holdout"); null for a fixed fit.</summary>
+    public string? SelectBy { get; init; }
     public string PositiveClass { get; init; } = "attack";
     public string Rule { get; init; } = "";
     public double Contamination { get; init; }
     public double StdK { get; init; }
     public int MaxIter { get; init; }
     public double Tol { get; init; }
-    public double RegCovar { get; init; }
+    /// <summary>reg_covar of every fit; null when it was chosen per case (see each case's selection).</summary>
+    public double? RegCovar { get; init; }
     public required IReadOnlyList<EvalCase> Cases { get; init; }
     public required IReadOnlyList<MetricSummary> Summary { get; init; }
     public IReadOnlyList<PublishedResult> Published { get; init; } = [];

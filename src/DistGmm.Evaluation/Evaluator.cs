@@ -34,7 +34,8 @@ public static class Evaluator
         var matrix = preprocessor.Transform(table.Batch, kept);
         var partitions = Partition(matrix, table, kept);
         log?.Invoke($"seed: {matrix.Rows} rows x {matrix.Cols} features, {partitions.Count} partition(s)");
-        var fitted = ModelRunner.Fit(partitions, s.K ?? ProtocolDefaults.SeedK, s.SelectK, s.Seed, s);
+        var selection = ProtocolDefaults.Resolve(EvalProtocol.Seed, s);
+        var fitted = ModelRunner.Fit(partitions, s.K ?? ProtocolDefaults.SeedK, selection, s.Seed, s, log);
         var scores = ModelRunner.Score(fitted.Fit.Model, matrix, s.Threads);
         var threshold = ModelRunner.MeanMinusKStd(scores, s.StdK);
         var flagged = ModelRunner.FlagBelow(scores, threshold);
@@ -45,11 +46,11 @@ public static class Evaluator
         var @case = new EvalCase
         {
             Name = "all rows", Seed = s.Seed, TrainRows = matrix.Rows, TestRows = matrix.Rows, TestPositives = confusion.ActualPositive,
-            D = matrix.Cols, K = fitted.Fit.Model.K, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
+            D = matrix.Cols, K = fitted.Fit.Model.K, RegCovar = fitted.RegCovar, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
             Selection = fitted.Selection, Flagged = confusion.TruePositive + confusion.FalsePositive, Threshold = threshold,
             Precision = confusion.Precision, Recall = confusion.Recall, F1 = confusion.F1, RocAuc = roc, PrAuc = pr, Files = files,
         };
-        return Report(EvalProtocol.Seed, s, spec, [@case], $"flag log-likelihood < mean - {s.StdK}*std (all rows, in-sample)");
+        return Report(EvalProtocol.Seed, s, selection, spec, [@case], $"flag log-likelihood < mean - {s.StdK}*std (all rows, in-sample)");
     }
 
     /// <summary>
@@ -63,7 +64,7 @@ public static class Evaluator
     {
         s.Validate();
         var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.Dagmm));
-        var selectK = s.K is null ? s.SelectK ?? ProtocolDefaults.SelectK(EvalProtocol.Dagmm) : s.SelectK;
+        var selection = ProtocolDefaults.Resolve(EvalProtocol.Dagmm, s);
         var cases = new List<EvalCase>();
         for (var r = 0; r < s.Repeats; r++)
         {
@@ -79,7 +80,7 @@ public static class Evaluator
             var trainMatrix = extra.Append(preprocessor.Transform(trainBatch, trainKept), trainBatch, trainKept);
             var testMatrix = extra.Append(preprocessor.Transform(table.Batch, testRows), table.Batch, testRows);
             log?.Invoke($"dagmm: seed {seed}: fit on {trainMatrix.Rows} attack rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows");
-            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? ProtocolDefaults.DagmmK, selectK, seed, s);
+            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selection, seed, s, log);
             var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
             var normal = testRows.Select(table.IsNormal).ToArray();
             var flagged = ModelRunner.FlagLowest(scores, s.Contamination);
@@ -88,15 +89,15 @@ public static class Evaluator
             var c = new EvalCase
             {
                 Name = $"seed {seed}", Seed = seed, TrainRows = trainMatrix.Rows, TestRows = testMatrix.Rows, TestPositives = confusion.ActualPositive,
-                D = trainMatrix.Cols, K = fitted.Fit.Model.K, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
+                D = trainMatrix.Cols, K = fitted.Fit.Model.K, RegCovar = fitted.RegCovar, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
                 Selection = fitted.Selection, Flagged = confusion.TruePositive + confusion.FalsePositive,
                 Precision = confusion.Precision, Recall = confusion.Recall, F1 = confusion.F1, RocAuc = roc, PrAuc = pr,
                 Files = Export(s, $"dagmm-seed{seed}", trainMatrix, testMatrix, normal),
             };
-            log?.Invoke($"dagmm: seed {seed}: K={c.K} F1 {c.F1:F4} ROC AUC {c.RocAuc:F4}");
+            log?.Invoke($"dagmm: seed {seed}: K={c.K} reg_covar={c.RegCovar:G3} F1 {c.F1:F4} ROC AUC {c.RocAuc:F4}");
             cases.Add(c);
         }
-        return Report(EvalProtocol.Dagmm, s with { SelectK = selectK }, spec, cases,
+        return Report(EvalProtocol.Dagmm, s, selection, spec, cases,
             $"normal traffic positive; flag the {s.Contamination:P0} lowest-likelihood test rows", "normal", DagmmPublished);
     }
 
@@ -112,7 +113,7 @@ public static class Evaluator
     {
         s.Validate();
         var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.Subsets));
-        var selectK = s.K is null ? s.SelectK ?? ProtocolDefaults.SelectK(EvalProtocol.Subsets) : s.SelectK;
+        var selection = ProtocolDefaults.Resolve(EvalProtocol.Subsets, s);
         var cases = new List<EvalCase>();
         foreach (var subset in Enum.GetValues<KddSubset>())
         {
@@ -130,18 +131,18 @@ public static class Evaluator
                 : PreprocessSa(table, rows, trainIdx, testIdx, spec);
             var attack = testIdx.Select(i => rows.Attack[i]).ToArray();
             log?.Invoke($"subsets: {subset}: fit on {trainMatrix.Rows} rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows, {attack.Count(a => a)} attacks");
-            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selectK, s.Seed, s);
+            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selection, s.Seed, s, log);
             var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
             var (roc, pr) = ModelRunner.Areas(scores, attack);
             cases.Add(new EvalCase
             {
                 Name = subset.ToString(), Seed = s.Seed, TrainRows = trainMatrix.Rows, TestRows = testMatrix.Rows, TestPositives = attack.Count(a => a),
-                D = trainMatrix.Cols, K = fitted.Fit.Model.K, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
+                D = trainMatrix.Cols, K = fitted.Fit.Model.K, RegCovar = fitted.RegCovar, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
                 Selection = fitted.Selection, RocAuc = roc, PrAuc = pr,
                 Files = Export(s, $"subset-{subset}", trainMatrix, s.SubsetsUnsupervised ? null : testMatrix, attack),
             });
         }
-        return Report(EvalProtocol.Subsets, s with { SelectK = selectK }, spec, cases, s.SubsetsUnsupervised
+        return Report(EvalProtocol.Subsets, s, selection, spec, cases, s.SubsetsUnsupervised
             ? "unsupervised on each whole subset; ROC/PR AUC of -log-likelihood, attacks positive"
             : "50/50 split of each subset; fit on the training half's normal rows; ROC/PR AUC on the test half, attacks positive");
     }
@@ -162,7 +163,7 @@ public static class Evaluator
     {
         s.Validate();
         var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.NslKdd));
-        var selectK = s.K is null ? s.SelectK ?? ProtocolDefaults.SelectK(EvalProtocol.NslKdd) : s.SelectK;
+        var selection = ProtocolDefaults.Resolve(EvalProtocol.NslKdd, s);
         var normalRows = Enumerable.Range(0, train.Count).Where(train.IsNormal).ToArray();
         if (normalRows.Length == 0) throw new ArgumentException("TRAIN has no rows labelled normal to fit on");
         var trainBatch = KddTable.Take(train.Batch, normalRows);
@@ -173,7 +174,7 @@ public static class Evaluator
         var trainMatrix = extra.Append(preprocessor.Transform(trainBatch, trainKept), trainBatch, trainKept);
         var testMatrix = extra.Append(preprocessor.Transform(test.Batch, testRows), test.Batch, testRows);
         log?.Invoke($"nslkdd: fit on {trainMatrix.Rows} normal rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows");
-        var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selectK, s.Seed, s);
+        var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selection, s.Seed, s, log);
         var threshold = ModelRunner.MeanMinusKStd(ModelRunner.Score(fitted.Fit.Model, trainMatrix, s.Threads), s.StdK);
         var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
         var attack = testRows.Select(r => !test.IsNormal(r)).ToArray();
@@ -182,12 +183,12 @@ public static class Evaluator
         var c = new EvalCase
         {
             Name = "test", Seed = s.Seed, TrainRows = trainMatrix.Rows, TestRows = testMatrix.Rows, TestPositives = confusion.ActualPositive,
-            D = trainMatrix.Cols, K = fitted.Fit.Model.K, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
+            D = trainMatrix.Cols, K = fitted.Fit.Model.K, RegCovar = fitted.RegCovar, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
             Selection = fitted.Selection, Flagged = confusion.TruePositive + confusion.FalsePositive, Threshold = threshold,
             Precision = confusion.Precision, Recall = confusion.Recall, F1 = confusion.F1, RocAuc = roc, PrAuc = pr,
             Files = Export(s, "nslkdd", trainMatrix, testMatrix, attack),
         };
-        return Report(EvalProtocol.NslKdd, s with { SelectK = selectK }, spec, [c],
+        return Report(EvalProtocol.NslKdd, s, selection, spec, [c],
             $"train on normal rows of TRAIN; flag test log-likelihood < mean - {s.StdK}*std of the training scores");
     }
 
@@ -241,22 +242,24 @@ public static class Evaluator
         return files;
     }
 
-    private static EvalReport Report(EvalProtocol protocol, EvalSettings s, PreprocessingSpec spec, IReadOnlyList<EvalCase> cases,
+    private static EvalReport Report(EvalProtocol protocol, EvalSettings s, ResolvedSelection selection, PreprocessingSpec spec, IReadOnlyList<EvalCase> cases,
         string rule, string positive = "attack", IReadOnlyList<PublishedResult>? published = null) => new()
     {
         Protocol = protocol.ToString().ToLowerInvariant(),
         Data = [],
         Preset = spec.Name,
         Covariance = s.Covariance.ToString().ToLowerInvariant(),
-        K = s.SelectK is null ? s.K ?? cases[0].K : null,
-        SelectK = s.SelectK,
+        K = selection.Searches ? null : cases[0].K,
+        SelectK = selection.Searches ? selection.Ks : null,
+        SelectRegCovar = selection.Searches ? selection.RegCovars : null,
+        SelectBy = selection.Searches ? selection.By.ToString().ToLowerInvariant() : null,
         PositiveClass = positive,
         Rule = rule,
         Contamination = s.Contamination,
         StdK = s.StdK,
         MaxIter = s.MaxIter,
         Tol = s.Tol,
-        RegCovar = s.RegCovar,
+        RegCovar = selection.Searches && selection.RegCovars is not null ? null : selection.RegCovars?[0] ?? selection.RegCovar,
         Cases = cases,
         Summary = ModelRunner.Summarise(cases),
         Published = published ?? [],

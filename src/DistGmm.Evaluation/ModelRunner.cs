@@ -6,14 +6,82 @@ namespace DistGmm.Evaluation;
 /// <summary>Fitting (fixed K or BIC selection on the training rows), parallel scoring, and the metric wiring.</summary>
 public static class ModelRunner
 {
-    public sealed record Fitted(GmmFitResult Fit, IReadOnlyList<KCandidate>? Selection);
+    /// <summary>The final fit, the candidates compared (null for a fixed fit), and the reg_covar of the final fit.</summary>
+    public sealed record Fitted(GmmFitResult Fit, IReadOnlyList<KCandidate>? Selection, double RegCovar);
 
+    /// <summary>
+    /// Fits with the protocol's resolved selection: hold-out comparison of (K, reg_covar) candidates, BIC over K, or
+    /// one fixed fit (<paramref name="k"/> unless the selection names a single K).
+    /// </summary>
+    public static Fitted Fit(IReadOnlyList<DataMatrix> train, int k, ResolvedSelection selection, int seed, EvalSettings s, Action<string>? log = null)
+    {
+        if (selection.By == SelectBy.Holdout)
+        {
+            IReadOnlyList<int> ks = selection.Ks ?? [k];
+            IReadOnlyList<double> regCovars = selection.RegCovars ?? [selection.RegCovar];
+            if (selection.Searches) return FitByHoldout(Concat(train), ks, regCovars, seed, s, log);
+            return Fit(train, ks[0], null, seed, s with { RegCovar = regCovars[0] });
+        }
+        return Fit(train, k, selection.Ks, seed, s with { RegCovar = selection.RegCovar });
+    }
+
+    /// <summary>A fixed K, or K chosen by BIC over <paramref name="selectK"/> (all training rows, one reg_covar).</summary>
     public static Fitted Fit(IReadOnlyList<DataMatrix> train, int k, IReadOnlyList<int>? selectK, int seed, EvalSettings s)
     {
-        var options = new EmOptions(k, s.Covariance, s.MaxIter, s.Tol, s.RegCovar, s.NInit, InitMethod.KMeans, seed);
-        if (selectK is null) return new Fitted(GaussianMixtureFitter.Fit(train, options, s.Threads), null);
+        var options = new EmOptions(k, s.Covariance, s.MaxIter, s.Tol, s.RegCovar ?? EvalSettings.DefaultRegCovar, s.NInit, InitMethod.KMeans, seed);
+        if (selectK is null) return new Fitted(GaussianMixtureFitter.Fit(train, options, s.Threads), null, options.RegCovar);
         var (candidates, best) = ModelSelection.SelectK(train, selectK, options, SelectionCriterion.Bic, s.Threads);
-        return new Fitted(best.Fit, candidates.Select(c => new KCandidate(c.K, c.Bic, c.Fit.MeanLogLikelihood, c.Fit.Converged)).ToList());
+        return new Fitted(best.Fit, candidates.Select(c => new KCandidate(c.K, c.Bic, c.Fit.MeanLogLikelihood, c.Fit.Converged)).ToList(), options.RegCovar);
+    }
+
+    /// <summary>
+    /// Chooses (K, reg_covar) by held-out likelihood on the training rows only: each candidate is fitted on the rows
+    /// of <see cref="DistinctHoldout"/>'s fitting part and scored by the mean log-likelihood of the held-out distinct
+    /// records; the best (first on ties, candidates in ascending K then reg_covar) is refitted on all training rows.
+    /// </summary>
+    public static Fitted FitByHoldout(DataMatrix train, IReadOnlyList<int> ks, IReadOnlyList<double> regCovars, int seed, EvalSettings s,
+        Action<string>? log = null)
+    {
+        var (fitRows, validateRows) = DistinctHoldout.Split(train, s.HoldoutFraction, seed);
+        var fitPart = Take(train, fitRows);
+        var validate = Take(train, validateRows);
+        var candidates = new List<KCandidate>();
+        KCandidate? best = null;
+        foreach (var k in ks.Distinct().Order())
+            foreach (var regCovar in regCovars.Distinct().Order())
+            {
+                var fit = GaussianMixtureFitter.Fit([fitPart], Options(k, regCovar), s.Threads);
+                var heldOut = Score(fit.Model, validate, s.Threads).Average();
+                var c = new KCandidate(k, fit.Bic, fit.MeanLogLikelihood, fit.Converged, regCovar, heldOut);
+                log?.Invoke($"  K={k} reg_covar={regCovar:G3}: held-out mean log-likelihood {heldOut:F2} ({validate.Rows} distinct records)");
+                candidates.Add(c);
+                if (best is null || heldOut > best.HoldoutMeanLogLikelihood) best = c;
+            }
+        var final = GaussianMixtureFitter.Fit([train], Options(best!.K, best.RegCovar!.Value), s.Threads);
+        return new Fitted(final, candidates, best.RegCovar.Value);
+
+        EmOptions Options(int k, double regCovar) => new(k, s.Covariance, s.MaxIter, s.Tol, regCovar, s.NInit, InitMethod.KMeans, seed);
+    }
+
+    private static DataMatrix Concat(IReadOnlyList<DataMatrix> parts)
+    {
+        if (parts.Count == 1) return parts[0];
+        var values = new double[parts.Sum(p => p.Rows * p.Cols)];
+        var offset = 0;
+        foreach (var p in parts)
+        {
+            p.Values.AsSpan(0, p.Rows * p.Cols).CopyTo(values.AsSpan(offset));
+            offset += p.Rows * p.Cols;
+        }
+        return new DataMatrix(values, parts.Sum(p => p.Rows), parts[0].Cols);
+    }
+
+    /// <summary>The given rows of a matrix, in the given order (a copy).</summary>
+    public static DataMatrix Take(DataMatrix m, IReadOnlyList<int> rows)
+    {
+        var values = new double[rows.Count * m.Cols];
+        for (var i = 0; i < rows.Count; i++) m.Row(rows[i]).CopyTo(values.AsSpan(i * m.Cols));
+        return new DataMatrix(values, rows.Count, m.Cols);
     }
 
     /// <summary>Per-row log-likelihood, blocks scored in parallel (each row's value does not depend on the blocking).</summary>

@@ -78,12 +78,31 @@ public sealed class EvaluatorTests : IDisposable
     [Fact]
     public void SelectionByBicListsEveryCandidateAndKeepsTheLowest()
     {
-        var report = Evaluator.Dagmm(Synthetic(300), new EvalSettings(SelectK: [1, 2, 3], Spec: Spec, Repeats: 1));
+        var report = Evaluator.Dagmm(Synthetic(300), new EvalSettings(SelectK: [1, 2, 3], Spec: Spec, Repeats: 1, SelectBy: SelectBy.Bic));
         var c = report.Cases.Single();
         Assert.Equal([1, 2, 3], c.Selection!.Select(s => s.K));
         Assert.Equal(c.Selection!.MinBy(s => s.Bic)!.K, c.K);
         Assert.Null(report.K);
         Assert.Equal([1, 2, 3], report.SelectK);
+        Assert.Equal("bic", report.SelectBy);
+        Assert.Equal(ProtocolDefaults.DagmmRegCovar, report.RegCovar);
+    }
+
+    [Fact]
+    public void DagmmDefaultComparesKByHeldOutTrainingRecordsAtRegCovarOneTwelfth()
+    {
+        var table = Synthetic(300);
+        var report = Evaluator.Dagmm(table, new EvalSettings(Spec: Spec, Repeats: 1, SelectK: [1, 2]));
+        var c = report.Cases.Single();
+        Assert.Equal("holdout", report.SelectBy);
+        Assert.Null(report.SelectRegCovar);
+        Assert.Equal(1.0 / 12, report.RegCovar);
+        Assert.Equal([(1, 1.0 / 12), (2, 1.0 / 12)], c.Selection!.Select(s => (s.K, s.RegCovar!.Value)));
+        var best = c.Selection!.MaxBy(s => s.HoldoutMeanLogLikelihood!.Value)!;
+        Assert.Equal((best.K, best.RegCovar!.Value), (c.K, c.RegCovar));
+        // The final model is fitted on every training attack row, not only the hold-out's fitting part.
+        var (train, _) = RowSplit.Halves(300, 0);
+        Assert.Equal(train.Count(r => !table.IsNormal(r)), c.TrainRows);
     }
 
     [Fact]

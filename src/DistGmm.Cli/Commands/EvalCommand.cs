@@ -25,8 +25,10 @@ public sealed class EvalCommand : ICliCommand
         };
         var protocol = new Option<string>("--protocol") { Description = "seed, dagmm, subsets or nslkdd.", Required = true };
         var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset ({string.Join(", ", PreprocessingSpec.PresetNames)}) or JSON file; default: seed for seed, kdd-wide otherwise." };
-        var k = new Option<int?>("--k") { Description = "Fixed number of components (default: seed 2, dagmm 12; subsets and nslkdd choose K by BIC on the training rows)." };
-        var selectK = new Option<string?>("--select-k") { Description = "Candidate K chosen by BIC on the training rows, e.g. 1-8 or 2,4,8." };
+        var k = new Option<int?>("--k") { Description = "Fixed number of components (default: seed 2; dagmm, subsets and nslkdd choose K on the training rows)." };
+        var selectK = new Option<string?>("--select-k") { Description = "Candidate K compared on the training rows (--select-by), e.g. 1-8 or 2,4,8." };
+        var selectRegCovar = new Option<string?>("--select-reg-covar") { Description = "Candidate reg_covar compared by held-out likelihood on the training rows, e.g. 1e-3,1e-2,1e-1." };
+        var selectBy = new Option<string?>("--select-by") { Description = "How candidates are compared on the training rows: bic, or holdout (mean log-likelihood of held-out distinct training records); default: holdout for dagmm, bic otherwise." };
         var covariance = CommonOptions.Covariance();
         var seed = new Option<int>("--seed") { Description = "First seed (split, SA's random_state, EM seeding); repeat r uses seed + r.", DefaultValueFactory = _ => 0 };
         var repeats = new Option<int>("--repeats") { Description = "dagmm: seeds averaged.", DefaultValueFactory = _ => 5 };
@@ -34,7 +36,7 @@ public sealed class EvalCommand : ICliCommand
         var stdK = new Option<double>("--std-k") { Description = "seed/nslkdd: flag scores below mean - k*std.", DefaultValueFactory = _ => 2 };
         var maxIter = new Option<int>("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
         var tol = new Option<double>("--tol") { Description = "EM convergence threshold.", DefaultValueFactory = _ => 1e-3 };
-        var regCovar = new Option<double>("--reg-covar") { Description = "Added to the covariance diagonal.", DefaultValueFactory = _ => 1e-6 };
+        var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default 1e-6; dagmm compares 1e-3, 1e-2, 1e-1 by held-out likelihood)." };
         var nInit = new Option<int>("--n-init") { Description = "EM restarts; the best lower bound is kept.", DefaultValueFactory = _ => 1 };
         var workers = new Option<int>("--workers") { Description = "Threads (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out") { Description = "Folder for eval.json.", DefaultValueFactory = _ => "." };
@@ -43,7 +45,7 @@ public sealed class EvalCommand : ICliCommand
         var unsupervised = new Option<bool>("--unsupervised") { Description = "subsets: fit on each whole subset (scikit-learn's outlier benchmark) instead of the training half's normal rows." };
         var command = new Command("eval", "Evaluate on published protocols: seed, dagmm (Zong et al. 2018), subsets (scikit-learn's SA/SF/http/smtp), nslkdd.")
         {
-            data, protocol, preset, k, selectK, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export, trainVocabulary, unsupervised,
+            data, protocol, preset, k, selectK, selectRegCovar, selectBy, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export, trainVocabulary, unsupervised,
         };
         command.SetAction(parse =>
         {
@@ -68,8 +70,14 @@ public sealed class EvalCommand : ICliCommand
                 Threads: CommonOptions.Positive(parse.GetValue(workers), "--workers"),
                 ExportDir: parse.GetValue(export),
                 TrainVocabularyOnly: parse.GetValue(trainVocabulary),
-                SubsetsUnsupervised: parse.GetValue(unsupervised));
-            try { settings.Validate(); }
+                SubsetsUnsupervised: parse.GetValue(unsupervised),
+                SelectRegCovar: parse.GetValue(selectRegCovar) is { } list ? ParseDoubles(list, "--select-reg-covar") : null,
+                SelectBy: parse.GetValue(selectBy) is { } by ? ParseSelectBy(by) : null);
+            try
+            {
+                settings.Validate();
+                ProtocolDefaults.Resolve(which, settings);
+            }
             catch (ArgumentException e) { throw new CliException(e.Message, ExitCodes.Usage); }
 
             var outDir = parse.GetValue(output)!;
@@ -113,17 +121,39 @@ public sealed class EvalCommand : ICliCommand
         _ => throw new CliException($"--protocol must be seed, dagmm, subsets or nslkdd (got '{text}')", ExitCodes.Usage),
     };
 
+    private static SelectBy ParseSelectBy(string text) => text.ToLowerInvariant() switch
+    {
+        "bic" => SelectBy.Bic,
+        "holdout" or "hold-out" => SelectBy.Holdout,
+        _ => throw new CliException($"--select-by must be bic or holdout (got '{text}')", ExitCodes.Usage),
+    };
+
+    private static IReadOnlyList<double> ParseDoubles(string text, string option)
+    {
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v >= 0))
+                throw new CliException($"{option}: '{part}' is not a non-negative number", ExitCodes.Usage);
+            values.Add(v);
+        }
+        return values.Count > 0 ? values : throw new CliException($"{option} lists no values", ExitCodes.Usage);
+    }
+
     private static string Name(EvalProtocol p) => p.ToString().ToLowerInvariant();
 
     private static void PrintTable(Terminal terminal, EvalReport report)
     {
         var o = terminal.Out;
-        o.WriteLine($"eval {report.Protocol}: preset {report.Preset}, covariance {report.Covariance}, " +
-                    (report.SelectK is { } ks ? $"K by BIC over {{{string.Join(",", ks)}}}" : $"K={report.K}") +
+        string List<T>(IEnumerable<T> values) => "{" + string.Join(",", values.Select(v => string.Format(CultureInfo.InvariantCulture, "{0:G3}", v))) + "}";
+        var by = report.SelectBy == "holdout" ? "held-out likelihood" : "BIC";
+        var k = report.SelectK is { } ks ? $"K by {by} over {List(ks)}" : $"K={report.K}";
+        var reg = report.SelectRegCovar is { } rs ? $"reg_covar by {by} over {List(rs)}" : $"reg_covar {report.RegCovar?.ToString("G3", CultureInfo.InvariantCulture)}";
+        o.WriteLine($"eval {report.Protocol}: preset {report.Preset}, covariance {report.Covariance}, {k}, {reg}" +
                     $"; positive class: {report.PositiveClass}; {report.Rule}");
-        o.WriteLine($"{"case",-10} {"K",3} {"d",4} {"train",9} {"test",9} {"positive",9} {"flagged",9} {"precision",9} {"recall",9} {"F1",9} {"ROC AUC",9} {"PR AUC",9}");
+        o.WriteLine($"{"case",-10} {"K",3} {"reg",7} {"d",4} {"train",9} {"test",9} {"positive",9} {"flagged",9} {"precision",9} {"recall",9} {"F1",9} {"ROC AUC",9} {"PR AUC",9}");
         foreach (var c in report.Cases)
-            o.WriteLine($"{c.Name,-10} {c.K,3} {c.D,4} {c.TrainRows,9} {c.TestRows,9} {c.TestPositives,9} {Opt(c.Flagged),9} {Opt(c.Precision),9} {Opt(c.Recall),9} {Opt(c.F1),9} {Opt(c.RocAuc),9} {Opt(c.PrAuc),9}");
+            o.WriteLine($"{c.Name,-10} {c.K,3} {c.RegCovar.ToString("G3", CultureInfo.InvariantCulture),7} {c.D,4} {c.TrainRows,9} {c.TestRows,9} {c.TestPositives,9} {Opt(c.Flagged),9} {Opt(c.Precision),9} {Opt(c.Recall),9} {Opt(c.F1),9} {Opt(c.RocAuc),9} {Opt(c.PrAuc),9}");
         if (report.Cases.Count > 1)
         {
             string MeanStd(string metric) => report.Summary.FirstOrDefault(m => m.Metric == metric) is { } m
@@ -133,7 +163,10 @@ public sealed class EvalCommand : ICliCommand
         foreach (var p in report.Published)
             o.WriteLine($"published: {p.Method} {p.Metric} {Format.Fixed(p.Value, 4)} ({p.Source})");
         foreach (var c in report.Cases.Where(c => c.Selection is not null))
-            o.WriteLine($"BIC {c.Name}: " + string.Join("  ", c.Selection!.Select(s => $"K={s.K} {s.Bic.ToString("E4", CultureInfo.InvariantCulture)}")));
+            o.WriteLine(report.SelectBy == "holdout"
+                ? $"held-out mean log-likelihood {c.Name}: " + string.Join("  ", c.Selection!.Select(s =>
+                    $"K={s.K},reg={s.RegCovar?.ToString("G3", CultureInfo.InvariantCulture)} {s.HoldoutMeanLogLikelihood?.ToString("F2", CultureInfo.InvariantCulture)}"))
+                : $"BIC {c.Name}: " + string.Join("  ", c.Selection!.Select(s => $"K={s.K} {s.Bic.ToString("E4", CultureInfo.InvariantCulture)}")));
     }
 
     private static string Opt(long? v) => v is { } x ? x.ToString(CultureInfo.InvariantCulture) : "-";
