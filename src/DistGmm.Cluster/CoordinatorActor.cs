@@ -109,7 +109,8 @@ public sealed class CoordinatorActor : ActorBase
         if (_state.IsFinished) Finish(); // a completed (or failed) job is not redone
     }
 
-    private int CompletedPasses() => _state.Fits.Sum(f => f.Iterations) + (_state.Training?.Iteration ?? 0);
+    /// <summary>EM iterations completed so far, over every candidate fitted and the one in progress.</summary>
+    private int CompletedPasses() => _state.Fits.Sum(f => f.Iterations) + (_state.Stage == JobStage.Training ? _state.Training?.Iteration ?? 0 : 0);
 
     protected override void OnReceive(object message)
     {

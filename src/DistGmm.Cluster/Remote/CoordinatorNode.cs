@@ -73,6 +73,9 @@ public sealed class CoordinatorNode : IAsyncDisposable
     public async Task<CoordinatorState> RunJobAsync(JobPlan plan, IJobObserver? observer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        // Workers lost during an earlier plan of the same run (e.g. training) are not waited for: the plan starts with
+        // the members there are, and late joiners are rebalanced in.
+        if (Workers is var members && members >= 1 && members < plan.ExpectedWorkers) plan = plan with { ExpectedWorkers = members };
         var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var client = new CallbackRef($"distgmm://{Node.Name}/client/{plan.JobId}", m =>
         {

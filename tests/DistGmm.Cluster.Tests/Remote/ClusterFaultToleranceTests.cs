@@ -216,7 +216,8 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         NodeProcess? first = null, second = null;
         try
         {
-            first = NodeProcess.Start(cli, args);
+            // The first life is slowed by a chaos delay (results never depend on it) so the kill lands mid-training.
+            first = NodeProcess.Start(cli, [.. args, "--chaos", "delay:random=300ms"]);
             for (var w = 1; w <= 2; w++) workers.Add(Worker(cli, config, run, $"w{w}"));
             await first.WhenLine(l => l.Contains("iteration   3", StringComparison.Ordinal)).WaitAsync(Bound);
             first.KillHard();
@@ -229,6 +230,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             var resumed = ModelFile.Load(Path.Combine(outDir, "model.json"));
             Assert.Equal(reference.Train.Model.Model.ToBytes(), resumed.Model.ToBytes());
             Assert.Contains("resumed from the journal", File.ReadAllText(Path.Combine(outDir, "events.log")), StringComparison.Ordinal);
+            Assert.Contains("stage training", second.Output, StringComparison.Ordinal); // resumed mid-training, not after it
         }
         finally
         {
