@@ -27,8 +27,8 @@ internal sealed unsafe class EStepKernel
     private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
     private readonly double[] _constant;            // −½·d·log 2π + log det + log w, added after the ½ factor
-    private readonly double[] _xT, _wT;             // dp × BlockRows
-    private readonly double[] _dT;                  // K × dp × BlockRows: x − shift_k, reused by the statistics
+    private readonly double[] _xT;                  // dp × BlockRows
+    private readonly double[] _dT;                  // dp × BlockRows: x − μ_k of the component at hand
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
     private readonly double[] _lse;                 // BlockRows
@@ -40,6 +40,14 @@ internal sealed unsafe class EStepKernel
     private readonly Vector256<double>[] _s1Lanes;  // K × dp
     private readonly Vector256<double>[] _s2Lanes;  // K × dp (diagonal only)
     private readonly double[] _s2Tiles;             // K × tiles × 16 accumulators × 8 lanes (full; 256-bit path uses lanes 0–3)
+
+    // Full moments are accumulated per panel of PanelBlocks blocks (see DrainPanel).
+    // 4 blocks: moment accumulation (cpu − scoring, 1 thread, d=118 K=4) 0.585 → 0.53 s per iteration; 8 was no better.
+    private const int PanelBlocks = 4;
+    private const int PanelRows = PanelBlocks * BlockRows;
+    private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelRows: x, x − μ_k, (x − μ_k)·r_k
+    private readonly double[] _rPanel;                     // K × PanelRows responsibilities
+    private int _panelBlocks;
 
     /// <summary>The d² kernels use 512-bit vectors where the hardware has them (same machine ⇒ same bits).</summary>
     public static bool Vector512Available => Vector512.IsHardwareAccelerated;
@@ -92,8 +100,15 @@ internal sealed unsafe class EStepKernel
             _constant[k] = model.LogWeights[k];
         }
         _xT = new double[_dp * BlockRows];
-        _dT = new double[_k * _dp * BlockRows];
-        _wT = new double[_dp * BlockRows];
+        _dT = new double[_dp * BlockRows];
+        if (collectStatistics && fullSecondMoments)
+        {
+            _xPanel = new double[_dp * PanelRows];
+            _dPanel = new double[_dp * PanelRows];
+            _wPanel = new double[_dp * PanelRows];
+            _rPanel = new double[_k * PanelRows];
+        }
+        else _xPanel = _dPanel = _wPanel = _rPanel = [];
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
         _lse = new double[BlockRows];
@@ -148,11 +163,11 @@ internal sealed unsafe class EStepKernel
         Transpose(rows, count);
         for (int k = 0; k < _k; k++)
         {
-            // The diagonal path centres on the fly (x − μ is recomputed, never stored) unless full moments need dT.
-            if (_triangular || FullSecondMoments) Center(k);
+            // The diagonal path centres on the fly (x − μ is recomputed, never stored).
+            if (_triangular) Center(k);
             fixed (double* xT = _xT)
             fixed (double* mu = &_meansPadded[k * _dp])
-            fixed (double* dT = &_dT[k * _dp * BlockRows])
+            fixed (double* dT = _dT)
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
@@ -188,8 +203,6 @@ internal sealed unsafe class EStepKernel
         for (int r = count; r < BlockRows; r++)
             for (int k = 0; k < _k; k++) _resp[k * BlockRows + r] = 0;
         Array.Clear(_lse);
-        if (FullSecondMoments)
-            for (int k = 0; k < _k; k++) Center(k);
         Accumulate(count);
     }
 
@@ -251,7 +264,7 @@ internal sealed unsafe class EStepKernel
     private void Center(int k)
     {
         fixed (double* xT = _xT)
-        fixed (double* dT = &_dT[k * _dp * BlockRows])
+        fixed (double* dT = _dT)
         {
             for (int i = 0; i < _d; i++)
             {
@@ -466,46 +479,80 @@ internal sealed unsafe class EStepKernel
             for (int r = 0; r < BlockRows; r += 4) acc += Vector256.Load(lse + r);
             _llLanes = acc;
         }
+        if (FullSecondMoments)
+        {
+            // Deferred to the panel: the block's rows and responsibilities wait in their slot.
+            int slot = _panelBlocks * BlockRows;
+            for (int i = 0; i < _d; i++) _xT.AsSpan(i * BlockRows, BlockRows).CopyTo(_xPanel.AsSpan(i * PanelRows + slot));
+            for (int k = 0; k < _k; k++) _resp.AsSpan(k * BlockRows, BlockRows).CopyTo(_rPanel.AsSpan(k * PanelRows + slot));
+            if (++_panelBlocks == PanelBlocks) DrainPanel();
+            return;
+        }
         for (int k = 0; k < _k; k++)
         {
             fixed (double* xT = _xT)
             fixed (double* mu = &_meansPadded[k * _dp])
-            fixed (double* dT = &_dT[k * _dp * BlockRows])
-            fixed (double* wT = _wT)
             fixed (double* resp = &_resp[k * BlockRows])
             fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
             fixed (Vector256<double>* s2 = _s2Lanes)
-            fixed (double* tiles = _s2Tiles)
             {
                 var n = _nLanes[k];
                 for (int r = 0; r < BlockRows; r += 4) n += Vector256.Load(resp + r);
                 _nLanes[k] = n;
-                if (!FullSecondMoments)
-                {
-                    DiagonalMoments(xT, mu, resp, s1, s2 + k * _dp);
-                    continue;
-                }
-                for (int i = 0; i < _d; i++)
-                {
-                    double* src = dT + i * BlockRows, dst = wT + i * BlockRows;
-                    var a = s1[i];
-                    for (int r = 0; r < BlockRows; r += 4)
-                    {
-                        var v = Vector256.Load(src + r) * Vector256.Load(resp + r);
-                        Vector256.Store(v, dst + r);
-                        a += v;
-                    }
-                    s1[i] = a;
-                }
-                if (_wide) OuterProductUpper512(wT, dT, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
-                else OuterProductUpper(wT, dT, tiles + k * _tiles * 16 * 8);
+                DiagonalMoments(xT, mu, resp, s1, s2 + k * _dp);
             }
         }
     }
 
+    /// <summary>
+    /// Full moments of the blocks waiting in the panel. Every accumulator lane still adds its rows in row order (a
+    /// panel is its blocks one after another), so the bits are those of accumulating block by block; the d² tile
+    /// accumulators, which outgrow L2 for large d·K (K=4, d=118: 1.8 MB), are loaded and stored once per panel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DrainPanel()
+    {
+        int rows = _panelBlocks * BlockRows;
+        if (rows == 0) return;
+        for (int k = 0; k < _k; k++)
+        {
+            fixed (double* xP = _xPanel)
+            fixed (double* mu = &_meansPadded[k * _dp])
+            fixed (double* dP = _dPanel)
+            fixed (double* wP = _wPanel)
+            fixed (double* resp = &_rPanel[k * PanelRows])
+            fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
+            fixed (double* tiles = _s2Tiles)
+            {
+                var n = _nLanes[k];
+                for (int r = 0; r < rows; r += 4) n += Vector256.Load(resp + r);
+                _nLanes[k] = n;
+                for (int i = 0; i < _d; i++)
+                {
+                    var m = Vector256.Create(mu[i]);
+                    double* x = xP + i * PanelRows, e = dP + i * PanelRows, w = wP + i * PanelRows;
+                    var a = s1[i];
+                    for (int r = 0; r < rows; r += 4)
+                    {
+                        var c = Vector256.Load(x + r) - m;
+                        var v = c * Vector256.Load(resp + r);
+                        Vector256.Store(c, e + r);
+                        Vector256.Store(v, w + r);
+                        a += v;
+                    }
+                    s1[i] = a;
+                }
+                // Padding dimensions of dP/wP are zero from construction and never written.
+                if (_wide) OuterProductUpper512(wP, dP, (Vector512<double>*)(tiles + k * _tiles * 16 * 8), rows);
+                else OuterProductUpper(wP, dP, tiles + k * _tiles * 16 * 8, rows);
+            }
+        }
+        _panelBlocks = 0;
+    }
+
     /// <summary>S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only).</summary>
 [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OuterProductUpper(double* wT, double* dT, double* tileLanes)
+    private void OuterProductUpper(double* wT, double* dT, double* tileLanes, int rows)
     {
         int t4 = _dp / 4;
         for (int ti = 0; ti < t4; ti++)
@@ -518,18 +565,18 @@ internal sealed unsafe class EStepKernel
                 var a10 = L(tiles, 4); var a11 = L(tiles, 5); var a12 = L(tiles, 6); var a13 = L(tiles, 7);
                 var a20 = L(tiles, 8); var a21 = L(tiles, 9); var a22 = L(tiles, 10); var a23 = L(tiles, 11);
                 var a30 = L(tiles, 12); var a31 = L(tiles, 13); var a32 = L(tiles, 14); var a33 = L(tiles, 15);
-                double* w0 = wT + 4 * ti * BlockRows;
-                double* e0 = dT + 4 * tj * BlockRows;
-                for (int r = 0; r < BlockRows; r += 4)
+                double* w0 = wT + 4 * ti * PanelRows;
+                double* e0 = dT + 4 * tj * PanelRows;
+                for (int r = 0; r < rows; r += 4)
                 {
                     var w_0 = Vector256.Load(w0 + r);
-                    var w_1 = Vector256.Load(w0 + BlockRows + r);
-                    var w_2 = Vector256.Load(w0 + 2 * BlockRows + r);
-                    var w_3 = Vector256.Load(w0 + 3 * BlockRows + r);
+                    var w_1 = Vector256.Load(w0 + PanelRows + r);
+                    var w_2 = Vector256.Load(w0 + 2 * PanelRows + r);
+                    var w_3 = Vector256.Load(w0 + 3 * PanelRows + r);
                     var e_0 = Vector256.Load(e0 + r);
-                    var e_1 = Vector256.Load(e0 + BlockRows + r);
-                    var e_2 = Vector256.Load(e0 + 2 * BlockRows + r);
-                    var e_3 = Vector256.Load(e0 + 3 * BlockRows + r);
+                    var e_1 = Vector256.Load(e0 + PanelRows + r);
+                    var e_2 = Vector256.Load(e0 + 2 * PanelRows + r);
+                    var e_3 = Vector256.Load(e0 + 3 * PanelRows + r);
                     a00 = Vector256.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector256.FusedMultiplyAdd(w_0, e_1, a01);
                     a02 = Vector256.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector256.FusedMultiplyAdd(w_0, e_3, a03);
                     a10 = Vector256.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector256.FusedMultiplyAdd(w_1, e_1, a11);
@@ -555,7 +602,7 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>As <see cref="OuterProductUpper"/> with 8 rows per vector.</summary>
 [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles)
+    private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles, int rows)
     {
         int t4 = _dp / 4;
         for (int ti = 0; ti < t4; ti++)
@@ -566,18 +613,18 @@ internal sealed unsafe class EStepKernel
                 var a10 = tiles[4]; var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
                 var a20 = tiles[8]; var a21 = tiles[9]; var a22 = tiles[10]; var a23 = tiles[11];
                 var a30 = tiles[12]; var a31 = tiles[13]; var a32 = tiles[14]; var a33 = tiles[15];
-                double* w0 = wT + 4 * ti * BlockRows;
-                double* e0 = dT + 4 * tj * BlockRows;
-                for (int r = 0; r < BlockRows; r += 8)
+                double* w0 = wT + 4 * ti * PanelRows;
+                double* e0 = dT + 4 * tj * PanelRows;
+                for (int r = 0; r < rows; r += 8)
                 {
                     var w_0 = Vector512.Load(w0 + r);
-                    var w_1 = Vector512.Load(w0 + BlockRows + r);
-                    var w_2 = Vector512.Load(w0 + 2 * BlockRows + r);
-                    var w_3 = Vector512.Load(w0 + 3 * BlockRows + r);
+                    var w_1 = Vector512.Load(w0 + PanelRows + r);
+                    var w_2 = Vector512.Load(w0 + 2 * PanelRows + r);
+                    var w_3 = Vector512.Load(w0 + 3 * PanelRows + r);
                     var e_0 = Vector512.Load(e0 + r);
-                    var e_1 = Vector512.Load(e0 + BlockRows + r);
-                    var e_2 = Vector512.Load(e0 + 2 * BlockRows + r);
-                    var e_3 = Vector512.Load(e0 + 3 * BlockRows + r);
+                    var e_1 = Vector512.Load(e0 + PanelRows + r);
+                    var e_2 = Vector512.Load(e0 + 2 * PanelRows + r);
+                    var e_3 = Vector512.Load(e0 + 3 * PanelRows + r);
                     a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
                     a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
                     a10 = Vector512.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11);
@@ -655,6 +702,7 @@ internal sealed unsafe class EStepKernel
     /// <summary>Folds the lane accumulators (fixed order) into a statistics value and resets them.</summary>
     public SufficientStatistics Flush(CovarianceType targetType)
     {
+        DrainPanel();
         int k = _k, d = _d;
         var shift = new double[k][];
         var n = new double[k];
