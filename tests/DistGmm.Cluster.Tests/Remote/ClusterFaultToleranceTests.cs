@@ -76,7 +76,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
     }
 
     /// <summary>Calls <paramref name="act"/> once, on the coordinator's thread, when EM iteration <paramref name="iteration"/> completes.</summary>
-    private sealed class AtIteration(int iteration, Action act) : IJobObserver
+    private sealed class AtIteration(int iteration, Action act, Action<JobEvent>? onEvent = null) : IJobObserver
     {
         private int _done;
         public List<JobEvent> Events { get; } = [];
@@ -84,6 +84,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         public void OnEvent(JobEvent e)
         {
             lock (Events) Events.Add(e);
+            onEvent?.Invoke(e);
             if (e is IterationCompleted it && it.Iteration == iteration && Interlocked.Exchange(ref _done, 1) == 0) act();
         }
     }
@@ -132,10 +133,13 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             await WithCluster(config, run, 2, async (coordinator, workers, cli) =>
             {
                 coordinator.Settings = CoordinatorSettings.Default with { MaxWaitForWorkers = Bound };
+                // Both die after iteration 2; a new worker is started only once the coordinator says it is waiting.
                 var observer = new AtIteration(2, () =>
                 {
                     foreach (var w in workers) w.KillHard();
-                    late = Worker(cli, config, run, "w3");
+                }, onEvent: e =>
+                {
+                    if (e is WaitingForWorkers) late ??= Worker(cli, config, run, "w3");
                 });
                 var outcome = await EmbeddedJob.RunAsync(Spec(data.NewOutDir(), coordinator.ClusterOptions(), 2), observer).WaitAsync(Bound);
                 Assert.Equal(reference.Train.Model.Model.ToBytes(), outcome.Train.Model.Model.ToBytes());
