@@ -108,7 +108,7 @@ public static class ProtocolDefaults
     /// <summary>
     /// dagmm: K compared by the held-out likelihood of distinct training records (<see cref="DistinctHoldout"/>).
     /// </summary>
-    public static readonly IReadOnlyList<int> DagmmKs = [2, 4, 8, 12];
+    public static readonly IReadOnlyList<int> DagmmKs = [2, 4, 8];
 
     /// <summary>
     /// dagmm's reg_covar, 1/12: the variance of uniform dequantisation noise on a lattice of step 1, the step of the
