@@ -138,6 +138,9 @@ public static class EmbeddedJob
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson, []),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
+        // The outputs need the scores, row ids and labels only: free the feature matrices before writing them.
+        (spec.Cluster?.ShardSource as ReusingShardSource)?.Clear();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
 
         Directory.CreateDirectory(spec.OutDir);
         var scored = state.Scored.Values.ToList();

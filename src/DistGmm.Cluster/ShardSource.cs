@@ -63,6 +63,9 @@ public sealed class DatasetShardSource : IShardSource
         lock (_gate)
         {
             if (_cached is { } c && ReferenceEquals(c.Dataset, dataset)) return (c.Manifest, c.Preprocessor, c.Filter);
+            // A new job: give back what came before it (e.g. fitting the preprocessor reads whole shards per pass)
+            // before its shards take their place.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             var manifest = DatasetManifest.Load(dataset.DatasetDir);
             var preprocessor = Preprocessor.FromJson(dataset.PreprocessorJson);
             var filter = LabelFilter(dataset.KeepLabels);

@@ -60,11 +60,16 @@ public sealed class WorkerActor : ActorBase
         var todo = load.Shards.Where(s => !_shards.ContainsKey((load.JobId, s))).ToArray();
         var loaded = new WorkerShard?[todo.Length];
         var errors = new string?[todo.Length];
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         ForEachParallel(todo.Length, i =>
         {
             try { loaded[i] = _source.Load(load.Dataset, todo[i]); }
             catch (Exception ex) when (IsDataError(ex)) { errors[i] = ex.Message; }
         });
+        // The shards are what this worker holds from now on: give the loads' free space back to the OS (the GC keeps
+        // it committed otherwise, ~0.5 GB beside 1.9 GB of shards on 4.9M KDD rows). Not when the shards came from
+        // memory (a reused shard allocates nothing).
+        if (GC.GetTotalAllocatedBytes() - allocatedBefore > 64 << 20) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         for (var i = 0; i < todo.Length; i++)
         {
             if (loaded[i] is { } shard)

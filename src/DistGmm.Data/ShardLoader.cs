@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DistGmm.Numerics;
 using DistGmm.Parquet;
 
@@ -66,7 +67,7 @@ public static class ShardLoader
         var directory = Path.GetDirectoryName(Path.GetFullPath(shardPath))!;
         var manifest = DatasetManifest.Load(directory);
         var raw = ShardFiles.Read(shardPath, manifest.DataColumns);
-        return Transform(shardPath, raw, preprocessor, rowFilterByLabel, keepRaw: true);
+        return Transform(shardPath, raw, preprocessor, rowFilterByLabel);
     }
 
     /// <summary>Loads shard <paramref name="shard"/> of a dataset.</summary>
@@ -74,7 +75,7 @@ public static class ShardLoader
         Func<string?, bool>? rowFilterByLabel = null)
     {
         var path = manifest.ShardPath(shard);
-        return Transform(path, ShardFiles.Read(path, manifest.DataColumns), preprocessor, rowFilterByLabel, keepRaw: true);
+        return Transform(path, ShardFiles.Read(path, manifest.DataColumns), preprocessor, rowFilterByLabel);
     }
 
     /// <summary>
@@ -169,8 +170,7 @@ public static class ShardLoader
         return ShardFiles.Read(shardPath, manifest.DataColumns);
     }
 
-    internal static LoadedShard Transform(string path, ColumnBatch raw, Preprocessor preprocessor, Func<string?, bool>? filter,
-        bool keepRaw)
+    internal static LoadedShard Transform(string path, ColumnBatch raw, Preprocessor preprocessor, Func<string?, bool>? filter)
     {
         var rows = preprocessor.SelectRows(raw, filter, out var dropped);
         var features = preprocessor.Transform(raw, rows);
@@ -183,22 +183,20 @@ public static class ShardLoader
             labels = new string?[rows.Length];
             for (var i = 0; i < rows.Length; i++) labels[i] = all[rows[i]];
         }
-        return keepRaw
-            ? new LoadedShard(path, features, rowIds, labels, raw, rows, raw.Columns, null)
-            : new LoadedShard(path, features, rowIds, labels, null, rows, raw.Columns, new CompactRawRows(raw.Columns).Append(raw, rows));
+        return new LoadedShard(path, features, rowIds, labels, raw, rows, raw.Columns, null);
     }
 }
 
 /// <summary>
-/// Raw values of rows of one or more batches, appended batch by batch; within a batch each column has the narrowest
-/// encoding that gives back the very same value: numbers as small integers (offset from the minimum) divided by a
+/// Raw values of rows of one or more batches, appended batch by batch; within a batch equal rows are kept once, and
+/// each column of the distinct rows has the narrowest encoding that gives back the very same value: numbers as small integers (offset from the minimum) divided by a
 /// power of ten when every value round-trips bit for bit (IEEE division is correctly rounded, so i/100 is exactly the
 /// double parsed from "0.ii"), else doubles; texts as codes into the batch's distinct values.
 /// </summary>
 public sealed class CompactRawRows
 {
     private static readonly double[] Scales = [1, 10, 100, 1000, 10000];
-    private readonly List<(int Start, Column?[] Columns)> _segments = [];
+    private readonly List<(int Start, Column RowIndex, Column?[] Columns)> _segments = [];
 
     public CompactRawRows(IReadOnlyList<ColumnInfo> columns)
     {
@@ -211,7 +209,7 @@ public sealed class CompactRawRows
     public int Count { get; private set; }
 
     /// <summary>Bytes held (codes and doubles; the distinct strings are shared with the reader's interned ones).</summary>
-    public long Bytes => _segments.Sum(s => s.Columns.Sum(c => c is null ? 0L : c.Codes.Length + (c.Doubles?.Length ?? 0) * 8L));
+    public long Bytes => _segments.Sum(s => s.RowIndex.Codes.Length + s.Columns.Sum(c => c is null ? 0L : c.Codes.Length + (c.Doubles?.Length ?? 0) * 8L));
 
     /// <summary>Appends the given rows of <paramref name="batch"/> (same columns), in order.</summary>
     public CompactRawRows Append(ColumnBatch batch, ReadOnlySpan<int> rows)
@@ -219,15 +217,60 @@ public sealed class CompactRawRows
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Columns.Count != Columns.Count) throw new ArgumentException("the batch has other columns", nameof(batch));
         if (rows.Length == 0) return this;
+        // Equal rows are stored once (KDD repeats rows by the hundred thousand): the segment keeps each row's index
+        // into its distinct rows, and the columns encode the distinct rows only.
+        var distinctOf = new Dictionary<int, int>(rows.Length, new RowComparer(batch));
+        var distinct = new List<int>();
+        var index = new int[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (!distinctOf.TryGetValue(rows[i], out var at))
+            {
+                distinctOf[rows[i]] = at = distinct.Count;
+                distinct.Add(rows[i]);
+            }
+            index[i] = at;
+        }
         var columns = new Column?[Columns.Count];
+        var distinctRows = CollectionsMarshal.AsSpan(distinct);
         for (var c = 0; c < columns.Length; c++)
         {
-            if (batch.Numbers[c] is { } numbers) columns[c] = Numeric(numbers, rows);
-            else if (batch.Texts[c] is { } texts) columns[c] = Text(texts, rows);
+            if (batch.Numbers[c] is { } numbers) columns[c] = Numeric(numbers, distinctRows);
+            else if (batch.Texts[c] is { } texts) columns[c] = Text(texts, distinctRows);
         }
-        _segments.Add((Count, columns));
+        var rowIndex = new Column(Width(distinct.Count - 1), rows.Length);
+        for (var i = 0; i < rows.Length; i++) rowIndex.Set(i, index[i]);
+        _segments.Add((Count, rowIndex, columns));
         Count += rows.Length;
         return this;
+    }
+
+    /// <summary>Rows of a batch equal when every value is (numbers bit for bit, texts ordinally).</summary>
+    private sealed class RowComparer(ColumnBatch batch) : IEqualityComparer<int>
+    {
+        public bool Equals(int a, int b)
+        {
+            for (var c = 0; c < batch.Columns.Count; c++)
+            {
+                if (batch.Numbers[c] is { } n)
+                {
+                    if (BitConverter.DoubleToInt64Bits(n[a]) != BitConverter.DoubleToInt64Bits(n[b])) return false;
+                }
+                else if (batch.Texts[c] is { } t && !string.Equals(t[a], t[b], StringComparison.Ordinal)) return false;
+            }
+            return true;
+        }
+
+        public int GetHashCode(int row)
+        {
+            var hash = new HashCode();
+            for (var c = 0; c < batch.Columns.Count; c++)
+            {
+                if (batch.Numbers[c] is { } n) hash.Add(BitConverter.DoubleToInt64Bits(n[row]));
+                else if (batch.Texts[c] is { } t) hash.Add(t[row] is { } v ? StringComparer.Ordinal.GetHashCode(v) : 0);
+            }
+            return hash.ToHashCode();
+        }
     }
 
     /// <summary>The number in column <paramref name="column"/> of row <paramref name="row"/> (NaN when missing).</summary>
@@ -255,9 +298,9 @@ public sealed class CompactRawRows
             var mid = (lo + hi + 1) / 2;
             if (_segments[mid].Start <= row) lo = mid; else hi = mid - 1;
         }
-        var (start, columns) = _segments[lo];
+        var (start, rowIndex, columns) = _segments[lo];
         var c = columns[column] ?? throw new ArgumentException($"column {column} holds no values", nameof(column));
-        return (c, row - start);
+        return (c, (int)rowIndex.Code(row - start));
     }
 
     private static Column Numeric(double[] values, ReadOnlySpan<int> rows)

@@ -33,11 +33,27 @@ public sealed class CompactRawRowsTests
                 else
                     Assert.Same(batch.Texts[c]![all[row]], compact.Text(row, c));
             }
-        // Bytes per row, chosen per segment: counts 2 (0..511), bytes 4, rates 1 (hundredths), shifted 2 (thousandths),
-        // 8 each where no integer code reproduces the values (fractions, beyond 2^31, −0, NaN), service 1, label 1. The
-        // second segment has no −0 (i % 3 == 2), so that column is 1 byte there.
-        Assert.Equal(first.Length * (2 + 4 + 1 + 2 + 4 * 8 + 1 + 1L) + second.Length * (2 + 4 + 1 + 2 + 3 * 8 + 1 + 1 + 1L), compact.Bytes);
+        // Bytes per (here: distinct) row, chosen per segment: the row's index 1, counts 2 (0..511), bytes 4, rates 1
+        // (hundredths), shifted 2 (thousandths), 8 each where no integer code reproduces the values (fractions, beyond
+        // 2^31, −0, NaN), service 1, label 1. The second segment has no −0 (i % 3 == 2), so that column is 1 byte there.
+        Assert.Equal(first.Length * (1 + 2 + 4 + 1 + 2 + 4 * 8 + 1 + 1L) + second.Length * (1 + 2 + 4 + 1 + 2 + 3 * 8 + 1 + 1 + 1L), compact.Bytes);
         Assert.Throws<ArgumentOutOfRangeException>(() => compact.Number(compact.Count, 0));
+    }
+
+    [Fact]
+    public void Repeated_rows_are_stored_once()
+    {
+        double?[] Cycle(params double?[] values) => [.. Enumerable.Range(0, 1000).Select(i => values[i % values.Length])];
+        var batch = TestData.Batch(("x", Cycle(0.5, 1e300, null)), ("y", Cycle(1, 2)), ("flag", (string?[])[.. Enumerable.Range(0, 1000).Select(i => i % 2 == 0 ? "SF" : null)]));
+        var compact = new CompactRawRows(batch.Columns).Append(batch, [.. Enumerable.Range(0, 1000)]);
+        // Six distinct rows (i mod 6): a 1-byte index per row plus the six rows' codes (x as doubles, y and flag 1 byte).
+        Assert.Equal(1000 + 6 * (8 + 1 + 1L), compact.Bytes);
+        for (var r = 0; r < 1000; r++)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(batch.Numbers[0]![r]), BitConverter.DoubleToInt64Bits(compact.Number(r, 0)));
+            Assert.Equal(batch.Numbers[1]![r], compact.Number(r, 1));
+            Assert.Equal(batch.Texts[2]![r], compact.Text(r, 2));
+        }
     }
 
     [Fact]

@@ -109,6 +109,8 @@ public sealed class BenchCommand : ICliCommand
     /// </summary>
     public static DataMatrix LoadMatrix(DatasetManifest manifest, Preprocessor preprocessor)
     {
+        // Return what fitting the preprocessor left (whole shards read per pass) before the matrix takes its place.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var cols = preprocessor.OutputDimension;
         var capacity = checked((int)manifest.Shards.Sum(s => s.Rows));
         var values = GC.AllocateUninitializedArray<double>(checked(capacity * cols), pinned: true);
@@ -118,6 +120,8 @@ public sealed class BenchCommand : ICliCommand
             var part = ShardLoader.LoadFeatures(manifest, s, preprocessor).Features;
             part.Values.AsSpan(0, part.Rows * cols).CopyTo(values.AsSpan(rows * cols));
             rows += part.Rows;
+            part = null;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);   // the shard's copy and read garbage
         }
         if (rows < capacity) values = values.AsSpan(0, rows * cols).ToArray();   // rows dropped for missing values
         return new DataMatrix(values, rows, cols);
