@@ -224,8 +224,8 @@ internal static class BenchEndToEnd
                 }
                 catch (ClusterUnavailable e)
                 {
-                    cluster = new { status = "skipped", reason = e.Message };
-                    terminal.Line($"bench: cluster mode skipped: {e.Message}");
+                    cluster = new { status = e.Failed ? "failed" : "skipped", reason = e.Message };
+                    terminal.Line($"bench: cluster mode {(e.Failed ? "failed" : "skipped")}: {e.Message}");
                 }
             }
 
@@ -362,7 +362,11 @@ internal static class BenchEndToEnd
         }
     }
 
-    private sealed class ClusterUnavailable(string message) : Exception(message);
+    /// <summary>Cluster mode could not run (no config, no broker: skipped) or ran and failed.</summary>
+    private sealed class ClusterUnavailable(string message, bool failed = false) : Exception(message)
+    {
+        public bool Failed { get; } = failed;
+    }
 
     /// <summary>A coordinator and 2 worker processes (1 core each) over the broker; peak memory sampled from /proc.</summary>
     private static async Task<object> RunClusterAsync(Terminal terminal, string dataset, Settings settings, string outDir, string configDir,
@@ -392,7 +396,7 @@ internal static class BenchEndToEnd
                 "--no-report", .. JobArgs(settings, coordinator: true), .. common]);
             var code = await coordinator.WaitAsync(ct);
             var total = clock.Elapsed.TotalSeconds;
-            if (code != 0) throw new ClusterUnavailable($"the coordinator exited with {code}: {coordinator.ErrorTail()}");
+            if (code != 0) throw new ClusterUnavailable($"the coordinator exited with {code}: {coordinator.ErrorTail()}", failed: true);
             using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
             var rows = summary.RootElement.GetProperty("rows").GetInt64();
             var scoreSeconds = summary.RootElement.GetProperty("secondsScore").GetDouble();
