@@ -31,6 +31,9 @@ public sealed record WorkerSuspected(string WorkerId, double Phi, TimeSpan Silen
 /// <summary>The worker is declared dead (silent past dead-after) or left: its shards move to the survivors.</summary>
 public sealed record WorkerDown(string WorkerId, string Reason, TimeSpan? SilentFor);
 
+/// <summary>This node's broker connection came back after an outage (published on the actor system's event stream).</summary>
+public sealed record BrokerReconnected(string NodeName);
+
 /// <summary>Chaos: the coordinator asks its node's membership to ignore a worker's heartbeats from now on.</summary>
 public sealed record IgnoreHeartbeats(string WorkerId);
 
@@ -103,6 +106,7 @@ public sealed class CoordinatorActor : ActorBase
 
     protected override void PreStart()
     {
+        Context.System.EventStream.Subscribe(Self, typeof(BrokerReconnected));
         Publish(new JobStarted(Now, JobId, _state.Plan.IsTraining ? "train" : "score", _state.ShardCount, _state.Plan.ExpectedWorkers));
         if (_replayedEvents == 0) return;
         Publish(new JobResumed(Now, JobId, _replayedEvents, CompletedPasses(), _state.Stage.ToString().ToLowerInvariant()));
@@ -164,6 +168,12 @@ public sealed class CoordinatorActor : ActorBase
                 Fail($"no worker left: none joined within {_settings.MaxWaitForWorkers.TotalSeconds:0} s (the wait is set by the coordinator's max-wait-for-workers)");
                 break;
             case NoWorkersTimeout: break;
+            case BrokerReconnected when !_state.IsFinished:
+                // Commands or results queued in the broker may have died with it: ask every worker again for the
+                // current stage's missing work (loads are additive, duplicate results are ignored).
+                foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+                break;
+            case BrokerReconnected: break;
             case GetStatus:
                 sender.Tell(new Status(_state.Stage, _state.Workers.Count, _ignored, _state.CurrentPass?.PassNumber, _state.Training?.Iteration ?? 0), Self);
                 break;
@@ -437,6 +447,8 @@ public sealed class CoordinatorActor : ActorBase
             if (ChaosPlan.Resolve(action.Target, _state.Workers, _settings.ChaosSeed) is { } id && _delays.TryAdd(id, action.Delay))
                 Publish(new ChaosInjected(Now, $"delay messages by {action.Delay.TotalMilliseconds:0} ms", id));
     }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     private void Fail(string error)
     {

@@ -11,11 +11,12 @@ namespace DistGmm.Remoting;
 /// <summary>
 /// Nodes over RabbitMQ (RabbitMQ.Client 7 async API). Each node consumes its own durable queue
 /// (<c>distgmm.node.&lt;name&gt;</c>); a send publishes to the recipient's queue through the default exchange,
-/// persistent and mandatory, and waits for the publisher confirm. Unroutable (no such queue) becomes
-/// <see cref="NodeUnreachableException"/>.
+/// mandatory, and waits for the publisher confirm (transient unless <see cref="RabbitMqTransportOptions.PersistentMessages"/>).
+/// Unroutable (no such queue) becomes <see cref="NodeUnreachableException"/>.
 /// <para>Broker restarts: automatic connection and topology recovery re-create the channels, the queue and the
-/// consumer. A send during the outage waits (bounded by <see cref="RabbitMqTransportOptions.SendTimeout"/>) until
-/// the connection is back, then publishes; a send whose confirm was lost in the crash is published again, and the
+/// consumer, then <see cref="Reconnected"/> fires (queued transient messages are gone: the layer above asks again).
+/// A send during the outage waits (bounded by <see cref="RabbitMqTransportOptions.SendTimeout"/>) until the
+/// connection is back, then publishes; a send whose confirm was lost in the crash is published again, and the
 /// receiver drops the duplicate by message id.</para>
 /// </summary>
 public sealed class RabbitMqTransport : ITransport
@@ -47,6 +48,9 @@ public sealed class RabbitMqTransport : ITransport
     public string QueueName => _options.QueueFor(NodeName);
 
     public TransportCounters Counters { get; } = new();
+
+    /// <summary>Raised after the broker connection was lost and recovered (on a RabbitMQ.Client thread).</summary>
+    public event Action? Reconnected;
 
     /// <summary>Connects, declares this node's queue and starts consuming it.</summary>
     public static async Task<RabbitMqTransport> ConnectAsync(RabbitMqTransportOptions options, EnvelopeCodec codec,
@@ -104,7 +108,7 @@ public sealed class RabbitMqTransport : ITransport
         var body = _codec.Encode(envelope);
         var properties = new BasicProperties
         {
-            Persistent = true, // survives a broker restart in the durable queue
+            Persistent = _options.PersistentMessages, // see the option: lost work is re-requested after a reconnect
             MessageId = envelope.MessageId.ToString("N"),
             Type = envelope.MessageType,
             AppId = NodeName,
@@ -244,6 +248,7 @@ public sealed class RabbitMqTransport : ITransport
         Counters.Recovered();
         lock (_stateGate) _connected.TrySetResult();
         _log($"remoting[{NodeName}]: broker connection recovered");
+        Reconnected?.Invoke();
         return Task.CompletedTask;
     }
 

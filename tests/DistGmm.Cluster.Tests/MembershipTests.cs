@@ -161,6 +161,26 @@ public sealed class MembershipTests : TestKitBase
     }
 
     [Fact]
+    public void After_a_broker_reconnect_the_coordinator_asks_again_for_the_missing_results()
+    {
+        var client = CreateTestProbe();
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref));
+        var w0 = CreateTestProbe("w0");
+        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var pass = PlayUntilPass(w0, "w0", 2);
+        w0.Reply(Stats(pass, pass.Shards[0]));          // the other two results die with the broker
+
+        Sys.EventStream.Publish(new BrokerReconnected("node"));
+        Assert.Equal([0, 1, 2], w0.ExpectMsg<LoadShards>().Shards); // additive: a no-op for a worker that kept them
+        var again = w0.ExpectMsg<ComputePass>();
+        Assert.Equal(pass.PassNumber, again.PassNumber);
+        Assert.Equal([1, 2], again.Shards.Select(s => s.Shard));
+        Answer(w0, "w0", again);
+        PlayUntilReleased(w0, "w0");
+        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
+    }
+
+    [Fact]
     public void With_every_worker_lost_past_the_wait_the_job_fails_with_a_clear_message()
     {
         var client = CreateTestProbe();

@@ -36,6 +36,8 @@ public sealed class ClusterNode : IAsyncDisposable
         var remote = new RemoteNode(system, transport, log);
         remote.Registry.RegisterClusterProtocol();
         remote.Start();
+        // Messages queued in the broker may be lost with it: a running job coordinator asks again for what it misses.
+        transport.Reconnected += () => system.EventStream.Publish(new BrokerReconnected(config.Node.Name));
         return new ClusterNode(system, transport, remote);
     }
 

@@ -59,7 +59,10 @@ public sealed class WorkerNode : IAsyncDisposable
             }
             node.System.Stop(joiner);
             var kill = onChaosKill ?? (() => Process.GetCurrentProcess().Kill());
-            var worker = node.System.ActorOf(WorkerActor.Props(registrar, new WorkerOptions(node.Name, cores, BeforeCommand: (_, m) =>
+            // Scoring reuses the shards training loaded (same dataset and preprocessor), as in an embedded run; the price
+            // is that an idle worker keeps the last dataset's shards until a job reads another one.
+            var shards = new ReusingShardSource(new DatasetShardSource());
+            var worker = node.System.ActorOf(WorkerActor.Props(registrar, new WorkerOptions(node.Name, cores, shards, BeforeCommand: (_, m) =>
             {
                 if (m is not ChaosKill chaos) return;
                 log($"worker '{node.Name}': killed by {chaos.Reason}");
