@@ -109,12 +109,12 @@ public sealed class CoordinatorActor : ActorBase
         Context.System.EventStream.Subscribe(Self, typeof(BrokerReconnected));
         Publish(new JobStarted(Now, JobId, _state.Plan.IsTraining ? "train" : "score", _state.ShardCount, _state.Plan.ExpectedWorkers));
         if (_replayedEvents == 0) return;
-        Publish(new JobResumed(Now, JobId, _replayedEvents, CompletedPasses(), _state.Stage.ToString().ToLowerInvariant()));
+        Publish(new JobResumed(Now, JobId, _replayedEvents, CompletedIterations(), _state.Stage.ToString().ToLowerInvariant()));
         if (_state.IsFinished) Finish(); // a completed (or failed) job is not redone
     }
 
     /// <summary>EM iterations completed so far, over every candidate fitted and the one in progress.</summary>
-    private int CompletedPasses() => _state.Fits.Sum(f => f.Iterations) + (_state.Stage == JobStage.Training ? _state.Training?.Iteration ?? 0 : 0);
+    private int CompletedIterations() => _state.Fits.Sum(f => f.Iterations) + (_state.Stage == JobStage.Training ? _state.Training?.Iteration ?? 0 : 0);
 
     protected override void OnReceive(object message)
     {
@@ -316,7 +316,7 @@ public sealed class CoordinatorActor : ActorBase
     private void RunChaos()
     {
         if (_pendingChaos.Count == 0 || _state.Stage != JobStage.Training) return;
-        var iteration = CompletedPasses();
+        var iteration = CompletedIterations();
         foreach (var action in _pendingChaos.ToList())
         {
             if (action is KillWorker { AtIteration: var at } && at <= iteration || action is DropHeartbeats { AtIteration: var at2 } && at2 <= iteration)
