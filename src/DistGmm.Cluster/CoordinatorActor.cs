@@ -137,8 +137,7 @@ public sealed class CoordinatorActor : ActorBase
     private string? WorkerOf(object message) => message switch
     {
         ShardLoaded m => m.WorkerId,
-        ShardStatsComputed => _workers.FirstOrDefault(kv => Equals(kv.Value, Sender)).Key,
-        ShardScored or AnomaliesCollected => _workers.FirstOrDefault(kv => Equals(kv.Value, Sender)).Key,
+        ShardStatsComputed or ShardScored or AnomaliesCollected => _workers.FirstOrDefault(kv => Equals(kv.Value, Sender)).Key,
         _ => null,
     };
 

@@ -9,33 +9,13 @@ namespace DistGmm.Cluster.Tests;
 /// <summary>The coordinator actor against TestProbes playing workers.</summary>
 public sealed class CoordinatorActorTests : TestKitBase
 {
-    private static readonly DataMatrix[] Shards = Synthetic.Shards([120, 90, 150]);
+    private static readonly DataMatrix[] Shards = ScriptedWorker.Shards;
 
-    private static JobPlan Plan(int workers) =>
-        new("job-1", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], workers, [Synthetic.Options(2)]);
+    private static JobPlan Plan(int workers) => ScriptedWorker.Plan(workers);
 
-    private static ShardStatsComputed Stats(ComputePass command, ShardSlice slice) =>
-        new(command.JobId, command.PassNumber, slice.Shard,
-            PartitionCompute.Compute(command.Pass, Shards[slice.Shard], slice.GlobalRowOffset, 1).ToBytes());
+    private static ShardStatsComputed Stats(ComputePass command, ShardSlice slice) => ScriptedWorker.Stats(command, slice);
 
-    /// <summary>Answers everything the coordinator asks, until it releases the job.</summary>
-    private static void PlayWorker(TestProbe worker, string workerId)
-    {
-        while (true)
-        {
-            switch (worker.ExpectMsg<object>())
-            {
-                case LoadShards load:
-                    foreach (var s in load.Shards) worker.Reply(new ShardLoaded(load.JobId, workerId, s, Shards[s].Rows, Shards[s].Cols));
-                    break;
-                case ComputePass pass:
-                    foreach (var slice in pass.Shards) worker.Reply(Stats(pass, slice));
-                    break;
-                case ReleaseJob:
-                    return;
-            }
-        }
-    }
+    private static void PlayWorker(TestProbe worker, string workerId) => ScriptedWorker.PlayUntilReleased(worker, workerId);
 
     private CoordinatorActor.Status StatusOf(IActorRef coordinator)
     {

@@ -15,11 +15,10 @@ namespace DistGmm.Cluster.Tests;
 /// </summary>
 public sealed class MembershipTests : TestKitBase
 {
-    private static readonly DataMatrix[] Shards = Synthetic.Shards([120, 90, 150]);
+    private static readonly DataMatrix[] Shards = ScriptedWorker.Shards;
     private static readonly GaussianMixture Reference = GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2), 1).Model;
 
-    private static JobPlan Plan(int workers) =>
-        new("job-1", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], workers, [Synthetic.Options(2)]);
+    private static JobPlan Plan(int workers) => ScriptedWorker.Plan(workers);
 
     private sealed class Recorder : IJobObserver
     {
@@ -27,40 +26,14 @@ public sealed class MembershipTests : TestKitBase
         public void OnEvent(JobEvent e) => Events.Enqueue(e);
     }
 
-    private static ShardStatsComputed Stats(ComputePass command, ShardSlice slice) =>
-        new(command.JobId, command.PassNumber, slice.Shard,
-            PartitionCompute.Compute(command.Pass, Shards[slice.Shard], slice.GlobalRowOffset, 1).ToBytes());
+    private static ShardStatsComputed Stats(ComputePass command, ShardSlice slice) => ScriptedWorker.Stats(command, slice);
 
-    /// <summary>Answers one command the way a worker does; returns it.</summary>
-    private static object Answer(TestProbe worker, string workerId, object command)
-    {
-        switch (command)
-        {
-            case LoadShards load:
-                foreach (var s in load.Shards) worker.Reply(new ShardLoaded(load.JobId, workerId, s, Shards[s].Rows, Shards[s].Cols));
-                break;
-            case ComputePass pass:
-                foreach (var slice in pass.Shards) worker.Reply(Stats(pass, slice));
-                break;
-        }
-        return command;
-    }
+    private static object Answer(TestProbe worker, string workerId, object command) => ScriptedWorker.Answer(worker, workerId, command);
 
-    private static void PlayUntilReleased(TestProbe worker, string workerId)
-    {
-        while (Answer(worker, workerId, worker.ExpectMsg<object>()) is not ReleaseJob) { }
-    }
+    private static void PlayUntilReleased(TestProbe worker, string workerId) => ScriptedWorker.PlayUntilReleased(worker, workerId);
 
-    /// <summary>Answers commands until a ComputePass with the given pass number arrives (returned unanswered).</summary>
-    private static ComputePass PlayUntilPass(TestProbe worker, string workerId, int passNumber)
-    {
-        while (true)
-        {
-            var message = worker.ExpectMsg<object>();
-            if (message is ComputePass pass && pass.PassNumber == passNumber) return pass;
-            Answer(worker, workerId, message);
-        }
-    }
+    private static ComputePass PlayUntilPass(TestProbe worker, string workerId, int passNumber) =>
+        ScriptedWorker.PlayUntilPass(worker, workerId, passNumber);
 
     [Fact]
     public void A_restarted_coordinator_replays_its_journal_and_resumes_at_the_next_pass_with_the_same_model()

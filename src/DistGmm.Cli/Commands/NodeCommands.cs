@@ -140,7 +140,8 @@ public sealed class CoordinatorCommand : ICliCommand
             }
             await using var _ = ownership;
             var coordinatorJournal = new SqlCoordinatorJournal(journal);
-            var resumed = coordinatorJournal.Read($"{jobId}-train").Count;
+            // Only the count here: the job's coordinator replays the events itself.
+            var resumed = await journal.HighestSequenceNrAsync($"{jobId}-train", ct);
             terminal.Line(resumed > 0
                 ? $"coordinator '{config.Node.Name}': job '{jobId}' found in the {config.Journal.Provider} journal ({resumed} events): resuming"
                 : $"coordinator '{config.Node.Name}': job '{jobId}', journal {config.Journal.Provider}");
