@@ -15,10 +15,10 @@ public sealed record KillWorker(string Target, int AtIteration) : ChaosAction(Ta
     public override string ToString() => $"kill:{Target}@{AtIteration}";
 }
 
-/// <summary>From iteration <paramref name="AtIteration"/> on, the coordinator ignores the worker's heartbeats (a partition).</summary>
-public sealed record DropHeartbeats(string Target, int AtIteration) : ChaosAction(Target)
+/// <summary>After iteration <paramref name="AtIteration"/> the worker's node is downed (removed from the cluster, as after a partition).</summary>
+public sealed record DownWorker(string Target, int AtIteration) : ChaosAction(Target)
 {
-    public override string ToString() => $"drop-heartbeats:{Target}@{AtIteration}";
+    public override string ToString() => $"down:{Target}@{AtIteration}";
 }
 
 /// <summary>Every message from the worker reaches the coordinator <paramref name="Delay"/> late (a slow link).</summary>
@@ -29,7 +29,7 @@ public sealed record DelayMessages(string Target, TimeSpan Delay) : ChaosAction(
 
 /// <summary>
 /// The <c>--chaos</c> faults of a job, for fault-tolerance experiments. Syntax (repeatable option):
-/// <c>kill:WORKER@ITER</c>, <c>drop-heartbeats:WORKER@ITER</c>, <c>delay:WORKER=MS</c> (e.g. <c>delay:w1=200ms</c>);
+/// <c>kill:WORKER@ITER</c>, <c>down:WORKER@ITER</c>, <c>delay:WORKER=MS</c> (e.g. <c>delay:w1=200ms</c>);
 /// WORKER is a worker id or <c>random</c>.
 /// </summary>
 public sealed partial record ChaosPlan(IReadOnlyList<ChaosAction> Actions)
@@ -44,7 +44,7 @@ public sealed partial record ChaosPlan(IReadOnlyList<ChaosAction> Actions)
     {
         var m = SpecPattern().Match(spec.Trim());
         if (!m.Success)
-            throw new FormatException($"chaos '{spec}': expected kill:WORKER@ITER, drop-heartbeats:WORKER@ITER or delay:WORKER=MS (WORKER may be 'random')");
+            throw new FormatException($"chaos '{spec}': expected kill:WORKER@ITER, down:WORKER@ITER or delay:WORKER=MS (WORKER may be 'random')");
         var target = m.Groups["target"].Value;
         var kind = m.Groups["kind"].Value;
         if (kind == "delay")
@@ -55,7 +55,7 @@ public sealed partial record ChaosPlan(IReadOnlyList<ChaosAction> Actions)
         if (!m.Groups["iter"].Success) throw new FormatException($"chaos '{spec}': {kind} needs @ITER, e.g. {kind}:{target}@3");
         var iteration = int.Parse(m.Groups["iter"].Value, CultureInfo.InvariantCulture);
         if (iteration < 1) throw new FormatException($"chaos '{spec}': the iteration must be at least 1");
-        return kind == "kill" ? new KillWorker(target, iteration) : new DropHeartbeats(target, iteration);
+        return kind == "kill" ? new KillWorker(target, iteration) : new DownWorker(target, iteration);
     }
 
     /// <summary>The worker a target names: itself, or for <c>random</c> one of the members picked by <paramref name="seed"/>.</summary>
@@ -69,6 +69,6 @@ public sealed partial record ChaosPlan(IReadOnlyList<ChaosAction> Actions)
 
     public override string ToString() => string.Join(", ", Actions);
 
-    [GeneratedRegex(@"^(?<kind>kill|drop-heartbeats|delay):(?<target>[A-Za-z0-9_.\-]+)(@(?<iter>\d{1,6})|=(?<ms>\d{1,7})(ms)?)?$")]
+    [GeneratedRegex(@"^(?<kind>kill|down|delay):(?<target>[A-Za-z0-9_.\-]+)(@(?<iter>\d{1,6})|=(?<ms>\d{1,7})(ms)?)?$")]
     private static partial Regex SpecPattern();
 }

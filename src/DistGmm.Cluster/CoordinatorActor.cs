@@ -1,20 +1,23 @@
 using System.Diagnostics;
-using DistGmm.Actors;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
 using DistGmm.Numerics;
 
 namespace DistGmm.Cluster;
 
 /// <summary>The job's final state, sent to the client ref when the job completes or fails.</summary>
-public sealed record JobCompleted(CoordinatorState State);
+public sealed record JobCompleted(CoordinatorState State) : INoSerializationVerificationNeeded;
 
 /// <summary>Sent to the client when the job fails (data error, modelling error, no worker left for too long).</summary>
-public sealed record JobAborted(string JobId, string Error);
+public sealed record JobAborted(string JobId, string Error) : INoSerializationVerificationNeeded;
 
 /// <summary>How a coordinator treats membership and faults (no effect on results).</summary>
 /// <param name="MaxWaitForWorkers">With no worker left, how long to wait for one to join before the job fails (zero: fail at once).</param>
 /// <param name="Chaos">Faults to inject (fault-tolerance experiments).</param>
 /// <param name="ChaosSeed">Picks the worker of a <c>random</c> chaos target.</param>
-public sealed record CoordinatorSettings(TimeSpan MaxWaitForWorkers, ChaosPlan Chaos, int ChaosSeed = 0)
+/// <param name="JournalPluginId">The Akka.Persistence journal plugin (null: the actor system's default journal).</param>
+public sealed record CoordinatorSettings(TimeSpan MaxWaitForWorkers, ChaosPlan Chaos, int ChaosSeed = 0, string? JournalPluginId = null)
 {
     /// <summary>Cluster mode: workers may come back, so wait up to 10 minutes.</summary>
     public static CoordinatorSettings Default { get; } = new(TimeSpan.FromMinutes(10), ChaosPlan.None);
@@ -23,73 +26,79 @@ public sealed record CoordinatorSettings(TimeSpan MaxWaitForWorkers, ChaosPlan C
     public static CoordinatorSettings Embedded { get; } = new(TimeSpan.Zero, ChaosPlan.None);
 }
 
-// ---- from the coordinator node's membership (registrar) to the job's coordinator ----
+// ---- from the job's host (embedded: its worker children; cluster: Akka cluster membership events) ----
 
-/// <summary>The failure detector suspects the worker (phi over the threshold); nothing moves yet.</summary>
-public sealed record WorkerSuspected(string WorkerId, double Phi, TimeSpan SilentFor);
+/// <summary>The worker's node is unreachable (Akka cluster <c>UnreachableMember</c>): logged and reported, nothing moves yet.</summary>
+public sealed record WorkerSuspected(string WorkerId) : INoSerializationVerificationNeeded;
 
-/// <summary>The worker is declared dead (silent past dead-after) or left: its shards move to the survivors.</summary>
-public sealed record WorkerDown(string WorkerId, string Reason, TimeSpan? SilentFor);
+/// <summary>The worker's node is reachable again (Akka cluster <c>ReachableMember</c>): it was never downed.</summary>
+public sealed record WorkerReachable(string WorkerId) : INoSerializationVerificationNeeded;
 
-/// <summary>This node's broker connection came back after an outage (published on the actor system's event stream).</summary>
-public sealed record BrokerReconnected(string NodeName);
+/// <summary>The worker's node was downed or removed from the cluster (or the worker stopped): its shards move.</summary>
+public sealed record WorkerDown(string WorkerId, string Reason) : INoSerializationVerificationNeeded;
 
-/// <summary>Chaos: the coordinator asks its node's membership to ignore a worker's heartbeats from now on.</summary>
-public sealed record IgnoreHeartbeats(string WorkerId);
+/// <summary>
+/// From the coordinator to its host once recovery has completed: the host answers with a <see cref="WorkerReady"/>
+/// per known worker, sent with the worker as sender (a coordinator restarted by its backoff supervisor knows no one).
+/// </summary>
+public sealed record CoordinatorRecovered(string JobId) : INoSerializationVerificationNeeded;
+
+/// <summary>Chaos (<c>--chaos down:…</c>): the host removes the worker's node from the cluster, as a partition would.</summary>
+public sealed record DownWorkerNode(string WorkerId, IActorRef Worker) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// Hosts the pure <see cref="CoordinatorState"/>: turns worker messages into events, applies them (journaling the
 /// journaled ones), and sends the commands the new state calls for. Workers may be local or remote; the coordinator
 /// only sees <see cref="IActorRef"/>s, watches them, and treats <see cref="Terminated"/> or <see cref="WorkerDown"/>
-/// (the failure detector's verdict) as a lost worker whose shards move to the survivors. A restarted worker (a second
+/// (Akka cluster membership: the node was downed or removed) as a lost worker whose shards move to the survivors. A restarted worker (a second
 /// <see cref="WorkerReady"/>) gets its shards reloaded and its missing results recomputed; a worker joining mid-job
 /// gets shards at the next iteration boundary (rebalance); with no worker left the job waits for one. Duplicate and
-/// stale results are ignored, so retries are always safe. On start the journal is replayed through the same
-/// <see cref="CoordinatorState.Apply"/>: a restarted coordinator resumes after its last completed pass.
+/// stale results are ignored, so retries are always safe. It is an Akka persistent actor (persistence id = job id):
+/// journaled events are persisted before their effects are acted on, and on start the journal is replayed through the
+/// same <see cref="CoordinatorState.Apply"/>, so a restarted coordinator resumes after its last completed pass. A
+/// journal failure stops it; its backoff supervisor starts it again, and it recovers the same way.
 /// </summary>
-public sealed class CoordinatorActor : ActorBase
+public sealed class CoordinatorActor : PersistentActor, IWithTimers
 {
     private readonly IShardPlacement _placement;
     private readonly IActorRef _client;
-    private readonly ICoordinatorJournal _journal;
+    private readonly IActorRef _host;
     private readonly IJobObserver _observer;
     private readonly CoordinatorSettings _settings;
     private readonly Dictionary<string, IActorRef> _workers = [];
     private readonly Dictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _suspected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _suspected = new(StringComparer.Ordinal); // since when
     private readonly List<ChaosAction> _pendingChaos;
     private readonly Stopwatch _iterationClock = new();
-    private readonly int _replayedEvents;
+    private int _replayedEvents;
     private CoordinatorState _state;
     private int _lastReportedIteration;
     private int _lastPublishedIteration;   // survives the reset when EmTraining leaves EM for its final scoring pass
     private bool _rebalanceDue;
     private (HashSet<int> Pending, List<int> Moved, DateTimeOffset Since)? _recovery;
 
-    public CoordinatorActor(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal journal, IJobObserver observer,
+    public CoordinatorActor(JobPlan plan, IShardPlacement placement, IActorRef client, IActorRef host, IJobObserver observer,
         CoordinatorSettings settings)
     {
         _placement = placement;
         _client = client;
-        _journal = journal;
+        _host = host;
         _observer = observer;
         _settings = settings;
         _pendingChaos = [.. settings.Chaos.Actions];
-        // Recovery: the journaled events through the very Apply of live operation (membership is not journaled: it is
-        // rebuilt by the workers announcing themselves to the new coordinator).
-        var state = CoordinatorState.Initial(plan);
-        foreach (var e in journal.Read(plan.JobId))
-        {
-            state = state.Apply(e);
-            _replayedEvents++;
-        }
-        _state = state;
+        _state = CoordinatorState.Initial(plan);
+        if (settings.JournalPluginId is { } journal) JournalPluginId = journal;
     }
 
-    public static Props Props(JobPlan plan, IShardPlacement placement, IActorRef client, ICoordinatorJournal? journal = null,
-        IJobObserver? observer = null, CoordinatorSettings? settings = null) =>
-        Actors.Props.Create(() => new CoordinatorActor(plan, placement, client, journal ?? new InMemoryCoordinatorJournal(),
-            observer ?? NullJobObserver.Instance, settings ?? CoordinatorSettings.Default));
+    /// <param name="host">Knows the workers: told <see cref="CoordinatorRecovered"/>, it replays their <see cref="WorkerReady"/>.</param>
+    public static Props Props(JobPlan plan, IShardPlacement placement, IActorRef client, IActorRef host, IJobObserver? observer = null,
+        CoordinatorSettings? settings = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(plan, placement, client, host, observer ?? NullJobObserver.Instance,
+            settings ?? CoordinatorSettings.Default));
+
+    public override string PersistenceId => _state.Plan.JobId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Results and replies ignored as duplicates or stale (diagnostics, and what tests assert on).</summary>
     public sealed record GetStatus;
@@ -101,35 +110,62 @@ public sealed class CoordinatorActor : ActorBase
     private sealed record Delayed(object Message, IActorRef Sender);
 
     private int _ignored;
-    private DateTimeOffset Now => Context.System.Clock.GetUtcNow();
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
     private string JobId => _state.Plan.JobId;
 
-    protected override void PreStart()
+    // Recovery: the journaled events through the very Apply of live operation (membership is not journaled: the host
+    // replays the known workers once recovery has completed).
+    protected override bool ReceiveRecover(object message)
     {
-        Context.System.EventStream.Subscribe(Self, typeof(BrokerReconnected));
-        Publish(new JobStarted(Now, JobId, _state.Plan.IsTraining ? "train" : "score", _state.ShardCount, _state.Plan.ExpectedWorkers));
-        if (_replayedEvents == 0) return;
-        Publish(new JobResumed(Now, JobId, _replayedEvents, CompletedIterations(), _state.Stage.ToString().ToLowerInvariant()));
-        if (_state.IsFinished) Finish(); // a completed (or failed) job is not redone
+        switch (message)
+        {
+            case CoordinatorEvent e:
+                _state = _state.Apply(e);
+                _replayedEvents++;
+                return true;
+            case RecoveryCompleted:
+                Publish(new JobStarted(Now, JobId, _state.Plan.IsTraining ? "train" : "score", _state.ShardCount, _state.Plan.ExpectedWorkers));
+                if (_replayedEvents > 0)
+                    Publish(new JobResumed(Now, JobId, _replayedEvents, CompletedIterations(), _state.Stage.ToString().ToLowerInvariant()));
+                if (_state.IsFinished) Finish(); // a completed (or failed) job is not redone
+                else _host.Tell(new CoordinatorRecovered(JobId), Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // The base logs and stops this actor; the backoff supervisor starts a new one, which recovers from the journal.
+        Publish(new CoordinatorRestarting(Now, JobId, $"journal write of {@event.GetType().Name} #{sequenceNr} failed: {cause.Message}"));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Publish(new CoordinatorRestarting(Now, JobId, $"journal recovery failed: {reason.Message}"));
+        base.OnRecoveryFailure(reason, message);
     }
 
     /// <summary>EM iterations completed so far, over every candidate fitted and the one in progress.</summary>
     private int CompletedIterations() => _state.Fits.Sum(f => f.Iterations) + (_state.Stage == JobStage.Training ? _state.Training?.Iteration ?? 0 : 0);
 
-    protected override void OnReceive(object message)
+    protected override bool ReceiveCommand(object message)
     {
         // A restart would lose the job's state and leave the client waiting forever: any error here ends the job
         // with a clear message instead.
         try
         {
             if (message is Delayed delayed) Handle(delayed.Message, delayed.Sender);
-            else if (IsDelayed(message)) Context.Timers.StartSingleTimer(new object(), new Delayed(message, Sender), _delays[WorkerOf(message)!]);
-            else Handle(message, Sender);
+            else if (IsDelayed(message)) Timers.StartSingleTimer(new object(), new Delayed(message, Sender), _delays[WorkerOf(message)!]);
+            else return Handle(message, Sender);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Fail($"coordinator error on {message.GetType().Name}: {ex.Message}");
         }
+        return true;
     }
 
     private bool IsDelayed(object message) => _delays.Count > 0 && WorkerOf(message) is { } id && _delays.ContainsKey(id);
@@ -141,7 +177,7 @@ public sealed class CoordinatorActor : ActorBase
         _ => null,
     };
 
-    private void Handle(object message, IActorRef sender)
+    private bool Handle(object message, IActorRef sender)
     {
         switch (message)
         {
@@ -156,31 +192,29 @@ public sealed class CoordinatorActor : ActorBase
             case WorkFailed failed when failed.JobId == JobId: Fail($"worker {failed.WorkerId}: {failed.Error}"); break;
             case Terminated terminated:
                 if (_workers.FirstOrDefault(kv => Equals(kv.Value, terminated.ActorRef)).Key is { } stopped)
-                    LoseWorker(stopped, terminated.AddressTerminated ? "node unreachable" : "stopped (terminated)", null);
+                    LoseWorker(stopped, terminated.AddressTerminated ? "node removed from the cluster" : "stopped (terminated)");
                 break;
-            case WorkerDown down when _workers.ContainsKey(down.WorkerId): LoseWorker(down.WorkerId, down.Reason, down.SilentFor); break;
-            case WorkerSuspected suspected when _workers.ContainsKey(suspected.WorkerId) && _suspected.Add(suspected.WorkerId):
-                Publish(new WorkerUnreachable(Now, suspected.WorkerId, suspected.Phi, suspected.SilentFor));
+            case WorkerDown down when _workers.ContainsKey(down.WorkerId): LoseWorker(down.WorkerId, down.Reason); break;
+            case WorkerSuspected suspected when _workers.ContainsKey(suspected.WorkerId) && _suspected.TryAdd(suspected.WorkerId, Now):
+                Publish(new WorkerUnreachable(Now, suspected.WorkerId));
                 break;
-            case WorkerDown or WorkerSuspected: break;
+            case WorkerReachable reachable when _suspected.Remove(reachable.WorkerId):
+                Publish(new WorkerRecovered(Now, reachable.WorkerId));
+                break;
+            case WorkerDown or WorkerSuspected or WorkerReachable: break;
             case NoWorkersTimeout when _state.Workers.IsEmpty && !_state.IsFinished:
                 Fail($"no worker left: none joined within {_settings.MaxWaitForWorkers.TotalSeconds:0} s (the wait is set by the coordinator's max-wait-for-workers)");
                 break;
             case NoWorkersTimeout: break;
-            case BrokerReconnected when !_state.IsFinished:
-                // Commands or results queued in the broker may have died with it: ask every worker again for the
-                // current stage's missing work (loads are additive, duplicate results are ignored).
-                foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
-                break;
-            case BrokerReconnected: break;
             case GetStatus:
                 sender.Tell(new Status(_state.Stage, _state.Workers.Count, _ignored, _state.CurrentPass?.PassNumber, _state.Training?.Iteration ?? 0), Self);
                 break;
             case ShardLoaded or ShardLoadFailed or ShardStatsComputed or ShardScored or AnomaliesCollected or WorkFailed:
                 _ignored++; // another job's message
                 break;
-            default: Unhandled(message); break;
+            default: return false;
         }
+        return true;
     }
 
     private void OnWorkerReady(WorkerReady ready, IActorRef sender)
@@ -215,7 +249,7 @@ public sealed class CoordinatorActor : ActorBase
         if (_state.OrphanShards is { Count: > 0 } orphans)
         {
             // Everyone had been lost: the newcomer takes the orphaned shards at once.
-            Context.Timers.Cancel(typeof(NoWorkersTimeout));
+            Timers.Cancel(typeof(NoWorkersTimeout));
             Apply(new ShardsPlaced(PlacementExtensions.AssignOrphans(_state.Owners, _state.Plan.ShardRowsHint, _state.Workers)));
             Publish(new ShardsAssigned(Now, Assignment(), $"{ready.WorkerId} joined: takes the orphaned shards"));
             StartRecovery(orphans);
@@ -229,11 +263,13 @@ public sealed class CoordinatorActor : ActorBase
     {
         if (!_state.AcceptsLoad(loaded.Shard)) { _ignored++; return; }
         var before = _state.Stage;
-        Apply(new ShardLoadConfirmed(loaded.Shard, loaded.Rows, loaded.Cols));
-        Recovered(loaded.Shard);
-        if (_state.Stage == before) return;
-        Publish(new ShardsLoaded(Now, _state.TotalRows, _state.Loaded.Values.First().Cols));
-        OnStageEntered();
+        Apply(new ShardLoadConfirmed(loaded.Shard, loaded.Rows, loaded.Cols), () =>
+        {
+            Recovered(loaded.Shard);
+            if (_state.Stage == before) return;
+            Publish(new ShardsLoaded(Now, _state.TotalRows, _state.Loaded.Values.First().Cols));
+            OnStageEntered();
+        });
     }
 
     private void OnShardStats(ShardStatsComputed stats)
@@ -253,12 +289,14 @@ public sealed class CoordinatorActor : ActorBase
         var merged = _state.MergePending();
         var candidate = _state.CandidateIndex;
         var fitsBefore = _state.Fits.Count;
-        Apply(new PassCompleted(stats.PassNumber, merged.ToBytes()));
-        ReportIteration(candidate, fitsBefore);
-        if (_state.IsFinished) { Finish(); return; }
-        var gained = RebalanceIfDue();
-        RunChaos();
-        foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: gained.Contains(worker));
+        Apply(new PassCompleted(stats.PassNumber, merged.ToBytes()), () =>
+        {
+            ReportIteration(candidate, fitsBefore);
+            if (_state.IsFinished) { Finish(); return; }
+            var gained = RebalanceIfDue();
+            RunChaos();
+            foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: gained.Contains(worker));
+        });
     }
 
     /// <summary>At an iteration boundary: spread shards onto workers that joined mid-job. Returns the workers that gained shards.</summary>
@@ -318,7 +356,7 @@ public sealed class CoordinatorActor : ActorBase
         var iteration = CompletedIterations();
         foreach (var action in _pendingChaos.ToList())
         {
-            if (action is KillWorker { AtIteration: var at } && at <= iteration || action is DropHeartbeats { AtIteration: var at2 } && at2 <= iteration)
+            if (action is KillWorker { AtIteration: var at } && at <= iteration || action is DownWorker { AtIteration: var at2 } && at2 <= iteration)
             {
                 _pendingChaos.Remove(action);
                 var target = ChaosPlan.Resolve(action.Target, _state.Workers, _settings.ChaosSeed);
@@ -334,8 +372,8 @@ public sealed class CoordinatorActor : ActorBase
                 }
                 else
                 {
-                    Publish(new ChaosInjected(Now, $"drop heartbeats after iteration {iteration}", target));
-                    Context.Parent?.Tell(new IgnoreHeartbeats(target), Self);
+                    Publish(new ChaosInjected(Now, $"down the node after iteration {iteration}", target));
+                    _host.Tell(new DownWorkerNode(target, worker), Self);
                 }
             }
         }
@@ -352,9 +390,11 @@ public sealed class CoordinatorActor : ActorBase
         var rule = _state.Plan.Threshold ?? ThresholdRule.Default;
         var moments = _state.MergedMoments();
         var threshold = rule.Choose(moments, () => _state.Scored.Values.Select(s => s.Scores));
-        Apply(new ThresholdChosen(threshold));
-        Publish(new ThresholdSet(Now, rule.ToString(), threshold, moments.Mean, moments.StdDev));
-        OnStageEntered();
+        Apply(new ThresholdChosen(threshold), () =>
+        {
+            Publish(new ThresholdSet(Now, rule.ToString(), threshold, moments.Mean, moments.StdDev));
+            OnStageEntered();
+        });
     }
 
     private void OnAnomalies(AnomaliesCollected collected)
@@ -365,12 +405,11 @@ public sealed class CoordinatorActor : ActorBase
         if (_state.IsFinished) Finish();
     }
 
-    private void LoseWorker(string workerId, string reason, TimeSpan? silentFor)
+    private void LoseWorker(string workerId, string reason)
     {
         if (_state.IsFinished || !_workers.Remove(workerId, out var actor)) return;
         Context.Unwatch(actor);
-        _suspected.Remove(workerId);
-        Publish(new WorkerFailed(Now, workerId, reason, silentFor));
+        Publish(new WorkerFailed(Now, workerId, reason, _suspected.Remove(workerId, out var since) ? Now - since : null));
         var before = _state.Owners;
         Apply(new WorkerLost(workerId, reason));
         if (_state.IsFinished) { Finish(); return; }
@@ -382,7 +421,7 @@ public sealed class CoordinatorActor : ActorBase
         }
         if (_state.Workers.IsEmpty)
         {
-            Context.Timers.StartSingleTimer(typeof(NoWorkersTimeout), new NoWorkersTimeout(), _settings.MaxWaitForWorkers);
+            Timers.StartSingleTimer(typeof(NoWorkersTimeout), new NoWorkersTimeout(), _settings.MaxWaitForWorkers);
             Publish(new WaitingForWorkers(Now, $"every worker is lost (last: {workerId}, {reason})", _settings.MaxWaitForWorkers));
             return;
         }
@@ -429,9 +468,27 @@ public sealed class CoordinatorActor : ActorBase
         foreach (var command in _state.CommandsFor(workerId, includeLoad)) worker.Tell(command, Self);
     }
 
-    private void Apply(CoordinatorEvent e)
+    /// <summary>
+    /// The one way state changes live. A journaled event is persisted first (Akka stashes incoming messages meanwhile)
+    /// and applied, then <paramref name="then"/> acts on the new state; other events apply at once.
+    /// </summary>
+    private void Apply(CoordinatorEvent e, Action? then = null)
     {
-        if (e is IJournaledEvent) _journal.Append(JobId, e);
+        if (e is IJournaledEvent)
+        {
+            Persist(e, persisted =>
+            {
+                ApplyNow(persisted);
+                then?.Invoke();
+            });
+            return;
+        }
+        ApplyNow(e);
+        then?.Invoke();
+    }
+
+    private void ApplyNow(CoordinatorEvent e)
+    {
         _state = _state.Apply(e);
         if (e is ShardsPlaced && !_delaysApplied) ApplyDelays();
     }
@@ -447,19 +504,16 @@ public sealed class CoordinatorActor : ActorBase
                 Publish(new ChaosInjected(Now, $"delay messages by {action.Delay.TotalMilliseconds:0} ms", id));
     }
 
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
-
     private void Fail(string error)
     {
         if (_state.IsFinished) return;
-        Apply(new JobFailed(error));
-        Finish();
+        Apply(new JobFailed(error), Finish);
     }
 
     private void Finish()
     {
         var succeeded = _state.Stage == JobStage.Completed;
-        Context.Timers.CancelAll();
+        Timers.CancelAll();
         Publish(new JobFinished(Now, JobId, succeeded, _state.Error));
         foreach (var worker in _workers.Values) worker.Tell(new ReleaseJob(JobId), Self);
         _client.Tell(succeeded ? new JobCompleted(_state) : new JobAborted(JobId, _state.Error ?? "failed"), Self);
@@ -471,6 +525,6 @@ public sealed class CoordinatorActor : ActorBase
     private void Publish(JobEvent e)
     {
         try { _observer.OnEvent(e); }
-        catch (Exception ex) { Context.System.EventStream.Publish(new ActorError(Self.Path, ex, "job observer threw")); }
+        catch (Exception ex) { Context.GetLogger().Error(ex, "job observer threw on {0}", e.GetType().Name); }
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using DistGmm.Numerics;
 
 namespace DistGmm.Cluster;
@@ -11,7 +9,10 @@ namespace DistGmm.Cluster;
 /// </summary>
 public abstract record CoordinatorEvent;
 
-/// <summary>Marker: the event is appended to the journal and replayed on recovery.</summary>
+/// <summary>
+/// Marker: the event is persisted by the coordinator's persistent actor (Akka.Persistence, binary through
+/// <see cref="Serialization.ProtocolSerializer"/>) and replayed through <see cref="CoordinatorState.Apply"/> on recovery.
+/// </summary>
 public interface IJournaledEvent;
 
 public sealed record WorkerJoined(string WorkerId) : CoordinatorEvent;
@@ -36,85 +37,3 @@ public sealed record ThresholdChosen(double Threshold) : CoordinatorEvent, IJour
 public sealed record ShardAnomaliesAccepted(AnomaliesCollected Collected) : CoordinatorEvent;
 
 public sealed record JobFailed(string Error) : CoordinatorEvent, IJournaledEvent;
-
-/// <summary>Binary little-endian codec of the journaled events: (event type, payload), the journal's row shape.</summary>
-public static class CoordinatorEventCodec
-{
-    public static (string EventType, byte[] Payload) Encode(CoordinatorEvent e)
-    {
-        switch (e)
-        {
-            case ShardLoadConfirmed s:
-            {
-                var b = new byte[20];
-                BinaryPrimitives.WriteInt32LittleEndian(b, s.Shard);
-                BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(4), s.Rows);
-                BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(12), s.Cols);
-                return (nameof(ShardLoadConfirmed), b);
-            }
-            case PassCompleted p:
-            {
-                var b = new byte[4 + p.MergedBytes.Length];
-                BinaryPrimitives.WriteInt32LittleEndian(b, p.PassNumber);
-                p.MergedBytes.CopyTo(b, 4);
-                return (nameof(PassCompleted), b);
-            }
-            case ThresholdChosen t:
-            {
-                var b = new byte[8];
-                BinaryPrimitives.WriteDoubleLittleEndian(b, t.Threshold);
-                return (nameof(ThresholdChosen), b);
-            }
-            case JobFailed f:
-                return (nameof(JobFailed), Encoding.UTF8.GetBytes(f.Error));
-            default:
-                throw new ArgumentException($"{e.GetType().Name} is not a journaled event.", nameof(e));
-        }
-    }
-
-    public static CoordinatorEvent Decode(string eventType, ReadOnlySpan<byte> payload) => eventType switch
-    {
-        nameof(ShardLoadConfirmed) when payload.Length == 20 => new ShardLoadConfirmed(
-            BinaryPrimitives.ReadInt32LittleEndian(payload), BinaryPrimitives.ReadInt64LittleEndian(payload[4..]),
-            BinaryPrimitives.ReadInt32LittleEndian(payload[12..])),
-        nameof(PassCompleted) when payload.Length >= 4 => new PassCompleted(BinaryPrimitives.ReadInt32LittleEndian(payload), payload[4..].ToArray()),
-        nameof(ThresholdChosen) when payload.Length == 8 => new ThresholdChosen(BinaryPrimitives.ReadDoubleLittleEndian(payload)),
-        nameof(JobFailed) => new JobFailed(Encoding.UTF8.GetString(payload)),
-        _ => throw new FormatException($"Unknown or malformed journal event '{eventType}' ({payload.Length} bytes)."),
-    };
-}
-
-/// <summary>
-/// Where the coordinator persists its journaled events (one stream per job). The SQL journal of DistGmm.Persistence
-/// plugs in here in the next step; <see cref="InMemoryCoordinatorJournal"/> serves embedded runs and tests.
-/// </summary>
-public interface ICoordinatorJournal
-{
-    void Append(string jobId, CoordinatorEvent journaledEvent);
-    IReadOnlyList<CoordinatorEvent> Read(string jobId);
-}
-
-/// <summary>Keeps encoded events in memory (encoding even here, so codec bugs show up in every test).</summary>
-public sealed class InMemoryCoordinatorJournal : ICoordinatorJournal
-{
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, List<(string Type, byte[] Payload)>> _streams = [];
-
-    public void Append(string jobId, CoordinatorEvent journaledEvent)
-    {
-        var encoded = CoordinatorEventCodec.Encode(journaledEvent);
-        lock (_gate)
-        {
-            if (!_streams.TryGetValue(jobId, out var stream)) _streams[jobId] = stream = [];
-            stream.Add(encoded);
-        }
-    }
-
-    public IReadOnlyList<CoordinatorEvent> Read(string jobId)
-    {
-        lock (_gate)
-            return _streams.TryGetValue(jobId, out var stream)
-                ? [.. stream.Select(e => CoordinatorEventCodec.Decode(e.Type, e.Payload))]
-                : [];
-    }
-}

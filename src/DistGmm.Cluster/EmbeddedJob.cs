@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using DistGmm.Actors;
+using Akka.Actor;
+using Akka.Event;
+using DistGmm.Cluster.Hosting;
 using DistGmm.Data;
 using DistGmm.Numerics;
 
@@ -10,9 +12,9 @@ namespace DistGmm.Cluster;
 /// <param name="CoresPerWorker">Cores each worker computes on (default: processor count / workers, at least 1).</param>
 /// <param name="ShardSource">Where workers read shards (default: the Parquet dataset through the preprocessor).</param>
 /// <param name="FaultHook">Test seam: runs in a worker before each command; throwing crashes that worker.</param>
-/// <param name="Journal">Where the coordinator journals its events (default: in memory).</param>
+/// <param name="System">The actor system embedded jobs run in (default: one shared per process, journal in memory).</param>
 public sealed record ClusterOptions(IShardPlacement? Placement = null, int? CoresPerWorker = null, IShardSource? ShardSource = null,
-    Action<string, object>? FaultHook = null, ICoordinatorJournal? Journal = null)
+    Action<string, object>? FaultHook = null, ActorSystem? System = null)
 {
     public static ClusterOptions Default { get; } = new();
 
@@ -173,50 +175,65 @@ public static class EmbeddedJob
         return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);
     }
 
-    /// <summary>Runs one job on a fresh in-process cluster and returns the coordinator's final state.</summary>
+    /// <summary>
+    /// Runs one job in-process: a <see cref="JobHostActor"/> with W worker children and the coordinator, in the shared
+    /// embedded actor system (or <see cref="ClusterOptions.System"/>), and returns the coordinator's final state.
+    /// </summary>
     public static async Task<CoordinatorState> RunJobAsync(JobPlan plan, ClusterOptions options, IJobObserver? observer, CancellationToken ct)
     {
         if (plan.ExpectedWorkers < 1) throw new ArgumentOutOfRangeException(nameof(plan), plan.ExpectedWorkers, "Workers must be at least 1.");
         observer ??= NullJobObserver.Instance;
         var cores = options.CoresPerWorker ?? Math.Max(1, Environment.ProcessorCount / plan.ExpectedWorkers);
-        var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        string? lastWorkerError = null;
-        await using var system = ActorSystem.Create("distgmm-" + plan.JobId);
-        var client = new CallbackRef($"distgmm://{system.Name}/client", m =>
+        var system = options.System ?? DistGmmActorSystems.Embedded;
+        var hostName = "job-" + Uri.EscapeDataString(plan.JobId);
+        var host = system.ActorOf(JobHostActor.Props(new WorkerProvisioning.Children(plan.ExpectedWorkers, cores, options.ShardSource,
+            options.FaultHook)), hostName);
+        // A worker's crash is an Akka error log event from its path: report it as the job's worker failure too.
+        var errors = system.ActorOf(Props.Create(() => new WorkerErrorListener(host.Path, observer)));
+        system.EventStream.Subscribe(errors, typeof(Error));
+        try
         {
-            if (m is JobCompleted or JobAborted) done.TrySetResult(m);
-        });
-        var errors = new CallbackRef($"distgmm://{system.Name}/errors", m =>
-        {
-            if (m is ActorError e && e.ActorPath.Contains("/worker-", StringComparison.Ordinal))
+            var result = await host.Ask<object>(new StartJob(plan, observer, options.Settings ?? CoordinatorSettings.Embedded,
+                options.Placement), ct).ConfigureAwait(false);
+            var lastWorkerError = await errors.Ask<string?>(WorkerErrorListener.GetLast.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            return result switch
             {
-                lastWorkerError = e.Message;
-                observer.OnEvent(new WorkerFailed(system.Clock.GetUtcNow(), e.ActorPath[(e.ActorPath.LastIndexOf('/') + 1)..], e.Message));
-            }
-        });
-        system.EventStream.Subscribe(errors, typeof(ActorError));
-        var coordinator = system.ActorOf(CoordinatorActor.Props(plan, options.Placement ?? BalancedByRowsPlacement.Instance, client,
-            options.Journal, observer, options.Settings ?? CoordinatorSettings.Embedded), "coordinator");
-        var workers = new System.Collections.Concurrent.ConcurrentDictionary<string, IActorRef>();
-        for (var w = 0; w < plan.ExpectedWorkers; w++)
+                JobCompleted c => c.State,
+                JobAborted a => throw new JobFailedException(a.JobId, lastWorkerError is null ? a.Error : $"{a.Error} (last worker error: {lastWorkerError})"),
+                _ => throw new InvalidOperationException(result.GetType().Name),
+            };
+        }
+        finally
         {
-            var id = $"worker-{w}";
-            workers[id] = system.ActorOf(WorkerActor.Props(coordinator, new WorkerOptions(id, cores, options.ShardSource, (worker, m) =>
-            {
-                // --chaos kill in one process: the worker actor stops for good (its shards move, as after a crash of its node).
-                if (m is ChaosKill && workers.TryGetValue(worker, out var self)) system.Stop(self);
-                options.FaultHook?.Invoke(worker, m);
-            })), id);
+            system.EventStream.Unsubscribe(errors);
+            system.Stop(errors);
+            system.Stop(host);
+        }
+    }
+
+    /// <summary>Hears Akka's error log events of one host's workers and reports them as <see cref="WorkerFailed"/>.</summary>
+    private sealed class WorkerErrorListener : ReceiveActor
+    {
+        public sealed class GetLast
+        {
+            public static readonly GetLast Instance = new();
         }
 
-        using var cancel = ct.Register(() => done.TrySetCanceled(ct));
-        var result = await done.Task.ConfigureAwait(false);
-        return result switch
+        private string? _last;
+
+        public WorkerErrorListener(ActorPath hostPath, IJobObserver observer)
         {
-            JobCompleted c => c.State,
-            JobAborted a => throw new JobFailedException(a.JobId, lastWorkerError is null ? a.Error : $"{a.Error} (last worker error: {lastWorkerError})"),
-            _ => throw new InvalidOperationException(result.GetType().Name),
-        };
+            var prefix = hostPath.ToStringWithoutAddress() + "/worker-";
+            Receive<Error>(e =>
+            {
+                if (!e.LogSource.Contains(prefix, StringComparison.Ordinal)) return;
+                var worker = e.LogSource[(e.LogSource.LastIndexOf('/') + 1)..];
+                var message = e.Cause?.Message ?? e.Message?.ToString() ?? "error";
+                _last = message;
+                observer.OnEvent(new WorkerFailed(Context.System.Scheduler.Now, worker.Split('#')[0], message));
+            });
+            Receive<GetLast>(_ => Sender.Tell(_last));
+        }
     }
 
     private static Task<CoordinatorState> RunPlanAsync(JobPlan plan, ClusterOptions options, IJobObserver? observer, CancellationToken ct) =>
@@ -228,14 +245,6 @@ public static class EmbeddedJob
         : kind == "train" ? $"{id}-train" : $"{id}-{kind}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private static string NewJobId(string kind) => $"{kind}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>A ref outside any actor that hands messages to a callback (how the embedded runner hears the coordinator).</summary>
-    private sealed class CallbackRef(string path, Action<object> onMessage) : IActorRef
-    {
-        public string Path { get; } = path;
-        public void Tell(object message, IActorRef? sender = null) => onMessage(message);
-        public override string ToString() => Path;
-    }
 }
 
 /// <summary>Appends each job event as a time-stamped line to events.log and forwards it.</summary>

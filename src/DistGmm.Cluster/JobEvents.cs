@@ -48,7 +48,7 @@ public sealed record CandidateFitted(DateTimeOffset Time, int K, int Iterations,
 }
 
 /// <summary>A worker was lost (stopped, or declared dead by the failure detector); its shards move to the survivors.</summary>
-/// <param name="SilentFor">For a failure-detector verdict: how long the worker had been silent (the detection time).</param>
+/// <param name="SilentFor">When the node had been marked unreachable first: from then to its removal (the detection time).</param>
 public sealed record WorkerFailed(DateTimeOffset Time, string WorkerId, string Reason, TimeSpan? SilentFor = null) : JobEvent(Time)
 {
     public override string Describe() => SilentFor is { } s
@@ -64,11 +64,16 @@ public sealed record WorkerJoinedJob(DateTimeOffset Time, string WorkerId, bool 
         : $"worker {WorkerId} joined";
 }
 
-/// <summary>The failure detector suspects a worker (phi reached the threshold); it is not yet declared dead.</summary>
-public sealed record WorkerUnreachable(DateTimeOffset Time, string WorkerId, double Phi, TimeSpan SilentFor) : JobEvent(Time)
+/// <summary>Akka's failure detector marked the worker's node unreachable; it is not downed yet (that is the split-brain resolver's call).</summary>
+public sealed record WorkerUnreachable(DateTimeOffset Time, string WorkerId) : JobEvent(Time)
 {
-    public override string Describe() => FormattableString.Invariant(
-        $"worker {WorkerId} unreachable: phi {Phi:0.0} after {SilentFor.TotalSeconds:0.0} s of silence");
+    public override string Describe() => $"worker {WorkerId} unreachable (cluster failure detector)";
+}
+
+/// <summary>The coordinator's journal failed; its backoff supervisor starts it again and it recovers from the journal.</summary>
+public sealed record CoordinatorRestarting(DateTimeOffset Time, string JobId, string Reason) : JobEvent(Time)
+{
+    public override string Describe() => $"coordinator of {JobId} restarting: {Reason}";
 }
 
 /// <summary>Shards that moved after a failure have all delivered the stage's results again.</summary>

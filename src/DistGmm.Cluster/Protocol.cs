@@ -6,7 +6,11 @@ namespace DistGmm.Cluster;
 // replies are past-tense facts (ShardLoaded, ShardStatsComputed, ...). All are immutable records whose arrays are
 // never mutated after construction, so they can cross threads locally or be serialised by a transport.
 // Every job-scoped message carries the JobId so a worker serving several jobs (or a late reply from an earlier job)
-// can never be confused.
+// can never be confused. Every message crossing nodes is an IProtocolMessage: Akka binds that marker to our binary
+// ProtocolSerializer (Hosting/distgmm.conf), so no protocol message ever falls back to Akka's JSON serializer.
+
+/// <summary>Marker of the coordinator ↔ worker protocol: serialized by <see cref="Serialization.ProtocolSerializer"/>.</summary>
+public interface IProtocolMessage;
 
 /// <summary>Where a worker finds the data and how to turn it into features.</summary>
 /// <param name="DatasetDir">The sharded dataset (manifest.json + shard-*.parquet).</param>
@@ -20,62 +24,60 @@ public sealed record ShardSlice(int Shard, long GlobalRowOffset);
 // ---- worker -> coordinator: membership ----
 
 /// <summary>Sent by a worker when it starts and again after every restart (its loaded shards are gone then).</summary>
-public sealed record WorkerReady(string WorkerId, int Cores);
+public sealed record WorkerReady(string WorkerId, int Cores) : IProtocolMessage;
 
 // ---- loading ----
 
 /// <summary>Load these shards (additive: shards already held are kept) and keep them for the job's lifetime.</summary>
-public sealed record LoadShards(string JobId, DatasetRef Dataset, IReadOnlyList<int> Shards);
+public sealed record LoadShards(string JobId, DatasetRef Dataset, IReadOnlyList<int> Shards) : IProtocolMessage;
 
-public sealed record ShardLoaded(string JobId, string WorkerId, int Shard, long Rows, int Cols);
+public sealed record ShardLoaded(string JobId, string WorkerId, int Shard, long Rows, int Cols) : IProtocolMessage;
 
 /// <summary>The shard cannot be read (bad file, wrong schema): a data error, fatal for the job, not retried.</summary>
-public sealed record ShardLoadFailed(string JobId, string WorkerId, int Shard, string Error);
+public sealed record ShardLoadFailed(string JobId, string WorkerId, int Shard, string Error) : IProtocolMessage;
 
 /// <summary>Forget the job's shards and scores (end of job).</summary>
-public sealed record ReleaseJob(string JobId);
+public sealed record ReleaseJob(string JobId) : IProtocolMessage;
 
 // ---- training ----
 
 /// <summary>Compute <paramref name="Pass"/> over each listed shard and reply once per shard.</summary>
-public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards);
+public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards) : IProtocolMessage;
 
 /// <summary>One shard's partial result (<c>PassResult.ToBytes()</c>, little-endian binary).</summary>
-public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes);
+public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes) : IProtocolMessage;
 
 // ---- scoring ----
 
 /// <summary>Score every row of each listed shard (log-likelihood = scikit-learn score_samples) and keep the scores.</summary>
-public sealed record ScoreShards(string JobId, byte[] ModelBytes, IReadOnlyList<int> Shards);
+public sealed record ScoreShards(string JobId, byte[] ModelBytes, IReadOnlyList<int> Shards) : IProtocolMessage;
 
 /// <summary>A shard's scores (row order) and their moments for the global mean/std (Chan merge in shard order).</summary>
-public sealed record ShardScored(string JobId, int Shard, ScoreMoments Moments, long[] RowIds, double[] Scores, string?[]? Labels);
+public sealed record ShardScored(string JobId, int Shard, ScoreMoments Moments, long[] RowIds, double[] Scores, string?[]? Labels) : IProtocolMessage;
 
 /// <summary>Return the rows of each listed shard whose score is below <paramref name="Threshold"/>, with raw values.</summary>
 /// <remarks>Carries the model so a worker that restarted (and lost its scores) can rescore.</remarks>
-public sealed record CollectAnomalies(string JobId, double Threshold, byte[] ModelBytes, IReadOnlyList<int> Shards);
+public sealed record CollectAnomalies(string JobId, double Threshold, byte[] ModelBytes, IReadOnlyList<int> Shards) : IProtocolMessage;
 
 /// <param name="NumericColumns">Names of <see cref="AnomalyRow.Numbers"/>, in order.</param>
 /// <param name="TextColumns">Names of <see cref="AnomalyRow.Texts"/>, in order (the label is separate).</param>
 public sealed record AnomaliesCollected(string JobId, int Shard, IReadOnlyList<string> NumericColumns,
-    IReadOnlyList<string> TextColumns, IReadOnlyList<AnomalyRow> Rows);
+    IReadOnlyList<string> TextColumns, IReadOnlyList<AnomalyRow> Rows) : IProtocolMessage;
 
 /// <summary>An anomalous row: its id, score, label (if any) and raw (un-preprocessed) values.</summary>
 public sealed record AnomalyRow(long RowId, double Score, string? Label, double[] Numbers, string?[] Texts);
 
 /// <summary>A worker could not do what was asked for a reason that is not a crash (e.g. scores missing after restart).</summary>
-public sealed record WorkFailed(string JobId, string WorkerId, string Error);
+public sealed record WorkFailed(string JobId, string WorkerId, string Error) : IProtocolMessage;
 
 // ---- membership (cluster mode) ----
 
-/// <summary>A worker node's periodic sign of life to the coordinator node's registrar (answered by <see cref="HeartbeatAck"/>).</summary>
-public sealed record Heartbeat(string NodeName);
-
 /// <summary>
-/// The registrar heard a heartbeat. <paramref name="Known"/> = false means the coordinator does not count this worker
-/// (it restarted, or declared the worker dead): the worker announces itself again with <see cref="WorkerReady"/>.
+/// The coordinator saw a worker-role member come up (Akka cluster <c>MemberUp</c>) and asks the worker actor on that
+/// node to introduce itself: the worker answers with <see cref="WorkerReady"/>, and remembers who asked so that it
+/// announces itself to the same coordinator again after a restart.
 /// </summary>
-public sealed record HeartbeatAck(string CoordinatorNode, bool Known);
+public sealed record IdentifyWorker(string CoordinatorNode) : IProtocolMessage;
 
 /// <summary>Fault injection (<c>--chaos kill:…</c>): the worker process ends at once, as with SIGKILL.</summary>
-public sealed record ChaosKill(string Reason);
+public sealed record ChaosKill(string Reason) : IProtocolMessage;

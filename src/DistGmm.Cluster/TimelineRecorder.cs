@@ -138,7 +138,7 @@ public sealed class TimelineRecorder : IJobObserver, IDisposable
             },
             WorkerFailed f => new(t, "workerFailed", job, detail) { Worker = f.WorkerId, Reason = f.Reason, Seconds = f.SilentFor?.TotalSeconds },
             WorkerJoinedJob j => new(t, "workerJoined", job, detail) { Worker = j.WorkerId, Reason = j.MidJob ? "mid-job" : null },
-            WorkerUnreachable u => new(t, "workerUnreachable", job, detail) { Worker = u.WorkerId, Seconds = u.SilentFor.TotalSeconds },
+            WorkerUnreachable u => new(t, "workerUnreachable", job, detail) { Worker = u.WorkerId },
             ShardsRecovered r => new(t, "shardsRecovered", job, detail) { Shards = [.. r.Shards], Seconds = r.Recompute.TotalSeconds },
             WaitingForWorkers w => new(t, "waitingForWorkers", job, detail) { Reason = w.Reason, Seconds = w.MaxWait.TotalSeconds },
             JobResumed r => new(t, "jobResumed", job, detail) { Reason = r.Stage },

@@ -1,4 +1,5 @@
-using DistGmm.Actors;
+using Akka.Actor;
+using Akka.Event;
 using DistGmm.Data;
 using DistGmm.Numerics;
 using DistGmm.Parquet;
@@ -9,42 +10,72 @@ namespace DistGmm.Cluster;
 /// <param name="Cores">Cores this worker may use to compute its shards.</param>
 /// <param name="Source">Where shards come from (default: the Parquet dataset).</param>
 /// <param name="BeforeCommand">Fault-injection hook for tests: runs before each command; throwing crashes the worker.</param>
-public sealed record WorkerOptions(string WorkerId, int Cores, IShardSource? Source = null, Action<string, object>? BeforeCommand = null);
+/// <param name="OnChaosKill">What <c>--chaos kill</c> does: a worker node SIGKILLs its process; null: the worker actor stops for good.</param>
+public sealed record WorkerOptions(string WorkerId, int Cores, IShardSource? Source = null, Action<string, object>? BeforeCommand = null,
+    Action<string>? OnChaosKill = null);
+
+/// <summary>
+/// The coordinator a worker answers to, shared by every incarnation of one worker actor (Akka restarts create a new
+/// instance from the same Props): after a crash the new instance announces itself to the coordinator its predecessor
+/// served, which reloads its shards and resends the missing work.
+/// </summary>
+public sealed class CoordinatorLink(IActorRef? coordinator = null)
+{
+    private volatile IActorRef? _coordinator = coordinator;
+
+    public IActorRef? Coordinator
+    {
+        get => _coordinator;
+        set => _coordinator = value;
+    }
+}
 
 /// <summary>
 /// Holds shards in memory across passes and computes what the coordinator asks, one reply per shard. Shards are
 /// computed in parallel on the worker's cores; results do not depend on that (fixed blocks, fixed reduction order).
 /// A crash loses the loaded shards: after the supervisor restarts it, the worker announces itself again
-/// (<see cref="WorkerReady"/>) and the coordinator reloads and recomputes what is missing.
+/// (<see cref="WorkerReady"/>) and the coordinator reloads and recomputes what is missing. In cluster mode the
+/// coordinator finds the worker (<see cref="IdentifyWorker"/>) when its node comes up.
 /// </summary>
-public sealed class WorkerActor : ActorBase
+public sealed class WorkerActor : UntypedActor
 {
-    private readonly IActorRef _coordinator;
+    private readonly CoordinatorLink _link;
     private readonly WorkerOptions _options;
     private readonly IShardSource _source;
     private readonly Dictionary<(string Job, int Shard), WorkerShard> _shards = [];
     private readonly Dictionary<(string Job, int Shard), double[]> _scores = [];
     private (byte[] Bytes, GaussianMixture Model)? _model;
 
-    public WorkerActor(IActorRef coordinator, WorkerOptions options)
+    public WorkerActor(CoordinatorLink link, WorkerOptions options)
     {
-        _coordinator = coordinator;
+        _link = link;
         _options = options with { Cores = Math.Max(1, options.Cores) };
         _source = options.Source ?? new DatasetShardSource();
     }
 
-    public static Props Props(IActorRef coordinator, WorkerOptions options) =>
-        Actors.Props.Create(() => new WorkerActor(coordinator, options));
+    /// <param name="link">The coordinator to announce to (embedded: known at once; cluster: set by <see cref="IdentifyWorker"/>).</param>
+    public static Props Props(CoordinatorLink link, WorkerOptions options) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(link, options));
 
     private string Id => _options.WorkerId;
 
-    protected override void PreStart() => _coordinator.Tell(new WorkerReady(Id, _options.Cores), Self);
+    protected override void PreStart() => _link.Coordinator?.Tell(new WorkerReady(Id, _options.Cores), Self);
 
     protected override void OnReceive(object message)
     {
         _options.BeforeCommand?.Invoke(Id, message);
         switch (message)
         {
+            case IdentifyWorker identify:
+                _link.Coordinator = Sender;
+                Context.GetLogger().Info("worker {0}: coordinator {1} identified this worker", Id, identify.CoordinatorNode);
+                Sender.Tell(new WorkerReady(Id, _options.Cores), Self);
+                break;
+            case ChaosKill chaos:
+                Context.GetLogger().Warning("worker {0}: killed by {1}", Id, chaos.Reason);
+                if (_options.OnChaosKill is { } kill) kill(chaos.Reason);
+                else Context.Stop(Self);
+                break;
             case LoadShards load: Load(load); break;
             case ComputePass pass: Compute(pass); break;
             case ScoreShards score: Score(score); break;
@@ -93,6 +124,7 @@ public sealed class WorkerActor : ActorBase
     private void Compute(ComputePass command)
     {
         var replyTo = Sender;
+        var self = Self; // Self reads the actor context, which the parallel loop's threads do not have
         var slices = command.Shards;
         var shards = slices.Select(s => Shard(command.JobId, s.Shard)).ToArray();
         // Many shards: one per core; few shards: each uses the cores itself. Same bits either way.
@@ -100,7 +132,7 @@ public sealed class WorkerActor : ActorBase
         ForEachParallel(slices.Count, i =>
         {
             var result = PartitionCompute.Compute(command.Pass, shards[i].Features, slices[i].GlobalRowOffset, innerDop);
-            replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, result.ToBytes()), Self);
+            replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, result.ToBytes()), self);
         });
     }
 
@@ -121,6 +153,7 @@ public sealed class WorkerActor : ActorBase
 
     private void Collect(CollectAnomalies command)
     {
+        var replyTo = Sender;
         var model = Model(command.ModelBytes);
         foreach (var s in command.Shards)
         {
@@ -134,7 +167,7 @@ public sealed class WorkerActor : ActorBase
                 var (numbers, texts) = shard.RawRow(r);
                 rows.Add(new AnomalyRow(shard.RowIds[r], scores[r], shard.Labels?[r], numbers, texts));
             }
-            Sender.Tell(new AnomaliesCollected(command.JobId, s, shard.NumericColumns, shard.TextColumns, rows), Self);
+            replyTo.Tell(new AnomaliesCollected(command.JobId, s, shard.NumericColumns, shard.TextColumns, rows), Self);
         }
     }
 

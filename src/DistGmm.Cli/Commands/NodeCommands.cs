@@ -2,42 +2,44 @@ using System.CommandLine;
 using DistGmm.Cli.Console;
 using DistGmm.Cli.Reports;
 using DistGmm.Cluster;
-using DistGmm.Cluster.Remote;
-using DistGmm.Persistence;
-using DistGmm.Remoting.Configuration;
+using DistGmm.Cluster.Hosting;
+using DistGmm.Cluster.Persistence;
 
 namespace DistGmm.Cli.Commands;
 
-/// <summary>The options every cluster node command reads: its cluster-config file and the command-line overrides.</summary>
+/// <summary>The options every cluster node command reads: its HOCON node config and the command-line overrides.</summary>
 internal sealed class NodeOptions
 {
-    public readonly Option<string> Config = new("--config") { Description = "Cluster-config file (see cluster-config/README.md).", Required = true };
-    public readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name (overrides node.name; names its queue)." };
-    public readonly Option<string?> Broker = new("--broker") { Description = "Broker URI, amqp:// or amqps:// (overrides broker.uri)." };
-    public readonly Option<string?> SecretEnv = new("--secret-env") { Description = "Environment variable holding the cluster secret (overrides secret)." };
-    public readonly Option<string?> SecretFile = new("--secret-file") { Description = "File holding the cluster secret (overrides secret)." };
-    public readonly Option<string?> JournalProvider = new("--journal-provider") { Description = "Journal: sqlite or postgres (overrides journal.provider)." };
-    public readonly Option<string?> Journal = new("--journal") { Description = "Journal connection string, e.g. \"Data Source=runs/journal.db\" (overrides journal.connection)." };
-    public readonly Option<int?> HeartbeatMs = new("--heartbeat-interval-ms") { Description = "Heartbeat interval in ms (overrides heartbeat.intervalMs)." };
+    public readonly Option<string> Config = new("--config") { Description = "Node config, HOCON with Akka's setting names (see cluster-config/README.md).", Required = true };
+    public readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name (overrides distgmm.node-name; a worker's id)." };
+    public readonly Option<string?> Hostname = new("--hostname") { Description = "Address to bind and advertise (overrides akka.remote.dot-netty.tcp.hostname)." };
+    public readonly Option<int?> Port = new("--port") { Description = "Port (overrides akka.remote.dot-netty.tcp.port; 0 picks a free one)." };
+    public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Seed nodes as HOST:PORT[,HOST:PORT…] (overrides akka.cluster.seed-nodes)." };
+    public readonly Option<string?> JournalProvider = new("--journal-provider") { Description = "Journal: sqlite or postgres (overrides distgmm.journal.provider)." };
+    public readonly Option<string?> Journal = new("--journal") { Description = "Journal connection string (overrides distgmm.journal.connection-string); a relative SQLite file is in the run folder." };
+
+    public NodeOptions()
+    {
+        Port.Require<Option<int?>, int?>(p => p is null or (>= 0 and <= 65535), "must be a port (0-65535)");
+    }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, NodeName, Broker, SecretEnv, SecretFile, JournalProvider, Journal, HeartbeatMs })
+        foreach (var option in new Option[] { Config, NodeName, Hostname, Port, SeedNodes, JournalProvider, Journal })
             command.Options.Add(option);
     }
 
-    public ClusterConfig Load(ParseResult parse, NodeRole role)
+    public ClusterNodeConfig Load(ParseResult parse, string role, string? runFolder = null)
     {
         var path = CliPaths.ExistingFile(parse.GetValue(Config)!);
         try
         {
-            return ClusterConfigLoader.Load(path, new ClusterConfigOverrides
+            return ClusterNodeConfig.Load(path, role, new ClusterConfigOverrides
             {
-                NodeName = parse.GetValue(NodeName), BrokerUri = parse.GetValue(Broker), Role = role,
-                SecretEnv = parse.GetValue(SecretEnv), SecretFile = parse.GetValue(SecretFile),
+                NodeName = parse.GetValue(NodeName), Hostname = parse.GetValue(Hostname), Port = parse.GetValue(Port),
+                SeedNodes = parse.GetValue(SeedNodes) is { } seeds ? seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
                 JournalProvider = parse.GetValue(JournalProvider), JournalConnection = parse.GetValue(Journal),
-                HeartbeatIntervalMs = parse.GetValue(HeartbeatMs),
-            });
+            }, runFolder);
         }
         catch (ClusterConfigException ex)
         {
@@ -51,7 +53,7 @@ internal sealed class FaultOptions
 {
     public readonly Option<string[]> Chaos = new("--chaos")
     {
-        Description = "Inject a fault (repeatable): kill:WORKER@ITER, drop-heartbeats:WORKER@ITER, delay:WORKER=MS; WORKER is a worker id or 'random'.",
+        Description = "Inject a fault (repeatable): kill:WORKER@ITER (SIGKILL the worker), down:WORKER@ITER (down its node), delay:WORKER=MS; WORKER is a worker id or 'random'.",
         AllowMultipleArgumentsPerToken = false,
     };
 
@@ -105,9 +107,14 @@ public sealed class CoordinatorCommand : ICliCommand
         };
         jobIdOption.Require<Option<string?>, string?>(v => v is null || JobIds.IsValid(v), "use letters, digits, '.', '_' and '-' (at most 100)");
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var standbyOption = new Option<bool>("--standby")
+        {
+            Description = "Join as a standby coordinator: take the job over (from the shared journal) when the active coordinator node is gone.",
+        };
         var command = new Command("coordinator",
-            "Cluster mode: a coordinator node; worker nodes ('distgmm worker') join it over the broker, then it trains and scores like 'run'. " +
-            "It journals the job (SQLite or PostgreSQL): restarted with the same run folder (or --job-id) it resumes after the last completed iteration.");
+            "Cluster mode: a coordinator node of an Akka cluster; worker nodes ('distgmm worker') join it, then it trains and scores like 'run'. " +
+            "It journals the job (Akka.Persistence.Sql on SQLite or PostgreSQL): restarted with the same run folder (or --job-id) it resumes " +
+            "after the last completed iteration; a --standby coordinator node takes over when the active one is lost.");
         node.AddTo(command);
         options.AddTo(command);
         threshold.AddTo(command);
@@ -116,76 +123,86 @@ public sealed class CoordinatorCommand : ICliCommand
         command.Options.Add(waitSeconds);
         command.Options.Add(jobIdOption);
         command.Options.Add(noReport);
+        command.Options.Add(standbyOption);
         command.SetAction(async (parse, ct) =>
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            var config = node.Load(parse, NodeRole.Coordinator);
+            var outDir = parse.GetValue(options.Out)!;
+            var config = node.Load(parse, ClusterNodeConfig.CoordinatorRole, Path.GetFullPath(outDir));
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
-            var outDir = parse.GetValue(options.Out)!;
             var workers = parse.GetValue(options.Workers);
             var jobId = parse.GetValue(jobIdOption) ?? JobIds.ForRunFolder(outDir);
+            var standby = parse.GetValue(standbyOption);
 
-            // Claim the job before anything else: a second coordinator for it stops here, with the owner named.
-            await using var journal = OpenJournal(config);
-            IAsyncDisposable ownership;
+            // Claim the job before anything else: a second coordinator for it stops here, with the owner named. A standby
+            // claims it only when the cluster singleton moves to it (the active node is gone, and so is its lock).
+            var owner = $"{config.NodeName}@{Environment.MachineName}";
+            IAsyncDisposable? ownership = null;
+            if (!standby) ownership = await Claim(() => JobOwnership.ClaimAsync(config.Journal, jobId, owner, ct));
+            await using var coordinator = CoordinatorNode.Start(config);
             try
             {
-                ownership = await journal.ClaimOwnershipAsync(jobId, $"{config.Node.Name}@{Environment.MachineName}", ct);
-            }
-            catch (JobAlreadyOwnedException ex)
-            {
-                throw new CliException(ex.Message, ExitCodes.Failure, ex);
-            }
-            await using var _ = ownership;
-            var coordinatorJournal = new SqlCoordinatorJournal(journal);
-            // Only the count here: the job's coordinator replays the events itself.
-            var resumed = await journal.HighestSequenceNrAsync($"{jobId}-train", ct);
-            terminal.Line(resumed > 0
-                ? $"coordinator '{config.Node.Name}': job '{jobId}' found in the {config.Journal.Provider} journal ({resumed} events): resuming"
-                : $"coordinator '{config.Node.Name}': job '{jobId}', journal {config.Journal.Provider}");
+                terminal.Line($"coordinator '{config.NodeName}': cluster member at {coordinator.Address} (seed nodes {string.Join(", ", config.SeedNodes)}), " +
+                    $"job '{jobId}', journal {config.Journal.Provider}");
+                if (standby)
+                {
+                    terminal.Line($"coordinator '{config.NodeName}': standing by for job '{jobId}' (takes over when the active coordinator node is gone)");
+                    await coordinator.WhenActiveAsync(ct);
+                    terminal.Line($"coordinator '{config.NodeName}': the job host moved here; taking over job '{jobId}'");
+                    ownership = await Claim(() => JobOwnership.ClaimPatientlyAsync(config.Journal, jobId, owner, TimeSpan.FromSeconds(60), terminal.Line, ct));
+                }
+                else
+                {
+                    await coordinator.WhenActiveAsync(ct);
+                }
 
-            // The dataset must be on a path every worker node sees (a shared volume); ingesting into the run folder keeps it there.
-            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
-            await using var __ = statusServer;
-            await using var coordinator = await CoordinatorNode.StartAsync(config, terminal.Error.WriteLine, ct);
-            coordinator.Journal = coordinatorJournal;
-            coordinator.Settings = faults.Resolve(parse, em.Seed);
-            var wait = TimeSpan.FromSeconds(parse.GetValue(waitSeconds));
-            terminal.Line($"coordinator '{coordinator.Node.Name}': waiting up to {wait.TotalSeconds:0} s for {workers} worker(s) on {config.Broker.DisplayUri}");
-            try
-            {
-                await coordinator.WaitForWorkersAsync(workers, wait, ct);
+                // The dataset must be on a path every worker node sees (a shared volume); ingesting into the run folder keeps it there.
+                var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                await using var __ = statusServer;
+                coordinator.Settings = faults.Resolve(parse, em.Seed) with { JournalPluginId = null };
+                var wait = TimeSpan.FromSeconds(parse.GetValue(waitSeconds));
+                terminal.Line($"coordinator '{config.NodeName}': waiting up to {wait.TotalSeconds:0} s for {workers} worker(s)");
+                int joined;
+                try
+                {
+                    joined = await coordinator.WaitForWorkersAsync(workers, wait, ct);
+                }
+                catch (TimeoutException ex)
+                {
+                    throw new CliException(ex.Message, ExitCodes.Failure, ex);
+                }
+                terminal.Line($"coordinator '{config.NodeName}': {joined} worker(s) joined");
+                var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, workers, labels, rule, outDir, candidates,
+                    coordinator.ClusterOptions() with { JobId = jobId }), observer, ct);
+                JobSummaries.PrintTrain(terminal, outcome.Train);
+                var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
+                JobSummaries.PrintScore(terminal, outcome.Score, report);
+                Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+                return ExitCodes.Ok;
             }
-            catch (TimeoutException ex)
+            finally
             {
-                throw new CliException(ex.Message, ExitCodes.Failure, ex);
+                if (ownership is not null) await ownership.DisposeAsync();
             }
-            terminal.Line($"coordinator '{coordinator.Node.Name}': {coordinator.Workers} worker(s) joined");
-            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, workers, labels, rule, outDir, candidates,
-                coordinator.ClusterOptions() with { JobId = jobId }), observer, ct);
-            JobSummaries.PrintTrain(terminal, outcome.Train);
-            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
-            JobSummaries.PrintScore(terminal, outcome.Score, report);
-            var counters = coordinator.Node.Remote.TransportCounters;
-            terminal.Line($"coordinator '{coordinator.Node.Name}': sent {counters.MessagesSent} messages ({counters.BytesSent} bytes), " +
-                $"received {counters.MessagesReceived} ({counters.BytesReceived} bytes), rejected {counters.RejectedAuthentication} unauthenticated");
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
-            return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static IJournal OpenJournal(ClusterConfig config)
+    private static async Task<IAsyncDisposable> Claim(Func<Task<IAsyncDisposable>> claim)
     {
         try
         {
-            return JournalFactory.Open(config.Journal.Provider, config.Journal.ConnectionString);
+            return await claim();
         }
-        catch (ArgumentException ex)
+        catch (JobAlreadyOwnedException ex)
         {
-            throw new CliException($"{config.SourcePath}: journal: {ex.Message}", ExitCodes.BadInput, ex);
+            throw new CliException(ex.Message, ExitCodes.Failure, ex);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"journal: cannot claim the job: {ex.Message}", ExitCodes.Failure, ex);
         }
     }
 }
@@ -208,7 +225,7 @@ internal static partial class JobIds
     private static partial System.Text.RegularExpressions.Regex Pattern();
 }
 
-/// <summary>`distgmm worker`: a worker node that joins a coordinator node and computes on its shards until stopped.</summary>
+/// <summary>`distgmm worker`: a worker node that joins the cluster and computes on its shards until stopped.</summary>
 public sealed class WorkerCommand : ICliCommand
 {
     public int Order => 86;
@@ -216,42 +233,20 @@ public sealed class WorkerCommand : ICliCommand
     public Command Build()
     {
         var node = new NodeOptions();
-        var coordinatorNode = new Option<string>("--coordinator") { Description = "The coordinator's node name.", DefaultValueFactory = _ => "coordinator" };
         var cores = new Option<int>("--cores") { Description = "Cores to compute on.", DefaultValueFactory = _ => Environment.ProcessorCount };
         cores.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
-        var joinSeconds = new Option<int>("--join-seconds") { Description = "How long to keep trying to join the coordinator.", DefaultValueFactory = _ => 120 };
-        joinSeconds.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
-        var command = new Command("worker", "Cluster mode: a worker node; joins the coordinator node over the broker and computes until stopped (Ctrl+C / SIGTERM).")
+        var command = new Command("worker",
+            "Cluster mode: a worker node; joins the cluster's seed nodes and computes until stopped (Ctrl+C / SIGTERM leaves the cluster gracefully). " +
+            "Downed by the cluster, it joins again as a new incarnation.")
         {
-            coordinatorNode, cores, joinSeconds,
+            cores,
         };
         node.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            var config = node.Load(parse, NodeRole.Worker);
-            WorkerNode worker;
-            try
-            {
-                worker = await WorkerNode.StartAsync(config, parse.GetValue(coordinatorNode)!, parse.GetValue(cores),
-                    TimeSpan.FromSeconds(parse.GetValue(joinSeconds)), TimeSpan.FromSeconds(1), terminal.Error.WriteLine, ct);
-            }
-            catch (TimeoutException ex)
-            {
-                throw new CliException(ex.Message, ExitCodes.Failure, ex);
-            }
-            await using (worker)
-            {
-                terminal.Line($"worker '{worker.Node.Name}': ready");
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    terminal.Line($"worker '{worker.Node.Name}': stopping");
-                }
-            }
+            var config = node.Load(parse, ClusterNodeConfig.WorkerRole);
+            await WorkerNode.RunAsync(config, parse.GetValue(cores), terminal.Error.WriteLine, ct);
             return ExitCodes.Ok;
         });
         return command;
