@@ -186,6 +186,6 @@ public sealed record JournalSettings(string Provider, string ConnectionString)
                 sql { connection-string = {{cs}}, provider-name = "{{providerName}}", auto-initialize = true }
               }
             }
-            """);
+            """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 }
