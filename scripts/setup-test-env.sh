@@ -19,7 +19,7 @@ apt_install() {
 apt_install python3 curl
 command -v node >/dev/null || apt_install nodejs
 command -v npm >/dev/null || apt_install npm
-# Message broker and SQL journal for the cluster/remoting/persistence tests.
+# PostgreSQL for the cluster tests (the coordinator journal on Akka.Persistence.Sql).
 if [ -x scripts/services.sh ]; then
   bash scripts/services.sh >> "$envfile"
 fi

@@ -136,7 +136,7 @@ public sealed class BenchCommand : ICliCommand
 /// <summary>
 /// `distgmm bench DATA`: the whole pipeline at the size given — ingest (when DATA is a file), then `run` with W = 1
 /// and W = 2 embedded workers, each in a fresh process (`bench job`) so its peak memory is its own, and cluster mode
-/// (a coordinator and 2 worker processes over RabbitMQ) when a broker answers; writes OUT/bench.json. Training
+/// (a coordinator and 2 worker processes forming an Akka cluster on 127.0.0.1); writes OUT/bench.json. Training
 /// iterations run with tol = 0 (exactly --iterations); the first includes the initialisation and is reported apart.
 /// </summary>
 internal static class BenchEndToEnd
@@ -170,9 +170,8 @@ internal static class BenchEndToEnd
         var workers = new Option<string>("--workers") { Description = "Embedded worker counts to run, comma-separated.", DefaultValueFactory = _ => "1,2" };
         var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
         var noCluster = new Option<bool>("--no-cluster") { Description = "Skip cluster mode." };
-        var clusterConfig = new Option<string>("--cluster-config") { Description = "Folder with coordinator.json and worker.json.", DefaultValueFactory = _ => Path.Combine("cluster-config", "loopback") };
-        var broker = new Option<string?>("--broker") { Description = "Broker URI for cluster mode (default: DISTGMM_TEST_AMQP, else the config's)." };
-        foreach (var o in new Option[] { preset, k, covariance, iterations, outDir, workers, shards, noCluster, clusterConfig, broker }) bench.Options.Add(o);
+        var clusterConfig = new Option<string>("--cluster-config") { Description = "Folder with coordinator.conf and worker.conf (loopback node configs).", DefaultValueFactory = _ => Path.Combine("cluster-config", "loopback") };
+        foreach (var o in new Option[] { preset, k, covariance, iterations, outDir, workers, shards, noCluster, clusterConfig }) bench.Options.Add(o);
         bench.Arguments.Add(data);
         bench.SetAction(async (parse, ct) =>
         {
@@ -220,7 +219,7 @@ internal static class BenchEndToEnd
                 try
                 {
                     cluster = await RunClusterAsync(terminal, Path.GetFullPath(dataset), settings, Path.Combine(root, "cluster-w2"),
-                        parse.GetValue(clusterConfig)!, parse.GetValue(broker) ?? Environment.GetEnvironmentVariable("DISTGMM_TEST_AMQP"), ct);
+                        parse.GetValue(clusterConfig)!, ct);
                 }
                 catch (ClusterUnavailable e)
                 {
@@ -368,32 +367,30 @@ internal static class BenchEndToEnd
         public bool Failed { get; } = failed;
     }
 
-    /// <summary>A coordinator and 2 worker processes (1 core each) over the broker; peak memory sampled from /proc.</summary>
+    /// <summary>A coordinator and 2 worker processes (1 core each), an Akka cluster on 127.0.0.1; peak memory sampled from /proc.</summary>
     private static async Task<object> RunClusterAsync(Terminal terminal, string dataset, Settings settings, string outDir, string configDir,
-        string? broker, CancellationToken ct)
+        CancellationToken ct)
     {
-        var coordinatorConfig = Path.GetFullPath(Path.Combine(configDir, "coordinator.json"));
-        var workerConfig = Path.GetFullPath(Path.Combine(configDir, "worker.json"));
+        var coordinatorConfig = Path.GetFullPath(Path.Combine(configDir, "coordinator.conf"));
+        var workerConfig = Path.GetFullPath(Path.Combine(configDir, "worker.conf"));
         if (!File.Exists(coordinatorConfig) || !File.Exists(workerConfig))
-            throw new ClusterUnavailable($"no cluster config in {Path.GetFullPath(configDir)} (coordinator.json, worker.json); pass --cluster-config");
-        var uri = broker ?? BrokerUri(coordinatorConfig);
-        if (!await ReachableAsync(uri, ct)) throw new ClusterUnavailable($"no broker answers at {Redact(uri)} (start one: scripts/services.sh)");
+            throw new ClusterUnavailable($"no cluster config in {Path.GetFullPath(configDir)} (coordinator.conf, worker.conf); pass --cluster-config");
 
         Directory.CreateDirectory(outDir);
         var id = $"bench-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
-        string[] common = broker is null ? [] : ["--broker", broker];
-        terminal.Line($"bench: cluster mode, coordinator + 2 worker processes over {Redact(uri)}");
+        var port = FreeLoopbackPort();
+        string[] seeds = ["--seed-nodes", $"127.0.0.1:{Inv(port)}"];
+        terminal.Line($"bench: cluster mode, coordinator + 2 worker processes, Akka cluster on 127.0.0.1:{Inv(port)}");
         var workers = new List<Child>();
         try
         {
-            for (var i = 1; i <= 2; i++)
-                workers.Add(Child.Start(["worker", "--config", workerConfig, "--node-name", $"{id}-w{i}", "--coordinator", $"{id}-coordinator",
-                    "--cores", "1", .. common]));
             var start = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             using var coordinator = Child.Start(["coordinator", "--config", coordinatorConfig, dataset, "--node-name", $"{id}-coordinator",
-                "--journal", $"Data Source={Path.Combine(outDir, "journal.db")}", "--workers", "2", "--wait-seconds", "60", "--out", outDir,
-                "--no-report", .. JobArgs(settings, coordinator: true), .. common]);
+                "--port", Inv(port), .. seeds, "--journal", $"Data Source={Path.Combine(outDir, "journal.db")}", "--workers", "2",
+                "--wait-seconds", "60", "--out", outDir, "--no-report", .. JobArgs(settings, coordinator: true)]);
+            for (var i = 1; i <= 2; i++)
+                workers.Add(Child.Start(["worker", "--config", workerConfig, "--node-name", $"{id}-w{i}", "--port", "0", .. seeds, "--cores", "1"]));
             var code = await coordinator.WaitAsync(ct);
             var total = clock.Elapsed.TotalSeconds;
             if (code != 0) throw new ClusterUnavailable($"the coordinator exited with {code}: {coordinator.ErrorTail()}", failed: true);
@@ -404,12 +401,21 @@ internal static class BenchEndToEnd
             var m = EventRecorder.FromLog(Path.Combine(outDir, "events.log"), start).Measure("cluster", 2, rows, d, total, scoreSeconds,
                 [new ProcessPeak("coordinator", coordinator.PeakBytes), .. workers.Select((w, i) => new ProcessPeak($"worker-{i + 1}", w.PeakBytes))]);
             terminal.Line(Describe("cluster W=2", m));
-            return new { status = "ok", broker = Redact(uri), measurement = m };
+            return new { status = "ok", port, measurement = m };
         }
         finally
         {
             foreach (var w in workers) w.Dispose();
         }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     /// <summary>A `distgmm` child process (this very CLI); its peak resident memory is sampled while it runs.</summary>
@@ -526,32 +532,4 @@ internal static class BenchEndToEnd
         $"bench: {what}: load {m.LoadSeconds:F2} s, iteration {m.MedianIterationSeconds:F3} s (first {m.FirstIterationSeconds:F2} s), " +
         $"scoring {m.ScoringRowsPerSecond / 1e6:F2} M rows/s (score job {m.ScoreJobRowsPerSecond / 1e6:F2} M rows/s), " +
         $"peak {m.PeakMemoryBytes / 1e9:F2} GB = {m.PeakOverMatrix:F2}x the matrix");
-
-    /// <summary>The broker URI of a cluster-config file (JSON with comments).</summary>
-    private static string BrokerUri(string configPath)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(configPath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        return doc.RootElement.TryGetProperty("broker", out var b) && b.TryGetProperty("uri", out var u) && u.GetString() is { } s
-            ? s : throw new ClusterUnavailable($"{configPath} names no broker.uri");
-    }
-
-    private static async Task<bool> ReachableAsync(string uri, CancellationToken ct)
-    {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u)) return false;
-        using var tcp = new TcpClient();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        try
-        {
-            await tcp.ConnectAsync(u.Host, u.Port > 0 ? u.Port : u.Scheme == "amqps" ? 5671 : 5672, timeout.Token);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private static string Redact(string uri) =>
-        Uri.TryCreate(uri, UriKind.Absolute, out var u) && u.UserInfo.Length > 0 ? uri.Replace(u.UserInfo + "@", "***@", StringComparison.Ordinal) : uri;
 }

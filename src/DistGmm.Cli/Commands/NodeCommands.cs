@@ -179,6 +179,9 @@ public sealed class CoordinatorCommand : ICliCommand
                 JobSummaries.PrintTrain(terminal, outcome.Train);
                 var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
                 JobSummaries.PrintScore(terminal, outcome.Score, report);
+                var wire = DistGmm.Cluster.Serialization.ProtocolSerializer.Counters;
+                terminal.Line($"coordinator '{config.NodeName}': protocol payload serialized {wire.Messages} messages ({wire.Bytes} bytes; sent and journaled), " +
+                    $"deserialized {wire.MessagesRead} ({wire.BytesRead} bytes; received and replayed)");
                 Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
                 return ExitCodes.Ok;
             }

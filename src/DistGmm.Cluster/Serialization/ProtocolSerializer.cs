@@ -22,7 +22,13 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// <summary>Format version of every payload; a reader refuses versions it does not know instead of misreading them.</summary>
     private const byte FormatVersion = 1;
 
+    private static long _bytesWritten, _messagesWritten, _bytesRead, _messagesRead;
+
     public override int Identifier => SerializerId;
+
+    /// <summary>Protocol payload this process serialized (sent to other nodes, or journaled) and deserialized, since start.</summary>
+    public static (long Messages, long Bytes, long MessagesRead, long BytesRead) Counters =>
+        (Interlocked.Read(ref _messagesWritten), Interlocked.Read(ref _bytesWritten), Interlocked.Read(ref _messagesRead), Interlocked.Read(ref _bytesRead));
 
     public override string Manifest(object o) => o switch
     {
@@ -52,6 +58,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         var w = new PayloadWriter(obj is ShardStatsComputed s ? s.ResultBytes.Length + 64 : 256);
         w.WriteByte(FormatVersion);
         Write(w, obj);
+        Interlocked.Increment(ref _messagesWritten);
+        Interlocked.Add(ref _bytesWritten, w.Length);
         return w.ToArray();
     }
 
@@ -71,6 +79,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             throw new MessageSerializationException($"'{manifest}': {ex.Message}", ex);
         }
         r.EnsureEnd();
+        Interlocked.Increment(ref _messagesRead);
+        Interlocked.Add(ref _bytesRead, bytes.Length);
         return message;
     }
 

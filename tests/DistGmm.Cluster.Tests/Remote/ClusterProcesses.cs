@@ -8,8 +8,18 @@ namespace DistGmm.Cluster.Tests.Remote;
 /// <summary>Real node processes for the cluster tests: the CLI built like this test assembly, started and killed.</summary>
 internal static class ClusterProcesses
 {
-    /// <summary>The broker URI from scripts/services.sh; required under CI, otherwise the test returns early.</summary>
-    public static string? Amqp() => DistGmm.Testing.TestServiceVariables.Read("DISTGMM_TEST_AMQP");
+    /// <summary>The PostgreSQL connection string from scripts/services.sh; required under CI, otherwise the test returns early.</summary>
+    public static string? Postgres() => DistGmm.Testing.TestServiceVariables.Read("DISTGMM_TEST_PG");
+
+    /// <summary>A TCP port free on 127.0.0.1 right now (for a seed node; workers bind port 0).</summary>
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     /// <summary>
     /// The CLI built with the same configuration and output layout as this test assembly (artifacts or bin/). Its
@@ -45,7 +55,7 @@ internal static class ClusterProcesses
     {
         if (!File.Exists(cliDll)) return "distgmm.dll";
         var cliDir = Path.GetDirectoryName(cliDll)!;
-        foreach (var name in new[] { "DistGmm.Numerics.dll", "DistGmm.Data.dll", "DistGmm.Parquet.dll", "DistGmm.Actors.dll", "DistGmm.Remoting.dll", "DistGmm.Cluster.dll" })
+        foreach (var name in new[] { "DistGmm.Numerics.dll", "DistGmm.Data.dll", "DistGmm.Parquet.dll", "DistGmm.Cluster.dll" })
         {
             var cli = Path.Combine(cliDir, name);
             if (!File.Exists(cli) || !File.ReadAllBytes(cli).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(testDir, name)))) return name;
@@ -109,6 +119,15 @@ internal static class ClusterProcesses
             _process.WaitForExit(TimeSpan.FromSeconds(30));
         }
 
+        public int Pid => _process.Id;
+
+        /// <summary>SIGSTOP / SIGCONT: the process freezes (no heartbeats, no replies) and resumes, as under a long GC or a VM pause.</summary>
+        public void Signal(string signal)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+            kill.WaitForExit();
+        }
+
         /// <summary>The exit code, waiting at most <paramref name="bound"/>.</summary>
         public async Task<int> ExitCodeAsync(TimeSpan bound)
         {
@@ -125,6 +144,7 @@ internal static class ClusterProcesses
         {
             if (!_process.HasExited)
             {
+                Signal("CONT"); // a stopped process cannot die until continued
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(TimeSpan.FromSeconds(30));
             }
