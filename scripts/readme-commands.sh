@@ -3,7 +3,9 @@
 # Each command counts as one test. `serve` (which runs until stopped) is started, probed on /healthz and stopped;
 # scripts/test.sh itself is the runner of this check and is not re-entered; a long command whose comment ends in
 # "CI runs it with ARGS" (a benchmark) runs in that quick form: the command as shown, ARGS appended. A line ending in
-# "# not run by CI: why" is listed as skipped with its reason.
+# "# not run by CI: why" is listed as skipped with its reason. A command ending in '&' (a cluster worker node) is
+# started in the background as shown; it passes if it is still running when the commands after it are done, and is
+# then stopped with SIGTERM (a graceful leave).
 # Usage: scripts/readme-commands.sh [COUNTS_FILE]   (writes "passed failed").
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +13,7 @@ cd "$root"
 counts=${1:-/dev/null}
 logs=$(mktemp -d)
 passed=0; failed=0; skipped=0; n=0
+background=()   # "pid|command|log" of the '&' commands
 
 mapfile -t lines < <(python3 - README.md <<'PY'
 import sys, re
@@ -38,6 +41,12 @@ for line in "${lines[@]}"; do
     echo "readme: (runner) $cmd"; continue
   fi
   start=$(date +%s)
+  if [[ "$cmd" == *"&" ]]; then
+    bash -c "exec ${cmd%&}" > "$log" 2>&1 &
+    background+=("$!|$cmd|$log")
+    echo "readme: started  $cmd"
+    continue
+  fi
   if [[ "$cmd" == "scripts/distgmm serve "* ]]; then
     url=$(sed -E 's/.*--urls ([^ ]+).*/\1/' <<<"$cmd")
     bash -c "$cmd" > "$log" 2>&1 &
@@ -59,6 +68,18 @@ for line in "${lines[@]}"; do
     echo "readme: ok       $cmd  (${secs} s)"; passed=$((passed + 1))
   else
     echo "readme: FAILED   $cmd  (exit $rc, ${secs} s); last lines:"; tail -n 15 "$log" | sed 's/^/    /'
+    failed=$((failed + 1))
+  fi
+done
+for entry in "${background[@]}"; do
+  IFS='|' read -r pid cmd log <<<"$entry"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done   # bounded: 30 s to leave
+    kill -KILL "$pid" 2>/dev/null
+    echo "readme: ok       $cmd  (ran until stopped)"; passed=$((passed + 1))
+  else
+    echo "readme: FAILED   $cmd  (exited before the commands after it were done); last lines:"; tail -n 15 "$log" | sed 's/^/    /'
     failed=$((failed + 1))
   fi
 done
