@@ -1,89 +1,80 @@
-using System.Collections.Concurrent;
-using DistGmm.Actors;
+using Akka.Actor;
+using Akka.TestKit;
 using DistGmm.Cluster;
-using DistGmm.Cluster.Remote;
-using DistGmm.Numerics;
-using DistGmm.Remoting.Configuration;
-using DistGmm.TestKit;
 using Xunit;
+using static DistGmm.Cluster.Tests.ScriptedWorker;
 
 namespace DistGmm.Cluster.Tests;
 
 /// <summary>
-/// Membership and recovery in the coordinator, TestKit style (probes play workers, the manual clock drives heartbeats
-/// and waits): journal resume, mid-job joins, waiting with no worker, failure-detector verdicts, chaos.
+/// Membership and recovery in the coordinator: probes play the workers and the host (which reports Akka cluster
+/// membership as WorkerSuspected / WorkerReachable / WorkerDown), virtual time drives the waits. Journal resume on the
+/// test system's in-memory journal, mid-job joins, waiting with no worker, downed workers, chaos.
 /// </summary>
-public sealed class MembershipTests : TestKitBase
+public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConfigs.VirtualTime)
 {
-    private static readonly DataMatrix[] Shards = ScriptedWorker.Shards;
-    private static readonly GaussianMixture Reference = GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2), 1).Model;
+    private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
-    private static JobPlan Plan(int workers) => ScriptedWorker.Plan(workers);
+    private IActorRef Coordinator(int workers, TestProbe client, IJobObserver? observer = null, CoordinatorSettings? settings = null,
+        TestProbe? host = null, string? name = null) =>
+        Sys.ActorOf(CoordinatorActor.Props(Plan(workers), BalancedByRowsPlacement.Instance, client.Ref, (host ?? CreateTestProbe("host")).Ref,
+            observer, settings), name);
 
-    private sealed class Recorder : IJobObserver
-    {
-        public ConcurrentQueue<JobEvent> Events { get; } = new();
-        public void OnEvent(JobEvent e) => Events.Enqueue(e);
-    }
-
-    private static ShardStatsComputed Stats(ComputePass command, ShardSlice slice) => ScriptedWorker.Stats(command, slice);
-
-    private static object Answer(TestProbe worker, string workerId, object command) => ScriptedWorker.Answer(worker, workerId, command);
-
-    private static void PlayUntilReleased(TestProbe worker, string workerId) => ScriptedWorker.PlayUntilReleased(worker, workerId);
-
-    private static ComputePass PlayUntilPass(TestProbe worker, string workerId, int passNumber) =>
-        ScriptedWorker.PlayUntilPass(worker, workerId, passNumber);
+    private ProbeObserver NewObserver() => new(CreateTestProbe("events"));
 
     [Fact]
-    public void A_restarted_coordinator_replays_its_journal_and_resumes_at_the_next_pass_with_the_same_model()
+    public void A_second_coordinator_with_the_same_persistence_id_resumes_after_the_last_completed_pass_with_the_same_model()
     {
-        var journal = new InMemoryCoordinatorJournal();
         var client = CreateTestProbe();
-        var first = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref, journal), "first");
+        var host = CreateTestProbe("host");
+        var first = Coordinator(1, client, host: host, name: "first");
+        Assert.Equal("job-1", host.ExpectMsg<CoordinatorRecovered>().JobId);
         var worker = CreateTestProbe("w0");
         worker.Send(first, new WorkerReady("w0", 1));
         var stuck = PlayUntilPass(worker, "w0", 4);   // passes 0..3 completed and journaled
+        Watch(first);
         Sys.Stop(first);                               // the coordinator dies during pass 4
-        var journaled = journal.Read("job-1");
-        Assert.Equal(3 + 4, journaled.Count);          // three loads, four passes
-        Assert.Equal([0, 1, 2, 3], journaled.OfType<PassCompleted>().Select(p => p.PassNumber));
+        ExpectTerminated(first);
 
-        var recorder = new Recorder();
-        var second = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref, journal, recorder), "second");
+        var events = NewObserver();
+        var second = Coordinator(1, client, events, host: host, name: "second");
+        var resume = events.Await<JobResumed>();
+        Assert.Equal(3 + 4, resume.JournalEvents);     // three loads, four passes
+        Assert.Equal("training", resume.Stage);
+        host.ExpectMsg<CoordinatorRecovered>();        // the host introduces the workers it knows
         worker.Send(second, new WorkerReady("w0", 1));
-        var reload = worker.ExpectMsg<LoadShards>();
-        Assert.Equal([0, 1, 2], reload.Shards);
+        Assert.Equal([0, 1, 2], worker.ExpectMsg<LoadShards>().Shards);
         var resumed = worker.ExpectMsg<ComputePass>();
         Assert.Equal(stuck.PassNumber, resumed.PassNumber); // nothing completed is redone
         Assert.Equal(stuck.Pass.ToBytes(), resumed.Pass.ToBytes());
         Answer(worker, "w0", resumed);
         PlayUntilReleased(worker, "w0");
-        var done = client.ExpectMsg<JobCompleted>();
-        Assert.Equal(Reference.ToBytes(), done.State.BestFit!.Model.ToBytes());
-        var resume = Assert.Single(recorder.Events.OfType<JobResumed>());
-        Assert.Equal(7, resume.JournalEvents);
-        Assert.Equal("training", resume.Stage);
+        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
+        Watch(second);
+        Sys.Stop(second);
+        ExpectTerminated(second);
 
-        // A third coordinator over the completed journal finishes at once: the job is not redone.
-        var third = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref, journal), "third");
+        // A third coordinator over the completed journal finishes at once: the job is not redone, no worker is asked.
+        var third = Coordinator(1, client, host: host, name: "third");
         Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
         worker.Send(third, new WorkerReady("w0", 1));
-        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        host.ExpectNoMsg(TimeSpan.Zero);               // not told to introduce workers to a finished job
     }
 
     [Fact]
     public async Task A_worker_joining_mid_job_gets_shards_only_at_the_next_iteration_boundary()
     {
         var client = CreateTestProbe();
-        var recorder = new Recorder();
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref, observer: recorder));
+        var events = NewObserver();
+        var coordinator = Coordinator(1, client, events);
         var w0 = CreateTestProbe("w0");
         var w1 = CreateTestProbe("w1");
         w0.Send(coordinator, new WorkerReady("w0", 1));
         var pass2 = PlayUntilPass(w0, "w0", 2);
         w1.Send(coordinator, new WorkerReady("w1", 1));
-        w1.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // never under a running pass
+        Assert.True(events.Await<WorkerJoinedJob>(e => e.WorkerId == "w1").MidJob);
+        w1.ExpectNoMsg(TimeSpan.Zero);                  // never under a running pass
         Answer(w0, "w0", pass2);
 
         var load = w1.ExpectMsg<LoadShards>();
@@ -100,24 +91,23 @@ public sealed class MembershipTests : TestKitBase
         PlayUntilReleased(w0, "w0");
         await t1;
         Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
-        Assert.Contains(recorder.Events.OfType<WorkerJoinedJob>(), e => e.WorkerId == "w1" && e.MidJob);
-        Assert.Contains(recorder.Events.OfType<ShardsAssigned>(), e => e.Reason.StartsWith("rebalance", StringComparison.Ordinal));
+        Assert.Contains(events.Events.OfType<ShardsAssigned>(), e => e.Reason.StartsWith("rebalance", StringComparison.Ordinal));
     }
 
     [Fact]
     public void With_every_worker_lost_the_job_waits_and_a_newcomer_takes_all_shards()
     {
         var client = CreateTestProbe();
-        var recorder = new Recorder();
+        var events = NewObserver();
         var settings = CoordinatorSettings.Default with { MaxWaitForWorkers = TimeSpan.FromMinutes(5) };
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref, null, recorder, settings));
+        var coordinator = Coordinator(1, client, events, settings);
         var w0 = CreateTestProbe("w0");
         w0.Send(coordinator, new WorkerReady("w0", 1));
         PlayUntilPass(w0, "w0", 1);
         Sys.Stop(w0.Ref);
-        FishForEvent<WaitingForWorkers>(recorder);
+        Assert.Equal(TimeSpan.FromMinutes(5), events.Await<WaitingForWorkers>().MaxWait);
         Clock.Advance(TimeSpan.FromMinutes(4));         // still inside the wait
-        client.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        client.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
         var w1 = CreateTestProbe("w1");
         w1.Send(coordinator, new WorkerReady("w1", 1));
@@ -130,130 +120,127 @@ public sealed class MembershipTests : TestKitBase
         Answer(w1, "w1", pass);
         PlayUntilReleased(w1, "w1");
         Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
-        Assert.Contains(recorder.Events.OfType<ShardsRecovered>(), e => e.Shards.SequenceEqual([0, 1, 2]));
-    }
-
-    [Fact]
-    public void After_a_broker_reconnect_the_coordinator_asks_again_for_the_missing_results()
-    {
-        var client = CreateTestProbe();
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref));
-        var w0 = CreateTestProbe("w0");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
-        var pass = PlayUntilPass(w0, "w0", 2);
-        w0.Reply(Stats(pass, pass.Shards[0]));          // the other two results die with the broker
-
-        Sys.EventStream.Publish(new BrokerReconnected("node"));
-        Assert.Equal([0, 1, 2], w0.ExpectMsg<LoadShards>().Shards); // additive: a no-op for a worker that kept them
-        var again = w0.ExpectMsg<ComputePass>();
-        Assert.Equal(pass.PassNumber, again.PassNumber);
-        Assert.Equal([1, 2], again.Shards.Select(s => s.Shard));
-        Answer(w0, "w0", again);
-        PlayUntilReleased(w0, "w0");
-        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
+        Assert.Contains(events.Events.OfType<ShardsRecovered>(), e => e.Shards.SequenceEqual([0, 1, 2]));
     }
 
     [Fact]
     public void With_every_worker_lost_past_the_wait_the_job_fails_with_a_clear_message()
     {
         var client = CreateTestProbe();
-        var recorder = new Recorder();
+        var events = NewObserver();
         var settings = CoordinatorSettings.Default with { MaxWaitForWorkers = TimeSpan.FromSeconds(30) };
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(1), BalancedByRowsPlacement.Instance, client.Ref, null, recorder, settings));
+        var coordinator = Coordinator(1, client, events, settings);
         var w0 = CreateTestProbe("w0");
         w0.Send(coordinator, new WorkerReady("w0", 1));
         PlayUntilPass(w0, "w0", 1);
-        coordinator.Tell(new WorkerDown("w0", "declared dead by the failure detector", TimeSpan.FromSeconds(10)));
-        FishForEvent<WaitingForWorkers>(recorder);
-        Clock.Advance(TimeSpan.FromSeconds(31));
+        coordinator.Tell(new WorkerDown("w0", "node removed from the cluster"));
+        events.Await<WaitingForWorkers>();
+        Clock.Advance(TimeSpan.FromSeconds(29));
+        client.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Clock.Advance(TimeSpan.FromSeconds(2));
         var aborted = client.ExpectMsg<JobAborted>();
         Assert.Contains("no worker left", aborted.Error, StringComparison.Ordinal);
         Assert.Contains("30 s", aborted.Error, StringComparison.Ordinal);
+        Assert.False(events.Await<JobFinished>().Succeeded);
+    }
+
+    [Fact]
+    public void A_downed_worker_loses_its_shards_to_the_survivor_and_reports_how_long_it_was_unreachable()
+    {
+        var client = CreateTestProbe();
+        var events = NewObserver();
+        var coordinator = Coordinator(2, client, events);
+        var w0 = CreateTestProbe("w0");
+        var w1 = CreateTestProbe("w1");
+        w0.Send(coordinator, new WorkerReady("w0", 1));
+        w1.Send(coordinator, new WorkerReady("w1", 1));
+        Answer(w0, "w0", w0.ExpectMsg<LoadShards>());
+        Answer(w1, "w1", w1.ExpectMsg<LoadShards>());
+        Answer(w0, "w0", w0.ExpectMsg<ComputePass>());
+        w1.ExpectMsg<ComputePass>();                    // w1's node goes silent from here on
+
+        coordinator.Tell(new WorkerSuspected("w1"));
+        Assert.Equal("w1", events.Await<WorkerUnreachable>().WorkerId);
+        w0.ExpectNoMsg(TimeSpan.Zero);                  // unreachable is not down: nothing moves yet
+        Clock.Advance(TimeSpan.FromSeconds(6.5));
+        coordinator.Tell(new WorkerDown("w1", "node removed from the cluster (previous status Down)"));
+
+        var inherited = w0.ExpectMsg<LoadShards>();
+        Assert.Equal([0, 1, 2], inherited.Shards);
+        Answer(w0, "w0", inherited);
+        PlayUntilReleased(w0, "w0");
+        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
+        var failed = Assert.Single(events.Events.OfType<WorkerFailed>());
+        Assert.Equal(("w1", "node removed from the cluster (previous status Down)"), (failed.WorkerId, failed.Reason));
+        Assert.Equal(TimeSpan.FromSeconds(6.5), failed.SilentFor);
+        Assert.Contains(events.Events.OfType<ShardsAssigned>(), e => e.Reason == "w1 lost");
+    }
+
+    [Fact]
+    public void A_worker_reachable_again_is_reported_recovered_and_keeps_its_shards()
+    {
+        var client = CreateTestProbe();
+        var events = NewObserver();
+        var coordinator = Coordinator(1, client, events);
+        var w0 = CreateTestProbe("w0");
+        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var pass = PlayUntilPass(w0, "w0", 1);
+        coordinator.Tell(new WorkerSuspected("w0"));
+        coordinator.Tell(new WorkerSuspected("w0"));    // reported once
+        coordinator.Tell(new WorkerReachable("w0"));
+        Assert.Equal("w0", events.Await<WorkerRecovered>().WorkerId);
+        Answer(w0, "w0", pass);
+        PlayUntilReleased(w0, "w0");
+        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
+        Assert.Single(events.Events.OfType<WorkerUnreachable>());
+        Assert.Empty(events.Events.OfType<WorkerFailed>());
     }
 
     [Fact]
     public async Task Chaos_kill_tells_the_chosen_worker_to_die_after_the_iteration_and_its_shards_move()
     {
         var client = CreateTestProbe();
-        var recorder = new Recorder();
+        var events = NewObserver();
         var settings = CoordinatorSettings.Default with { Chaos = ChaosPlan.Parse(["kill:w1@2"]) };
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(2), BalancedByRowsPlacement.Instance, client.Ref, null, recorder, settings));
+        var coordinator = Coordinator(2, client, events, settings);
         var w0 = CreateTestProbe("w0");
         var w1 = CreateTestProbe("w1");
         w0.Send(coordinator, new WorkerReady("w0", 1));
         w1.Send(coordinator, new WorkerReady("w1", 1));
-        var w1Life = Task.Run(() =>
-        {
-            while (true)
-            {
-                var m = w1.ExpectMsg<object>();
-                if (m is ChaosKill kill) return kill; // dies: answers nothing more
-                Answer(w1, "w1", m);
-            }
-        });
         var w0Life = Task.Run(() => PlayUntilReleased(w0, "w0"));
-        Assert.Contains("kill:w1@2", (await w1Life).Reason, StringComparison.Ordinal);
-        coordinator.Tell(new WorkerDown("w1", "declared dead by the failure detector", TimeSpan.FromSeconds(3)));
+        ChaosKill kill;
+        while (true)
+        {
+            var m = w1.ExpectMsg<object>();
+            if (m is ChaosKill k) { kill = k; break; }   // dies: answers nothing more
+            Answer(w1, "w1", m);
+        }
+        Assert.Contains("kill:w1@2", kill.Reason, StringComparison.Ordinal);
+        Sys.Stop(w1.Ref);                               // what a WorkerActor does on ChaosKill
         await w0Life;
         Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
-        Assert.Contains(recorder.Events.OfType<ChaosInjected>(), e => e.Target == "w1");
-        var failed = Assert.Single(recorder.Events.OfType<WorkerFailed>());
-        Assert.Equal(TimeSpan.FromSeconds(3), failed.SilentFor);
+        var injected = Assert.Single(events.Events.OfType<ChaosInjected>());
+        Assert.Equal(("w1", "kill after iteration 2"), (injected.Target, injected.Action));
+        Assert.Equal("w1", Assert.Single(events.Events.OfType<WorkerFailed>()).WorkerId);
     }
 
     [Fact]
-    public void The_registrar_declares_a_silent_worker_dead_and_the_job_moves_its_shards()
+    public async Task Chaos_down_asks_the_host_to_down_the_worker_node_after_the_iteration()
     {
-        var heartbeat = new HeartbeatConfig(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 8.0, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
-        var downNodes = new ConcurrentQueue<string>();
-        var registrar = Sys.ActorOf(Props.Create(() => new RegistrarActor(heartbeat, _ => { }, downNodes.Enqueue, _ => { })), "registrar");
         var client = CreateTestProbe();
-        var recorder = new Recorder();
+        var host = CreateTestProbe("host");
+        var events = NewObserver();
+        var settings = CoordinatorSettings.Default with { Chaos = ChaosPlan.Parse(["down:w0@1"]) };
+        var coordinator = Coordinator(1, client, events, settings, host);
+        host.ExpectMsg<CoordinatorRecovered>();
         var w0 = CreateTestProbe("w0");
-        var w1 = CreateTestProbe("w1");
-        w0.Send(registrar, new WorkerReady("w0", 1));
-        w1.Send(registrar, new WorkerReady("w1", 1));
-        registrar.Tell(new RegistrarActor.StartJob(Plan(2), client.Ref, recorder, CoordinatorSettings.Default, null));
-        var w0Load = w0.ExpectMsg<LoadShards>();
-        var w1Load = w1.ExpectMsg<LoadShards>();
-        Answer(w0, "w0", w0Load);
-        Answer(w1, "w1", w1Load);
-        var w0Pass = w0.ExpectMsg<ComputePass>();
-        w1.ExpectMsg<ComputePass>();                    // w1 goes silent from here on
-        Answer(w0, "w0", w0Pass);
-
-        // w0 keeps heartbeating; w1 does not. The ack tells a counted worker it is known.
-        var agent = CreateTestProbe("agent");
-        for (var second = 1; second <= 7; second++)
-        {
-            Clock.Advance(TimeSpan.FromSeconds(1));
-            agent.Send(registrar, new Heartbeat("w0"));
-            Assert.True(agent.ExpectMsg<HeartbeatAck>().Known);
-        }
-        var inherited = w0.ExpectMsg<LoadShards>();
-        Assert.Equal([0, 1, 2], inherited.Shards);
-        Assert.Equal(["w1"], downNodes);
-        Answer(w0, "w0", inherited);
-        PlayUntilReleased(w0, "w0");
-        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
-        Assert.Contains(recorder.Events.OfType<WorkerUnreachable>(), e => e.WorkerId == "w1");
-        var failed = Assert.Single(recorder.Events.OfType<WorkerFailed>());
-        Assert.Equal("w1", failed.WorkerId);
-        Assert.True(failed.SilentFor > heartbeat.DeadAfter);
-
-        // The dead worker's next heartbeat is answered "unknown": it must announce itself again.
-        agent.Send(registrar, new Heartbeat("w1"));
-        Assert.False(agent.ExpectMsg<HeartbeatAck>().Known);
-    }
-
-    private static T FishForEvent<T>(Recorder recorder) where T : JobEvent
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (recorder.Events.OfType<T>().FirstOrDefault() is { } found) return found;
-            Thread.Yield();
-        }
-        throw new Xunit.Sdk.XunitException($"no {typeof(T).Name} within 5 s");
+        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var w0Life = Task.Run(() => PlayUntilReleased(w0, "w0")); // this host downs nothing: the job goes on
+        var down = host.ExpectMsg<DownWorkerNode>();
+        Assert.Equal(("w0", w0.Ref), (down.WorkerId, down.Worker));
+        await w0Life;
+        client.ExpectMsg<JobCompleted>();
+        var injected = Assert.Single(events.Events.OfType<ChaosInjected>());
+        Assert.Equal(("w0", "down the node after iteration 1"), (injected.Target, injected.Action));
     }
 }

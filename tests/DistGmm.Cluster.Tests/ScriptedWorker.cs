@@ -1,6 +1,6 @@
+using Akka.TestKit;
 using DistGmm.Cluster;
 using DistGmm.Numerics;
-using DistGmm.TestKit;
 
 namespace DistGmm.Cluster.Tests;
 
@@ -8,6 +8,9 @@ namespace DistGmm.Cluster.Tests;
 internal static class ScriptedWorker
 {
     public static readonly DataMatrix[] Shards = Synthetic.Shards([120, 90, 150]);
+
+    /// <summary>The model the plan's job must produce, whatever happens on the way.</summary>
+    public static readonly GaussianMixture Reference = GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2), 1).Model;
 
     public static JobPlan Plan(int workers) =>
         new("job-1", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], workers, [Synthetic.Options(2)]);

@@ -28,7 +28,7 @@ public sealed class TimelineRecorderTests
         new ShardsLoaded(At(1), 400, 3),
         new StageChanged(At(1), "training"),
         new IterationCompleted(At(1.5), 2, 1, -3.5, null, TimeSpan.FromSeconds(0.5)),
-        new WorkerUnreachable(At(2), "worker-1", 8.5, TimeSpan.FromSeconds(2)),
+        new WorkerUnreachable(At(2), "worker-1"),
         new WorkerFailed(At(2.5), "worker-1", "declared dead by the failure detector", TimeSpan.FromSeconds(2.5)),
         new ShardsAssigned(At(2.5), new Dictionary<string, IReadOnlyList<int>> { ["worker-0"] = [0, 1, 2, 3] }, "worker-1 lost"),
         new ShardsRecovered(At(3), [1, 3], TimeSpan.FromSeconds(0.5)),
