@@ -104,7 +104,7 @@ public sealed class BrowserTests(ChromiumFixture chromium) : IClassFixture<Chrom
         Assert.Equal(1.2, after.Yaw - before.Yaw, 0.02);
         Assert.Equal(0.4, after.Pitch - before.Pitch, 0.02);
         Assert.Equal(before.Points.Length, after.Points.Length);
-        var moved = before.Points.Zip(after.Points).Count(p => Math.Abs(p.First[0] - p.Second[0]) + Math.Abs(p.First[1] - p.Second[1]) > 0.5);
+        var moved = before.Points.Zip(after.Points).Count(p => Math.Abs(p.Item1[0] - p.Item2[0]) + Math.Abs(p.Item1[1] - p.Item2[1]) > 0.5);
         Assert.True(moved >= 0.9 * before.Points.Length, $"only {moved} of {before.Points.Length} projected points moved");
         Assert.All(after.Points, p => Assert.True(p[0] is >= 0 and <= 540 && p[1] is >= 0 and <= 460, $"point ({p[0]}, {p[1]}) left the view"));
 
@@ -167,7 +167,7 @@ public sealed class BrowserTests(ChromiumFixture chromium) : IClassFixture<Chrom
         Assert.Equal(PageNumber(outcome.Fit.LowerBoundHistory[^1]), await page.InnerTextAsync("#lower-bound"));
         // EM never lowers the bound: later points sit no lower on the chart (SVG y grows downwards).
         var ys = await page.EvalOnSelectorAsync<double[]>("#lb-chart", "c => [...c.querySelectorAll('circle.pt')].map(p => Number(p.getAttribute('cy')))");
-        Assert.True(ys.Zip(ys.Skip(1)).All(p => p.Second <= p.First), $"lower bound chart not rising: {string.Join(", ", ys)}");
+        Assert.True(ys.Zip(ys.Skip(1)).All(p => p.Item2 <= p.Item1), $"lower bound chart not rising: {string.Join(", ", ys)}");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChromiumFixture.ScreenshotDir, "cli-status-done.png"), FullPage = true });
         watched.AssertClean();
         await page.Context.CloseAsync();

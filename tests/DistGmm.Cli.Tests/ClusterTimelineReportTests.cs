@@ -29,7 +29,7 @@ public sealed class ClusterTimelineReportTests
                 new StageChanged(At(1), "loading"),
                 new StageChanged(At(2), "training"),
                 new IterationCompleted(At(3), 2, 1, -5, null, TimeSpan.FromSeconds(1)),
-                new WorkerUnreachable(At(3.5), "worker-1", 8.2, TimeSpan.FromSeconds(1.5)),
+                new WorkerUnreachable(At(3.5), "worker-1"),
                 new WorkerFailed(At(4), "worker-1", "declared dead", TimeSpan.FromSeconds(2)),
                 new ShardsAssigned(At(4), Owners(("worker-0", [0, 1, 3]), ("worker-2", [2, 4, 5])), "worker-1 lost"),
                 new ShardsRecovered(At(5), [1, 4], TimeSpan.FromSeconds(1)),
@@ -60,7 +60,7 @@ public sealed class ClusterTimelineReportTests
         var notable = timeline.Events.Where(e => e.Kind is not (TimelineEventKind.IterationCompleted or TimelineEventKind.JobStage or TimelineEventKind.WorkerJoined)).ToList();
         Assert.Equal(
         [
-            new TimelineEvent(3.5, TimelineEventKind.WorkerUnreachable, "worker-1", "worker worker-1 unreachable: phi 8.2 after 1.5 s of silence"),
+            new TimelineEvent(3.5, TimelineEventKind.WorkerUnreachable, "worker-1", "worker worker-1 unreachable (cluster failure detector)"),
             new TimelineEvent(4, TimelineEventKind.WorkerLost, "worker-1", "declared dead (silent for 2.0 s)"),
             new TimelineEvent(4, TimelineEventKind.ShardReassigned, "worker-0", "shard 1 from worker-1 (worker-1 lost)"),
             new TimelineEvent(4, TimelineEventKind.ShardReassigned, "worker-2", "shard 4 from worker-1 (worker-1 lost)"),

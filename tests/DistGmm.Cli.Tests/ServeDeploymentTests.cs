@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using DistGmm.Remoting.Configuration;
+using DistGmm.Cluster.Hosting;
 using DistGmm.Testing;
 using Xunit;
 
@@ -8,7 +8,7 @@ namespace DistGmm.Cli.Tests;
 
 /// <summary>
 /// cluster-config/k8s: every manifest parses (python3-yaml; no cluster needed), the objects reference each other
-/// consistently, no credential is a literal, and the node configs in the ConfigMap load with the real loader.
+/// consistently and no credential is a literal; the loopback node configs (HOCON) load with the real loader.
 /// </summary>
 public sealed class ServeDeploymentTests
 {
@@ -155,33 +155,20 @@ public sealed class ServeDeploymentTests
     }
 
     [Theory]
-    [InlineData("coordinator.json", "distgmm-coordinator", NodeRole.Coordinator)]
-    [InlineData("worker.json", "distgmm-worker", NodeRole.Worker)]
-    public void Node_configs_load_with_the_cluster_config_loader(string key, string workload, NodeRole role)
+    [InlineData("coordinator.conf", ClusterNodeConfig.CoordinatorRole, "coordinator", 4053)]
+    [InlineData("worker.conf", ClusterNodeConfig.WorkerRole, "worker-1", 0)]
+    public void Loopback_node_configs_load_with_the_cluster_config_loader(string file, string role, string nodeName, int port)
     {
-        var json = Object("ConfigMap", "distgmm-config").GetProperty("data").GetProperty(key).GetString()!;
-        var environment = new Dictionary<string, string>
-        {
-            ["DISTGMM_BROKER_USER"] = "user", ["DISTGMM_BROKER_PASSWORD"] = "password",
-            ["DISTGMM_JOURNAL_CONNECTION"] = "Host=postgres;Database=distgmm", ["TEST_SECRET"] = new string('s', 32),
-        };
-        var config = ClusterConfigLoader.Parse(json, $"configmap/{key}", new ClusterConfigOverrides { SecretEnv = "TEST_SECRET" },
-            name => environment.GetValueOrDefault(name));
-        Assert.Equal(role, config.Node.Role);
-
-        // The secret file the config names is where the pod mounts the cluster secret.
-        using var file = JsonDocument.Parse(json);
-        var secretFile = file.RootElement.GetProperty("secret").GetProperty("file").GetString()!;
-        var pod = PodSpec(Workload(workload));
-        var mount = pod.GetProperty("containers")[0].GetProperty("volumeMounts").EnumerateArray()
-            .Single(m => m.GetProperty("name").GetString() == "cluster-secret");
-        Assert.Equal(mount.GetProperty("mountPath").GetString(), Path.GetDirectoryName(secretFile));
-        var volume = pod.GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "cluster-secret");
-        Assert.Equal("distgmm-cluster-secret", volume.GetProperty("secret").GetProperty("secretName").GetString());
-        // Every environment variable the config reads is set in the pod.
-        var podEnv = pod.GetProperty("containers")[0].GetProperty("env").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToHashSet();
-        foreach (var reference in json.Split("\"env\": \"").Skip(1).Select(s => s[..s.IndexOf('"')]))
-            Assert.Contains(reference, podEnv);
+        var runFolder = Directory.CreateTempSubdirectory("distgmm-node-conf-").FullName;
+        var config = ClusterNodeConfig.Load(RepoPaths.InRepo("cluster-config", "loopback", file), role, runFolder: runFolder);
+        Assert.Equal((nodeName, role, "127.0.0.1", port), (config.NodeName, config.Role, config.Hostname, config.Port));
+        // Every node seeds from the coordinator's address, spelled exactly as its hostname (or the cluster never forms).
+        Assert.Equal(["akka.tcp://distgmm@127.0.0.1:4053"], config.SeedNodes);
+        Assert.Equal([role], config.Config.GetStringList("akka.cluster.roles"));
+        if (role == ClusterNodeConfig.CoordinatorRole)
+            Assert.Equal(Path.Combine(runFolder, "journal.db"), config.Journal.SqlitePath); // a relative journal lives in the run folder
+        else
+            Assert.Equal(JournalSettings.None, config.Journal);
     }
 
     private static JsonElement Workload(string name) => Assert.Single(Workloads(), w => w.GetProperty("metadata").GetProperty("name").GetString() == name);
