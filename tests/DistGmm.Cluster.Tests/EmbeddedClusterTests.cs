@@ -190,6 +190,21 @@ public sealed class EmbeddedClusterTests() : Akka.TestKit.Xunit2.TestKit(AkkaTes
         Assert.Equal(first.RowId % 50 == 0 ? "attack" : "normal", first.Label);
     }
 
+    [Fact]
+    public async Task Chaos_down_makes_the_host_stop_an_embedded_worker_and_the_survivors_finish_with_the_same_model()
+    {
+        var recorder = new Recorder();
+        var options = new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1)
+        {
+            Settings = CoordinatorSettings.Embedded with { Chaos = ChaosPlan.Parse(["down:worker-0@3"]) },
+        };
+        var state = await Train(2, options, recorder);
+        Assert.Equal(Reference.Model.ToBytes(), state.BestFit!.Model.ToBytes());
+        Assert.Equal(["worker-1"], state.Workers);
+        Assert.Equal(("worker-0", "down the node after iteration 3"), Assert.Single(recorder.Events.OfType<ChaosInjected>()) is var c ? (c.Target, c.Action) : default);
+        Assert.Contains(recorder.Events.OfType<WorkerFailed>(), e => e.WorkerId == "worker-0" && e.Reason == "stopped (terminated)");
+    }
+
     private sealed class BrokenPlacement : IShardPlacement
     {
         public IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers) => [workers[0]];
