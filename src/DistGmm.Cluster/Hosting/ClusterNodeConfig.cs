@@ -95,6 +95,13 @@ public sealed class ClusterNodeConfig
         foreach (var seed in config.GetStringList("akka.cluster.seed-nodes") ?? [])
             if (!seed.StartsWith($"akka.tcp://{SystemName}@", StringComparison.Ordinal))
                 throw new ClusterConfigException($"{path}: akka.cluster.seed-nodes: '{seed}' must be akka.tcp://{SystemName}@HOST:PORT");
+        // One split-brain lease per cluster: named after the first seed node unless the file names it.
+        var seedList = config.GetStringList("akka.cluster.seed-nodes") ?? [];
+        if (string.IsNullOrEmpty(config.GetString("akka.cluster.split-brain-resolver.lease-majority.lease-name", null)) && seedList.Count > 0)
+        {
+            var leaseName = "distgmm-sbr-" + new string([.. seedList[0].Split('@')[^1].Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+            config = ConfigurationFactory.ParseString($"akka.cluster.split-brain-resolver.lease-majority.lease-name = {Quote(leaseName)}").WithFallback(config);
+        }
         var journal = role == CoordinatorRole ? JournalSettings.From(config, path, runFolder) : JournalSettings.None;
         var withJournal = journal.ToAkkaConfig().WithFallback(config);
         return new ClusterNodeConfig(path, withJournal, nodeName, role, journal);
