@@ -34,6 +34,9 @@ public sealed record WorkerSuspected(string WorkerId) : INoSerializationVerifica
 /// <summary>The worker's node is reachable again (Akka cluster <c>ReachableMember</c>): it was never downed.</summary>
 public sealed record WorkerReachable(string WorkerId) : INoSerializationVerificationNeeded;
 
+/// <summary>The worker's node was downed (Akka cluster <c>MemberDowned</c>); it is removed next.</summary>
+public sealed record WorkerNodeDowned(string WorkerId) : INoSerializationVerificationNeeded;
+
 /// <summary>The worker's node was downed or removed from the cluster (or the worker stopped): its shards move.</summary>
 public sealed record WorkerDown(string WorkerId, string Reason) : INoSerializationVerificationNeeded;
 
@@ -201,7 +204,10 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             case WorkerReachable reachable when _suspected.Remove(reachable.WorkerId):
                 Publish(new WorkerRecovered(Now, reachable.WorkerId));
                 break;
-            case WorkerDown or WorkerSuspected or WorkerReachable: break;
+            case WorkerNodeDowned downed when _workers.ContainsKey(downed.WorkerId):
+                Publish(new WorkerDowned(Now, downed.WorkerId));
+                break;
+            case WorkerDown or WorkerSuspected or WorkerReachable or WorkerNodeDowned: break;
             case NoWorkersTimeout when _state.Workers.IsEmpty && !_state.IsFinished:
                 Fail($"no worker left: none joined within {_settings.MaxWaitForWorkers.TotalSeconds:0} s (the wait is set by the coordinator's max-wait-for-workers)");
                 break;

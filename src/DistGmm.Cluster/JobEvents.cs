@@ -70,6 +70,12 @@ public sealed record WorkerUnreachable(DateTimeOffset Time, string WorkerId) : J
     public override string Describe() => $"worker {WorkerId} unreachable (cluster failure detector)";
 }
 
+/// <summary>The split-brain resolver downed the worker's node (it will be removed next, and its shards move then).</summary>
+public sealed record WorkerDowned(DateTimeOffset Time, string WorkerId) : JobEvent(Time)
+{
+    public override string Describe() => $"worker {WorkerId} downed by the split-brain resolver";
+}
+
 /// <summary>The coordinator's journal failed; its backoff supervisor starts it again and it recovers from the journal.</summary>
 public sealed record CoordinatorRestarting(DateTimeOffset Time, string JobId, string Reason) : JobEvent(Time)
 {

@@ -5,7 +5,7 @@ namespace DistGmm.Cluster;
 
 /// <summary>
 /// Turns a run's membership and fault events into the recovery report of summary.json: each failure with its
-/// detection time (silence before the verdict), the shards that moved and where, and how long their recomputation
+/// cluster times (unreachable, downed, removed; detection = unreachable → removed), the shards that moved and where, and how long their recomputation
 /// took; joins, waits, journal resumes and injected chaos. Thread-safe (events arrive on actor threads).
 /// </summary>
 public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
@@ -17,6 +17,8 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
         public SortedDictionary<int, string> MovedTo { get; } = [];
         public bool Placed { get; set; }
         public double? RecomputeSeconds { get; set; }
+        public DateTimeOffset? UnreachableAt { get; init; }
+        public DateTimeOffset? DownedAt { get; init; }
     }
 
     private readonly Lock _gate = new();
@@ -26,6 +28,8 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
     private DateTimeOffset? _start;
     private string _job = "";
     private int _suspicions;
+    private readonly Dictionary<string, DateTimeOffset> _unreachableAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _downedAt = new(StringComparer.Ordinal);
 
     public void OnEvent(JobEvent e)
     {
@@ -43,7 +47,12 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
                 _owners.Clear();
                 break;
             case WorkerFailed failed:
-                _failures.Add(new Failure { Event = failed, Job = _job });
+                _failures.Add(new Failure
+                {
+                    Event = failed, Job = _job,
+                    UnreachableAt = _unreachableAt.Remove(failed.WorkerId, out var u) ? u : null,
+                    DownedAt = _downedAt.Remove(failed.WorkerId, out var d) ? d : null,
+                });
                 break;
             case ShardsAssigned assigned:
                 var previous = new Dictionary<int, string>(_owners);
@@ -63,10 +72,18 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
                              && f.MovedTo.Keys.All(recovered.Shards.Contains)))
                     failure.RecomputeSeconds = recovered.Recompute.TotalSeconds;
                 break;
-            case WorkerUnreachable:
+            case WorkerUnreachable unreachable:
                 _suspicions++;
+                _unreachableAt.TryAdd(unreachable.WorkerId, unreachable.Time);
                 break;
-            case WorkerJoinedJob { MidJob: true } or WaitingForWorkers or JobResumed or ChaosInjected or WorkerRecovered:
+            case WorkerDowned downed:
+                _downedAt.TryAdd(downed.WorkerId, downed.Time);
+                break;
+            case WorkerRecovered recovered:
+                _unreachableAt.Remove(recovered.WorkerId);
+                _other.Add(e);
+                break;
+            case WorkerJoinedJob { MidJob: true } or WaitingForWorkers or JobResumed or ChaosInjected or CoordinatorRestarting:
                 _other.Add(e);
                 break;
         }
@@ -95,6 +112,11 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
                     ["stage"] = f.Job,
                     ["reason"] = f.Event.Reason,
                     ["atSeconds"] = At(f.Event),
+                    // Akka's cluster events, seconds from the job's start: marked unreachable, downed by the split-brain
+                    // resolver, removed (= atSeconds, when the shards moved); detection = unreachable → removed.
+                    ["unreachableAtSeconds"] = f.UnreachableAt is { } ua ? Math.Round((ua - (_start ?? ua)).TotalSeconds, 3) : null,
+                    ["downedAtSeconds"] = f.DownedAt is { } da ? Math.Round((da - (_start ?? da)).TotalSeconds, 3) : null,
+                    ["removedAtSeconds"] = At(f.Event),
                     ["detectionSeconds"] = f.Event.SilentFor is { } s ? Math.Round(s.TotalSeconds, 3) : null,
                     ["shardsMoved"] = new JsonArray([.. f.MovedTo.Keys.Select(k => (JsonNode)k)]),
                     ["movedTo"] = moved,

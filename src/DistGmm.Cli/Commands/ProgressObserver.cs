@@ -45,7 +45,7 @@ internal sealed class ProgressObserver(Terminal terminal, int maxIter) : IJobObs
                 break;
             case JobFinished { Succeeded: false }:
             case ShardsAssigned or ShardsLoaded or CandidateFitted or ThresholdSet or StageChanged or WorkerFailed or WorkerRecovered
-                or WorkerJoinedJob { MidJob: true } or WorkerUnreachable or ShardsRecovered or WaitingForWorkers or JobResumed or ChaosInjected:
+                or WorkerJoinedJob { MidJob: true } or WorkerUnreachable or WorkerDowned or CoordinatorRestarting or ShardsRecovered or WaitingForWorkers or JobResumed or ChaosInjected:
                 terminal.Line(e.Describe());
                 break;
         }
@@ -77,7 +77,7 @@ internal sealed class ProgressObserver(Terminal terminal, int maxIter) : IJobObs
                 terminal.EndLive();
                 break;
             // The bars say where the job is; these say what happened to it.
-            case ThresholdSet or WorkerFailed or WorkerRecovered or WorkerJoinedJob { MidJob: true } or WorkerUnreachable or ShardsRecovered
+            case ThresholdSet or WorkerFailed or WorkerRecovered or WorkerJoinedJob { MidJob: true } or WorkerUnreachable or WorkerDowned or CoordinatorRestarting or ShardsRecovered
                 or WaitingForWorkers or JobResumed or ChaosInjected:
                 terminal.Line(e.Describe());
                 break;

@@ -123,6 +123,10 @@ public sealed class JobHostActor : ReceiveActor
         {
             if (WorkerAt(reachable.Member.Address) is { } id) _job?.Supervisor.Tell(new WorkerReachable(id));
         });
+        Receive<ClusterEvent.MemberDowned>(downed =>
+        {
+            if (WorkerAt(downed.Member.Address) is { } id) _job?.Supervisor.Tell(new WorkerNodeDowned(id));
+        });
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             if (WorkerAt(removed.Member.Address) is not { } id) return;
