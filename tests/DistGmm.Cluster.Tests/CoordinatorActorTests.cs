@@ -24,8 +24,7 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
     {
         var client = CreateTestProbe();
         var coordinator = Coordinator(1, client, "coordinator");
-        var worker = CreateTestProbe("w0");
-        worker.Send(coordinator, new WorkerReady("w0", 1));
+        var worker = Join(this, coordinator, "w0");
         var load = worker.ExpectMsg<LoadShards>();
         Assert.Equal([0, 1, 2], load.Shards);
         foreach (var s in load.Shards) worker.Reply(new ShardLoaded("job-1", "w0", s, Shards[s].Rows, 2));
@@ -53,10 +52,8 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
     {
         var client = CreateTestProbe();
         var coordinator = Coordinator(2, client);
-        var w0 = CreateTestProbe("w0");
-        var w1 = CreateTestProbe("w1");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
-        w1.Send(coordinator, new WorkerReady("w1", 1));
+        var w0 = Join(this, coordinator, "w0");
+        var w1 = Join(this, coordinator, "w1");
         var load0 = w0.ExpectMsg<LoadShards>();
         var load1 = w1.ExpectMsg<LoadShards>();
         Assert.Equal([2], load0.Shards);      // 150 rows: the largest goes first, to w0
@@ -121,10 +118,8 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
     {
         var client = CreateTestProbe();
         var coordinator = Coordinator(2, client);
-        var w0 = CreateTestProbe("w0");
-        var w1 = CreateTestProbe("w1");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
-        w1.Send(coordinator, new WorkerReady("w1", 1));
+        var w0 = Join(this, coordinator, "w0");
+        var w1 = Join(this, coordinator, "w1");
         Answer(w0, "w0", w0.ExpectMsg<LoadShards>());
         w1.ExpectMsg<LoadShards>();
         w1.Reply(new WorkFailed("job-1", "w1", "scores lost"));

@@ -29,8 +29,7 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var host = CreateTestProbe("host");
         var first = Coordinator(1, client, host: host, name: "first");
         Assert.Equal("job-1", host.ExpectMsg<CoordinatorRecovered>().JobId);
-        var worker = CreateTestProbe("w0");
-        worker.Send(first, new WorkerReady("w0", 1));
+        var worker = Join(this, first, "w0");
         var stuck = PlayUntilPass(worker, "w0", 4);   // passes 0..3 completed and journaled
         Watch(first);
         Sys.Stop(first);                               // the coordinator dies during pass 4
@@ -101,16 +100,14 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var events = NewObserver();
         var settings = CoordinatorSettings.Default with { MaxWaitForWorkers = TimeSpan.FromMinutes(5) };
         var coordinator = Coordinator(1, client, events, settings);
-        var w0 = CreateTestProbe("w0");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var w0 = Join(this, coordinator, "w0");
         PlayUntilPass(w0, "w0", 1);
         Sys.Stop(w0.Ref);
         Assert.Equal(TimeSpan.FromMinutes(5), events.Await<WaitingForWorkers>().MaxWait);
         Clock.Advance(TimeSpan.FromMinutes(4));         // still inside the wait
         client.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
-        var w1 = CreateTestProbe("w1");
-        w1.Send(coordinator, new WorkerReady("w1", 1));
+        var w1 = Join(this, coordinator, "w1");
         var load = w1.ExpectMsg<LoadShards>();
         Assert.Equal([0, 1, 2], load.Shards);
         Answer(w1, "w1", load);
@@ -130,8 +127,7 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var events = NewObserver();
         var settings = CoordinatorSettings.Default with { MaxWaitForWorkers = TimeSpan.FromSeconds(30) };
         var coordinator = Coordinator(1, client, events, settings);
-        var w0 = CreateTestProbe("w0");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var w0 = Join(this, coordinator, "w0");
         PlayUntilPass(w0, "w0", 1);
         coordinator.Tell(new WorkerDown("w0", "node removed from the cluster"));
         events.Await<WaitingForWorkers>();
@@ -150,10 +146,8 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var client = CreateTestProbe();
         var events = NewObserver();
         var coordinator = Coordinator(2, client, events);
-        var w0 = CreateTestProbe("w0");
-        var w1 = CreateTestProbe("w1");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
-        w1.Send(coordinator, new WorkerReady("w1", 1));
+        var w0 = Join(this, coordinator, "w0");
+        var w1 = Join(this, coordinator, "w1");
         Answer(w0, "w0", w0.ExpectMsg<LoadShards>());
         Answer(w1, "w1", w1.ExpectMsg<LoadShards>());
         Answer(w0, "w0", w0.ExpectMsg<ComputePass>());
@@ -182,8 +176,7 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var client = CreateTestProbe();
         var events = NewObserver();
         var coordinator = Coordinator(1, client, events);
-        var w0 = CreateTestProbe("w0");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var w0 = Join(this, coordinator, "w0");
         var pass = PlayUntilPass(w0, "w0", 1);
         coordinator.Tell(new WorkerSuspected("w0"));
         coordinator.Tell(new WorkerSuspected("w0"));    // reported once
@@ -203,10 +196,8 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var events = NewObserver();
         var settings = CoordinatorSettings.Default with { Chaos = ChaosPlan.Parse(["kill:w1@2"]) };
         var coordinator = Coordinator(2, client, events, settings);
-        var w0 = CreateTestProbe("w0");
-        var w1 = CreateTestProbe("w1");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
-        w1.Send(coordinator, new WorkerReady("w1", 1));
+        var w0 = Join(this, coordinator, "w0");
+        var w1 = Join(this, coordinator, "w1");
         var w0Life = Task.Run(() => PlayUntilReleased(w0, "w0"));
         ChaosKill kill;
         while (true)
@@ -233,8 +224,7 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         var settings = CoordinatorSettings.Default with { Chaos = ChaosPlan.Parse(["down:w0@1"]) };
         var coordinator = Coordinator(1, client, events, settings, host);
         host.ExpectMsg<CoordinatorRecovered>();
-        var w0 = CreateTestProbe("w0");
-        w0.Send(coordinator, new WorkerReady("w0", 1));
+        var w0 = Join(this, coordinator, "w0");
         var w0Life = Task.Run(() => PlayUntilReleased(w0, "w0")); // this host downs nothing: the job goes on
         var down = host.ExpectMsg<DownWorkerNode>();
         Assert.Equal(("w0", w0.Ref), (down.WorkerId, down.Worker));

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.TestKit;
 using DistGmm.Cluster;
 using DistGmm.Numerics;
@@ -18,6 +19,14 @@ internal static class ScriptedWorker
     public static ShardStatsComputed Stats(ComputePass command, ShardSlice slice) =>
         new(command.JobId, command.PassNumber, slice.Shard,
             PartitionCompute.Compute(command.Pass, Shards[slice.Shard], slice.GlobalRowOffset, 1).ToBytes());
+
+    /// <summary>A probe named <paramref name="workerId"/> that has announced itself to the coordinator as that worker.</summary>
+    public static TestProbe Join(TestKitBase kit, IActorRef coordinator, string workerId)
+    {
+        var worker = kit.CreateTestProbe(workerId);
+        worker.Send(coordinator, new WorkerReady(workerId, 1));
+        return worker;
+    }
 
     /// <summary>Answers one command the way a worker does; returns it.</summary>
     public static object Answer(TestProbe worker, string workerId, object command)
