@@ -154,9 +154,14 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
         w1.ExpectMsg<ComputePass>();                    // w1's node goes silent from here on
 
         coordinator.Tell(new WorkerSuspected("w1"));
-        Assert.Equal("w1", events.Await<WorkerUnreachable>().WorkerId);
+        var unreachable = events.Await<WorkerUnreachable>();
+        Assert.Equal("w1", unreachable.WorkerId);
         w0.ExpectNoMsg(TimeSpan.Zero);                  // unreachable is not down: nothing moves yet
-        Clock.Advance(TimeSpan.FromSeconds(6.5));
+        Clock.Advance(TimeSpan.FromSeconds(3));
+        coordinator.Tell(new WorkerNodeDowned("w1"));   // the split-brain resolver's verdict; removal follows
+        Assert.Equal(unreachable.Time + TimeSpan.FromSeconds(3), events.Await<WorkerDowned>(e => e.WorkerId == "w1").Time);
+        w0.ExpectNoMsg(TimeSpan.Zero);                  // still nothing moves before the removal
+        Clock.Advance(TimeSpan.FromSeconds(3.5));
         coordinator.Tell(new WorkerDown("w1", "node removed from the cluster (previous status Down)"));
 
         var inherited = w0.ExpectMsg<LoadShards>();
