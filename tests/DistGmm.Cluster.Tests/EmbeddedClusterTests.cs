@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Akka.Actor;
 using DistGmm.Cluster;
 using DistGmm.Numerics;
 using Xunit;
@@ -203,6 +204,28 @@ public sealed class EmbeddedClusterTests() : Akka.TestKit.Xunit2.TestKit(AkkaTes
         Assert.Equal(["worker-1"], state.Workers);
         Assert.Equal(("worker-0", "down the node after iteration 3"), Assert.Single(recorder.Events.OfType<ChaosInjected>()) is var c ? (c.Target, c.Action) : default);
         Assert.Contains(recorder.Events.OfType<WorkerFailed>(), e => e.WorkerId == "worker-0" && e.Reason == "stopped (terminated)");
+    }
+
+    [Fact]
+    public async Task A_job_run_again_with_its_id_finishes_from_the_journal_without_loading_or_computing_anything()
+    {
+        var first = await Train(2, new ClusterOptions(ShardSource: new InMemoryShardSource(Shards), CoresPerWorker: 1));
+        // RunJobAsync stops its host without waiting: starting the same job id at once can still find the name taken
+        // (InvalidActorNameException, reported to the lead), so wait for the first host to be gone.
+        Sys.ActorSelection("/user/job-job-1").Tell(new Identify(1), TestActor);
+        if (ExpectMsg<ActorIdentity>().Subject is { } host)
+        {
+            Watch(host);
+            ExpectTerminated(host);
+        }
+        var recorder = new Recorder();
+        var source = new InMemoryShardSource(Shards);
+        var again = await Train(2, new ClusterOptions(ShardSource: source, CoresPerWorker: 1), recorder);
+        Assert.Equal(first.BestFit!.Model.ToBytes(), again.BestFit!.Model.ToBytes());
+        Assert.Equal(first.BestFit.LowerBoundHistory, again.BestFit.LowerBoundHistory);
+        Assert.Equal(0, source.Loads);
+        Assert.Empty(recorder.Events.OfType<IterationCompleted>());
+        Assert.Equal("completed", Assert.Single(recorder.Events.OfType<JobResumed>()).Stage);
     }
 
     private sealed class BrokenPlacement : IShardPlacement

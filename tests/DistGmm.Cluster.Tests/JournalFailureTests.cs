@@ -64,4 +64,24 @@ public sealed class JournalFailureTests() : Akka.TestKit.Xunit2.TestKit(TestJour
         Assert.Equal(GaussianMixtureFitter.Fit(Shards, Synthetic.Options()).Model.ToBytes(), state.BestFit.Model.ToBytes());
         Assert.Contains(recorder.Events, e => e is JobFinished { Succeeded: true });
     }
+
+    [Fact]
+    public async Task A_failed_replay_after_a_failed_write_restarts_the_coordinator_again_and_the_model_is_unchanged()
+    {
+        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+        var writeFailures = 0;
+        var replayFailures = 0;
+        await journal.OnWrite.FailIf(p => p.Payload is PassCompleted { PassNumber: 2 } && Interlocked.Increment(ref writeFailures) == 1);
+        await journal.OnRecovery.FailIf(p => p.Payload is PassCompleted { PassNumber: 1 } && Interlocked.Increment(ref replayFailures) == 1);
+        var recorder = new Recorder();
+        var state = await Train("replay-fails", recorder);
+
+        Assert.Equal((2, 2), (writeFailures, replayFailures)); // each failed once, then passed
+        var restarts = recorder.Events.OfType<CoordinatorRestarting>().Select(r => r.Reason).ToList();
+        Assert.Equal(2, restarts.Count);
+        Assert.StartsWith("journal write of PassCompleted", restarts[0], StringComparison.Ordinal);
+        Assert.StartsWith("journal recovery failed", restarts[1], StringComparison.Ordinal);
+        Assert.Equal(8 + 2, Assert.Single(recorder.Events.OfType<JobResumed>()).JournalEvents); // the replay that succeeded
+        Assert.Equal(GaussianMixtureFitter.Fit(Shards, Synthetic.Options()).Model.ToBytes(), state.BestFit!.Model.ToBytes());
+    }
 }
