@@ -185,7 +185,8 @@ public static class EmbeddedJob
         observer ??= NullJobObserver.Instance;
         var cores = options.CoresPerWorker ?? Math.Max(1, Environment.ProcessorCount / plan.ExpectedWorkers);
         var system = options.System ?? DistGmmActorSystems.Embedded;
-        var hostName = "job-" + Uri.EscapeDataString(plan.JobId);
+        // Unique per run: the same job id may run again (a resume) before the previous host has finished stopping.
+        var hostName = $"job-{Uri.EscapeDataString(plan.JobId)}-{Guid.NewGuid().ToString("N")[..8]}";
         var host = system.ActorOf(JobHostActor.Props(new WorkerProvisioning.Children(plan.ExpectedWorkers, cores, options.ShardSource,
             options.FaultHook)), hostName);
         // A worker's crash is an Akka error log event from its path: report it as the job's worker failure too.

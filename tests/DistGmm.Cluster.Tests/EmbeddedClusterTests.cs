@@ -26,13 +26,12 @@ public sealed class EmbeddedClusterTests() : Akka.TestKit.Xunit2.TestKit(AkkaTes
 
     /// <summary>
     /// Restarts of the worker the coordinator reported after the worker's first crash, at which the fault hook noted
-    /// how many events there were (the skipped test below is about the ones before).
+    /// how many events there were.
     /// </summary>
     private static int RestartsAfter(Recorder recorder, int firstCrashAt, string workerId) =>
         recorder.Events.Skip(firstCrashAt).OfType<WorkerRecovered>().Count(e => e.WorkerId == workerId);
 
-    [Fact(Skip = "src bug (JobHostActor): a worker's first WorkerReady that reaches the host after StartJob is forwarded and then "
-        + "replayed on CoordinatorRecovered, so the coordinator reports a restart that never happened (reported to the lead)")]
+    [Fact]
     public async Task A_fault_free_job_reports_no_worker_restart()
     {
         var recorder = new Recorder();

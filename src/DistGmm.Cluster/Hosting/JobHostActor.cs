@@ -47,6 +47,9 @@ public sealed class JobHostActor : ReceiveActor
     private readonly Dictionary<string, (IActorRef Ref, int Cores)> _workers = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private (string JobId, IActorRef Supervisor, IActorRef Client)? _job;
+    // Until the job's coordinator has recovered (and asked for the workers), a worker's WorkerReady is only recorded:
+    // the replay on CoordinatorRecovered introduces it, and forwarding it too would look like a worker restart.
+    private bool _coordinatorRecovered;
     private Akka.Cluster.Cluster? _cluster;
     private readonly List<(IActorRef Waiter, int Count)> _waiters = [];
 
@@ -71,7 +74,7 @@ public sealed class JobHostActor : ReceiveActor
                 waiter.Waiter.Tell(new WorkersAvailable(_workers.Count));
                 _waiters.Remove(waiter);
             }
-            _job?.Supervisor.Forward(ready); // a new or restarted worker: the running job decides
+            if (_coordinatorRecovered) _job?.Supervisor.Forward(ready); // a new or restarted worker: the running job decides
         });
         Receive<WaitForWorkers>(wait =>
         {
@@ -81,6 +84,7 @@ public sealed class JobHostActor : ReceiveActor
         Receive<CoordinatorRecovered>(recovered =>
         {
             if (_job?.JobId != recovered.JobId) return;
+            _coordinatorRecovered = true;
             foreach (var (id, (worker, cores)) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
                 Sender.Tell(new WorkerReady(id, cores), worker);
         });
@@ -190,5 +194,6 @@ public sealed class JobHostActor : ReceiveActor
             TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2, maxNrOfRetries: 20)), Uri.EscapeDataString(start.Plan.JobId));
         Context.Watch(supervisor);
         _job = (start.Plan.JobId, supervisor, Sender);
+        _coordinatorRecovered = false;
     }
 }

@@ -12,6 +12,9 @@ public ref struct PayloadReader(ReadOnlySpan<byte> payload, string messageType)
 
     public readonly int Offset => _offset;
 
+    /// <summary>The message type being read (named in every error).</summary>
+    public readonly string MessageType => messageType;
+
     public readonly int Remaining => _payload.Length - _offset;
 
     public byte ReadByte() => Take(1, "byte")[0];

@@ -222,7 +222,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         var at = r.Offset;
         var count = r.ReadInt32();
         if (count < 0 || (long)count * minElementBytes > r.Remaining)
-            throw new MessageSerializationException($"payload at byte offset {at}: count {count} does not fit the {r.Remaining} remaining bytes");
+            throw new MessageSerializationException($"payload of '{r.MessageType}' at byte offset {at}: count {count} does not fit the {r.Remaining} remaining bytes");
         return count;
     }
 }
