@@ -119,5 +119,27 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
         finally { Shutdown(other); }
     }
 
+    [Fact]
+    public void A_node_presenting_no_certificate_is_refused_by_Akka_before_the_CA_check_and_not_counted()
+    {
+        Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+        // Without mutual authentication on its side, the intruder's client hello carries no certificate at all.
+        var intruder = StartNode("anonymous", WithSsl(new DotNettySslSetup(SelfSigned.Create("anonymous"), suppressValidation: true, requireMutualAuthentication: false)));
+        try
+        {
+            var failures = CreateTestProbe(intruder);
+            intruder.EventStream.Subscribe(failures.Ref, typeof(Akka.Remote.AssociationErrorEvent));
+            intruder.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("anonymous hello");
+            var error = failures.ExpectMsg<Akka.Remote.AssociationErrorEvent>(Patience);
+            Assert.Equal(MemberAddress, error.RemoteAddress);
+            ExpectNoMsg(TimeSpan.FromSeconds(1));
+            // Akka.Remote refuses a missing client certificate itself (a warning in the log); the callback never
+            // runs, so TlsRejections does not count it.
+            Assert.DoesNotContain(MemberRejections.Recent, r => r.Certificate.Contains("anonymous"));
+            Assert.DoesNotContain(MemberRejections.Recent, r => r.Certificate == "(none)");
+        }
+        finally { Shutdown(intruder); }
+    }
+
     private static long RejectionsOf(string subject) => MemberRejections.Recent.Count(r => r.Certificate.StartsWith(subject));
 }
