@@ -56,6 +56,19 @@ public sealed class HealthEndpoint : IAsyncDisposable
         _loop = Task.Run(ServeAsync);
     }
 
+    /// <summary>
+    /// Starts the endpoint as <c>distgmm.health { enabled, hostname, port }</c> in <paramref name="config"/> says
+    /// (off by default; hostname 127.0.0.1 and port 8558 unless given), or returns null when it is off.
+    /// </summary>
+    public static HealthEndpoint? StartFromConfig(ActorSystem system, Akka.Configuration.Config config)
+    {
+        var section = config.GetConfig("distgmm.health");
+        if (section is null || section.IsEmpty || !section.GetBoolean("enabled")) return null;
+        var port = section.GetInt("port", DefaultPort);
+        if (port is < 1 or > 65535) throw new InvalidOperationException($"distgmm.health.port must be 1-65535 (got {port})");
+        return Start(system, section.GetString("hostname", "127.0.0.1"), port);
+    }
+
     /// <summary>Starts serving the probes of <paramref name="system"/> on <paramref name="host"/>:<paramref name="port"/>.</summary>
     public static HealthEndpoint Start(ActorSystem system, string host = "127.0.0.1", int port = DefaultPort) => new(system, host, port);
 

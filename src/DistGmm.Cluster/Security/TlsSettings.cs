@@ -46,11 +46,23 @@ public sealed record TlsSettings(bool Enabled, string? CertificatePath, string? 
         }
         """);
 
-    /// <summary>Reads <c>distgmm.tls</c> (missing keys take the defaults); a bad combination is a one-line error.</summary>
-    public static TlsSettings FromConfig(Config config)
+    /// <summary>The placeholder in a path that stands for the node name, so all nodes can share one config file.</summary>
+    public const string NodePlaceholder = "{node}";
+
+    /// <summary>
+    /// Reads <c>distgmm.tls</c> (missing keys take the defaults); a bad combination is a one-line error.
+    /// <c>{node}</c> in a path is replaced by <paramref name="nodeName"/> (e.g. <c>/certs/{node}/{node}.pfx</c>).
+    /// </summary>
+    public static TlsSettings FromConfig(Config config, string? nodeName = null)
     {
         var section = config.WithFallback(DefaultConfig).GetConfig(Section);
-        static string? Text(Config c, string key) => c.GetString(key) is { Length: > 0 } s ? s : null;
+        string? Text(Config c, string key)
+        {
+            if (c.GetString(key) is not { Length: > 0 } s) return null;
+            if (!s.Contains(NodePlaceholder, StringComparison.Ordinal)) return s;
+            return nodeName is { Length: > 0 } ? s.Replace(NodePlaceholder, nodeName, StringComparison.Ordinal)
+                : throw new TransportSecurityException($"{Section}.{key} = \"{s}\" uses {NodePlaceholder} but the node has no name (give --node-name)");
+        }
         static bool Flag(Config c, string key)
         {
             try { return c.GetBoolean(key); }

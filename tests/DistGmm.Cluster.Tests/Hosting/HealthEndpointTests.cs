@@ -59,6 +59,18 @@ public sealed class HealthEndpointTests(ITestOutputHelper output) : AkkaTestKit(
     }
 
     [Fact]
+    public async Task The_endpoint_starts_from_the_distgmm_health_section_only_when_enabled()
+    {
+        Assert.Null(HealthEndpoint.StartFromConfig(Sys, ConfigurationFactory.Empty));
+        Assert.Null(HealthEndpoint.StartFromConfig(Sys, ConfigurationFactory.ParseString("distgmm.health.enabled = off")));
+        var port = FreePort();
+        await using var endpoint = HealthEndpoint.StartFromConfig(Sys, ConfigurationFactory.ParseString($"distgmm.health {{ enabled = on, port = {port} }}"));
+        Assert.Equal($"http://127.0.0.1:{port}/", Assert.IsType<HealthEndpoint>(endpoint).Prefix);
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}{HealthEndpoint.AlivePath}")).StatusCode);
+    }
+
+    [Fact]
     public void A_port_in_use_is_a_one_line_error()
     {
         using var taken = new HttpListener();

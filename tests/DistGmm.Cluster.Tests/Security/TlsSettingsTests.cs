@@ -62,6 +62,17 @@ public sealed class TlsSettingsTests
         Assert.False(akka.GetBoolean("akka.remote.dot-netty.tcp.ssl.validate-certificate-hostname"));
     }
 
+    [Fact]
+    public void Paths_may_name_the_node_so_every_node_shares_one_config_file()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            distgmm.tls { enabled = on, certificate-path = "/certs/{node}/{node}.pfx", ca-certificate-path = "/certs/{node}/ca.crt" }
+            """);
+        Assert.Equal(new TlsSettings(true, "/certs/worker-2/worker-2.pfx", null, "/certs/worker-2/ca.crt", false), TlsSettings.FromConfig(config, "worker-2"));
+        Assert.Equal("distgmm.tls.certificate-path = \"/certs/{node}/{node}.pfx\" uses {node} but the node has no name (give --node-name)",
+            Assert.Throws<TransportSecurityException>(() => TlsSettings.FromConfig(config)).Message);
+    }
+
     [Theory]
     [InlineData("distgmm.tls { enabled = on, ca-certificate-path = ca.crt }", "distgmm.tls.certificate-path is required when distgmm.tls.enabled = on")]
     [InlineData("distgmm.tls { enabled = on, certificate-path = n.pfx }", "distgmm.tls.ca-certificate-path is required when distgmm.tls.enabled = on")]
