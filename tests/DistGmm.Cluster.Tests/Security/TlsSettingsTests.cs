@@ -135,7 +135,22 @@ public sealed class TlsSettingsTests
         Assert.Equal("no certificate presented", validator.Check(null));
         var expiredCheck = new ClusterCaValidator(cluster.Ca, rejections, () => DateTimeOffset.UtcNow.AddDays(8));
         Assert.StartsWith("certificate chain to the cluster CA is invalid: NotTimeValid", expiredCheck.Check(member));
+        var notYetValid = new ClusterCaValidator(cluster.Ca, rejections, () => DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.StartsWith("certificate chain to the cluster CA is invalid: NotTimeValid", notYetValid.Check(member));
+        using var serverOnly = SignedWithoutClientAuth(cluster.Ca);
+        Assert.StartsWith("certificate chain to the cluster CA is invalid: NotValidForUsage", validator.Check(serverOnly));
         // Check alone counts nothing: only refusals of real handshakes are counted (see MutualTlsRemotingTests).
         Assert.Equal(0, rejections.Count);
+    }
+
+    /// <summary>A certificate the cluster CA signed for server authentication only (not what `distgmm certs` issues).</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SignedWithoutClientAuth(
+        System.Security.Cryptography.X509Certificates.X509Certificate2 ca)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=server-only", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension(
+            [new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1")], false));
+        return request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
     }
 }
