@@ -44,6 +44,16 @@ public sealed class TlsSettingsTests
     }
 
     [Fact]
+    public void The_node_setup_runs_the_guard_on_the_configured_hostname()
+    {
+        var exposed = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.hostname = \"0.0.0.0\"");
+        var e = Assert.Throws<TransportSecurityException>(() => TlsSettings.Disabled.CreateActorSystemSetup(exposed));
+        Assert.StartsWith("refusing to bind akka.remote.dot-netty.tcp.hostname = 0.0.0.0 without TLS", e.Message);
+        Assert.NotNull(TlsSettings.Disabled.CreateActorSystemSetup(exposed, insecureFlag: true));
+        Assert.NotNull(TlsSettings.Disabled.CreateActorSystemSetup(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.hostname = 127.0.0.1")));
+    }
+
+    [Fact]
     public void The_section_is_read_with_its_HOCON_names()
     {
         var tls = TlsSettings.FromConfig(ConfigurationFactory.ParseString("""
