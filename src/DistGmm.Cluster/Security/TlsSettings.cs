@@ -155,7 +155,9 @@ public sealed record TlsSettings(bool Enabled, string? CertificatePath, string? 
         if (!File.Exists(certificatePath)) throw new TransportSecurityException($"{Section}.certificate-path: {certificatePath}: not found");
         if (!File.Exists(caPath)) throw new TransportSecurityException($"{Section}.ca-certificate-path: {caPath}: not found");
         X509Certificate2 certificate;
-        try { certificate = X509CertificateLoader.LoadPkcs12FromFile(certificatePath, password, X509KeyStorageFlags.EphemeralKeySet); }
+        // The key stays in memory on Linux/macOS; Windows' TLS stack cannot use an ephemeral key for a server.
+        var flags = OperatingSystem.IsWindows() ? X509KeyStorageFlags.DefaultKeySet : X509KeyStorageFlags.EphemeralKeySet;
+        try { certificate = X509CertificateLoader.LoadPkcs12FromFile(certificatePath, password, flags); }
         catch (CryptographicException e)
         {
             throw new TransportSecurityException($"{Section}.certificate-path: {certificatePath}: cannot read the PKCS#12 file ({e.Message.TrimEnd('.')}; wrong password?)", e);

@@ -68,6 +68,12 @@ public sealed class HealthEndpointTests(ITestOutputHelper output) : AkkaTestKit(
         Assert.Equal($"http://127.0.0.1:{port}/", Assert.IsType<HealthEndpoint>(endpoint).Prefix);
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}{HealthEndpoint.AlivePath}")).StatusCode);
+
+        // In a pod: every interface, so the kubelet can call the pod IP.
+        var podPort = FreePort();
+        await using var everywhere = HealthEndpoint.StartFromConfig(Sys, ConfigurationFactory.ParseString($"distgmm.health {{ enabled = on, hostname = \"0.0.0.0\", port = {podPort} }}"));
+        Assert.Equal($"http://*:{podPort}/", Assert.IsType<HealthEndpoint>(everywhere).Prefix);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{podPort}{HealthEndpoint.AlivePath}")).StatusCode);
     }
 
     [Fact]
