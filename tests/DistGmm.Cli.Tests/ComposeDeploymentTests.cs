@@ -91,10 +91,14 @@ public sealed class ComposeDeploymentTests
     [Fact]
     public void The_shared_node_config_gives_each_node_the_certificate_folder_of_its_name()
     {
-        var config = ConfigurationFactory.ParseString(File.ReadAllText(RepoPaths.InRepo("cluster-config", "docker", "node.conf")));
+        var config = ConfigurationFactory.ParseString(File.ReadAllText(RepoPaths.InRepo("cluster-config", "docker", "node.conf")))
+            .WithFallback(DistGmm.Cluster.Hosting.ClusterNodeConfig.ClusterDefaults);
         Assert.Equal("cluster", config.GetString("akka.actor.provider"));
         Assert.Equal(["akka.ssl.tcp://distgmm@coordinator:4053"], config.GetStringList("akka.cluster.seed-nodes"));
-        Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+        // The split-brain lease is a flock on the runs volume that every node mounts (one Docker host).
+        Assert.Equal("lease-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+        Assert.Equal(("file", "/runs/.distgmm-sbr.lease"), (config.GetString("distgmm.split-brain-lease.provider"), config.GetString("distgmm.split-brain-lease.path")));
+        Assert.Equal("postgres", config.GetString("distgmm.journal.provider"));
         foreach (var node in Nodes)
             Assert.Equal(new TlsSettings(true, $"/certs/{node}/{node}.pfx", null, $"/certs/{node}/ca.crt", false), TlsSettings.FromConfig(config, node));
         // What `distgmm certs node NAME --out /certs/NAME` writes is what the node then loads.

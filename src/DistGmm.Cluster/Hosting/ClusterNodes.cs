@@ -17,11 +17,13 @@ public sealed class CoordinatorNode : IAsyncDisposable
 
     private readonly TaskCompletionSource _active = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IActorRef _host;
+    private readonly HealthEndpoint? _health;
 
     private CoordinatorNode(ClusterNodeConfig config)
     {
         Config = config;
-        System = DistGmmActorSystems.Create(ClusterNodeConfig.SystemName, config.Config);
+        System = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
+        _health = HealthEndpoint.StartFromConfig(System, config.Config);
         var hostProps = JobHostActor.Props(new WorkerProvisioning.ClusterMembers(ClusterNodeConfig.WorkerRole, () => _active.TrySetResult()));
         System.ActorOf(ClusterSingletonManager.Props(hostProps, PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System).WithRole(ClusterNodeConfig.CoordinatorRole)), HostName);
@@ -82,8 +84,11 @@ public sealed class CoordinatorNode : IAsyncDisposable
     public ClusterOptions ClusterOptions() => new() { JobRunner = RunJobAsync };
 
     /// <summary>Leaves the cluster gracefully (the singleton hands over to a standby, if any) and stops the system.</summary>
-    public async ValueTask DisposeAsync() =>
+    public async ValueTask DisposeAsync()
+    {
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
+        if (_health is not null) await _health.DisposeAsync().ConfigureAwait(false);
+    }
 }
 
 /// <summary>
@@ -106,7 +111,8 @@ public static class WorkerNode
         var kill = onChaosKill ?? (() => Process.GetCurrentProcess().Kill());
         for (var incarnation = 1; !ct.IsCancellationRequested; incarnation++)
         {
-            var system = DistGmmActorSystems.Create(ClusterNodeConfig.SystemName, config.Config);
+            var system = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
+            await using var health = HealthEndpoint.StartFromConfig(system, config.Config);
             var cluster = Akka.Cluster.Cluster.Get(system);
             var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var orphaned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
