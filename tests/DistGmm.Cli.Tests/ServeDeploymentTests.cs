@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using DistGmm.Cluster.Hosting;
+using Akka.Configuration;
+using DistGmm.Cluster.Security;
 using DistGmm.Testing;
 using Xunit;
 
@@ -8,7 +10,8 @@ namespace DistGmm.Cli.Tests;
 
 /// <summary>
 /// cluster-config/k8s: every manifest parses (python3-yaml; no cluster needed), the objects reference each other
-/// consistently and no credential is a literal; the loopback node configs (HOCON) load with the real loader.
+/// consistently and no credential is a literal; the node config in the ConfigMap (HOCON) agrees with the pods; the
+/// loopback node configs (HOCON) load with the real loader.
 /// </summary>
 public sealed class ServeDeploymentTests
 {
@@ -52,12 +55,12 @@ public sealed class ServeDeploymentTests
         e.TryGetProperty(name, out var list) ? list.EnumerateArray() : [];
 
     [Fact]
-    public void The_set_has_coordinator_workers_serve_services_config_and_storage()
+    public void The_set_has_coordinators_workers_serve_services_config_and_storage()
     {
-        Assert.Equal(1, Object("Deployment", "distgmm-coordinator").GetProperty("spec").GetProperty("replicas").GetInt32());
-        Assert.Equal("Recreate", Object("Deployment", "distgmm-coordinator").GetProperty("spec").GetProperty("strategy").GetProperty("type").GetString());
-        Assert.Equal("distgmm-workers", Object("StatefulSet", "distgmm-worker").GetProperty("spec").GetProperty("serviceName").GetString());
-        Object("Service", "distgmm-workers");
+        Assert.Equal("distgmm-coordinator", Object("StatefulSet", "distgmm-coordinator").GetProperty("spec").GetProperty("serviceName").GetString());
+        Assert.Equal("None", Object("Service", "distgmm-coordinator").GetProperty("spec").GetProperty("clusterIP").GetString());
+        Assert.Equal(3, Object("Deployment", "distgmm-worker").GetProperty("spec").GetProperty("replicas").GetInt32());
+        Object("ServiceAccount", "distgmm");
         Object("Deployment", "distgmm-serve");
         Object("Service", "distgmm-serve");
         Object("ConfigMap", "distgmm-config");
@@ -171,5 +174,54 @@ public sealed class ServeDeploymentTests
             Assert.Equal(JournalSettings.None, config.Journal);
     }
 
-    private static JsonElement Workload(string name) => Assert.Single(Workloads(), w => w.GetProperty("metadata").GetProperty("name").GetString() == name);
+    [Fact]
+    public void The_node_config_is_HOCON_with_mutual_TLS_from_the_mounted_secret_and_probes_on_the_health_endpoint()
+    {
+        var hocon = Object("ConfigMap", "distgmm-config").GetProperty("data").GetProperty("node.conf").GetString()!;
+        var config = ConfigurationFactory.ParseString(hocon).WithFallback(ClusterNodeConfig.ClusterDefaults);
+        Assert.Equal("cluster", config.GetString("akka.actor.provider"));
+        Assert.DoesNotContain("rabbit", hocon, StringComparison.OrdinalIgnoreCase);
+        var tls = TlsSettings.FromConfig(config);
+        Assert.True(tls.Enabled);
+        Assert.True(config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") >= 2 * 1024 * 1024); // statistics ≈ 1.8 MB
+        // Pods run on several machines: the journal and the split-brain lease are PostgreSQL locks, not files.
+        Assert.Equal(("postgres", "postgres"), (config.GetString("distgmm.journal.provider"), config.GetString("distgmm.split-brain-lease.provider")));
+        var remotingPort = config.GetInt("akka.remote.dot-netty.tcp.port");
+
+        // Seeds: every coordinator pod by its StatefulSet name under the headless Service, on the remoting port.
+        var coordinators = Object("StatefulSet", "distgmm-coordinator");
+        var replicas = coordinators.GetProperty("spec").GetProperty("replicas").GetInt32();
+        Assert.Equal(2, replicas);
+        var service = coordinators.GetProperty("spec").GetProperty("serviceName").GetString();
+        Assert.True(Object("Service", service!).GetProperty("spec").GetProperty("publishNotReadyAddresses").GetBoolean());
+        Assert.Equal(Enumerable.Range(0, replicas).Select(i => $"akka.ssl.tcp://distgmm@distgmm-coordinator-{i}.{service}:{remotingPort}"),
+            config.GetStringList("akka.cluster.seed-nodes"));
+
+        foreach (var (workload, secret, role) in new[] { (coordinators, "distgmm-tls-coordinator", "coordinator"),
+                     (Object("Deployment", "distgmm-worker"), "distgmm-tls-worker", "worker") })
+        {
+            var pod = PodSpec(workload);
+            var container = pod.GetProperty("containers")[0];
+            var args = container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToList();
+            Assert.Equal(role, args[0]);
+            Assert.Equal("$(POD_NAME)", args[args.IndexOf("--node-name") + 1]);
+            // The TLS files are where the role's Secret is mounted; the pod's token is not (no API access needed).
+            var mount = container.GetProperty("volumeMounts").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "tls");
+            Assert.Equal(mount.GetProperty("mountPath").GetString(), Path.GetDirectoryName(tls.CertificatePath));
+            Assert.Equal(mount.GetProperty("mountPath").GetString(), Path.GetDirectoryName(tls.CaCertificatePath));
+            var volume = pod.GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "tls");
+            Assert.Equal(secret, volume.GetProperty("secret").GetProperty("secretName").GetString());
+            Assert.False(pod.GetProperty("automountServiceAccountToken").GetBoolean());
+            // Probes hit the health endpoint's paths on the port the config opens.
+            var ports = container.GetProperty("ports").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("containerPort").GetInt32());
+            Assert.Equal(remotingPort, ports["remoting"]);
+            Assert.Equal(config.GetInt("distgmm.health.port"), ports["health"]);
+            Assert.Equal(HealthEndpoint.ReadyPath, container.GetProperty("readinessProbe").GetProperty("httpGet").GetProperty("path").GetString());
+            Assert.Equal(HealthEndpoint.AlivePath, container.GetProperty("livenessProbe").GetProperty("httpGet").GetProperty("path").GetString());
+            Assert.Equal("health", container.GetProperty("readinessProbe").GetProperty("httpGet").GetProperty("port").GetString());
+        }
+        // A coordinator announces exactly the name its seed URL uses.
+        var coordinatorArgs = PodSpec(coordinators).GetProperty("containers")[0].GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToList();
+        Assert.Equal($"$(POD_NAME).{service}", coordinatorArgs[coordinatorArgs.IndexOf("--public-hostname") + 1]);
+    }
 }

@@ -13,6 +13,8 @@ internal sealed class NodeOptions
     public readonly Option<string> Config = new("--config") { Description = "Node config, HOCON with Akka's setting names (see cluster-config/README.md).", Required = true };
     public readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name (overrides distgmm.node-name; a worker's id)." };
     public readonly Option<string?> Hostname = new("--hostname") { Description = "Address to bind and advertise (overrides akka.remote.dot-netty.tcp.hostname)." };
+    public readonly Option<string?> PublicHostname = new("--public-hostname") { Description = "Name peers reach this node by, when it binds all interfaces (overrides akka.remote.dot-netty.tcp.public-hostname)." };
+    public readonly Option<bool> Insecure = new("--insecure") { Description = "Allow a non-loopback address without TLS (a network you trust; see cluster-config/SECURITY.md)." };
     public readonly Option<int?> Port = new("--port") { Description = "Port (overrides akka.remote.dot-netty.tcp.port; 0 picks a free one)." };
     public readonly Option<string?> SeedNodes = new("--seed-nodes") { Description = "Seed nodes as HOST:PORT[,HOST:PORT…] (overrides akka.cluster.seed-nodes)." };
     public readonly Option<string?> JournalProvider = new("--journal-provider") { Description = "Journal: sqlite or postgres (overrides distgmm.journal.provider)." };
@@ -25,7 +27,7 @@ internal sealed class NodeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, NodeName, Hostname, Port, SeedNodes, JournalProvider, Journal })
+        foreach (var option in new Option[] { Config, NodeName, Hostname, PublicHostname, Port, SeedNodes, JournalProvider, Journal, Insecure })
             command.Options.Add(option);
     }
 
@@ -36,7 +38,8 @@ internal sealed class NodeOptions
         {
             return ClusterNodeConfig.Load(path, role, new ClusterConfigOverrides
             {
-                NodeName = parse.GetValue(NodeName), Hostname = parse.GetValue(Hostname), Port = parse.GetValue(Port),
+                NodeName = parse.GetValue(NodeName), Hostname = parse.GetValue(Hostname), PublicHostname = parse.GetValue(PublicHostname),
+                Insecure = parse.GetValue(Insecure), Port = parse.GetValue(Port),
                 SeedNodes = parse.GetValue(SeedNodes) is { } seeds ? seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
                 JournalProvider = parse.GetValue(JournalProvider), JournalConnection = parse.GetValue(Journal),
             }, runFolder);
@@ -179,6 +182,9 @@ public sealed class CoordinatorCommand : ICliCommand
                 JobSummaries.PrintTrain(terminal, outcome.Train);
                 var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
                 JobSummaries.PrintScore(terminal, outcome.Score, report);
+                var tlsRejected = DistGmm.Cluster.Security.TlsRejections.Shared.Count;
+                if (config.Tls.Enabled) terminal.Line($"coordinator '{config.NodeName}': TLS handshakes refused: {tlsRejected}");
+                WriteTransport(outcome.Score.SummaryPath, config.Tls.Enabled, tlsRejected);
                 var wire = DistGmm.Cluster.Serialization.ProtocolSerializer.Counters;
                 terminal.Line($"coordinator '{config.NodeName}': protocol payload serialized {wire.Messages} messages ({wire.Bytes} bytes; sent and journaled), " +
                     $"deserialized {wire.MessagesRead} ({wire.BytesRead} bytes; received and replayed)");
@@ -191,6 +197,14 @@ public sealed class CoordinatorCommand : ICliCommand
             }
         });
         return command;
+    }
+
+    /// <summary>summary.json's <c>transport</c>: whether mutual TLS was on, and the peers it refused.</summary>
+    private static void WriteTransport(string summaryPath, bool tls, long refused)
+    {
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
+        summary["transport"] = new System.Text.Json.Nodes.JsonObject { ["mutualTls"] = tls, ["refusedHandshakes"] = refused };
+        File.WriteAllText(summaryPath, summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
 
     private static async Task<IAsyncDisposable> Claim(Func<Task<IAsyncDisposable>> claim)

@@ -12,6 +12,10 @@ public sealed record ClusterConfigOverrides
 {
     public string? NodeName { get; init; }
     public string? Hostname { get; init; }
+    /// <summary>The name peers reach this node by, when it binds all interfaces (akka.remote.dot-netty.tcp.public-hostname).</summary>
+    public string? PublicHostname { get; init; }
+    /// <summary>Allow a non-loopback bind without TLS (a network the operator trusts).</summary>
+    public bool Insecure { get; init; }
     public int? Port { get; init; }
     /// <summary>host:port pairs of seed nodes (become <c>akka.tcp://distgmm@host:port</c>).</summary>
     public IReadOnlyList<string>? SeedNodes { get; init; }
@@ -32,8 +36,11 @@ public sealed class ClusterNodeConfig
     public const string CoordinatorRole = "coordinator";
     public const string WorkerRole = "worker";
 
-    private ClusterNodeConfig(string sourcePath, Config config, string nodeName, string role, JournalSettings journal)
+    private ClusterNodeConfig(string sourcePath, Config config, string nodeName, string role, JournalSettings journal, Security.TlsSettings tls,
+        bool insecure)
     {
+        Tls = tls;
+        Insecure = insecure;
         SourcePath = sourcePath;
         Config = config;
         NodeName = nodeName;
@@ -51,6 +58,15 @@ public sealed class ClusterNodeConfig
     public string Role { get; }
 
     public JournalSettings Journal { get; }
+
+    /// <summary>Mutual TLS of Akka.Remote (<c>distgmm.tls</c>; cluster-config/SECURITY.md).</summary>
+    public Security.TlsSettings Tls { get; }
+
+    /// <summary><c>--insecure</c>: a non-loopback bind without TLS was allowed explicitly.</summary>
+    public bool Insecure { get; }
+
+    /// <summary>The node's actor-system setup: this config over DistGmm's base config, with the TLS setup when enabled.</summary>
+    public Akka.Actor.Setup.ActorSystemSetup CreateSetup() => Tls.CreateActorSystemSetup(Config.WithFallback(DistGmmActorSystems.BaseConfig), Insecure);
 
     public string Hostname => Config.GetString("akka.remote.dot-netty.tcp.hostname");
 
@@ -78,9 +94,16 @@ public sealed class ClusterNodeConfig
         var lines = new List<string>();
         if (overrides.NodeName is { } name) lines.Add($"distgmm.node-name = {Quote(name)}");
         if (overrides.Hostname is { } host) lines.Add($"akka.remote.dot-netty.tcp.hostname = {Quote(host)}");
+        if (overrides.PublicHostname is { } publicHost) lines.Add($"akka.remote.dot-netty.tcp.public-hostname = {Quote(publicHost)}");
         if (overrides.Port is { } portOverride) lines.Add($"akka.remote.dot-netty.tcp.port = {portOverride.ToString(CultureInfo.InvariantCulture)}");
+        var tlsOn = file.GetBoolean("distgmm.tls.enabled", false);
         if (overrides.SeedNodes is { } seeds)
-            lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => Quote(SeedAddress(s, path))))}]");
+            lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => Quote(SeedAddress(s, path, tlsOn))))}]");
+        // HOCON here does not read the environment: secrets come from variables the deployment sets.
+        if (overrides.JournalConnection is null && Environment.GetEnvironmentVariable("DISTGMM_JOURNAL_CONNECTION") is { Length: > 0 } envJournal)
+            lines.Add($"distgmm.journal.connection-string = {Quote(envJournal)}");
+        if (Environment.GetEnvironmentVariable("DISTGMM_LEASE_CONNECTION") is { Length: > 0 } envLease)
+            lines.Add($"distgmm.split-brain-lease.connection-string = {Quote(envLease)}");
         if (overrides.JournalProvider is { } provider) lines.Add($"distgmm.journal.provider = {Quote(provider)}");
         if (overrides.JournalConnection is { } connection) lines.Add($"distgmm.journal.connection-string = {Quote(connection)}");
         lines.Add($"akka.cluster.roles = [{Quote(role)}]");
@@ -92,9 +115,21 @@ public sealed class ClusterNodeConfig
             throw new ClusterConfigException($"{path}: distgmm.node-name '{nodeName}': use letters, digits, '.', '_' and '-' (at most 64)");
         var port = config.GetInt("akka.remote.dot-netty.tcp.port");
         if (port is < 0 or > 65535) throw new ClusterConfigException($"{path}: akka.remote.dot-netty.tcp.port {port} is not a port");
+        Security.TlsSettings tls;
+        try
+        {
+            tls = Security.TlsSettings.FromConfig(config, nodeName);
+            Security.TlsSettings.EnsureTransportSecurity(config.GetString("akka.remote.dot-netty.tcp.hostname", ""), tls, overrides.Insecure);
+        }
+        catch (Security.TransportSecurityException ex)
+        {
+            throw new ClusterConfigException($"{path}: {ex.Message}", ex);
+        }
+        var scheme = tls.Enabled ? "akka.ssl.tcp" : "akka.tcp";
         foreach (var seed in config.GetStringList("akka.cluster.seed-nodes") ?? [])
-            if (!seed.StartsWith($"akka.tcp://{SystemName}@", StringComparison.Ordinal))
-                throw new ClusterConfigException($"{path}: akka.cluster.seed-nodes: '{seed}' must be akka.tcp://{SystemName}@HOST:PORT");
+            if (!seed.StartsWith($"{scheme}://{SystemName}@", StringComparison.Ordinal))
+                throw new ClusterConfigException($"{path}: akka.cluster.seed-nodes: '{seed}' must be {scheme}://{SystemName}@HOST:PORT" +
+                    (tls.Enabled ? " (TLS is on)" : ""));
         // One split-brain lease per cluster: named after the first seed node unless the file names it.
         var seedList = config.GetStringList("akka.cluster.seed-nodes") ?? [];
         if (string.IsNullOrEmpty(config.GetString("akka.cluster.split-brain-resolver.lease-majority.lease-name", null)) && seedList.Count > 0)
@@ -104,15 +139,15 @@ public sealed class ClusterNodeConfig
         }
         var journal = role == CoordinatorRole ? JournalSettings.From(config, path, runFolder) : JournalSettings.None;
         var withJournal = journal.ToAkkaConfig().WithFallback(config);
-        return new ClusterNodeConfig(path, withJournal, nodeName, role, journal);
+        return new ClusterNodeConfig(path, withJournal, nodeName, role, journal, tls, overrides.Insecure);
     }
 
-    private static string SeedAddress(string hostPort, string path)
+    private static string SeedAddress(string hostPort, string path, bool tls)
     {
         var colon = hostPort.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
             throw new ClusterConfigException($"{path}: --seed-nodes: '{hostPort}' is not HOST:PORT");
-        return $"akka.tcp://{SystemName}@{hostPort}";
+        return $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{hostPort}";
     }
 
     internal static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -17,11 +17,13 @@ public sealed class CoordinatorNode : IAsyncDisposable
 
     private readonly TaskCompletionSource _active = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IActorRef _host;
+    private readonly HealthEndpoint? _health;
 
     private CoordinatorNode(ClusterNodeConfig config)
     {
         Config = config;
-        System = DistGmmActorSystems.Create(ClusterNodeConfig.SystemName, config.Config);
+        System = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
+        _health = HealthEndpoint.StartFromConfig(System, config.Config);
         var hostProps = JobHostActor.Props(new WorkerProvisioning.ClusterMembers(ClusterNodeConfig.WorkerRole, () => _active.TrySetResult()));
         System.ActorOf(ClusterSingletonManager.Props(hostProps, PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System).WithRole(ClusterNodeConfig.CoordinatorRole)), HostName);
@@ -82,8 +84,11 @@ public sealed class CoordinatorNode : IAsyncDisposable
     public ClusterOptions ClusterOptions() => new() { JobRunner = RunJobAsync };
 
     /// <summary>Leaves the cluster gracefully (the singleton hands over to a standby, if any) and stops the system.</summary>
-    public async ValueTask DisposeAsync() =>
+    public async ValueTask DisposeAsync()
+    {
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
+        if (_health is not null) await _health.DisposeAsync().ConfigureAwait(false);
+    }
 }
 
 /// <summary>
@@ -95,6 +100,9 @@ public sealed class CoordinatorNode : IAsyncDisposable
 /// </summary>
 public static class WorkerNode
 {
+    /// <summary>Pause before a new attempt when an incarnation was never admitted to the cluster.</summary>
+    private static readonly TimeSpan RetryJoinAfter = TimeSpan.FromSeconds(5);
+
     /// <summary>Runs until <paramref name="ct"/> is cancelled (then leaves the cluster gracefully).</summary>
     /// <param name="onChaosKill">What <c>--chaos kill</c> does (default: SIGKILL this process, a real crash).</param>
     public static async Task RunAsync(ClusterNodeConfig config, int cores, Action<string> log, CancellationToken ct, Action? onChaosKill = null)
@@ -106,14 +114,20 @@ public static class WorkerNode
         var kill = onChaosKill ?? (() => Process.GetCurrentProcess().Kill());
         for (var incarnation = 1; !ct.IsCancellationRequested; incarnation++)
         {
-            var system = DistGmmActorSystems.Create(ClusterNodeConfig.SystemName, config.Config);
+            var system = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
+            await using var health = HealthEndpoint.StartFromConfig(system, config.Config);
             var cluster = Akka.Cluster.Cluster.Get(system);
             var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var orphaned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(WorkerActor.Props(new CoordinatorLink(), new WorkerOptions(config.NodeName, cores, shards,
                 OnChaosKill: reason => { log($"worker '{config.NodeName}': killed by {reason}"); kill(); })), JobHostActor.WorkerActorName);
             system.ActorOf(Props.Create(() => new CoordinatorPresenceActor(rejoinAfter, orphaned)), "coordinator-presence");
-            cluster.RegisterOnMemberUp(() => log($"worker '{config.NodeName}': member of the cluster at {cluster.SelfAddress} ({cores} core(s))"));
+            var wasUp = 0;
+            cluster.RegisterOnMemberUp(() =>
+            {
+                Volatile.Write(ref wasUp, 1);
+                log($"worker '{config.NodeName}': member of the cluster at {cluster.SelfAddress} ({cores} core(s))");
+            });
             cluster.RegisterOnMemberRemoved(() => removed.TrySetResult());
             log($"worker '{config.NodeName}': joining {string.Join(", ", config.SeedNodes)} (incarnation {incarnation})");
             var stop = Task.Delay(Timeout.Infinite, ct);
@@ -123,10 +137,18 @@ public static class WorkerNode
                 log($"worker '{config.NodeName}': no coordinator in the cluster for {rejoinAfter.TotalSeconds:0} s; leaving to join the seed nodes again");
                 await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
             }
-            else if (first == removed.Task)
+            else if (first == removed.Task && Volatile.Read(ref wasUp) == 1)
             {
                 log($"worker '{config.NodeName}': removed from the cluster (downed); this incarnation is over, joining again as a new one");
                 await system.Terminate().ConfigureAwait(false);
+            }
+            else if (first == removed.Task)
+            {
+                // Never admitted (e.g. the seed node refused our TLS certificate): try again, not in a tight loop.
+                log($"worker '{config.NodeName}': could not join {string.Join(", ", config.SeedNodes)}; trying again in {RetryJoinAfter.TotalSeconds:0} s");
+                await system.Terminate().ConfigureAwait(false);
+                try { await Task.Delay(RetryJoinAfter, ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
             }
             else
             {

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DistGmm.Cluster.Hosting;
+using DistGmm.Cluster.Security;
+using DistGmm.Cluster.Tests.Security;
 using DistGmm.Data;
 using DistGmm.Numerics;
 using Xunit;
@@ -305,6 +307,48 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         finally
         {
             foreach (var p in new[] { active, standby, w1, w2 }) output.WriteLine(p.Describe());
+        }
+    }
+
+    [Fact]
+    public async Task With_mutual_TLS_a_worker_whose_certificate_is_not_from_the_cluster_CA_is_refused_and_counted_and_the_job_completes_without_it()
+    {
+        var cli = await CliDll.Value;
+        var reference = await Embedded();
+        var cluster = new TestCluster("distgmm-test-cluster-ca");
+        var stranger = new TestCluster("some-other-ca"); // what a node without the cluster's CA can present
+        var port = FreePort();
+        string Conf(string name, TlsSettings tls, int nodePort)
+        {
+            var path = Path.Combine(data.Root, $"tls-{name}-{Guid.NewGuid():N}.conf");
+            File.WriteAllText(path, $$"""
+                distgmm { node-name = {{name}}, journal.connection-string = {{ClusterNodeConfig.Quote($"Data Source={Path.Combine(data.Root, $"tls-{port}.db")}")}} }
+                distgmm.tls { enabled = on, certificate-path = {{ClusterNodeConfig.Quote(tls.CertificatePath!)}}, ca-certificate-path = {{ClusterNodeConfig.Quote(tls.CaCertificatePath!)}} }
+                akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{nodePort}} }
+                akka.cluster.seed-nodes = ["akka.ssl.tcp://distgmm@127.0.0.1:{{port}}"]
+                """);
+            return path;
+        }
+        var refusedBefore = TlsRejections.Shared.Count;
+        await using var coordinator = CoordinatorNode.Start(ClusterNodeConfig.Load(Conf("c", cluster.Node("c"), port), ClusterNodeConfig.CoordinatorRole,
+            runFolder: data.Root));
+        await coordinator.WhenActiveAsync(CancellationToken.None).WaitAsync(Bound);
+        using var w1 = Worker(cli, Conf("w1", cluster.Node("w1"), 0), "w1");
+        using var w2 = Worker(cli, Conf("w2", cluster.Node("w2"), 0), "w2");
+        using var intruder = Worker(cli, Conf("intruder", stranger.Node("intruder"), 0), "intruder");
+        try
+        {
+            await coordinator.WaitForWorkersAsync(2, Bound, CancellationToken.None);
+            var outcome = await EmbeddedJob.RunAsync(Spec(data.NewOutDir(), coordinator.ClusterOptions(), 2)).WaitAsync(Bound);
+            Assert.Equal(reference.Train.Model.Model.ToBytes(), outcome.Train.Model.Model.ToBytes());
+            Assert.Equal(2, outcome.Train.Workers);
+            // The intruder's join attempts reach the seed node's handshake and stop there, refused and counted.
+            Assert.True(TlsRejections.Shared.Count > refusedBefore, intruder.Describe());
+            Assert.DoesNotContain("member of the cluster", intruder.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var p in new[] { w1, w2, intruder }) output.WriteLine(p.Describe());
         }
     }
 }

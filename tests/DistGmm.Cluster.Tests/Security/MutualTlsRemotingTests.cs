@@ -1,0 +1,145 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
+using DistGmm.Cluster.Security;
+using Xunit;
+using Xunit.Abstractions;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
+
+namespace DistGmm.Cluster.Tests.Security;
+
+/// <summary>
+/// Real Akka.Remote associations over DotNetty TLS between actor systems on 127.0.0.1 (random ports): nodes with
+/// certificates of the same cluster CA talk; a self-signed certificate and one from another CA are refused in
+/// the handshake, logged and counted, and their messages never arrive.
+/// </summary>
+public sealed class MutualTlsRemotingTests : AkkaTestKit
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private static readonly Config NodeConfig = ConfigurationFactory.ParseString("""
+        akka.actor.provider = remote
+        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+        akka.loglevel = INFO
+        """);
+
+    private static readonly TestCluster Cluster = new("cluster-ca");
+    private static readonly TlsSettings Member = Cluster.Node("coordinator");
+    private static readonly TlsRejections MemberRejections = new();
+
+    public MutualTlsRemotingTests(ITestOutputHelper output)
+        : base(Member.CreateActorSystemSetup(NodeConfig, rejections: MemberRejections), "member", output)
+    {
+    }
+
+    /// <summary>Replies to every message and tells the test about it.</summary>
+    private sealed class Inbox : ReceiveActor
+    {
+        public Inbox(IActorRef test) => ReceiveAny(message =>
+        {
+            test.Forward(message);
+            Sender.Tell($"ack:{message}");
+        });
+    }
+
+    private Address MemberAddress => ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
+
+    private static ActorSystem StartNode(string name, ActorSystemSetup setup) => ActorSystem.Create(name, setup);
+
+    private static ActorSystemSetup WithSsl(DotNettySslSetup ssl) =>
+        ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(new TlsSettings(true, "unused", null, "unused", false).ToAkkaConfig().WithFallback(NodeConfig)), ssl);
+
+    [Fact]
+    public void Nodes_with_certificates_of_the_cluster_CA_associate_and_exchange_messages_both_ways()
+    {
+        Assert.Equal("akka.ssl.tcp", MemberAddress.Protocol);
+        Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+        var workerRejections = new TlsRejections();
+        var worker = StartNode("worker", Cluster.Node("worker-1").CreateActorSystemSetup(NodeConfig, rejections: workerRejections));
+        try
+        {
+            var probe = CreateTestProbe(worker);
+            worker.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("hello", probe.Ref);
+            ExpectMsg("hello", Patience);
+            probe.ExpectMsg("ack:hello", Patience); // the reply crossed the association in the other direction
+            Assert.Equal(0, workerRejections.Count);
+            Assert.DoesNotContain(MemberRejections.Recent, r => r.Certificate.Contains("CN=worker-1"));
+        }
+        finally { Shutdown(worker); }
+    }
+
+    [Fact]
+    public void A_self_signed_node_is_refused_in_the_handshake_logged_and_counted()
+    {
+        Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+        // The intruder trusts anything (suppress-validation) and presents a certificate it made itself.
+        var intruder = StartNode("intruder", WithSsl(new DotNettySslSetup(SelfSigned.Create("intruder"), suppressValidation: true, requireMutualAuthentication: true)));
+        try
+        {
+            var before = RejectionsOf("CN=intruder");
+            var probe = CreateTestProbe(intruder);
+            intruder.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("let me in", probe.Ref);
+            AwaitAssert(() => Assert.True(RejectionsOf("CN=intruder") > before), Patience);
+            var refusal = MemberRejections.Recent.Last(r => r.Certificate.StartsWith("CN=intruder"));
+            Assert.StartsWith("self-signed certificate, not issued by the cluster CA 'CN=cluster-ca'", refusal.Reason);
+            Assert.Contains("127.0.0.1]:", refusal.Peer); // the accepting side knows the peer by its socket address
+            ExpectNoMsg(TimeSpan.FromSeconds(1));
+            probe.ExpectNoMsg(TimeSpan.Zero);
+        }
+        finally { Shutdown(intruder); }
+    }
+
+    [Fact]
+    public void A_node_of_another_CA_is_refused_by_both_sides()
+    {
+        Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+        var otherRejections = new TlsRejections();
+        var other = StartNode("other", new TestCluster("other-ca").Node("worker-9").CreateActorSystemSetup(NodeConfig, rejections: otherRejections));
+        try
+        {
+            other.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+            var otherAddress = ((ExtendedActorSystem)other).Provider.DefaultAddress;
+
+            // The member connects to the foreign node: the member refuses the foreign server certificate.
+            var before = RejectionsOf("CN=worker-9");
+            Sys.ActorSelection(new RootActorPath(otherAddress) / "user" / "inbox").Tell("to foreign");
+            AwaitAssert(() => Assert.True(RejectionsOf("CN=worker-9") > before), Patience);
+            Assert.StartsWith("certificate issued by 'CN=other-ca', not by the cluster CA 'CN=cluster-ca'",
+                MemberRejections.Recent.Last(r => r.Certificate.StartsWith("CN=worker-9")).Reason);
+            // The connecting side names the peer by its transport address.
+            Assert.Equal($"ssl.tcp://other@127.0.0.1:{otherAddress.Port}", MemberRejections.Recent.Last(r => r.Certificate.StartsWith("CN=worker-9")).Peer);
+
+            // The foreign node connects to the member: it refuses the member's certificate in turn.
+            other.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("from foreign");
+            AwaitAssert(() => Assert.True(otherRejections.Count >= 1), Patience);
+            Assert.StartsWith("certificate issued by 'CN=cluster-ca', not by the cluster CA 'CN=other-ca'", otherRejections.Recent[0].Reason);
+            ExpectNoMsg(TimeSpan.FromSeconds(1));
+        }
+        finally { Shutdown(other); }
+    }
+
+    [Fact]
+    public void A_node_presenting_no_certificate_is_refused_by_Akka_before_the_CA_check_and_not_counted()
+    {
+        Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+        // Without mutual authentication on its side, the intruder's client hello carries no certificate at all.
+        var intruder = StartNode("anonymous", WithSsl(new DotNettySslSetup(SelfSigned.Create("anonymous"), suppressValidation: true, requireMutualAuthentication: false)));
+        try
+        {
+            var failures = CreateTestProbe(intruder);
+            intruder.EventStream.Subscribe(failures.Ref, typeof(Akka.Remote.AssociationErrorEvent));
+            intruder.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("anonymous hello");
+            var error = failures.ExpectMsg<Akka.Remote.AssociationErrorEvent>(Patience);
+            Assert.Equal(MemberAddress, error.RemoteAddress);
+            ExpectNoMsg(TimeSpan.FromSeconds(1));
+            // Akka.Remote refuses a missing client certificate itself (a warning in the log); the callback never
+            // runs, so TlsRejections does not count it.
+            Assert.DoesNotContain(MemberRejections.Recent, r => r.Certificate.Contains("anonymous"));
+            Assert.DoesNotContain(MemberRejections.Recent, r => r.Certificate == "(none)");
+        }
+        finally { Shutdown(intruder); }
+    }
+
+    private static long RejectionsOf(string subject) => MemberRejections.Recent.Count(r => r.Certificate.StartsWith(subject));
+}
