@@ -471,8 +471,39 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
     private void SendCommands(string workerId, bool includeLoad)
     {
         if (!_workers.TryGetValue(workerId, out var worker)) return;
-        foreach (var command in _state.CommandsFor(workerId, includeLoad)) worker.Tell(command, Self);
+        foreach (var command in _state.CommandsFor(workerId, includeLoad))
+        {
+            if (TooLargeFor(worker, command) is { } error)
+            {
+                Fail(error);
+                return;
+            }
+            worker.Tell(command, Self);
+        }
     }
+
+    /// <summary>
+    /// A command bound for another node that Akka.Remote would drop (over its maximum frame): the job fails with a
+    /// message naming the setting, instead of waiting forever for replies to a command that never arrived.
+    /// </summary>
+    private string? TooLargeFor(IActorRef worker, object command)
+    {
+        if (!worker.Path.Address.HasGlobalScope) return null; // a local message is never serialized
+        long bytes = command switch
+        {
+            ComputePass p => p.Pass.ToBytes().Length,
+            ScoreShards s => s.ModelBytes.Length,
+            CollectAnomalies c => c.ModelBytes.Length,
+            LoadShards l => 2L * l.Dataset.PreprocessorJson.Length,
+            _ => 0,
+        };
+        _maxFrame ??= Context.System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? long.MaxValue;
+        return bytes + 16 * 1024 <= _maxFrame ? null
+            : $"{command.GetType().Name} to {worker.Path.Address} is about {bytes} bytes, over akka.remote.dot-netty.tcp.maximum-frame-size " +
+              $"({_maxFrame} bytes): raise it on every node";
+    }
+
+    private long? _maxFrame;
 
     /// <summary>
     /// The one way state changes live. A journaled event is persisted first (Akka stashes incoming messages meanwhile)

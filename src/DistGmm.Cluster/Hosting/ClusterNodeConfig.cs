@@ -113,6 +113,9 @@ public sealed class ClusterNodeConfig
             ?? throw new ClusterConfigException($"{path}: distgmm.node-name is not set (or give --node-name)");
         if (!NodeNames.IsValid(nodeName))
             throw new ClusterConfigException($"{path}: distgmm.node-name '{nodeName}': use letters, digits, '.', '_' and '-' (at most 64)");
+        var frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null);
+        if (frame is < 32000)
+            throw new ClusterConfigException($"{path}: akka.remote.dot-netty.tcp.maximum-frame-size is {frame} bytes; Akka.Remote needs at least 32000");
         var port = config.GetInt("akka.remote.dot-netty.tcp.port");
         if (port is < 0 or > 65535) throw new ClusterConfigException($"{path}: akka.remote.dot-netty.tcp.port {port} is not a port");
         Security.TlsSettings tls;

@@ -351,4 +351,27 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             foreach (var p in new[] { w1, w2, intruder }) output.WriteLine(p.Describe());
         }
     }
+
+    [Fact]
+    public async Task A_message_over_the_maximum_frame_size_fails_the_job_with_an_error_naming_the_setting()
+    {
+        var cli = await CliDll.Value;
+        var (coordinatorConfig, workerConfig, _) = Configs();
+        // K=3, d=39, full covariance: a pass's parameters and a shard's statistics are ≈ 37 KB; allow 32000 bytes (Akka's minimum).
+        foreach (var path in new[] { coordinatorConfig, workerConfig })
+            File.AppendAllText(path, "\nakka.remote.dot-netty.tcp.maximum-frame-size = 32000b\n");
+        await using var coordinator = CoordinatorNode.Start(ClusterNodeConfig.Load(coordinatorConfig, ClusterNodeConfig.CoordinatorRole, runFolder: data.Root));
+        await coordinator.WhenActiveAsync(CancellationToken.None).WaitAsync(Bound);
+        using var worker = Worker(cli, workerConfig, "w1");
+        try
+        {
+            await coordinator.WaitForWorkersAsync(1, Bound, CancellationToken.None);
+            var error = await Assert.ThrowsAsync<JobFailedException>(() => EmbeddedJob.RunAsync(Spec(data.NewOutDir(), coordinator.ClusterOptions(), 1)).WaitAsync(Bound));
+            Assert.Contains("akka.remote.dot-netty.tcp.maximum-frame-size (32000 bytes)", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            output.WriteLine(worker.Describe());
+        }
+    }
 }
