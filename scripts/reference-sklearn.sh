@@ -74,14 +74,9 @@ print(f"{preset:<9} {cov:<5} {k:>3} {d:>5} | {sk_s:>12.4f} {dg['secondsPerIterat
       f"{flops / sk_s / 1e9:>8.2f} {dg['gflops']:>8.2f} | {sk_s / dg['secondsPerIteration']:>6.1f}x")
 PY
   done
-  # The double-precision FMA peak the GFLOP/s compare against: cores x nominal clock x 2 FMA pipes x doubles per vector
-  # (8 with AVX-512, else 4) x 2 flops. An assumption (two 512-bit FMA pipes per core, as on Zen 5 / server Intel
-  # cores; turbo ignored), printed with its inputs so it can be checked.
-  local cores mhz lanes
-  cores=$(nproc); mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
-  lanes=4; grep -qw avx512f /proc/cpuinfo && lanes=8
-  awk -v c="$cores" -v m="$mhz" -v l="$lanes" 'BEGIN { p = c * m / 1000 * 2 * l * 2;
-    printf "assumed FP64 peak: %d cores x %.3f GHz x 2 FMA pipes x %d doubles x 2 = %.0f GFLOP/s (50%%: %.0f)\n", c, m / 1000, l, p, p / 2 }'
+  # The double-precision FMA peak the GFLOP/s compare against, as `distgmm bench em` computes it for its kernel path
+  # (cores x clock x 2 FMA pipes x doubles per pipe x 2; Zen 2-4 run AVX-512 on 256-bit pipes), with its inputs.
+  $py -c 'import json, sys; r = json.loads(sys.argv[1]); print("FP64 FMA peak: %s (50%%: %.0f GFLOP/s); kernel path %s" % (r["peak"], r["peakGflops"] / 2, r["kernelPath"]))' "$dg"
 }
 
 evaluate() {

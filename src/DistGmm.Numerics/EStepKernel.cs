@@ -7,17 +7,22 @@ namespace DistGmm.Numerics;
 /// <summary>
 /// The fused E-step: for a block of <see cref="BlockRows"/> rows, weighted log-probabilities, log-sum-exp,
 /// responsibilities and (optionally) the centred sufficient statistics, all in cache-resident scratch.
-/// Rows are transposed into the lanes (dimension-major, 4 rows per Vector256), so the Mahalanobis term
-/// ‖(x−μ)·U‖² is a register-blocked triangular product and the outer-product accumulation a blocked
-/// (d×rows)(rows×d) product over the upper triangle only. Lane accumulators are folded once per chunk in a
-/// fixed order, so results depend on the block/chunk boundaries only, never on threads.
+/// Rows are transposed into the lanes (dimension-major), so the Mahalanobis term ‖(x−μ)·U‖² is a register-blocked
+/// triangular product and the outer-product accumulation a blocked (d×rows)(rows×d) product over the upper triangle.
+/// <para>
+/// One kernel per vector width (<see cref="KernelPath"/>: 512, 256 or 128 bits), each tiled for its register file,
+/// all giving the same bits. Per-row values (log-probabilities, exp/log, responsibilities) are lane-wise, so the width
+/// cannot change them. The sums over rows use a fixed logical lane layout whatever the width: Σ log p, N, S1 and the
+/// diagonal S2 have 4 lanes (lane = row mod 4), the full S2 8 lanes (lane = row mod 8); a narrower path keeps a logical
+/// lane group in several registers, and every lane adds its rows in row order. Lanes are folded once per chunk in a
+/// fixed order, so results depend on the block/chunk boundaries only, never on threads or the processor.
+/// </para>
 /// One instance per thread; nothing is allocated per row or per block.
 /// </summary>
 internal sealed unsafe class EStepKernel
 {
     public const int BlockRows = 64;
     private const int PrefetchRows = 32;
-    private const int RowGroup = 16;                 // 4 × Vector256 rows in the register tile
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
     private readonly GaussianMixture? _model;
@@ -26,50 +31,47 @@ internal sealed unsafe class EStepKernel
     private readonly bool _triangular;
     private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
-    private readonly double[] _constant;            // −½·d·log 2π + log det + log w, added after the ½ factor
     private readonly double[] _xT;                  // dp × BlockRows
     private readonly double[] _dT;                  // dp × BlockRows: x − μ_k of the component at hand
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
     private readonly double[] _lse;                 // BlockRows
 
-    // Statistics lane accumulators (Vector256 lanes, folded at Flush).
+    // Statistics lane accumulators (folded at Flush): 4 logical lanes per value, the full S2 8.
     private readonly bool _collect;
     private readonly int _tiles;                    // upper-triangular 4×4 tiles of the dp×dp second moment
-    private readonly Vector256<double>[] _nLanes;   // K
-    private readonly Vector256<double>[] _s1Lanes;  // K × dp
-    private readonly Vector256<double>[] _s2Lanes;  // K × dp (diagonal only)
-    private readonly double[] _s2Tiles;             // K × tiles × 16 accumulators × 8 lanes (full; 256-bit path uses lanes 0–3)
+    private readonly double[] _nLanes;              // K × 4
+    private readonly double[] _s1Lanes;             // K × dp × 4
+    private readonly double[] _s2Lanes;             // K × dp × 4 (diagonal only)
+    private readonly double[] _s2Tiles;             // K × tiles × 16 accumulators × 8 lanes (full)
+    private readonly double[] _llLanes = new double[4];
 
     // Full moments are accumulated per panel of PanelBlocks blocks (see DrainPanel).
     // 4 blocks: moment accumulation (cpu − scoring, 1 thread, d=118 K=4) 0.585 → 0.53 s per iteration; 8 was no better.
     private const int PanelBlocks = 4;
     private const int PanelRows = PanelBlocks * BlockRows;
-    private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelRows: x, x − μ_k, (x − μ_k)·r_k
+    private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelRows: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
     private readonly double[] _rPanel;                     // K × PanelRows responsibilities
     private int _panelBlocks;
 
-    /// <summary>The d² kernels use 512-bit vectors where the hardware has them (same machine ⇒ same bits).</summary>
-    public static bool Vector512Available => Vector512.IsHardwareAccelerated;
-
-    private readonly bool _wide;
-    private Vector256<double> _llLanes;
+    /// <summary>Vector width of this kernel's d² loops: 512, 256 or 128.</summary>
+    private readonly int _bits;
     private long _rows;
 
-    public EStepKernel(GaussianMixture model, bool collectStatistics, bool fullSecondMoments, bool? useVector512 = null)
-        : this(model, model.Means, collectStatistics, fullSecondMoments)
-    {
-        _wide = useVector512 ?? Vector512Available;
-        if (_wide && !Vector512Available) throw new PlatformNotSupportedException("Vector512 is not hardware accelerated here.");
-    }
+    /// <summary>A scoring/E-step kernel on the start-up path, or (tests, benchmarks) a narrower one: 512, 256 or 128 bits.</summary>
+    public EStepKernel(GaussianMixture model, bool collectStatistics, bool fullSecondMoments, int? vectorBits = null)
+        : this(model, model.Means, collectStatistics, fullSecondMoments, vectorBits) { }
 
     /// <summary>A statistics-only kernel: responsibilities come from the caller (hard or random assignments).</summary>
-    public EStepKernel(double[][] shift, bool fullSecondMoments)
-        : this(null, shift, true, fullSecondMoments) { }
+    public EStepKernel(double[][] shift, bool fullSecondMoments, int? vectorBits = null)
+        : this(null, shift, true, fullSecondMoments, vectorBits) { }
 
-    private EStepKernel(GaussianMixture? model, double[][] shift, bool collectStatistics, bool fullSecondMoments)
+    private EStepKernel(GaussianMixture? model, double[][] shift, bool collectStatistics, bool fullSecondMoments, int? vectorBits)
     {
-        _wide = Vector512Available;
+        _bits = vectorBits ?? KernelPath.VectorBits;
+        if (_bits is not (128 or 256 or 512)) throw new ArgumentOutOfRangeException(nameof(vectorBits), _bits, "Vector width must be 128, 256 or 512 bits.");
+        if (_bits > KernelPath.VectorBits)
+            throw new PlatformNotSupportedException($"{_bits}-bit vectors are not hardware accelerated here (widest: {KernelPath.VectorBits}).");
         _model = model;
         _shift = shift;
         _k = shift.Length;
@@ -78,7 +80,6 @@ internal sealed unsafe class EStepKernel
         _triangular = model?.IsTriangular ?? false;
         _precision = new double[_k][];
         _meansPadded = new double[_k * _dp];
-        _constant = new double[_k];
         for (int k = 0; k < _k; k++)
         {
             shift[k].CopyTo(_meansPadded.AsSpan(k * _dp, _d));
@@ -97,7 +98,6 @@ internal sealed unsafe class EStepKernel
                 for (int i = 0; i < _d; i++) p[i] = model.CovarianceType == CovarianceType.Spherical ? pc[0] : pc[i];
                 _precision[k] = p;
             }
-            _constant[k] = model.LogWeights[k];
         }
         _xT = new double[_dp * BlockRows];
         _dT = new double[_dp * BlockRows];
@@ -117,24 +117,26 @@ internal sealed unsafe class EStepKernel
         FullSecondMoments = fullSecondMoments;
         int t4 = _dp / 4;
         _tiles = t4 * (t4 + 1) / 2;
-        _nLanes = new Vector256<double>[_k];
-        _s1Lanes = new Vector256<double>[collectStatistics ? _k * _dp : 0];
-        _s2Lanes = new Vector256<double>[collectStatistics && !fullSecondMoments ? _k * _dp : 0];
+        _nLanes = new double[_k * 4];
+        _s1Lanes = new double[collectStatistics ? _k * _dp * 4 : 0];
+        _s2Lanes = new double[collectStatistics && !fullSecondMoments ? _k * _dp * 4 : 0];
         _s2Tiles = new double[collectStatistics && fullSecondMoments ? _k * _tiles * 16 * 8 : 0];
     }
 
     public bool FullSecondMoments { get; }
+
+    /// <summary>The vector width this kernel runs (512, 256 or 128 bits).</summary>
+    public int VectorBits => _bits;
 
     /// <summary>Caller-filled responsibilities for <see cref="AccumulateAssigned"/> (K × BlockRows).</summary>
     public double[] AssignmentScratch => _assignment ??= new double[_k * BlockRows];
 
     private double[]? _assignment;
 
-
     /// <summary>Per-row log-likelihood of the last processed block.</summary>
     public ReadOnlySpan<double> LogLikelihood(int count) => _lse.AsSpan(0, count);
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ArgMax(int count, Span<int> labels)
     {
         for (int r = 0; r < count; r++)
@@ -156,46 +158,49 @@ internal sealed unsafe class EStepKernel
     /// for the first iterations, and the background re-JIT competed with both worker threads on a 2-core machine
     /// (the early-iteration slowness of `bench em` diag).
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ProcessBlock(ReadOnlySpan<double> rows, int count)
     {
         if (_model is null) throw new InvalidOperationException("This kernel has no model; use AccumulateAssigned.");
         Transpose(rows, count);
+        if (_bits == 128) WeightedLogProbabilities<Simd128, Vector128<double>>(_model);
+        else WeightedLogProbabilities<Simd256, Vector256<double>>(_model);
+        if (_bits == 128) LogSumExp<Simd128, Vector128<double>>(count);
+        else LogSumExp<Simd256, Vector256<double>>(count);
+        if (_collect) Accumulate(count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WeightedLogProbabilities<T, TV>(GaussianMixture model) where T : ISimd<TV> where TV : struct
+    {
+        double dLog2Pi = _d * Log2Pi;
         for (int k = 0; k < _k; k++)
         {
             // The diagonal path centres on the fly (x − μ is recomputed, never stored).
-            if (_triangular) Center(k);
+            if (_triangular) Center<T, TV>(k);
             fixed (double* xT = _xT)
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dT = _dT)
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
-                if (_triangular && _wide) TriangularSquaredNorm512(dT, prec, q);
-                else if (_triangular) TriangularSquaredNorm(dT, prec, q);
-                else DiagonalSquaredNorm(xT, mu, prec, q);
+                if (!_triangular) DiagonalSquaredNorm<T, TV>(xT, mu, prec, q);
+                else if (_bits == 512) TriangularSquaredNorm512(dT, prec, q);
+                else TriangularSquaredNormNarrow<T, TV>(dT, prec, q);
+                // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
+                var vLog2Pi = T.Create(dLog2Pi);
+                var vLogDet = T.Create(model.LogDetPrecisionCholesky[k]);
+                var vLogW = T.Create(model.LogWeights[k]);
+                var half = T.Create(-0.5);
+                for (int r = 0; r < BlockRows; r += T.Count)
+                    T.Store(T.Add(T.Add(T.Mul(half, T.Add(vLog2Pi, T.Load(q + r))), vLogDet), vLogW), q + r);
             }
-            // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
-            double dLog2Pi = _d * Log2Pi;
-            double logDet = _model.LogDetPrecisionCholesky[k];
-            double logW = _constant[k];
-            var vLog2Pi = Vector256.Create(dLog2Pi);
-            var vLogDet = Vector256.Create(logDet);
-            var vLogW = Vector256.Create(logW);
-            var half = Vector256.Create(-0.5);
-            fixed (double* row = &_weightedLogProb[k * BlockRows])
-                for (int r = 0; r < BlockRows; r += 4)
-                    Vector256.Store((half * (vLog2Pi + Vector256.Load(row + r)) + vLogDet) + vLogW, row + r);
         }
-        LogSumExp(count);
-        if (_collect) Accumulate(count);
     }
 
     /// <summary>
     /// Accumulates statistics for up to <see cref="BlockRows"/> rows with given responsibilities
     /// (component-major: resp[k * BlockRows + r]); the log-likelihood is not defined here and stays 0.
     /// </summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AccumulateAssigned(ReadOnlySpan<double> rows, int count, ReadOnlySpan<double> responsibilities)
     {
         Transpose(rows, count);
@@ -260,118 +265,113 @@ internal sealed unsafe class EStepKernel
         }
     }
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Center(int k)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Center<T, TV>(int k) where T : ISimd<TV> where TV : struct
     {
         fixed (double* xT = _xT)
         fixed (double* dT = _dT)
         {
             for (int i = 0; i < _d; i++)
             {
-                var mu = Vector256.Create(_meansPadded[k * _dp + i]);
+                var mu = T.Create(_meansPadded[k * _dp + i]);
                 double* src = xT + i * BlockRows, dst = dT + i * BlockRows;
-                for (int r = 0; r < BlockRows; r += 4)
-                    Vector256.Store(Vector256.Load(src + r) - mu, dst + r);
+                for (int r = 0; r < BlockRows; r += T.Count)
+                    T.Store(T.Sub(T.Load(src + r), mu), dst + r);
             }
             // Padding dimensions are zero from construction and never written.
         }
     }
 
-    /// <summary>q[r] = Σ_j (Σ_{i≤j} dT[i,r]·U[i,j])², 16 rows × 4 columns per register tile.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularSquaredNorm(double* dT, double* u, double* q)
+    // The triangular product q[r] = Σ_j (Σ_{i≤j} dT[i,r]·U[i,j])²: every row sums its columns j in order, each column
+    // over i in order (terms past the diagonal are the zero padding of U, adding exact zeros), so the row and column
+    // blocking of a register tile changes no bits and each width takes the tile that fits its registers.
+
+    /// <summary>
+    /// Triangular product for the 256- and 128-bit paths: 2 vectors of rows × 4 columns, i.e. 8 accumulators + 2 rows +
+    /// a broadcast at a time and 2 row sums, within the 16 registers of AVX2 or SSE (NEON has 32).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TriangularSquaredNormNarrow<T, TV>(double* dT, double* u, double* q) where T : ISimd<TV> where TV : struct
     {
-        int dp = _dp, d = _d;
-        for (int rg = 0; rg < BlockRows; rg += RowGroup)
+        int dp = _dp, d = _d, w = T.Count;
+        for (int rg = 0; rg < BlockRows; rg += 2 * w)
         {
-            Vector256<double> q0 = default, q1 = default, q2 = default, q3 = default;
+            TV q0 = default, q1 = default;
             for (int j0 = 0; j0 < dp; j0 += 4)
             {
-                Vector256<double> a00 = default, a01 = default, a02 = default, a03 = default;
-                Vector256<double> a10 = default, a11 = default, a12 = default, a13 = default;
-                Vector256<double> a20 = default, a21 = default, a22 = default, a23 = default;
-                Vector256<double> a30 = default, a31 = default, a32 = default, a33 = default;
+                TV a00 = default, a01 = default, a02 = default, a03 = default;
+                TV a10 = default, a11 = default, a12 = default, a13 = default;
                 int iEnd = Math.Min(j0 + 4, d);
                 double* x = dT + rg;
                 double* uu = u + j0;
                 for (int i = 0; i < iEnd; i++, x += BlockRows, uu += dp)
                 {
-                    var x0 = Vector256.Load(x);
-                    var x1 = Vector256.Load(x + 4);
-                    var x2 = Vector256.Load(x + 8);
-                    var x3 = Vector256.Load(x + 12);
-                    var u0 = Vector256.Create(uu[0]);
-                    var u1 = Vector256.Create(uu[1]);
-                    var u2 = Vector256.Create(uu[2]);
-                    var u3 = Vector256.Create(uu[3]);
-                    a00 = Vector256.FusedMultiplyAdd(x0, u0, a00); a01 = Vector256.FusedMultiplyAdd(x0, u1, a01);
-                    a02 = Vector256.FusedMultiplyAdd(x0, u2, a02); a03 = Vector256.FusedMultiplyAdd(x0, u3, a03);
-                    a10 = Vector256.FusedMultiplyAdd(x1, u0, a10); a11 = Vector256.FusedMultiplyAdd(x1, u1, a11);
-                    a12 = Vector256.FusedMultiplyAdd(x1, u2, a12); a13 = Vector256.FusedMultiplyAdd(x1, u3, a13);
-                    a20 = Vector256.FusedMultiplyAdd(x2, u0, a20); a21 = Vector256.FusedMultiplyAdd(x2, u1, a21);
-                    a22 = Vector256.FusedMultiplyAdd(x2, u2, a22); a23 = Vector256.FusedMultiplyAdd(x2, u3, a23);
-                    a30 = Vector256.FusedMultiplyAdd(x3, u0, a30); a31 = Vector256.FusedMultiplyAdd(x3, u1, a31);
-                    a32 = Vector256.FusedMultiplyAdd(x3, u2, a32); a33 = Vector256.FusedMultiplyAdd(x3, u3, a33);
+                    var x0 = T.Load(x);
+                    var x1 = T.Load(x + w);
+                    var u0 = T.Create(uu[0]);
+                    a00 = T.Fma(x0, u0, a00); a10 = T.Fma(x1, u0, a10);
+                    var u1 = T.Create(uu[1]);
+                    a01 = T.Fma(x0, u1, a01); a11 = T.Fma(x1, u1, a11);
+                    var u2 = T.Create(uu[2]);
+                    a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
+                    var u3 = T.Create(uu[3]);
+                    a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
                 }
-                q0 = SumSquares(q0, a00, a01, a02, a03);
-                q1 = SumSquares(q1, a10, a11, a12, a13);
-                q2 = SumSquares(q2, a20, a21, a22, a23);
-                q3 = SumSquares(q3, a30, a31, a32, a33);
+                q0 = SumSquares<T, TV>(q0, a00, a01, a02, a03);
+                q1 = SumSquares<T, TV>(q1, a10, a11, a12, a13);
             }
-            Vector256.Store(q0, q + rg);
-            Vector256.Store(q1, q + rg + 4);
-            Vector256.Store(q2, q + rg + 8);
-            Vector256.Store(q3, q + rg + 12);
+            T.Store(q0, q + rg);
+            T.Store(q1, q + rg + w);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> SumSquares(Vector256<double> q, Vector256<double> a, Vector256<double> b, Vector256<double> c, Vector256<double> e)
+    private static TV SumSquares<T, TV>(TV q, TV a, TV b, TV c, TV e) where T : ISimd<TV> where TV : struct
     {
-        q = Vector256.FusedMultiplyAdd(a, a, q);
-        q = Vector256.FusedMultiplyAdd(b, b, q);
-        q = Vector256.FusedMultiplyAdd(c, c, q);
-        return Vector256.FusedMultiplyAdd(e, e, q);
+        q = T.Fma(a, a, q);
+        q = T.Fma(b, b, q);
+        q = T.Fma(c, c, q);
+        return T.Fma(e, e, q);
     }
 
     /// <summary>
-    /// q[r] = Σ_i ((xT[i,r] − μ[i])·p[i])², 16 rows per pass so four independent FMA chains hide the latency
-    /// (each row's sum keeps its order over i, so the bits do not depend on the grouping).
+    /// q[r] = Σ_i ((xT[i,r] − μ[i])·p[i])², 4 vectors of rows per pass so four independent FMA chains hide the latency
+    /// (each row's sum keeps its order over i, so the bits do not depend on the grouping or the width).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DiagonalSquaredNorm(double* xT, double* mu, double* p, double* q)
+    private void DiagonalSquaredNorm<T, TV>(double* xT, double* mu, double* p, double* q) where T : ISimd<TV> where TV : struct
     {
-        int d = _d;
-        for (int rg = 0; rg < BlockRows; rg += RowGroup)
+        int d = _d, w = T.Count;
+        for (int rg = 0; rg < BlockRows; rg += 4 * w)
         {
-            Vector256<double> q0 = default, q1 = default, q2 = default, q3 = default;
+            TV q0 = default, q1 = default, q2 = default, q3 = default;
             double* x = xT + rg;
             for (int i = 0; i < d; i++, x += BlockRows)
             {
-                var m = Vector256.Create(mu[i]);
-                var pi = Vector256.Create(p[i]);
-                var y0 = (Vector256.Load(x) - m) * pi;
-                var y1 = (Vector256.Load(x + 4) - m) * pi;
-                var y2 = (Vector256.Load(x + 8) - m) * pi;
-                var y3 = (Vector256.Load(x + 12) - m) * pi;
-                q0 = Vector256.FusedMultiplyAdd(y0, y0, q0);
-                q1 = Vector256.FusedMultiplyAdd(y1, y1, q1);
-                q2 = Vector256.FusedMultiplyAdd(y2, y2, q2);
-                q3 = Vector256.FusedMultiplyAdd(y3, y3, q3);
+                var m = T.Create(mu[i]);
+                var pi = T.Create(p[i]);
+                var y0 = T.Mul(T.Sub(T.Load(x), m), pi);
+                var y1 = T.Mul(T.Sub(T.Load(x + w), m), pi);
+                var y2 = T.Mul(T.Sub(T.Load(x + 2 * w), m), pi);
+                var y3 = T.Mul(T.Sub(T.Load(x + 3 * w), m), pi);
+                q0 = T.Fma(y0, y0, q0);
+                q1 = T.Fma(y1, y1, q1);
+                q2 = T.Fma(y2, y2, q2);
+                q3 = T.Fma(y3, y3, q3);
             }
-            Vector256.Store(q0, q + rg);
-            Vector256.Store(q1, q + rg + 4);
-            Vector256.Store(q2, q + rg + 8);
-            Vector256.Store(q3, q + rg + 12);
+            T.Store(q0, q + rg);
+            T.Store(q1, q + rg + w);
+            T.Store(q2, q + rg + 2 * w);
+            T.Store(q3, q + rg + 3 * w);
         }
     }
 
     /// <summary>
-    /// Diagonal moments in one pass: e = x − μ recomputed from xT, v = e·r, S1[i] += v, S2[i] += v·e. Four
-    /// dimensions at a time give eight independent accumulator chains; each accumulator still sums rows in order.
+    /// Diagonal moments in one pass: e = x − μ recomputed from xT, v = e·r, S1[i] += v, S2[i] += v·e, four dimensions
+    /// at a time (eight accumulator chains); 4 logical lanes per accumulator (row mod 4), each summing its rows in order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DiagonalMoments(double* xT, double* mu, double* resp, Vector256<double>* s1, Vector256<double>* s2)
+    private void DiagonalMoments256(double* xT, double* mu, double* resp, double* s1, double* s2)
     {
         int d = _d, i = 0;
         for (; i + 4 <= d; i += 4)
@@ -380,8 +380,9 @@ internal sealed unsafe class EStepKernel
             var m1 = Vector256.Create(mu[i + 1]);
             var m2 = Vector256.Create(mu[i + 2]);
             var m3 = Vector256.Create(mu[i + 3]);
-            Vector256<double> a0 = s1[i], a1 = s1[i + 1], a2 = s1[i + 2], a3 = s1[i + 3];
-            Vector256<double> b0 = s2[i], b1 = s2[i + 1], b2 = s2[i + 2], b3 = s2[i + 3];
+            double* a = s1 + 4 * i, b = s2 + 4 * i;
+            Vector256<double> a0 = Vector256.Load(a), a1 = Vector256.Load(a + 4), a2 = Vector256.Load(a + 8), a3 = Vector256.Load(a + 12);
+            Vector256<double> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 4), b2 = Vector256.Load(b + 8), b3 = Vector256.Load(b + 12);
             double* x = xT + i * BlockRows;
             for (int r = 0; r < BlockRows; r += 4)
             {
@@ -397,13 +398,14 @@ internal sealed unsafe class EStepKernel
                 b2 = Vector256.FusedMultiplyAdd(v2, e2, b2);
                 b3 = Vector256.FusedMultiplyAdd(v3, e3, b3);
             }
-            s1[i] = a0; s1[i + 1] = a1; s1[i + 2] = a2; s1[i + 3] = a3;
-            s2[i] = b0; s2[i + 1] = b1; s2[i + 2] = b2; s2[i + 3] = b3;
+            Vector256.Store(a0, a); Vector256.Store(a1, a + 4); Vector256.Store(a2, a + 8); Vector256.Store(a3, a + 12);
+            Vector256.Store(b0, b); Vector256.Store(b1, b + 4); Vector256.Store(b2, b + 8); Vector256.Store(b3, b + 12);
         }
         for (; i < d; i++)
         {
             var m = Vector256.Create(mu[i]);
-            Vector256<double> a = s1[i], b = s2[i];
+            double* pa = s1 + 4 * i, pb = s2 + 4 * i;
+            Vector256<double> a = Vector256.Load(pa), b = Vector256.Load(pb);
             double* x = xT + i * BlockRows;
             for (int r = 0; r < BlockRows; r += 4)
             {
@@ -412,38 +414,90 @@ internal sealed unsafe class EStepKernel
                 a += v;
                 b = Vector256.FusedMultiplyAdd(v, e, b);
             }
-            s1[i] = a; s2[i] = b;
+            Vector256.Store(a, pa); Vector256.Store(b, pb);
+        }
+    }
+
+    /// <summary>As <see cref="DiagonalMoments256"/> with each 4-lane accumulator in two Vector128 (lanes 0–1, 2–3), two dimensions at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DiagonalMoments128(double* xT, double* mu, double* resp, double* s1, double* s2)
+    {
+        int d = _d, i = 0;
+        for (; i + 2 <= d; i += 2)
+        {
+            var m0 = Vector128.Create(mu[i]);
+            var m1 = Vector128.Create(mu[i + 1]);
+            double* a = s1 + 4 * i, b = s2 + 4 * i;
+            Vector128<double> a0l = Vector128.Load(a), a0h = Vector128.Load(a + 2), a1l = Vector128.Load(a + 4), a1h = Vector128.Load(a + 6);
+            Vector128<double> b0l = Vector128.Load(b), b0h = Vector128.Load(b + 2), b1l = Vector128.Load(b + 4), b1h = Vector128.Load(b + 6);
+            double* x = xT + i * BlockRows;
+            for (int r = 0; r < BlockRows; r += 4)
+            {
+                var rl = Vector128.Load(resp + r);
+                var rh = Vector128.Load(resp + r + 2);
+                var e0l = Vector128.Load(x + r) - m0;
+                var e0h = Vector128.Load(x + r + 2) - m0;
+                var e1l = Vector128.Load(x + BlockRows + r) - m1;
+                var e1h = Vector128.Load(x + BlockRows + r + 2) - m1;
+                var v0l = e0l * rl; var v0h = e0h * rh; var v1l = e1l * rl; var v1h = e1h * rh;
+                a0l += v0l; a0h += v0h; a1l += v1l; a1h += v1h;
+                b0l = Vector128.FusedMultiplyAdd(v0l, e0l, b0l);
+                b0h = Vector128.FusedMultiplyAdd(v0h, e0h, b0h);
+                b1l = Vector128.FusedMultiplyAdd(v1l, e1l, b1l);
+                b1h = Vector128.FusedMultiplyAdd(v1h, e1h, b1h);
+            }
+            Vector128.Store(a0l, a); Vector128.Store(a0h, a + 2); Vector128.Store(a1l, a + 4); Vector128.Store(a1h, a + 6);
+            Vector128.Store(b0l, b); Vector128.Store(b0h, b + 2); Vector128.Store(b1l, b + 4); Vector128.Store(b1h, b + 6);
+        }
+        for (; i < d; i++)
+        {
+            var m = Vector128.Create(mu[i]);
+            double* pa = s1 + 4 * i, pb = s2 + 4 * i;
+            Vector128<double> al = Vector128.Load(pa), ah = Vector128.Load(pa + 2), bl = Vector128.Load(pb), bh = Vector128.Load(pb + 2);
+            double* x = xT + i * BlockRows;
+            for (int r = 0; r < BlockRows; r += 4)
+            {
+                var el = Vector128.Load(x + r) - m;
+                var eh = Vector128.Load(x + r + 2) - m;
+                var vl = el * Vector128.Load(resp + r);
+                var vh = eh * Vector128.Load(resp + r + 2);
+                al += vl; ah += vh;
+                bl = Vector128.FusedMultiplyAdd(vl, el, bl);
+                bh = Vector128.FusedMultiplyAdd(vh, eh, bh);
+            }
+            Vector128.Store(al, pa); Vector128.Store(ah, pa + 2); Vector128.Store(bl, pb); Vector128.Store(bh, pb + 2);
         }
     }
 
     /// <summary>log p(x) = max + log Σ exp(w_k − max) (scipy's logsumexp order); responsibilities exp(w_k − max) / Σ.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void LogSumExp(int count)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LogSumExp<T, TV>(int count) where T : ISimd<TV> where TV : struct
     {
         fixed (double* w = _weightedLogProb)
         fixed (double* resp = _resp)
         fixed (double* lse = _lse)
         {
-            for (int r = 0; r < BlockRows; r += 4)
+            var one = T.Create(1.0);
+            for (int r = 0; r < BlockRows; r += T.Count)
             {
-                var m = Vector256.Load(w + r);
-                for (int k = 1; k < _k; k++) m = Vector256.Max(m, Vector256.Load(w + k * BlockRows + r));
-                Vector256<double> s = default;
+                var m = T.Load(w + r);
+                for (int k = 1; k < _k; k++) m = T.Max(m, T.Load(w + k * BlockRows + r));
+                TV s = default;
                 for (int k = 0; k < _k; k++)
                 {
-                    var e = Exp(Vector256.Load(w + k * BlockRows + r) - m);
-                    s += e;
-                    if (_collect) Vector256.Store(e, resp + k * BlockRows + r);
+                    var e = Exp<T, TV>(T.Sub(T.Load(w + k * BlockRows + r), m));
+                    s = T.Add(s, e);
+                    if (_collect) T.Store(e, resp + k * BlockRows + r);
                 }
-                Vector256.Store(KernelMath.LogAtLeastOne(s) + m, lse + r);
+                T.Store(T.Add(KernelMath.LogAtLeastOne<T, TV>(s), m), lse + r);
                 if (_collect)
                 {
                     // r_k = e^(w_k − m) / s: one division instead of K more exps (within 2 ulp of e^(w_k − log p)).
                     // A row without a finite maximum (s &lt; 1 or NaN) gets zero responsibilities, as before.
-                    var valid = Vector256.GreaterThanOrEqual(s, Vector256.Create(1.0));
-                    var inverse = Vector256.Create(1.0) / s;
+                    var valid = T.GreaterOrEqual(s, one);
+                    var inverse = T.Div(one, s);
                     for (int k = 0; k < _k; k++)
-                        Vector256.Store((Vector256.Load(resp + k * BlockRows + r) * inverse) & valid, resp + k * BlockRows + r);
+                        T.Store(T.And(T.Mul(T.Load(resp + k * BlockRows + r), inverse), valid), resp + k * BlockRows + r);
                 }
             }
         }
@@ -456,29 +510,46 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
-    /// exp(x), flushing x &lt; −600 to 0: <see cref="KernelMath.Exp"/> is valid down to −700, and the flush keeps
+    /// exp(x), flushing x &lt; −600 to 0: <see cref="KernelMath.Exp{T, TV}"/> is valid down to −700, and the flush keeps
     /// near-underflow responsibilities from making subnormal moment terms (each a slow microcode assist). What is
     /// flushed is &lt; 3e−261, more than 240 orders of magnitude below one ulp of any responsibility sum
     /// (each N_k ≥ 10·eps). (The slow early iterations once blamed on subnormals were JIT tiering of Vector256.Exp.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Exp(Vector256<double> x)
+    private static TV Exp<T, TV>(TV x) where T : ISimd<TV> where TV : struct
     {
-        var floor = Vector256.Create(-600.0);
-        var inRange = Vector256.GreaterThanOrEqual(x, floor);
-        return KernelMath.Exp(Vector256.Max(x, floor)) & inRange;
+        var floor = T.Create(-600.0);
+        var inRange = T.GreaterOrEqual(x, floor);
+        return T.And(KernelMath.Exp<T, TV>(T.Max(x, floor)), inRange);
     }
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>acc[0..4) += Σ src rows in 4 logical lanes (lane = row mod 4), rows in order; rows a multiple of 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddLanes4(double* acc, double* src, int rows)
+    {
+        if (_bits == 128)
+        {
+            var lo = Vector128.Load(acc);
+            var hi = Vector128.Load(acc + 2);
+            for (int r = 0; r < rows; r += 4) { lo += Vector128.Load(src + r); hi += Vector128.Load(src + r + 2); }
+            Vector128.Store(lo, acc);
+            Vector128.Store(hi, acc + 2);
+        }
+        else
+        {
+            var a = Vector256.Load(acc);
+            for (int r = 0; r < rows; r += 4) a += Vector256.Load(src + r);
+            Vector256.Store(a, acc);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate(int count)
     {
         _rows += count;
         fixed (double* lse = _lse)
-        {
-            var acc = _llLanes;
-            for (int r = 0; r < BlockRows; r += 4) acc += Vector256.Load(lse + r);
-            _llLanes = acc;
-        }
+        fixed (double* ll = _llLanes)
+            AddLanes4(ll, lse, BlockRows);
         if (FullSecondMoments)
         {
             // Deferred to the panel: the block's rows and responsibilities wait in their slot.
@@ -493,16 +564,26 @@ internal sealed unsafe class EStepKernel
             fixed (double* xT = _xT)
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* resp = &_resp[k * BlockRows])
-            fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
-            fixed (Vector256<double>* s2 = _s2Lanes)
+            fixed (double* n = &_nLanes[k * 4])
+            fixed (double* s1 = &_s1Lanes[k * _dp * 4])
+            fixed (double* s2 = &_s2Lanes[k * _dp * 4])
             {
-                var n = _nLanes[k];
-                for (int r = 0; r < BlockRows; r += 4) n += Vector256.Load(resp + r);
-                _nLanes[k] = n;
-                DiagonalMoments(xT, mu, resp, s1, s2 + k * _dp);
+                AddLanes4(n, resp, BlockRows);
+                if (_bits == 128) DiagonalMoments128(xT, mu, resp, s1, s2);
+                else DiagonalMoments256(xT, mu, resp, s1, s2);
             }
         }
     }
+
+    /// <summary>
+    /// Where row r of a panel lives in dP/wP: grouped by logical S2 lane group, so each width reads its lanes
+    /// contiguously. With G = doubles per vector, lanes [gG, gG+G) of the 8 (rows with r mod 8 in that range) form
+    /// block g of PanelRows·G/8 slots, in row order; G = 8 is the identity.
+    /// </summary>
+    /// <remarks>g = 1 &lt;&lt; log2G; shifts only (an integer division here cost ~0.05 s per K=2 d=39 iteration).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PanelSlot(int r, int log2G) =>
+        (((r & 7) >> log2G) * (PanelRows / 8) << log2G) + ((r >> 3) << log2G) + (r & ((1 << log2G) - 1));
 
     /// <summary>
     /// Full moments of the blocks waiting in the panel. Every accumulator lane still adds its rows in row order (a
@@ -514,6 +595,7 @@ internal sealed unsafe class EStepKernel
     {
         int rows = _panelBlocks * BlockRows;
         if (rows == 0) return;
+        int log2G = _bits == 512 ? 3 : _bits == 256 ? 2 : 1;   // doubles per vector: 8, 4, 2
         for (int k = 0; k < _k; k++)
         {
             fixed (double* xP = _xPanel)
@@ -521,87 +603,115 @@ internal sealed unsafe class EStepKernel
             fixed (double* dP = _dPanel)
             fixed (double* wP = _wPanel)
             fixed (double* resp = &_rPanel[k * PanelRows])
-            fixed (Vector256<double>* s1 = &_s1Lanes[k * _dp])
+            fixed (double* n = &_nLanes[k * 4])
+            fixed (double* s1 = &_s1Lanes[k * _dp * 4])
             fixed (double* tiles = _s2Tiles)
             {
-                var n = _nLanes[k];
-                for (int r = 0; r < rows; r += 4) n += Vector256.Load(resp + r);
-                _nLanes[k] = n;
+                AddLanes4(n, resp, rows);
                 for (int i = 0; i < _d; i++)
                 {
-                    var m = Vector256.Create(mu[i]);
                     double* x = xP + i * PanelRows, e = dP + i * PanelRows, w = wP + i * PanelRows;
-                    var a = s1[i];
-                    for (int r = 0; r < rows; r += 4)
-                    {
-                        var c = Vector256.Load(x + r) - m;
-                        var v = c * Vector256.Load(resp + r);
-                        Vector256.Store(c, e + r);
-                        Vector256.Store(v, w + r);
-                        a += v;
-                    }
-                    s1[i] = a;
+                    if (_bits == 128) CenterWeigh128(x, mu[i], resp, e, w, s1 + 4 * i, rows);
+                    else CenterWeigh256(x, mu[i], resp, e, w, s1 + 4 * i, rows, log2G);
                 }
                 // Padding dimensions of dP/wP are zero from construction and never written.
-                if (_wide) OuterProductUpper512(wP, dP, (Vector512<double>*)(tiles + k * _tiles * 16 * 8), rows);
-                else OuterProductUpper(wP, dP, tiles + k * _tiles * 16 * 8, rows);
+                double* t = tiles + k * _tiles * 16 * 8;
+                if (_bits == 512) OuterProductUpper512(wP, dP, (Vector512<double>*)t, rows);
+                else if (_bits == 256) OuterProductUpperNarrow<Simd256, Vector256<double>>(wP, dP, t, rows);
+                else OuterProductUpperNarrow<Simd128, Vector128<double>>(wP, dP, t, rows);
             }
         }
         _panelBlocks = 0;
     }
 
-    /// <summary>S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only).</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OuterProductUpper(double* wT, double* dT, double* tileLanes, int rows)
+    /// <summary>e = x − μ, v = e·r into their panel slots (<see cref="PanelSlot"/>, G = 4 or 8: log2G 2 or 3), S1 += v in 4 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CenterWeigh256(double* x, double mu, double* resp, double* e, double* w, double* s1, int rows, int log2G)
     {
-        int t4 = _dp / 4;
+        var m = Vector256.Create(mu);
+        var a = Vector256.Load(s1);
+        for (int r = 0; r < rows; r += 4)
+        {
+            var c = Vector256.Load(x + r) - m;
+            var v = c * Vector256.Load(resp + r);
+            int slot = PanelSlot(r, log2G);
+            Vector256.Store(c, e + slot);
+            Vector256.Store(v, w + slot);
+            a += v;
+        }
+        Vector256.Store(a, s1);
+    }
+
+    /// <summary>As <see cref="CenterWeigh256"/> with G = 2: each 4-lane S1 accumulator in two Vector128.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CenterWeigh128(double* x, double mu, double* resp, double* e, double* w, double* s1, int rows)
+    {
+        var m = Vector128.Create(mu);
+        var lo = Vector128.Load(s1);
+        var hi = Vector128.Load(s1 + 2);
+        for (int r = 0; r < rows; r += 4)
+        {
+            var cl = Vector128.Load(x + r) - m;
+            var ch = Vector128.Load(x + r + 2) - m;
+            var vl = cl * Vector128.Load(resp + r);
+            var vh = ch * Vector128.Load(resp + r + 2);
+            int sl = PanelSlot(r, 1), sh = PanelSlot(r + 2, 1);
+            Vector128.Store(cl, e + sl);
+            Vector128.Store(vl, w + sl);
+            Vector128.Store(ch, e + sh);
+            Vector128.Store(vh, w + sh);
+            lo += vl;
+            hi += vh;
+        }
+        Vector128.Store(lo, s1);
+        Vector128.Store(hi, s1 + 2);
+    }
+
+    /// <summary>
+    /// S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only), 256- and 128-bit paths: the 8
+    /// logical lanes of an accumulator are 8/G vectors, one per lane group of the panel (<see cref="PanelSlot"/>); each
+    /// tile is done as 2×4 half tiles per lane group: 8 accumulators + 2 + 4 loaded rows, within 16 registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OuterProductUpperNarrow<T, TV>(double* wT, double* dT, double* tileLanes, int rows) where T : ISimd<TV> where TV : struct
+    {
+        int t4 = _dp / 4, g = T.Count;
+        int slots = rows / 8 * g;                      // panel slots of one lane group
         for (int ti = 0; ti < t4; ti++)
         {
             for (int tj = ti; tj < t4; tj++, tileLanes += 16 * 8)
             {
-                // Accumulator a lives in lanes 0–3 of its 8-lane slot (the 512-bit path uses all 8).
-                var tiles = tileLanes;
-                var a00 = L(tiles, 0); var a01 = L(tiles, 1); var a02 = L(tiles, 2); var a03 = L(tiles, 3);
-                var a10 = L(tiles, 4); var a11 = L(tiles, 5); var a12 = L(tiles, 6); var a13 = L(tiles, 7);
-                var a20 = L(tiles, 8); var a21 = L(tiles, 9); var a22 = L(tiles, 10); var a23 = L(tiles, 11);
-                var a30 = L(tiles, 12); var a31 = L(tiles, 13); var a32 = L(tiles, 14); var a33 = L(tiles, 15);
-                double* w0 = wT + 4 * ti * PanelRows;
-                double* e0 = dT + 4 * tj * PanelRows;
-                for (int r = 0; r < rows; r += 4)
+                for (int group = 0; group < 8 / g; group++)
                 {
-                    var w_0 = Vector256.Load(w0 + r);
-                    var w_1 = Vector256.Load(w0 + PanelRows + r);
-                    var w_2 = Vector256.Load(w0 + 2 * PanelRows + r);
-                    var w_3 = Vector256.Load(w0 + 3 * PanelRows + r);
-                    var e_0 = Vector256.Load(e0 + r);
-                    var e_1 = Vector256.Load(e0 + PanelRows + r);
-                    var e_2 = Vector256.Load(e0 + 2 * PanelRows + r);
-                    var e_3 = Vector256.Load(e0 + 3 * PanelRows + r);
-                    a00 = Vector256.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector256.FusedMultiplyAdd(w_0, e_1, a01);
-                    a02 = Vector256.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector256.FusedMultiplyAdd(w_0, e_3, a03);
-                    a10 = Vector256.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector256.FusedMultiplyAdd(w_1, e_1, a11);
-                    a12 = Vector256.FusedMultiplyAdd(w_1, e_2, a12); a13 = Vector256.FusedMultiplyAdd(w_1, e_3, a13);
-                    a20 = Vector256.FusedMultiplyAdd(w_2, e_0, a20); a21 = Vector256.FusedMultiplyAdd(w_2, e_1, a21);
-                    a22 = Vector256.FusedMultiplyAdd(w_2, e_2, a22); a23 = Vector256.FusedMultiplyAdd(w_2, e_3, a23);
-                    a30 = Vector256.FusedMultiplyAdd(w_3, e_0, a30); a31 = Vector256.FusedMultiplyAdd(w_3, e_1, a31);
-                    a32 = Vector256.FusedMultiplyAdd(w_3, e_2, a32); a33 = Vector256.FusedMultiplyAdd(w_3, e_3, a33);
+                    int offset = group * (PanelRows / 8 * g);
+                    for (int a0 = 0; a0 < 4; a0 += 2)
+                    {
+                        double* acc = tileLanes + a0 * 4 * 8 + group * g;   // slot (a0 + a)·4 + b, lanes [group·G, group·G + G)
+                        var c00 = T.Load(acc); var c01 = T.Load(acc + 8); var c02 = T.Load(acc + 16); var c03 = T.Load(acc + 24);
+                        var c10 = T.Load(acc + 32); var c11 = T.Load(acc + 40); var c12 = T.Load(acc + 48); var c13 = T.Load(acc + 56);
+                        double* w0 = wT + (4 * ti + a0) * PanelRows + offset;
+                        double* e0 = dT + 4 * tj * PanelRows + offset;
+                        for (int r = 0; r < slots; r += g)
+                        {
+                            var w_0 = T.Load(w0 + r);
+                            var w_1 = T.Load(w0 + PanelRows + r);
+                            var e_0 = T.Load(e0 + r);
+                            var e_1 = T.Load(e0 + PanelRows + r);
+                            var e_2 = T.Load(e0 + 2 * PanelRows + r);
+                            var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                            c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
+                            c10 = T.Fma(w_1, e_0, c10); c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
+                        }
+                        T.Store(c00, acc); T.Store(c01, acc + 8); T.Store(c02, acc + 16); T.Store(c03, acc + 24);
+                        T.Store(c10, acc + 32); T.Store(c11, acc + 40); T.Store(c12, acc + 48); T.Store(c13, acc + 56);
+                    }
                 }
-                S(tiles, 0, a00); S(tiles, 1, a01); S(tiles, 2, a02); S(tiles, 3, a03);
-                S(tiles, 4, a10); S(tiles, 5, a11); S(tiles, 6, a12); S(tiles, 7, a13);
-                S(tiles, 8, a20); S(tiles, 9, a21); S(tiles, 10, a22); S(tiles, 11, a23);
-                S(tiles, 12, a30); S(tiles, 13, a31); S(tiles, 14, a32); S(tiles, 15, a33);
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> L(double* tiles, int slot) => Vector256.Load(tiles + slot * 8);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void S(double* tiles, int slot, Vector256<double> v) => Vector256.Store(v, tiles + slot * 8);
-
-    /// <summary>As <see cref="OuterProductUpper"/> with 8 rows per vector.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The outer product with 8 rows per vector (all 8 logical lanes in one register), 4×4 tiles: 16 accumulators + 8 rows of AVX-512's 32 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles, int rows)
     {
         int t4 = _dp / 4;
@@ -642,7 +752,7 @@ internal sealed unsafe class EStepKernel
         }
     }
 
-    /// <summary>As <see cref="TriangularSquaredNorm"/> with 32 rows (4 × Vector512) × 4 columns per register tile.</summary>
+    /// <summary>Triangular product, 512-bit: 32 rows (4 vectors) × 4 columns, 16 accumulators of AVX-512's 32 registers.</summary>
 [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularSquaredNorm512(double* dT, double* u, double* q)
     {
@@ -711,9 +821,9 @@ internal sealed unsafe class EStepKernel
         for (int c = 0; c < k; c++)
         {
             shift[c] = (double[])_shift[c].Clone();
-            n[c] = Fold(_nLanes[c]);
+            n[c] = Fold4(_nLanes.AsSpan(c * 4, 4));
             s1[c] = new double[d];
-            for (int i = 0; i < d; i++) s1[c][i] = Fold(_s1Lanes[c * _dp + i]);
+            for (int i = 0; i < d; i++) s1[c][i] = Fold4(_s1Lanes.AsSpan((c * _dp + i) * 4, 4));
             if (FullSecondMoments)
             {
                 var m = new double[d * d];
@@ -734,15 +844,15 @@ internal sealed unsafe class EStepKernel
             else
             {
                 s2[c] = new double[d];
-                for (int i = 0; i < d; i++) s2[c][i] = Fold(_s2Lanes[c * _dp + i]);
+                for (int i = 0; i < d; i++) s2[c][i] = Fold4(_s2Lanes.AsSpan((c * _dp + i) * 4, 4));
             }
         }
-        var stats = new SufficientStatistics(targetType, FullSecondMoments, _rows, Fold(_llLanes), shift, n, s1, s2);
+        var stats = new SufficientStatistics(targetType, FullSecondMoments, _rows, Fold4(_llLanes), shift, n, s1, s2);
         Array.Clear(_nLanes);
         Array.Clear(_s1Lanes);
         Array.Clear(_s2Lanes);
         Array.Clear(_s2Tiles);
-        _llLanes = default;
+        Array.Clear(_llLanes);
         _rows = 0;
         return stats;
     }
@@ -750,6 +860,6 @@ internal sealed unsafe class EStepKernel
     /// <summary>Fixed-order fold of an 8-lane slot: ((0+1)+(2+3)) + ((4+5)+(6+7)).</summary>
     private static double Fold8(ReadOnlySpan<double> v) => ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Fold(Vector256<double> v) => (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
+    /// <summary>Fixed-order fold of a 4-lane slot: (0+1)+(2+3).</summary>
+    private static double Fold4(ReadOnlySpan<double> v) => (v[0] + v[1]) + (v[2] + v[3]);
 }

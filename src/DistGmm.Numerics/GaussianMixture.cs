@@ -112,6 +112,18 @@ public sealed class GaussianMixture
         }
     }
 
+    /// <summary>
+    /// 2-norm condition number of each covariance matrix (one for tied): σ_max/σ_min of the full matrix (MathNet SVD),
+    /// max/min variance for diag, 1 for spherical. Large values (≳1e12) mean a component has (nearly) collapsed onto a
+    /// subspace and its log-likelihoods lean on reg_covar.
+    /// </summary>
+    public double[] CovarianceConditionNumbers() => CovarianceType switch
+    {
+        CovarianceType.Full or CovarianceType.Tied => Covariances.Select(c => LinearAlgebra.ConditionNumber(c, D)).ToArray(),
+        CovarianceType.Diag => Covariances.Select(c => c.Max() / c.Min()).ToArray(),
+        _ => Covariances.Select(_ => 1.0).ToArray(),
+    };
+
     /// <summary>Bayesian information criterion: −2·n·meanLogLikelihood + p·ln n (lower is better).</summary>
     public double Bic(double meanLogLikelihood, long n) => -2 * meanLogLikelihood * n + FreeParameterCount * Math.Log(n);
 

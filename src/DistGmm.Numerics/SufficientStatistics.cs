@@ -46,10 +46,10 @@ public sealed class SufficientStatistics
 
     /// <summary>E-step statistics of <paramref name="model"/> over a partition (parallel over fixed chunks, merged in chunk order).</summary>
     public static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism = 1) =>
-        Compute(model, partition, maxDegreeOfParallelism, useVector512: null);
+        Compute(model, partition, maxDegreeOfParallelism, vectorBits: null);
 
-    /// <summary>As above, forcing the 256- or 512-bit d² kernels (tests compare both paths).</summary>
-    internal static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism, bool? useVector512)
+    /// <summary>As above on a given kernel path (128, 256 or 512 bits, at most the start-up one): tests compare them.</summary>
+    internal static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism, int? vectorBits)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(partition);
@@ -57,7 +57,7 @@ public sealed class SufficientStatistics
             throw new ArgumentException($"Partition has {partition.Cols} columns, the model {model.D}.", nameof(partition));
         bool full = model.IsTriangular;
         return ComputeChunked(partition, maxDegreeOfParallelism,
-            () => new EStepKernel(model, collectStatistics: true, fullSecondMoments: full, useVector512),
+            () => new EStepKernel(model, collectStatistics: true, fullSecondMoments: full, vectorBits),
             (kernel, rows, count, _) => kernel.ProcessBlock(rows, count),
             kernel => kernel.Flush(model.CovarianceType),
             () => Empty(model.CovarianceType, full, model.Means));

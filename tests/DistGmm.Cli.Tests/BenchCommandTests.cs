@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DistGmm.Numerics;
+using DistGmm.Testing;
 using Xunit;
 
 namespace DistGmm.Cli.Tests;
@@ -27,6 +29,8 @@ public sealed class BenchCommandTests
         foreach (var key in new[] { "createdUtc", "machine", "dataset", "settings", "ingest", "embedded", "cluster" })
             Assert.True(root.TryGetProperty(key, out _), $"bench.json lacks '{key}'");
         Assert.Equal(Environment.ProcessorCount, root.GetProperty("machine").GetProperty("processorCount").GetInt32());
+        Assert.Equal(KernelPath.Describe(), root.GetProperty("machine").GetProperty("kernelPath").GetString());
+        Assert.Contains("FMA pipes", root.GetProperty("machine").GetProperty("fmaPeak").GetString());
         Assert.Equal(3000, root.GetProperty("dataset").GetProperty("rows").GetInt64());
         var settings = root.GetProperty("settings");
         Assert.Equal(2, settings.GetProperty("k").GetInt32());

@@ -70,7 +70,20 @@ public sealed class DegenerateInputTests
             [[0, 0], [1, 1]], [[1, 0, 0, 1], [1, 2, 2, 1]]));
         Assert.Equal(1, e.Component);
         Assert.Contains("reg_covar", e.Message);
+        Assert.Contains("pivot 1", e.Message);   // [[1, 2], [2, 1]]: the 1×1 block is fine, the 2×2 one is indefinite
         Assert.Throws<NotPositiveDefiniteException>(() => GaussianMixture.Create(CovarianceType.Diag, [1], [[0, 0]], [[1, -1]]));
+    }
+
+    [Fact]
+    public void ConditionNumbersAreTheRatioOfExtremeEigenvalues()
+    {
+        // [[2, 1], [1, 2]] has eigenvalues 3 and 1; diag(4, 0.5) has 4 and 0.5.
+        var full = GaussianMixture.Create(CovarianceType.Full, [0.5, 0.5], [[0, 0], [1, 1]], [[2, 1, 1, 2], [1, 0, 0, 1]]);
+        Approx.Relative(new[] { 3.0, 1.0 }, full.CovarianceConditionNumbers(), 1e-12, "full condition numbers");
+        var diag = GaussianMixture.Create(CovarianceType.Diag, [1], [[0, 0]], [[4, 0.5]]);
+        Assert.Equal(8.0, diag.CovarianceConditionNumbers()[0], 12);
+        var spherical = GaussianMixture.Create(CovarianceType.Spherical, [1], [[0, 0]], [[3]]);
+        Assert.Equal(1.0, spherical.CovarianceConditionNumbers()[0]);
     }
 
     [Fact]

@@ -86,25 +86,6 @@ public sealed class MergeProperties
     }
 }
 
-public sealed class KernelPathTests
-{
-    [Fact]
-    public void Vector256AndVector512KernelsAgreeTo1e13()
-    {
-        var data = TestData.Blobs(31, 2 * SufficientStatistics.ChunkRows + 77, 13, 4);
-        foreach (var type in new[] { CovarianceType.Full, CovarianceType.Tied })
-        {
-            var model = TestData.Model(3, data, 4, type);
-            var narrow = SufficientStatistics.Compute(model, data, 1, useVector512: false);
-            Approx.Relative(data.Rows, narrow.Rows, 0, "rows");
-            if (!EStepKernel.Vector512Available) continue; // only the 256-bit path exists on this CPU
-            var wide = SufficientStatistics.Compute(model, data, 2, useVector512: true);
-            Approx.Relative(narrow.LogLikelihoodSum, wide.LogLikelihoodSum, 1e-13, $"{type} Σ log p");
-            MergeProperties.AssertSameModel(MStep.Apply(narrow, 1e-6), MStep.Apply(wide, 1e-6), 1e-12, $"{type} 256 vs 512");
-        }
-    }
-}
-
 public sealed class ScoringTests
 {
     [Fact]

@@ -49,25 +49,45 @@ public sealed class BenchCommand : ICliCommand
             // One untimed iteration lets the JIT finish tiering the kernels (the first call runs unoptimised code).
             model = MStep.Apply(SufficientStatistics.Compute(model, matrix, threads), 1e-6);
             var seconds = new double[n];
+            var cpuSeconds = new double[n];   // this process's CPU time: on a busy machine, what the kernels cost when they run
+            var self = Process.GetCurrentProcess();
             for (var i = 0; i < n; i++)
             {
+                self.Refresh();
+                var cpu = self.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 var stats = SufficientStatistics.Compute(model, matrix, threads);
                 model = MStep.Apply(stats, 1e-6);
                 seconds[i] = clock.Elapsed.TotalSeconds;
+                self.Refresh();
+                cpuSeconds[i] = (self.TotalProcessorTime - cpu).TotalSeconds;
                 quiet.Line($"bench: iteration {i + 1}/{n}: {Format.Fixed(seconds[i], 4)} s, lower bound {Format.Number(stats.MeanLogLikelihood, 10)}");
             }
             Array.Sort(seconds);
+            Array.Sort(cpuSeconds);
             var median = n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+            var cpuMedian = n % 2 == 1 ? cpuSeconds[n / 2] : (cpuSeconds[n / 2 - 1] + cpuSeconds[n / 2]) / 2;
             var flops = FlopsPerIteration(type, kValue, matrix.Rows, matrix.Cols);
+            var peak = KernelPath.Peak();
+            var perCorePeak = peak.Gflops / peak.Cores;
+            // The peak counts every core; with fewer threads the fair peak is the share of the cores used.
+            var usedPeak = peak.Gflops * Math.Min(threads, peak.Cores) / peak.Cores;
             var result = new BenchEmResult(median, flops / median / 1e9, matrix.Rows, matrix.Cols, kValue,
-                type.ToString().ToLowerInvariant(), threads, n, seconds.Min(), seconds.Max());
+                type.ToString().ToLowerInvariant(), threads, n, seconds.Min(), seconds.Max(),
+                KernelPath.Describe(), KernelPath.VectorBits, KernelPath.HardwareFma, peak.Describe(), usedPeak, flops / median / 1e9 / usedPeak,
+                cpuMedian, flops / cpuMedian / 1e9, flops / cpuMedian / 1e9 / perCorePeak, BenchEndToEnd.LoadAverage());
             if (asJson) terminal.Out.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
             else terminal.Summary("EM iteration benchmark", [
                 ("rows x d", $"{Format.Count(result.Rows)} x {result.D}"), ("K / covariance", $"{result.K} / {result.Covariance}"),
                 ("threads", result.Workers.ToString(CultureInfo.InvariantCulture)),
+                ("kernel path", result.KernelPath),
+                ("FMA peak", result.Peak),
                 ("seconds / iteration (median)", Format.Fixed(result.SecondsPerIteration, 4)),
-                ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2))]);
+                ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2)),
+                ("fraction of peak" + (threads < peak.Cores ? $" ({threads} of {peak.Cores} cores)" : ""), double.IsNaN(result.FractionOfPeak) ? "unknown (no clock)" : Format.Fixed(100 * result.FractionOfPeak, 1) + " %"),
+                ("CPU seconds / iteration (median)", Format.Fixed(result.CpuSecondsPerIteration, 4)),
+                ("GFLOP/s per busy core (of its peak)", $"{Format.Fixed(result.GflopsPerCpuSecond, 2)} ({(double.IsNaN(result.FractionOfCorePeak) ? "unknown" : Format.Fixed(100 * result.FractionOfCorePeak, 1) + " %")})"),
+                ("load average (1/5/15 min)", result.LoadAverage is { } l ? string.Join(" ", l.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture))) : "unknown")]);
             return ExitCodes.Ok;
         });
         var bench = new Command("bench", "End to end (ingest, training, scoring, peak memory; embedded and cluster mode) into bench.json; " +
@@ -127,10 +147,16 @@ public sealed class BenchCommand : ICliCommand
         return new DataMatrix(values, rows, cols);
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,   // peak NaN: clock unknown
+    };
 
     private sealed record BenchEmResult(double SecondsPerIteration, double Gflops, long Rows, int D, int K, string Covariance,
-        int Workers, int Iterations, double MinSeconds, double MaxSeconds);
+        int Workers, int Iterations, double MinSeconds, double MaxSeconds,
+        string KernelPath, int VectorBits, bool HardwareFma, string Peak, double PeakGflops, double FractionOfPeak,
+        double CpuSecondsPerIteration, double GflopsPerCpuSecond, double FractionOfCorePeak, double[]? LoadAverage);
 }
 
 /// <summary>
@@ -180,6 +206,7 @@ internal static class BenchEndToEnd
             var settings = new Settings(parse.GetValue(preset)!, CommonOptions.Positive(parse.GetValue(k), "--k"), parse.GetValue(covariance),
                 CommonOptions.Positive(parse.GetValue(iterations), "--iterations"));
             var counts = ParseCounts(parse.GetValue(workers)!);
+            terminal.Line($"bench: kernel path {KernelPath.Describe()}; FMA peak {KernelPath.Peak().Describe()}");
             var root = Path.GetFullPath(parse.GetValue(outDir)!);
             Directory.CreateDirectory(root);
 
@@ -209,7 +236,7 @@ internal static class BenchEndToEnd
                     .. JobArgs(settings)], ct);
                 var m = JsonSerializer.Deserialize<JobMeasurement>(line, JsonLine) ?? throw new CliException("bench job printed no measurement");
                 embedded.Add(m);
-                terminal.Line(Describe($"embedded W={w}", m));
+                terminal.Line(Describe($"embedded W={w}", m, settings));
             }
 
             object cluster;
@@ -236,6 +263,8 @@ internal static class BenchEndToEnd
                 {
                     processorCount = Environment.ProcessorCount,
                     vector512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
+                    kernelPath = KernelPath.Describe(),
+                    fmaPeak = KernelPath.Peak().Describe(),
                     os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                     runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                     loadAverage = LoadAverage(),
@@ -400,7 +429,7 @@ internal static class BenchEndToEnd
             var d = ModelFile.Load(Path.Combine(outDir, "model.json")).FeatureNames.Count;
             var m = EventRecorder.FromLog(Path.Combine(outDir, "events.log"), start).Measure("cluster", 2, rows, d, total, scoreSeconds,
                 [new ProcessPeak("coordinator", coordinator.PeakBytes), .. workers.Select((w, i) => new ProcessPeak($"worker-{i + 1}", w.PeakBytes))]);
-            terminal.Line(Describe("cluster W=2", m));
+            terminal.Line(Describe("cluster W=2", m, settings));
             return new { status = "ok", port, measurement = m };
         }
         finally
@@ -509,7 +538,7 @@ internal static class BenchEndToEnd
         return 0;
     }
 
-    private static double[]? LoadAverage()
+    internal static double[]? LoadAverage()
     {
         try { return [.. File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => double.Parse(v, CultureInfo.InvariantCulture))]; }
         catch (IOException) { return null; }
@@ -528,8 +557,13 @@ internal static class BenchEndToEnd
         catch (FormatException) { throw new CliException($"--workers: '{list}' is not a comma-separated list of counts, e.g. 1,2"); }
     }
 
-    private static string Describe(string what, JobMeasurement m) => string.Create(CultureInfo.InvariantCulture,
-        $"bench: {what}: load {m.LoadSeconds:F2} s, iteration {m.MedianIterationSeconds:F3} s (first {m.FirstIterationSeconds:F2} s), " +
+    private static string Describe(string what, JobMeasurement m, Settings settings) => string.Create(CultureInfo.InvariantCulture,
+        $"bench: {what}: load {m.LoadSeconds:F2} s, iteration {m.MedianIterationSeconds:F3} s (first {m.FirstIterationSeconds:F2} s, " +
+        $"{IterationGflops(m, settings):F1} GFLOP/s = {100 * IterationGflops(m, settings) / KernelPath.Peak().Gflops:F0} % of the FMA peak), " +
         $"scoring {m.ScoringRowsPerSecond / 1e6:F2} M rows/s (score job {m.ScoreJobRowsPerSecond / 1e6:F2} M rows/s), " +
         $"peak {m.PeakMemoryBytes / 1e9:F2} GB = {m.PeakOverMatrix:F2}x the matrix");
+
+    /// <summary>EM arithmetic per second of a median iteration (2·K·n·d² full/tied, 6·K·n·d diag/spherical).</summary>
+    private static double IterationGflops(JobMeasurement m, Settings settings) =>
+        BenchCommand.FlopsPerIteration(settings.Covariance, settings.K, m.Rows, m.D) / m.MedianIterationSeconds / 1e9;
 }

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using DistGmm.Numerics;
+using Xunit;
+
+namespace DistGmm.Numerics.Tests;
+
+/// <summary>
+/// The 512-, 256- and 128-bit kernels give the same bits: in this process (each path the hardware runs), and in child
+/// processes whose start-up path the runtime switches force (AVX-512 off, AVX2 off, AVX off).
+/// </summary>
+public sealed class KernelPathTests
+{
+    private static int[] Paths => KernelPath.VectorBits switch { 512 => [512, 256, 128], 256 => [256, 128], _ => [128] };
+
+    [Fact]
+    public void StatisticsAreBitIdenticalOnEveryPath()
+    {
+        // d = 13 pads to 16 (padding lanes), the row count leaves a partial block, panel and chunk.
+        var data = TestData.Blobs(31, 2 * SufficientStatistics.ChunkRows + 77, 13, 4);
+        foreach (var type in Enum.GetValues<CovarianceType>())
+        {
+            var model = TestData.Model(3, data, 4, type);
+            var expected = SufficientStatistics.Compute(model, data, 2, Paths[0]).ToBytes();
+            foreach (var bits in Paths[1..])
+                Assert.True(expected.AsSpan().SequenceEqual(SufficientStatistics.Compute(model, data, 2, bits).ToBytes()),
+                    $"{type}: the {bits}-bit statistics differ from the {Paths[0]}-bit ones");
+        }
+    }
+
+    [Fact]
+    public void ScoresAndAssignedStatisticsAreBitIdenticalOnEveryPath()
+    {
+        var data = TestData.Blobs(5, 3 * EStepKernel.BlockRows + 9, 6, 3);
+        foreach (var type in Enum.GetValues<CovarianceType>())
+        {
+            var model = TestData.Model(4, data, 3, type);
+            double[]? expectedScores = null;
+            byte[]? expectedAssigned = null;
+            foreach (var bits in Paths)
+            {
+                var scores = new double[data.Rows];
+                var kernel = new EStepKernel(model, collectStatistics: false, fullSecondMoments: false, bits);
+                var assigned = new EStepKernel(model.Means, model.IsTriangular, bits);
+                var resp = assigned.AssignmentScratch;
+                for (int start = 0; start < data.Rows; start += EStepKernel.BlockRows)
+                {
+                    int count = Math.Min(EStepKernel.BlockRows, data.Rows - start);
+                    var rows = data.Values.AsSpan(start * data.Cols, count * data.Cols);
+                    kernel.ProcessBlock(rows, count);
+                    kernel.LogLikelihood(count).CopyTo(scores.AsSpan(start, count));
+                    for (int r = 0; r < count; r++)
+                        for (int k = 0; k < model.K; k++) resp[k * EStepKernel.BlockRows + r] = (start + r + k) % 3 / 3.0 + 0.1 * k;
+                    assigned.AccumulateAssigned(rows, count, resp);
+                }
+                var flushed = assigned.Flush(type).ToBytes();
+                expectedScores ??= scores;
+                expectedAssigned ??= flushed;
+                Assert.True(expectedScores.AsSpan().SequenceEqual(scores), $"{type}: {bits}-bit scores differ");
+                Assert.True(expectedAssigned.AsSpan().SequenceEqual(flushed), $"{type}: {bits}-bit assigned statistics differ");
+            }
+        }
+    }
+
+    [Fact]
+    public void ANonFiniteRowDoesNotChangeItsNeighboursOnAnyPath()
+    {
+        // A NaN row sits in the same vector as finite rows on the wide paths; the finite rows' scores must not depend on it.
+        var data = TestData.Blobs(6, 16, 5, 2);
+        var model = TestData.Model(2, data, 2, CovarianceType.Full);
+        var clean = Score(model, data.Values, KernelPath.VectorBits);
+        var dirty = (double[])data.Values.Clone();
+        dirty[3 * 5 + 2] = double.NaN;
+        foreach (var bits in Paths)
+        {
+            var scores = Score(model, dirty, bits);
+            Assert.True(double.IsNaN(scores[3]));
+            for (int r = 0; r < 16; r++)
+                if (r != 3) Assert.Equal(BitConverter.DoubleToInt64Bits(clean[r]), BitConverter.DoubleToInt64Bits(scores[r]));
+        }
+    }
+
+    private static double[] Score(GaussianMixture model, double[] values, int bits)
+    {
+        int n = values.Length / model.D;
+        var kernel = new EStepKernel(model, collectStatistics: false, fullSecondMoments: false, bits);
+        kernel.ProcessBlock(values, n);
+        return kernel.LogLikelihood(n).ToArray();
+    }
+
+    /// <summary>The runtime's switches, each in a child process: the same statistics and models, byte for byte.</summary>
+    [Fact]
+    public void ForcedNarrowerPathsInChildProcessesGiveByteIdenticalStatisticsAndModels()
+    {
+        var runs = new (string Name, string[] Env)[]
+        {
+            ("default", []),
+            // .NET 10 names the AVX-512 switch EnableAVX512 (EnableAVX512F is no longer read); both are set.
+            ("AVX-512 off", ["DOTNET_EnableAVX512=0", "DOTNET_EnableAVX512F=0"]),
+            ("AVX2 off", ["DOTNET_EnableAVX2=0"]),
+            ("AVX off", ["DOTNET_EnableAVX=0"]),
+        };
+        var outputs = runs.Select(r => (r.Name, Lines: RunFingerprint(r.Env))).ToArray();
+        var reference = outputs[0].Lines;
+        foreach (var (name, lines) in outputs)
+        {
+            Assert.True(lines.Length == reference.Length, $"{name}: {string.Join(" | ", lines)}");
+            // Line 0 is the path; the rest are digests, which must all agree.
+            for (int i = 1; i < lines.Length; i++) Assert.True(reference[i] == lines[i], $"{name} ({lines[0]}): {lines[i]} vs {reference[i]} ({reference[0]})");
+        }
+        // The switches did select narrower paths where the hardware had the wider ones.
+        if (KernelPath.VectorBits == 512) Assert.StartsWith("256", outputs[1].Lines[0], StringComparison.Ordinal);
+        if (KernelPath.VectorBits >= 256) Assert.StartsWith("128", outputs[2].Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("128", outputs[3].Lines[0], StringComparison.Ordinal);
+    }
+
+    private static string[] RunFingerprint(string[] env)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(typeof(KernelPathTests).Assembly.Location);
+        start.ArgumentList.Add(KernelFingerprint.Command);
+        foreach (var e in env)
+        {
+            var eq = e.IndexOf('=', StringComparison.Ordinal);
+            start.Environment[e[..eq]] = e[(eq + 1)..];
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"child [{string.Join(' ', env)}] exited {process.ExitCode}: {stderr.Result}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+}
+
+/// <summary>
+/// The child side of <see cref="KernelPathTests"/>: `dotnet exec DistGmm.Numerics.Tests.dll kernel-fingerprint` prints the
+/// kernel path, then SHA-256 digests of E-step statistics and fitted models (all covariance types) on fixed data.
+/// </summary>
+public static class KernelFingerprint
+{
+    public const string Command = "kernel-fingerprint";
+
+    public static int Main(string[] args)
+    {
+        if (args.Length != 1 || args[0] != Command)
+        {
+            Console.Error.WriteLine($"usage: dotnet exec DistGmm.Numerics.Tests.dll {Command}");
+            return 2;
+        }
+        Console.WriteLine(KernelPath.Describe());
+        // Small enough for the software-FMA path (AVX2 off) to finish in seconds; two chunks, partial blocks and panels.
+        var data = TestData.Blobs(17, SufficientStatistics.ChunkRows + 333, 11, 3);
+        foreach (var type in Enum.GetValues<CovarianceType>())
+        {
+            var model = TestData.Model(8, data, 3, type);
+            Console.WriteLine($"stats {type} {Digest(SufficientStatistics.Compute(model, data, 2).ToBytes())}");
+            var fit = GaussianMixtureFitter.Fit(data, new EmOptions(3, type, MaxIter: 8, Tol: 0), 2);
+            Console.WriteLine($"model {type} {Digest(fit.Model.ToBytes())} {BitConverter.DoubleToInt64Bits(fit.LowerBound):X16}");
+            var scores = new double[data.Rows];
+            fit.Model.ScoreSamples(data, scores, 2);
+            Console.WriteLine($"scores {type} {Digest(System.Runtime.InteropServices.MemoryMarshal.AsBytes(scores.AsSpan()).ToArray())}");
+        }
+        return 0;
+    }
+
+    private static string Digest(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+}
