@@ -4,7 +4,7 @@ using System.Text.Json;
 using DistGmm.Data;
 using DistGmm.Numerics;
 using DistGmm.Numerics.Evaluation;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Cluster;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Data;
 

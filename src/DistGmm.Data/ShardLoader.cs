@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using DistGmm.Numerics;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Data;
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
 using Xunit;
 
 namespace DistGmm.Parquet.Tests;
@@ -41,6 +43,8 @@ public sealed class InteropTests(NodeParquet node) : IClassFixture<NodeParquet>
         { "gzip-dict", CompressionCodec.Gzip, true, 100_000 },
         { "brotli-plain", CompressionCodec.Brotli, false, 100_000 },
         { "snappy-multi-rowgroup", CompressionCodec.Snappy, true, 300 },
+        { "zstd-dict", CompressionCodec.Zstd, true, 100_000 },
+        { "lz4raw-plain", CompressionCodec.Lz4Raw, false, 100_000 },
     };
 
     [Theory]
@@ -53,7 +57,8 @@ public sealed class InteropTests(NodeParquet node) : IClassFixture<NodeParquet>
         using (var writer = new ParquetFileWriter(path, schema, new ParquetWriteOptions { Codec = codec, Dictionary = dictionary, RowGroupSize = rowGroupSize, PageSize = 2048 }))
             writer.WriteRowGroup(columns);
         using var expected = JsonDocument.Parse(File.ReadAllBytes(ExpectedPath));
-        string[] libs = ["hyparquet", "parquet-wasm", "parquetjs"];
+        // parquetjs has no ZSTD or LZ4_RAW decompressor; the other two read every codec.
+        string[] libs = codec is CompressionCodec.Zstd or CompressionCodec.Lz4Raw ? ["hyparquet", "parquet-wasm"] : ["hyparquet", "parquet-wasm", "parquetjs"];
         var results = await Task.WhenAll(libs.Select(lib => node.NodeAsync("read.mjs", path, "--lib", lib, "--all")));
         for (int k = 0; k < libs.Length; k++)
         {
@@ -121,6 +126,8 @@ public sealed class InteropTests(NodeParquet node) : IClassFixture<NodeParquet>
         { "wasm-brotli-v1-fallback", ["--lib", "parquet-wasm", "--codec", "brotli", "--page", "v1", "--row-group-size", "300", "--page-size", "1024", "--dict-page-limit", "256"] },
         { "hyparquet-none-v2-delta-length", ["--lib", "hyparquet-writer", "--codec", "none", "--page", "v2", "--encoding", "delta-length"] },
         { "parquetjs-gzip-v2", ["--lib", "parquetjs", "--codec", "gzip", "--page", "v2"] },
+        { "wasm-zstd-v2", ["--lib", "parquet-wasm", "--codec", "zstd", "--page", "v2"] },
+        { "wasm-lz4raw-v1", ["--lib", "parquet-wasm", "--codec", "lz4_raw", "--page", "v1"] },
     };
 
     [Theory]

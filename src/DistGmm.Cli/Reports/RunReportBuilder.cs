@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DistGmm.Cluster;
 using DistGmm.Data;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 using DistGmm.Reporting;
 
 namespace DistGmm.Cli.Reports;
