@@ -30,6 +30,9 @@ public sealed record ClusterOptions(IShardPlacement? Placement = null, int? Core
 
     /// <summary>Membership and fault-injection settings of the coordinator (no effect on results).</summary>
     public CoordinatorSettings? Settings { get; init; }
+
+    /// <summary>Check every shard's SHA-256 against the manifest as it is read (false: <c>--no-verify</c>).</summary>
+    public bool VerifyShards { get; init; } = true;
 }
 
 /// <summary>Runs a job plan to its final coordinator state (see <see cref="ClusterOptions.JobRunner"/>).</summary>
@@ -74,7 +77,7 @@ public static class EmbeddedJob
         var watch = Stopwatch.StartNew();
         var manifest = DatasetManifest.Load(spec.DatasetDir);
         var filter = DatasetShardSource.LabelFilter(spec.TrainOnLabels);
-        var preprocessor = Preprocessor.Fit(spec.DatasetDir, spec.Preprocessing, filter);
+        var preprocessor = Preprocessor.Fit(spec.DatasetDir, spec.Preprocessing, filter, (spec.Cluster ?? ClusterOptions.Default).VerifyShards);
         // The fit streamed every shard through memory and keeps none of it: hand that back to the OS before the job, or
         // it stays in the process's peak (a cluster coordinator at full KDD size held 2.5 GB of it).
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -119,7 +122,7 @@ public static class EmbeddedJob
         using var log = new EventLogObserver(eventsPath, timeline);
         // The scoring job reuses the shards the training job loaded (same rows, same preprocessor): no second read.
         var cluster = spec.Cluster ?? ClusterOptions.Default;
-        var shards = new ReusingShardSource(cluster.ShardSource ?? new DatasetShardSource());
+        var shards = new ReusingShardSource(cluster.ShardSource ?? new DatasetShardSource(cluster.VerifyShards));
         cluster = cluster with { ShardSource = shards };
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
             spec.OutDir, spec.KCandidates, cluster), log, ct).ConfigureAwait(false);
@@ -201,7 +204,7 @@ public static class EmbeddedJob
         for (var w = 0; w < plan.ExpectedWorkers; w++)
         {
             var id = $"worker-{w}";
-            workers[id] = system.ActorOf(WorkerActor.Props(coordinator, new WorkerOptions(id, cores, options.ShardSource, (worker, m) =>
+            workers[id] = system.ActorOf(WorkerActor.Props(coordinator, new WorkerOptions(id, cores, options.ShardSource ?? new DatasetShardSource(options.VerifyShards), (worker, m) =>
             {
                 // --chaos kill in one process: the worker actor stops for good (its shards move, as after a crash of its node).
                 if (m is ChaosKill && workers.TryGetValue(worker, out var self)) system.Stop(self);
