@@ -137,11 +137,10 @@ public static class EmbeddedJob
         ArgumentNullException.ThrowIfNull(spec);
         var watch = Stopwatch.StartNew();
         var modelFile = ModelFile.Load(spec.ModelPath);
-        if (modelFile.PreprocessorJson is null)
-            throw new InvalidDataException($"{spec.ModelPath} has no preprocessor: score with a model written by 'distgmm train'.");
         var manifest = DatasetManifest.Load(spec.DatasetDir);
+        ModelCheck.Check(modelFile, spec.ModelPath, manifest);
         var jobId = JobIdFor(spec.Cluster, "score");
-        var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson, []),
+        var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson!, []),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
         // The outputs need the scores, row ids and labels only: free the feature matrices before writing them.
