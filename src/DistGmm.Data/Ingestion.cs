@@ -17,7 +17,11 @@ public sealed record IngestOptions(
 
 public sealed record IngestProgress(long RowsWritten, long RowsRejected, long EstimatedRows, int ShardsCompleted);
 
-public sealed record IngestResult(DatasetManifest Manifest, string ManifestPath, long RejectedRows, string? RejectsFile, TimeSpan Elapsed);
+public sealed record IngestResult(DatasetManifest Manifest, string ManifestPath, long RejectedRows, string? RejectsFile, TimeSpan Elapsed)
+{
+    /// <summary>What the input left out that the user should know (e.g. nested Parquet columns), one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Input file → N Parquet shards (Snappy unless told) + manifest.json, in one streaming pass over the rows.</summary>
 public static class Ingestion
@@ -94,7 +98,7 @@ public static class Ingestion
             };
             manifest.Save(options.OutputDir);
             return new IngestResult(manifest, Path.Combine(options.OutputDir, DatasetManifest.FileName), source.Rejected,
-                rejects is null ? null : rejectsPath, clock.Elapsed);
+                rejects is null ? null : rejectsPath, clock.Elapsed) { Warnings = source.Warnings };
         }
         catch
         {
