@@ -73,7 +73,7 @@ public static class CliApp
             {
                 CliException c => c.ExitCode,
                 FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException
-                    or DistGmm.Parquet.ParquetFormatException or DistGmm.Data.DataFormatException => ExitCodes.BadInput,
+                    or DistGmm.Data.DataFormatException => ExitCodes.BadInput,
                 ArgumentException => ExitCodes.Usage,
                 _ => ExitCodes.Failure,
             };

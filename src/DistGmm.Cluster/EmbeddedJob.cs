@@ -32,6 +32,9 @@ public sealed record ClusterOptions(IShardPlacement? Placement = null, int? Core
 
     /// <summary>Membership and fault-injection settings of the coordinator (no effect on results).</summary>
     public CoordinatorSettings? Settings { get; init; }
+
+    /// <summary>Check every shard's SHA-256 against the manifest as it is read (false: <c>--no-verify</c>).</summary>
+    public bool VerifyShards { get; init; } = true;
 }
 
 /// <summary>Runs a job plan to its final coordinator state (see <see cref="ClusterOptions.JobRunner"/>).</summary>
@@ -76,7 +79,7 @@ public static class EmbeddedJob
         var watch = Stopwatch.StartNew();
         var manifest = DatasetManifest.Load(spec.DatasetDir);
         var filter = DatasetShardSource.LabelFilter(spec.TrainOnLabels);
-        var preprocessor = Preprocessor.Fit(spec.DatasetDir, spec.Preprocessing, filter);
+        var preprocessor = Preprocessor.Fit(spec.DatasetDir, spec.Preprocessing, filter, (spec.Cluster ?? ClusterOptions.Default).VerifyShards);
         // The fit streamed every shard through memory and keeps none of it: hand that back to the OS before the job, or
         // it stays in the process's peak (a cluster coordinator at full KDD size held 2.5 GB of it).
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -121,7 +124,7 @@ public static class EmbeddedJob
         using var log = new EventLogObserver(eventsPath, timeline);
         // The scoring job reuses the shards the training job loaded (same rows, same preprocessor): no second read.
         var cluster = spec.Cluster ?? ClusterOptions.Default;
-        var shards = new ReusingShardSource(cluster.ShardSource ?? new DatasetShardSource());
+        var shards = new ReusingShardSource(cluster.ShardSource ?? new DatasetShardSource(cluster.VerifyShards));
         cluster = cluster with { ShardSource = shards };
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
             spec.OutDir, spec.KCandidates, cluster), log, ct).ConfigureAwait(false);
@@ -136,11 +139,10 @@ public static class EmbeddedJob
         ArgumentNullException.ThrowIfNull(spec);
         var watch = Stopwatch.StartNew();
         var modelFile = ModelFile.Load(spec.ModelPath);
-        if (modelFile.PreprocessorJson is null)
-            throw new InvalidDataException($"{spec.ModelPath} has no preprocessor: score with a model written by 'distgmm train'.");
         var manifest = DatasetManifest.Load(spec.DatasetDir);
+        ModelCheck.Check(modelFile, spec.ModelPath, manifest);
         var jobId = JobIdFor(spec.Cluster, "score");
-        var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson, []),
+        var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson!, []),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
         // The outputs need the scores, row ids and labels only: free the feature matrices before writing them.
@@ -187,7 +189,7 @@ public static class EmbeddedJob
         var system = options.System ?? DistGmmActorSystems.Embedded;
         // Unique per run: the same job id may run again (a resume) before the previous host has finished stopping.
         var hostName = $"job-{Uri.EscapeDataString(plan.JobId)}-{Guid.NewGuid().ToString("N")[..8]}";
-        var host = system.ActorOf(JobHostActor.Props(new WorkerProvisioning.Children(plan.ExpectedWorkers, cores, options.ShardSource,
+        var host = system.ActorOf(JobHostActor.Props(new WorkerProvisioning.Children(plan.ExpectedWorkers, cores, options.ShardSource ?? new DatasetShardSource(options.VerifyShards),
             options.FaultHook)), hostName);
         // A worker's crash is an Akka error log event from its path: report it as the job's worker failure too.
         var errors = system.ActorOf(Props.Create(() => new WorkerErrorListener(host.Path, observer)));

@@ -4,12 +4,20 @@ using System.Text.Json;
 using DistGmm.Data;
 using DistGmm.Numerics;
 using DistGmm.Numerics.Evaluation;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Cluster;
 
-/// <summary>Detection quality against the labels (attack = positive, lower score = more anomalous).</summary>
-public sealed record DetectionMetrics(long LabelledRows, double Precision, double Recall, double F1, double RocAuc, double AveragePrecision);
+/// <summary>Detection quality against the labels (attack = positive, lower score = more anomalous). A metric the labels
+/// leave undefined is NaN, and <paramref name="Note"/> says why (e.g. every labelled row is an attack).</summary>
+public sealed record DetectionMetrics(long LabelledRows, double Precision, double Recall, double F1, double RocAuc, double AveragePrecision,
+    string? Note = null)
+{
+    /// <summary>Why ROC AUC and average precision are undefined for these labels, or null when both classes occur.</summary>
+    public static string? UndefinedNote(long attacks, long normals) =>
+        attacks > 0 && normals > 0 ? null
+        : $"every labelled row is {(attacks > 0 ? "an attack" : "normal")} ({attacks + normals} rows): label metrics that need both attack and normal rows are left out";
+}
 
 /// <summary>The contents of summary.json (keys camelCase as documented in the issue, plus formatVersion).</summary>
 public sealed record RunSummary(long Rows, long Anomalies, double Threshold, string ThresholdRule, double ScoreMean, double ScoreStd,
@@ -42,11 +50,10 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             if (Metrics is { } m)
             {
                 w.WriteNumber("labelledRows", m.LabelledRows);
-                Num(w, "precision", m.Precision);
-                Num(w, "recall", m.Recall);
-                Num(w, "f1", m.F1);
-                Num(w, "rocAuc", m.RocAuc);
-                Num(w, "averagePrecision", m.AveragePrecision);
+                // An undefined metric is left out (the note says why), not written as "NaN".
+                foreach (var (name, value) in new[] { ("precision", m.Precision), ("recall", m.Recall), ("f1", m.F1), ("rocAuc", m.RocAuc), ("averagePrecision", m.AveragePrecision) })
+                    if (double.IsFinite(value)) w.WriteNumber(name, value);
+                if (m.Note is not null) w.WriteString("labelMetricsNote", m.Note);
             }
             w.WriteEndObject();
         }
@@ -163,10 +170,11 @@ public static class RunFolderWriter
         var actual = labelled.Select(x => KddSchema.NormalizeLabel(x.label!) != "normal").ToArray();
         var predicted = labelled.Select(x => x.score < threshold).ToArray();
         var confusion = BinaryClassification.Confusion(predicted, actual);
-        var hasBoth = actual.Contains(true) && actual.Contains(false);
+        var attacks = actual.Count(a => a);
+        var note = DetectionMetrics.UndefinedNote(attacks, actual.Length - attacks);
         return new DetectionMetrics(labelled.Length, confusion.Precision, confusion.Recall, confusion.F1,
-            hasBoth ? BinaryClassification.RocAuc(negScore, actual) : double.NaN,
-            hasBoth ? BinaryClassification.AveragePrecision(negScore, actual) : double.NaN);
+            note is null ? BinaryClassification.RocAuc(negScore, actual) : double.NaN,
+            note is null ? BinaryClassification.AveragePrecision(negScore, actual) : double.NaN, note);
     }
 
     private static (IReadOnlyList<string> Numeric, IReadOnlyList<string> Text) Columns(IReadOnlyList<AnomaliesCollected> collected)

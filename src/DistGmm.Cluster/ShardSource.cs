@@ -29,7 +29,8 @@ public interface IShardSource
 /// parsed preprocessor per dataset; safe for concurrent loads. The raw values (for anomaly rows) are held compactly
 /// (<see cref="CompactRawRows"/>): as a raw batch they took more memory than the features.
 /// </summary>
-public sealed class DatasetShardSource : IShardSource
+/// <param name="verifyShards">Check each shard's SHA-256 against the manifest as it is read (off: --no-verify).</param>
+public sealed class DatasetShardSource(bool verifyShards = true) : IShardSource
 {
     private readonly Lock _gate = new();
     private (DatasetRef Dataset, DatasetManifest Manifest, Preprocessor Preprocessor, Func<string?, bool>? Filter)? _cached;
@@ -39,7 +40,7 @@ public sealed class DatasetShardSource : IShardSource
         var (manifest, preprocessor, filter) = Resolve(dataset);
         if (shard < 0 || shard >= manifest.Shards.Count)
             throw new ArgumentOutOfRangeException(nameof(shard), shard, $"{dataset.DatasetDir} has {manifest.Shards.Count} shards.");
-        var loaded = ShardLoader.LoadFeatures(manifest, shard, preprocessor, filter);
+        var loaded = ShardLoader.LoadFeatures(manifest, shard, preprocessor, filter, verifyShards);
         var columns = loaded.RawColumns;
         var numeric = new List<int>();
         var text = new List<int>();

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using DistGmm.Data;
 using DistGmm.Numerics;
-using DistGmm.Parquet;
 
 namespace DistGmm.Cluster;
 
@@ -242,6 +241,6 @@ public sealed class WorkerActor : UntypedActor
 
     /// <summary>Errors in the data itself: reported to the coordinator (fatal for the job), not "fixed" by restarting.</summary>
     private static bool IsDataError(Exception ex) =>
-        ex is DataFormatException or ParquetFormatException or FormatException or InvalidDataException
+        ex is DataFormatException or FormatException or InvalidDataException
             or FileNotFoundException or DirectoryNotFoundException or ArgumentOutOfRangeException;
 }

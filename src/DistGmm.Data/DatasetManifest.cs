@@ -6,6 +6,9 @@ namespace DistGmm.Data;
 /// <summary>One shard file of a dataset: rows [FirstRowId, FirstRowId + Rows) of the global row order.</summary>
 public sealed record ShardInfo(string File, long Rows, string Sha256, long FirstRowId);
 
+/// <summary>How the shards were written: the page codec (e.g. SNAPPY, ZSTD) and the Parquet library with its version.</summary>
+public sealed record ShardStorage(string Codec, string Library);
+
 /// <summary>What ingestion saw in one column: missing values, range and mean (numeric) or category counts.</summary>
 public sealed record ColumnSummary(
     string Name, ColumnRole Role, long Missing, double? Min = null, double? Max = null, double? Mean = null,
@@ -56,6 +59,9 @@ public sealed class DatasetManifest
     public IReadOnlyList<ColumnSummary> ColumnSummaries { get; init; } = [];
 
     public IReadOnlyList<ShardInfo> Shards { get; init; } = [];
+
+    /// <summary>Codec and library of the shard files (absent in manifests written before it was recorded).</summary>
+    public ShardStorage? Storage { get; init; }
 
     /// <summary>The folder the manifest was loaded from (not serialised).</summary>
     [JsonIgnore]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Data;
 
@@ -9,15 +10,20 @@ namespace DistGmm.Data;
 /// <param name="OnBadRow">Fail on the first malformed row (default), or skip it into rejects.tsv.</param>
 /// <param name="SchemaFile">Optional column roles (see <see cref="Data.SchemaFile"/>).</param>
 /// <param name="RowGroupSize">Rows per Parquet row group (bounds the memory of the streaming pass).</param>
+/// <param name="Compression">The shards' page codec (Snappy by default, as pyarrow, Spark and DuckDB write).</param>
 public sealed record IngestOptions(
     string Input, string OutputDir, int Shards = 8, BadRowPolicy OnBadRow = BadRowPolicy.Fail, string? SchemaFile = null,
-    int RowGroupSize = 65536);
+    int RowGroupSize = 65536, CompressionCodec Compression = CompressionCodec.Snappy);
 
 public sealed record IngestProgress(long RowsWritten, long RowsRejected, long EstimatedRows, int ShardsCompleted);
 
-public sealed record IngestResult(DatasetManifest Manifest, string ManifestPath, long RejectedRows, string? RejectsFile, TimeSpan Elapsed);
+public sealed record IngestResult(DatasetManifest Manifest, string ManifestPath, long RejectedRows, string? RejectsFile, TimeSpan Elapsed)
+{
+    /// <summary>What the input left out that the user should know (e.g. nested Parquet columns), one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
-/// <summary>Input file → N Snappy Parquet shards + manifest.json, in one streaming pass over the rows.</summary>
+/// <summary>Input file → N Parquet shards (Snappy unless told) + manifest.json, in one streaming pass over the rows.</summary>
 public static class Ingestion
 {
     public const string RejectsFileName = "rejects.tsv";
@@ -60,7 +66,7 @@ public static class Ingestion
                 var path = Path.Combine(options.OutputDir, file);
                 written.Add(path);
                 var firstRowId = nextRowId;
-                using (var writer = new ShardWriter(path, columns, options.RowGroupSize, metadata))
+                using (var writer = new ShardWriter(path, columns, options.RowGroupSize, metadata, options.Compression))
                 {
                     while (quota > 0 && source.ReadBatch(batch, (int)Math.Min(quota, batch.Capacity)))
                     {
@@ -88,10 +94,11 @@ public static class Ingestion
                 Columns = [new ColumnInfo(ShardFiles.RowIdColumn, ColumnRole.RowId), .. columns],
                 ColumnSummaries = summary.Build(),
                 Shards = shards,
+                Storage = new ShardStorage(ParquetTypes.CodecName(options.Compression), ParquetTypes.LibraryVersion),
             };
             manifest.Save(options.OutputDir);
             return new IngestResult(manifest, Path.Combine(options.OutputDir, DatasetManifest.FileName), source.Rejected,
-                rejects is null ? null : rejectsPath, clock.Elapsed);
+                rejects is null ? null : rejectsPath, clock.Elapsed) { Warnings = source.Warnings };
         }
         catch
         {

@@ -1,4 +1,4 @@
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Data;
 
@@ -18,8 +18,9 @@ internal sealed class ParquetSource : ITableSource
     private int _groupOffset;
 
     private ParquetSource(string path, IReadOnlyList<string> files, IReadOnlyList<ColumnInfo> columns,
-        string[] sourceNames, long rows, bool synthetic)
+        string[] sourceNames, long rows, bool synthetic, IReadOnlyList<string> warnings)
     {
+        Warnings = warnings;
         Path = path;
         _files = files;
         Columns = columns;
@@ -39,6 +40,8 @@ internal sealed class ParquetSource : ITableSource
     public bool Synthetic { get; }
 
     public long Rejected => 0;
+
+    public IReadOnlyList<string> Warnings { get; }
 
     public static bool IsParquetFile(string path)
     {
@@ -68,9 +71,17 @@ internal sealed class ParquetSource : ITableSource
         var overrides = schemaFile is null ? [] : SchemaFile.Load(schemaFile).Columns.ToDictionary(c => c.Name, c => c.Role);
         long rows = 0;
         ParquetSchema? schema = null;
+        var warnings = new List<string>();
         foreach (var file in files)
         {
             using var reader = ParquetFileReader.Open(file);
+            // Nested columns (groups, lists, maps) are not features: skipped, said once; asked for by a schema file, an error.
+            if (schema is null && reader.NestedColumns.Count > 0)
+            {
+                if (reader.NestedColumns.FirstOrDefault(n => overrides.TryGetValue(KddSchema.CanonicalName(n), out var r) && r != ColumnRole.Ignored) is { } wanted)
+                    throw new DataFormatException(file, $"column '{wanted}' is nested (a group, list or map); only flat columns can be read");
+                warnings.Add($"{file}: nested columns skipped (only flat columns are read): {string.Join(", ", reader.NestedColumns)}");
+            }
             rows += reader.TotalRows;
             synthetic |= reader.KeyValueMetadata.TryGetValue(Synthesizer.SyntheticKey, out var s) && s == "true";
             schema ??= reader.Schema;
@@ -96,15 +107,17 @@ internal sealed class ParquetSource : ITableSource
         }
         if (columns.Count(c => c.Role == ColumnRole.Label) > 1)
             throw new DataFormatException(path, "more than one label column; mark the others in a schema file");
-        return new ParquetSource(path, files, columns, [.. names], rows, synthetic);
+        return new ParquetSource(path, files, columns, [.. names], rows, synthetic, warnings);
     }
 
     private static bool SameFields(ParquetSchema a, ParquetSchema b) =>
         a.Fields.Count == b.Fields.Count &&
         a.Fields.Zip(b.Fields).All(p => p.First.Name == p.Second.Name && p.First.PhysicalType == p.Second.PhysicalType);
 
+    /// <summary>Numbers, DECIMAL in any physical type and FLOAT16: what <see cref="ParquetFileReader.ReadDoubles"/> reads.</summary>
     private static bool IsNumeric(ParquetField field) =>
-        field.PhysicalType is PhysicalType.Double or PhysicalType.Float or PhysicalType.Int32 or PhysicalType.Int64;
+        field.PhysicalType is PhysicalType.Double or PhysicalType.Float or PhysicalType.Int32 or PhysicalType.Int64
+        || field.PhysicalType is PhysicalType.ByteArray or PhysicalType.FixedLenByteArray && field.LogicalKind is LogicalKind.Decimal or LogicalKind.Float16;
 
     private static ColumnRole InferRole(ParquetField field, string name)
     {

@@ -7,15 +7,16 @@ public sealed partial class Preprocessor
     private const int MissingMatrixMaxBins = 200;
     private const double MachineEpsilon = 2.220446049250313e-16; // numpy finfo(float64).eps
 
-    /// <summary>Fits on a dataset's shards (streaming, shard by shard, three passes), rows chosen by label.</summary>
-    public static Preprocessor Fit(string datasetDir, PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel = null)
+    /// <summary>Fits on a dataset's shards (streaming, shard by shard, three passes), rows chosen by label; each shard's
+    /// SHA-256 is checked against the manifest as it is read unless <paramref name="verifyShards"/> is false.</summary>
+    public static Preprocessor Fit(string datasetDir, PreprocessingSpec spec, Func<string?, bool>? rowFilterByLabel = null, bool verifyShards = true)
     {
         var manifest = DatasetManifest.Load(datasetDir);
         var columns = manifest.DataColumns;
         // Each pass reads only the columns it needs (projection: dropped columns are never decoded).
         IEnumerable<ColumnBatch> Shards(IReadOnlyList<ColumnInfo> needed)
         {
-            for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest.ShardPath(s), needed);
+            for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest, s, needed, verifyShards);
         }
         return Fit(Shards, columns, spec, rowFilterByLabel);
     }

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Data;
 
@@ -24,11 +24,57 @@ internal static class ShardFiles
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    /// <summary>
+    /// Opens shard <paramref name="shard"/>. With <paramref name="verify"/> the file is read once, hashed as it
+    /// streams into memory, compared with the manifest's SHA-256, and parsed from those very bytes (no second read,
+    /// nothing parsed that was not verified); a mismatch names the shard and both digests.
+    /// </summary>
+    public static ParquetFileReader Open(DatasetManifest manifest, int shard, bool verify)
+    {
+        var path = manifest.ShardPath(shard);
+        if (!File.Exists(path)) throw new DataFormatException(path, "shard file not found");
+        if (!verify) return ParquetFileReader.Open(path);
+        byte[] bytes;
+        string actual;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            bytes = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length));
+            var at = 0;
+            while (at < bytes.Length)
+            {
+                var n = stream.Read(bytes, at, Math.Min(1 << 20, bytes.Length - at));
+                if (n == 0) throw new DataFormatException(path, $"the file ended after {at} of {bytes.Length} bytes while it was read");
+                hash.AppendData(bytes, at, n);
+                at += n;
+            }
+            actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+        var expected = manifest.Shards[shard].Sha256;
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            throw new DataFormatException(path, $"SHA-256 {actual} differs from the manifest's {expected}: the shard changed after ingestion " +
+                                                "(re-ingest, or pass --no-verify to use it as it is)");
+        return ParquetFileReader.Open(bytes, path);
+    }
+
+    /// <summary>Reads a whole shard of a dataset, verified against the manifest unless <paramref name="verify"/> is false.</summary>
+    public static ColumnBatch Read(DatasetManifest manifest, int shard, IReadOnlyList<ColumnInfo> dataColumns, bool verify)
+    {
+        using var reader = Open(manifest, shard, verify);
+        return Read(reader, dataColumns);
+    }
+
     /// <summary>Reads a whole shard (all row groups) into one batch: raw values, row ids, labels.</summary>
     public static ColumnBatch Read(string path, IReadOnlyList<ColumnInfo> dataColumns)
     {
         if (!File.Exists(path)) throw new DataFormatException(path, "shard file not found");
         using var reader = ParquetFileReader.Open(path);
+        return Read(reader, dataColumns);
+    }
+
+    private static ColumnBatch Read(ParquetFileReader reader, IReadOnlyList<ColumnInfo> dataColumns)
+    {
+        var path = reader.Path;
         foreach (var column in dataColumns)
             if (reader.Schema.IndexOf(column.Name) < 0)
                 throw new DataFormatException(path, $"shard has no column '{column.Name}'");
@@ -67,11 +113,14 @@ internal sealed class ShardWriter : IDisposable
     private readonly bool[][] _nulls;
     private readonly ParquetColumn[] _columns;
 
-    public ShardWriter(string path, IReadOnlyList<ColumnInfo> dataColumns, int rowGroupSize, IDictionary<string, string> metadata)
+    public ShardWriter(string path, IReadOnlyList<ColumnInfo> dataColumns, int rowGroupSize, IDictionary<string, string> metadata,
+        CompressionCodec codec = CompressionCodec.Snappy)
     {
         Path = path;
         _schema = ShardFiles.Schema(dataColumns);
-        var options = new ParquetWriteOptions { Codec = CompressionCodec.Snappy, RowGroupSize = rowGroupSize };
+        // One data page per column chunk of a 64k-row group (8 bytes × 65,536 = 512 KB of doubles fits a 1 MB page):
+        // the loader reads whole chunks, and fewer pages mean fewer page headers and decompressor calls.
+        var options = new ParquetWriteOptions { Codec = codec, RowGroupSize = rowGroupSize, PageSize = 1 << 20 };
         foreach (var (key, value) in metadata) options.KeyValueMetadata[key] = value;
         _writer = new ParquetFileWriter(path, _schema, options);
         _nulls = dataColumns.Select(_ => Array.Empty<bool>()).ToArray();

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using DistGmm.Numerics;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Data;
 
@@ -72,10 +72,10 @@ public static class ShardLoader
 
     /// <summary>Loads shard <paramref name="shard"/> of a dataset.</summary>
     public static LoadedShard Load(DatasetManifest manifest, int shard, Preprocessor preprocessor,
-        Func<string?, bool>? rowFilterByLabel = null)
+        Func<string?, bool>? rowFilterByLabel = null, bool verify = true)
     {
         var path = manifest.ShardPath(shard);
-        return Transform(path, ShardFiles.Read(path, manifest.DataColumns), preprocessor, rowFilterByLabel);
+        return Transform(path, ShardFiles.Read(manifest, shard, manifest.DataColumns, verify), preprocessor, rowFilterByLabel);
     }
 
     /// <summary>
@@ -83,17 +83,17 @@ public static class ShardLoader
     /// in <see cref="CompactRawRows"/> instead of the raw batch: as doubles and string references the raw values of
     /// KDD take more memory than the features; compact they take about a fifth.
     /// </summary>
+    /// <remarks>The shard's SHA-256 is checked against the manifest as it is read unless <paramref name="verify"/> is false.</remarks>
     public static LoadedShard LoadFeatures(DatasetManifest manifest, int shard, Preprocessor preprocessor,
-        Func<string?, bool>? rowFilterByLabel = null)
+        Func<string?, bool>? rowFilterByLabel = null, bool verify = true)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(preprocessor);
         var path = manifest.ShardPath(shard);
         var columns = manifest.DataColumns;
-        if (!File.Exists(path)) throw new DataFormatException(path, "shard file not found");
         // Row group by row group: only one group's raw values are ever decoded at once, and the features go straight
         // into their final array (sized for every row; trimmed when the filter or missing values drop some).
-        using var reader = ParquetFileReader.Open(path);
+        using var reader = ShardFiles.Open(manifest, shard, verify);
         foreach (var column in columns)
             if (reader.Schema.IndexOf(column.Name) < 0)
                 throw new DataFormatException(path, $"shard has no column '{column.Name}'");

@@ -22,6 +22,9 @@ internal interface ITableSource : IDisposable
     /// <summary>Rows rejected so far under <see cref="BadRowPolicy.Skip"/>.</summary>
     long Rejected { get; }
 
+    /// <summary>What the source left out that the user should know about (e.g. nested Parquet columns), one line each.</summary>
+    IReadOnlyList<string> Warnings => [];
+
     /// <summary>Overwrites <paramref name="batch"/> with up to <paramref name="maxRows"/> rows (at most its capacity);
     /// false when nothing was left.</summary>
     bool ReadBatch(ColumnBatch batch, int maxRows);

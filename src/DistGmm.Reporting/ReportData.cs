@@ -38,6 +38,9 @@ public sealed record ReportData
     /// <summary>Present only when the data has labels.</summary>
     public LabelEvaluation? Evaluation { get; init; }
 
+    /// <summary>Why there is no <see cref="Evaluation"/> although the data has labels (e.g. every row is an attack).</summary>
+    public string? EvaluationNote { get; init; }
+
     /// <summary>Present only for cluster runs.</summary>
     public ClusterTimeline? Timeline { get; init; }
 }

@@ -37,7 +37,7 @@ public static class ReportWriter
         if (data.Points is null) absent.Add("record scatter plots (no per-record features given)");
         if (data.Missing is null) absent.Add("missing-values matrix");
         if (data.Scores is null) absent.Add("score histogram");
-        if (data.Evaluation is null) absent.Add("evaluation (the data has no labels)");
+        if (data.Evaluation is null) absent.Add($"evaluation ({data.EvaluationNote ?? "the data has no labels"})");
         if (data.Timeline is null) absent.Add("cluster timeline (local run)");
 
         var sb = new StringBuilder(256 * 1024);

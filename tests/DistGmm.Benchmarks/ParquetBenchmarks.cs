@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 using DistGmm.Testing;
 
 namespace DistGmm.Benchmarks;
 
 /// <summary>
 /// Parquet speed: decoding a DOUBLE column (PLAIN, Snappy) into a double[] on one core, writing the KDD 10% data
-/// (494,021 rows × 42 columns) as Snappy Parquet, and our Snappy decoder against IronSnappy.
+/// (494,021 rows × 42 columns) as Snappy Parquet (ParquetSharp).
 /// Run: dotnet run -c Release --project tests/DistGmm.Benchmarks -- --filter '*ParquetBenchmarks*' --job short
 /// </summary>
 [MemoryDiagnoser]
@@ -22,8 +22,6 @@ public class ParquetBenchmarks
     private string[] _kddNumeric = [];
     private KddTable _kdd = null!;
     private double[] _buffer = [];
-    private byte[] _snappyBlock = [];
-    private byte[] _rawBlock = [];
 
     [GlobalSetup]
     public void Setup()
@@ -38,8 +36,6 @@ public class ParquetBenchmarks
         _kddPlainFile = Path.Combine(_dir, "kdd-plain.parquet");
         _kdd.Write(_kddPlainFile, CompressionCodec.Snappy, dictionary: false);
         _kddNumeric = _kdd.Schema.Fields.Where(f => f.PhysicalType == PhysicalType.Double).Select(f => f.Name).ToArray();
-        _rawBlock = System.Runtime.InteropServices.MemoryMarshal.AsBytes(_kdd.Doubles[4].AsSpan()).ToArray(); // src_bytes
-        _snappyBlock = IronSnappy.Snappy.Encode(_rawBlock);
     }
 
     [GlobalCleanup]
@@ -63,17 +59,6 @@ public class ParquetBenchmarks
 
     [Benchmark]
     public void WriteKdd10PercentSnappy() => _kdd.Write(Path.Combine(_dir, "kdd-out.parquet"), CompressionCodec.Snappy);
-
-    [Benchmark]
-    public int SnappyDecodeOurs()
-    {
-        var output = new byte[_rawBlock.Length];
-        DistGmm.Parquet.Compression.SnappyDecoder.Decompress(_snappyBlock, output);
-        return output.Length;
-    }
-
-    [Benchmark]
-    public int SnappyDecodeIronSnappy() => IronSnappy.Snappy.Decode(_snappyBlock).Length;
 }
 
 /// <summary>Shared helpers and a plain-timing quick mode (<see cref="Run"/>) for the Parquet numbers.</summary>

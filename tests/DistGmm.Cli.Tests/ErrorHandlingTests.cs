@@ -47,11 +47,11 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
-    public void Corrupt_parquet_file_is_one_line_naming_file_and_offset()
+    public void Corrupt_parquet_file_is_one_line_naming_file_and_reason()
     {
         var bad = DistGmm.Testing.RepoPaths.InShared("parquet-testing", "files", "bad", "synthetic", "footer-garbage.parquet");
         var r = CliRunner.Run("parquet", "head", bad);
-        AssertOneLineError(r, ExitCodes.BadInput, "footer-garbage.parquet", "offset");
+        AssertOneLineError(r, ExitCodes.BadInput, "footer-garbage.parquet", "deserialize thrift");
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 using DistGmm.Testing;
 
 namespace DistGmm.Cli.Tests;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using DistGmm.Data;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 using DistGmm.Testing;
 
 namespace DistGmm.Cli.Tests;

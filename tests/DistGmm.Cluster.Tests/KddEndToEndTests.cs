@@ -2,7 +2,7 @@ using System.Text.Json;
 using DistGmm.Cluster;
 using DistGmm.Data;
 using DistGmm.Numerics;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
 
 namespace DistGmm.Parquet.Tests;
 

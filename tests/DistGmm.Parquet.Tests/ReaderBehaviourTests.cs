@@ -1,10 +1,10 @@
-using System.IO.Compression;
-using DistGmm.Parquet.Compression;
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
 using Xunit;
 
 namespace DistGmm.Parquet.Tests;
 
-/// <summary>Reader properties beyond single-file conformance: concurrency, projection, codec details.</summary>
+/// <summary>Reader properties beyond single-file conformance: concurrency, argument errors, INT96.</summary>
 public sealed class ReaderBehaviourTests
 {
     [Fact]
@@ -21,37 +21,6 @@ public sealed class ReaderBehaviourTests
         Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
             j => results[j] = reader.ReadColumn(jobs[j].g, columns[jobs[j].c].Field.Name));
         for (int j = 0; j < jobs.Length; j++) RoundTripTests.AssertSameValues(columns[jobs[j].c], results[j], jobs[j].g * 1000);
-    }
-
-    [Fact]
-    public void ProjectionReadsOnlyTheRequestedChunk()
-    {
-        // Corrupt every byte of column 'd' in row group 0: reading other columns still works, 'd' fails.
-        using var dir = new TempDir();
-        string path = dir.File("projection.parquet");
-        var columns = RoundTripTests.MixedColumns(500);
-        using (var writer = new ParquetFileWriter(path, RoundTripTests.MixedSchema)) writer.WriteRowGroup(columns);
-        byte[] bytes = File.ReadAllBytes(path);
-        ColumnChunkInfo info;
-        using (var reader = ParquetFileReader.Open(path)) info = reader.GetColumnChunkInfo(0, 0);
-        Array.Fill(bytes, (byte)0xEE, (int)info.DataPageOffset, (int)info.CompressedSize);
-        using var damaged = ParquetFileReader.Open(bytes, "damaged.parquet");
-        RoundTripTests.AssertSameValues(columns[6], damaged.ReadColumn(0, "s"));
-        var ex = Assert.Throws<ParquetFormatException>(() => damaged.ReadColumn(0, "d"));
-        Assert.InRange(ex.Offset, info.DataPageOffset, info.DataPageOffset + info.CompressedSize);
-    }
-
-    [Fact]
-    public void GzipPagesContinueAcrossConcatenatedMembers()
-    {
-        byte[] first = "first member|"u8.ToArray(), second = "second member"u8.ToArray();
-        using var ms = new MemoryStream();
-        foreach (var part in new[] { first, second })
-            using (var gz = new GZipStream(ms, CompressionLevel.Optimal, leaveOpen: true)) gz.Write(part);
-        byte[] compressed = ms.ToArray();
-        byte[] buffer = [];
-        var result = PageCompression.Decompress(CompressionCodec.Gzip, compressed, compressed, 0, first.Length + second.Length, ref buffer);
-        Assert.Equal("first member|second member", System.Text.Encoding.UTF8.GetString(result));
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using DistGmm.Data.Parquet;
+using DistGmm.Data;
+
 namespace DistGmm.Parquet.Tests;
 
 /// <summary>A per-test temporary folder, deleted on dispose.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DistGmm.Cli.Console;
 using DistGmm.Data;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Cli.Commands;
 
@@ -17,13 +18,23 @@ public sealed class IngestCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Dataset folder to write (manifest.json + shard-*.parquet).", Required = true };
         var onBadRow = new Option<BadRowPolicy>("--on-bad-row") { Description = "fail: stop at the first malformed row (default); skip: count it and write it to rejects.tsv.", DefaultValueFactory = _ => BadRowPolicy.Fail };
         var schema = new Option<string?>("--schema") { Description = "Schema file overriding the inferred column roles." };
-        var command = new Command("ingest", "Ingest a data file into a sharded Parquet dataset with manifest.json.") { input, shards, output, onBadRow, schema };
+        var compression = new Option<string>("--compression") { Description = "Page codec of the shards: snappy (default), zstd, gzip, lz4 (LZ4_RAW) or none.", DefaultValueFactory = _ => "snappy" };
+        compression.AcceptOnlyFromAmong("snappy", "zstd", "gzip", "lz4", "none");
+        var command = new Command("ingest", "Ingest a data file into a sharded Parquet dataset with manifest.json.") { input, shards, output, onBadRow, schema, compression };
         command.SetAction(parse =>
         {
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var result = DatasetInputs.Ingest(terminal, new IngestOptions(
                 CliPaths.ExistingInput(parse.GetValue(input)!), parse.GetValue(output)!, parse.GetValue(shards),
-                parse.GetValue(onBadRow), parse.GetValue(schema) is { } s ? CliPaths.ExistingFile(s) : null));
+                parse.GetValue(onBadRow), parse.GetValue(schema) is { } s ? CliPaths.ExistingFile(s) : null,
+                Compression: parse.GetValue(compression) switch
+                {
+                    "zstd" => CompressionCodec.Zstd,
+                    "gzip" => CompressionCodec.Gzip,
+                    "lz4" => CompressionCodec.Lz4Raw,
+                    "none" => CompressionCodec.Uncompressed,
+                    _ => CompressionCodec.Snappy,
+                }));
             DatasetInputs.PrintSummary(terminal, result);
             return ExitCodes.Ok;
         });

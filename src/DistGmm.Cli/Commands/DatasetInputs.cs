@@ -37,6 +37,7 @@ public static class DatasetInputs
         {
             var result = Ingestion.Ingest(options, progress);
             terminal.CompleteProgress("ingest", $"ingest: {Format.Count(result.Manifest.TotalRows)} rows in {result.Manifest.Shards.Count} shards");
+            foreach (var warning in result.Warnings) terminal.Error.WriteLine($"warning: {warning}");
             return result;
         }
         finally

@@ -27,7 +27,14 @@ internal sealed class TrainOptions
     public readonly Option<int> Workers = new("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
     public readonly Option<int> Shards = new("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
     public readonly Option<string[]> TrainOnLabel = new("--train-on-label") { Description = "Fit (model and preprocessor) only on rows with this label, e.g. normal. Repeatable.", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<bool> NoVerify = NoVerifyOption();
     public readonly Option<string> Out;
+
+    /// <summary>`--no-verify`: use shards whose bytes no longer match the manifest's SHA-256 (checked by default).</summary>
+    public static Option<bool> NoVerifyOption() => new("--no-verify") { Description = "Do not check each shard's SHA-256 against manifest.json while reading it." };
+
+    /// <summary>The embedded cluster with shard verification as the command line asks.</summary>
+    public static ClusterOptions Cluster(ParseResult parse, Option<bool> noVerify) => ClusterOptions.Default with { VerifyShards = !parse.GetValue(noVerify) };
 
     public TrainOptions(string outDescription)
     {
@@ -49,7 +56,7 @@ internal sealed class TrainOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Data);
-        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, TrainOnLabel })
+        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, TrainOnLabel, NoVerify })
             command.Options.Add(o);
     }
 
@@ -154,7 +161,8 @@ public sealed class TrainCommand : ICliCommand
             var outDir = parse.GetValue(options.Out)!;
             var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
             await using var _ = statusServer;
-            var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
+            var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates,
+                TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
             JobSummaries.PrintTrain(terminal, outcome);
             Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
@@ -175,8 +183,9 @@ public sealed class ScoreCommand : ICliCommand
         var workers = new Option<int>("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var noVerify = TrainOptions.NoVerifyOption();
         var threshold = new ThresholdOptions();
-        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, noReport };
+        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, noReport, noVerify };
         threshold.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -189,7 +198,7 @@ public sealed class ScoreCommand : ICliCommand
                 ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : new ThresholdRule.MeanMinusKStd(2));
             var outDir = parse.GetValue(output)!;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
-            var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir),
+            var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir, TrainOptions.Cluster(parse, noVerify)),
                 new ProgressObserver(terminal, 0), ct);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
             JobSummaries.PrintScore(terminal, outcome, report);
@@ -224,7 +233,8 @@ public sealed class RunCommand : ICliCommand
             var outDir = parse.GetValue(options.Out)!;
             var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
             await using var _ = statusServer;
-            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
+            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates,
+                TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
             JobSummaries.PrintTrain(terminal, outcome.Train);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
             JobSummaries.PrintScore(terminal, outcome.Score, report);

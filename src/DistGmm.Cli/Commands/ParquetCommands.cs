@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Cli.Commands;
 

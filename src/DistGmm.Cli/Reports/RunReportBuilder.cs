@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DistGmm.Cluster;
 using DistGmm.Data;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 using DistGmm.Reporting;
 
 namespace DistGmm.Cli.Reports;
@@ -37,6 +37,9 @@ public static class RunReportBuilder
         var hasLabels = scores.Labels is not null && manifest.LabelCounts.Count > 0;
         var normal = NormalLabel(manifest);
         bool[]? actual = hasLabels ? scores.Labels!.Select(l => l is not null && !IsNormal(l, normal)).ToArray() : null;
+        // One class only (all attacks, or all normal): the curves are undefined; the report says so instead of failing.
+        var attacks = actual?.Count(a => a) ?? 0;
+        var evaluationNote = actual is null ? null : DetectionMetrics.UndefinedNote(attacks, actual.Length - attacks);
 
         var facts = new List<KeyValuePair<string, string>>
         {
@@ -69,7 +72,8 @@ public static class RunReportBuilder
             Scores = new ScoreDistribution(scores.Score, threshold, actual),
             ModelSelection = model.Candidates.Count > 1 ? model.Candidates.Select(c => new ModelSelectionPoint(c.K, c.Bic, c.Aic)).ToList() : [],
             SelectedK = model.Candidates.Count > 1 ? model.Model.K : null,
-            Evaluation = actual is null ? null : LabelEvaluation.FromScores(scores.Score, scores.Anomaly, actual, scores.Labels!, normal),
+            Evaluation = actual is null || evaluationNote is not null ? null : LabelEvaluation.FromScores(scores.Score, scores.Anomaly, actual, scores.Labels!, normal),
+            EvaluationNote = evaluationNote,
             Timeline = ClusterTimelineBuilder.Load(runDir),
         };
     }

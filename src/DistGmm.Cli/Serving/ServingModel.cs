@@ -62,12 +62,7 @@ public sealed class ServingModel
     public static ServingModel Load(string path)
     {
         var file = ModelFile.Load(path);
-        if (file.PreprocessorJson is null)
-            throw new FormatException($"{path}: the model has no preprocessor (an init model?); serve needs a model written by train or run");
-        Preprocessor preprocessor;
-        try { preprocessor = Preprocessor.FromJson(file.PreprocessorJson); }
-        catch (FormatException ex) { throw new FormatException($"{path}: 'preprocessor': {ex.Message}", ex); }
-        return new ServingModel(path, file, preprocessor);
+        return new ServingModel(path, file, ModelCheck.Check(file, path));
     }
 
     /// <summary>An empty batch with the columns the preprocessor reads.</summary>

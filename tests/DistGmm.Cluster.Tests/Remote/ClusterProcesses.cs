@@ -55,7 +55,7 @@ internal static class ClusterProcesses
     {
         if (!File.Exists(cliDll)) return "distgmm.dll";
         var cliDir = Path.GetDirectoryName(cliDll)!;
-        foreach (var name in new[] { "DistGmm.Numerics.dll", "DistGmm.Data.dll", "DistGmm.Parquet.dll", "DistGmm.Cluster.dll" })
+        foreach (var name in new[] { "DistGmm.Numerics.dll", "DistGmm.Data.dll", "DistGmm.Cluster.dll" })
         {
             var cli = Path.Combine(cliDir, name);
             if (!File.Exists(cli) || !File.ReadAllBytes(cli).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(testDir, name)))) return name;

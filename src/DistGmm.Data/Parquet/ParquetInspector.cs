@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>
 /// The logic of <c>distgmm parquet inspect FILE [--json]</c> and <c>distgmm parquet head FILE [-n N] [--json]</c>.
@@ -31,7 +31,7 @@ public static class ParquetInspector
             action();
             return 0;
         }
-        catch (ParquetFormatException e)
+        catch (DataFormatException e)
         {
             error.WriteLine($"error: {OneLine(e.Message)}");
             return 1;
@@ -132,9 +132,6 @@ public static class ParquetInspector
                     w.WriteNumber("numValues", info.NumValues);
                     w.WriteNumber("compressedSize", info.CompressedSize);
                     w.WriteNumber("uncompressedSize", info.UncompressedSize);
-                    w.WriteNumber("dataPageOffset", info.DataPageOffset);
-                    if (info.DictionaryPageOffset is { } dpo) w.WriteNumber("dictionaryPageOffset", dpo);
-                    else w.WriteNull("dictionaryPageOffset");
                     if (info.Statistics is not { } s) w.WriteNull("statistics");
                     else
                     {
@@ -272,7 +269,7 @@ public static class ParquetInspector
         _ => f.PhysicalType.ToString().ToUpperInvariant(),
     };
 
-    internal static string CodecName(CompressionCodec codec) => Compression.PageCompression.Name(codec);
+    internal static string CodecName(CompressionCodec codec) => ParquetTypes.CodecName(codec);
 
     internal static string EncodingName(ParquetEncoding e) => e switch
     {

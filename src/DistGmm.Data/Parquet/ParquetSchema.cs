@@ -1,4 +1,4 @@
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>A flat schema: an ordered list of uniquely named leaf columns.</summary>
 public sealed class ParquetSchema

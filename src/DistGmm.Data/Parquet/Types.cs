@@ -1,4 +1,4 @@
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>Parquet physical types (values match the Thrift enum).</summary>
 public enum PhysicalType { Boolean, Int32, Int64, Int96, Float, Double, ByteArray, FixedLenByteArray }

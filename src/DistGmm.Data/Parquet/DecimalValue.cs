@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>DECIMAL helpers: unscaled big-endian two's complement integers with a decimal scale.</summary>
 public static class DecimalValue

@@ -1,4 +1,4 @@
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>One leaf column of a flat schema.</summary>
 /// <param name="TypeLength">Byte width of FIXED_LEN_BYTE_ARRAY values (0 otherwise).</param>

@@ -1,4 +1,4 @@
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>Footer facts about one column chunk (for inspection; reading does not need them).</summary>
 public sealed record ColumnChunkInfo(
@@ -9,8 +9,6 @@ public sealed record ColumnChunkInfo(
     long NumValues,
     long CompressedSize,
     long UncompressedSize,
-    long DataPageOffset,
-    long? DictionaryPageOffset,
     ColumnStatistics? Statistics);
 
 /// <summary>Column chunk statistics as stored: min/max are PLAIN-encoded bytes of the physical type.</summary>

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace DistGmm.Parquet;
+namespace DistGmm.Data.Parquet;
 
 /// <summary>
 /// The values of one column chunk (one row group), indexed by row. Exactly one value array is set, chosen by the

@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using Native = ParquetSharp;
+
+namespace DistGmm.Data.Parquet;
+
+/// <summary>
+/// Streaming Parquet writer for flat tables on ParquetSharp: each <see cref="WriteRowGroup"/> call writes its columns
+/// at once (memory bounded by one row group); <see cref="Dispose"/> writes the footer. Statistics are always written.
+/// </summary>
+public sealed class ParquetFileWriter : IDisposable
+{
+    private readonly string _path;
+    private readonly ParquetSchema _schema;
+    private Native.ParquetFileWriter? _writer;
+    private readonly ParquetWriteOptions _options;
+    private long _rows;
+    private bool _disposed;
+
+    public ParquetFileWriter(string path, ParquetSchema schema, ParquetWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        _schema = schema ?? throw new ArgumentNullException(nameof(schema));
+        _options = options ?? new ParquetWriteOptions();
+        if (_options.RowGroupSize <= 0) throw new ArgumentException("RowGroupSize must be positive.", nameof(options));
+        if (_options.PageSize <= 0) throw new ArgumentException("PageSize must be positive.", nameof(options));
+        ParquetTypes.Codec(_options.Codec); // an unwritable codec fails here, not at the first row group
+        _path = path;
+        File.Create(path).Dispose(); // the path is writable (and the file exists) from now on
+    }
+
+    /// <summary>
+    /// The native writer is made with the first rows: dictionary encoding is switched off for the columns whose first
+    /// row group has mostly distinct values (there a dictionary only adds its indices to the same values).
+    /// </summary>
+    private Native.ParquetFileWriter Open(IReadOnlyList<ParquetColumn>? first)
+    {
+        if (_writer is not null) return _writer;
+        var codec = ParquetTypes.Codec(_options.Codec);
+        using var builder = new Native.WriterPropertiesBuilder();
+        builder.Compression(codec).DataPagesize(_options.PageSize).DictionaryPagesizeLimit(_options.DictionaryPageSizeLimit)
+            .MaxRowGroupLength(_options.RowGroupSize).EnableStatistics().CreatedBy(_options.CreatedBy);
+        if (_options.Dictionary)
+        {
+            builder.EnableDictionary();
+            if (first is not null)
+                foreach (var column in first)
+                    if (column.Field.PhysicalType != PhysicalType.Boolean && !DictionaryPays(column)) builder.DisableDictionary(column.Field.Name);
+        }
+        else builder.DisableDictionary();
+        using var properties = builder.Build();
+        var schema = _schema;
+        var path = _path;
+        var nodes = schema.Fields.Select(f => (Native.Schema.Node)new Native.Schema.PrimitiveNode(f.Name,
+            f.IsNullable ? Native.Repetition.Optional : Native.Repetition.Required, ParquetTypes.Logical(f.Logical),
+            ParquetTypes.Physical(f.PhysicalType), f.PhysicalType == PhysicalType.FixedLenByteArray ? f.TypeLength : -1)).ToArray();
+        using var root = new Native.Schema.GroupNode("schema", Native.Repetition.Required, nodes);
+        try
+        {
+            return _writer = new Native.ParquetFileWriter(path, root, properties, _options.KeyValueMetadata);
+        }
+        catch (Native.ParquetException e)
+        {
+            throw new IOException($"{path}: cannot write Parquet: {ParquetTypes.CleanMessage(e.Message)}", e);
+        }
+        finally
+        {
+            foreach (var node in nodes) node.Dispose();
+        }
+    }
+
+    /// <summary>At most half of the (first 16,384) values distinct: a dictionary makes the chunk smaller.</summary>
+    private static bool DictionaryPays(ParquetColumn column)
+    {
+        var n = Math.Min(column.Count, 16_384);
+        if (n == 0) return true;
+        var distinct = new HashSet<object?>();
+        for (var i = 0; i < n && distinct.Count * 2 <= n; i++)
+            distinct.Add(column.IsNull(i) ? null : column.Doubles is { } d ? BitConverter.DoubleToInt64Bits(d[i])
+                : column.Int64s is { } l ? l[i] : column.Int32s is { } x ? x[i] : column.Strings is { } s ? s[i]
+                : column.Binaries?[i] is { } b ? Convert.ToHexString(b) : null);
+        return distinct.Count * 2 <= n;
+    }
+
+    public ParquetSchema Schema => _schema;
+
+    public long RowsWritten => _rows;
+
+    /// <summary>Writes one column per schema field (same order, equal counts); splits into row groups of at most
+    /// <see cref="ParquetWriteOptions.RowGroupSize"/> rows.</summary>
+    public void WriteRowGroup(IReadOnlyList<ParquetColumn> columns)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count != _schema.Fields.Count)
+            throw new ArgumentException($"Got {columns.Count} columns, the schema has {_schema.Fields.Count}.", nameof(columns));
+        var count = columns[0].Count;
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var expected = _schema.Fields[c];
+            var got = columns[c].Field;
+            if (got.Name != expected.Name || got.PhysicalType != expected.PhysicalType || got.IsNullable != expected.IsNullable || got.TypeLength != expected.TypeLength)
+                throw new ArgumentException($"Column {c} is {got}, the schema expects {expected}.", nameof(columns));
+            if (columns[c].Count != count)
+                throw new ArgumentException($"Column '{got.Name}' has {columns[c].Count} rows, column '{columns[0].Field.Name}' has {count}.", nameof(columns));
+            if (got.IsString != expected.IsString)
+                throw new ArgumentException($"Column '{got.Name}': string/binary annotation differs from the schema.", nameof(columns));
+        }
+        for (var start = 0; start < count || (count == 0 && start == 0); start += _options.RowGroupSize)
+        {
+            var rows = Math.Min(_options.RowGroupSize, count - start);
+            using (var group = Open(columns).AppendRowGroup())
+                foreach (var column in columns)
+                {
+                    using var writer = group.NextColumn();
+                    WriteColumn(writer, column, start, rows);
+                }
+            _rows += rows;
+            if (count == 0) break;
+        }
+    }
+
+    private static void WriteColumn(Native.ColumnWriter writer, ParquetColumn column, int start, int rows)
+    {
+        var field = column.Field;
+        switch (field.PhysicalType)
+        {
+            case PhysicalType.Boolean: Write((Native.ColumnWriter<bool>)writer, column, start, rows, column.Booleans!); break;
+            case PhysicalType.Int32: Write((Native.ColumnWriter<int>)writer, column, start, rows, column.Int32s!); break;
+            case PhysicalType.Int64: Write((Native.ColumnWriter<long>)writer, column, start, rows, column.Int64s!); break;
+            case PhysicalType.Double: Write((Native.ColumnWriter<double>)writer, column, start, rows, column.Doubles!); break;
+            case PhysicalType.Float:
+            {
+                var floats = new float[rows];
+                for (var i = 0; i < rows; i++) floats[i] = (float)column.Doubles![start + i];
+                Write((Native.ColumnWriter<float>)writer, column, start, rows, floats, offset: 0);
+                break;
+            }
+            case PhysicalType.Int96:
+            {
+                var values = new Native.Int96[rows];
+                for (var i = 0; i < rows; i++)
+                    if (column.Binaries![start + i] is { } b) values[i] = MemoryMarshal.Read<Native.Int96>(b);
+                Write((Native.ColumnWriter<Native.Int96>)writer, column, start, rows, values, offset: 0);
+                break;
+            }
+            default:
+                WriteBytes(writer, column, start, rows);
+                break;
+        }
+    }
+
+    /// <summary>Writes rows [start, start+rows) of a column: definition levels for nullable fields, non-null values only.</summary>
+    private static void Write<T>(Native.ColumnWriter<T> writer, ParquetColumn column, int start, int rows, T[] values, int? offset = null) where T : unmanaged
+    {
+        var from = offset ?? start;
+        if (!column.Field.IsNullable)
+        {
+            writer.WriteBatch(rows, default, default, values.AsSpan(from, rows));
+            return;
+        }
+        var levels = ArrayPool<short>.Shared.Rent(Math.Max(rows, 1));
+        var dense = ArrayPool<T>.Shared.Rent(Math.Max(rows, 1));
+        try
+        {
+            var n = 0;
+            for (var i = 0; i < rows; i++)
+            {
+                var present = !column.IsNull(start + i);
+                levels[i] = present ? (short)1 : (short)0;
+                if (present) dense[n++] = values[from + i];
+            }
+            writer.WriteBatch(rows, levels.AsSpan(0, rows), default, dense.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<short>.Shared.Return(levels);
+            ArrayPool<T>.Shared.Return(dense);
+        }
+    }
+
+    /// <summary>BYTE_ARRAY (strings as UTF-8) and FIXED_LEN_BYTE_ARRAY: the values are laid out in one pinned buffer.</summary>
+    private static unsafe void WriteBytes(Native.ColumnWriter writer, ParquetColumn column, int start, int rows)
+    {
+        var field = column.Field;
+        var strings = column.Strings;
+        var binaries = column.Binaries;
+        var total = 0;
+        for (var i = 0; i < rows; i++)
+            total += strings is not null ? strings[start + i] is { } s ? Encoding.UTF8.GetByteCount(s) : 0 : binaries![start + i]?.Length ?? 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        var levels = ArrayPool<short>.Shared.Rent(Math.Max(rows, 1));
+        var offsets = ArrayPool<(int Offset, int Length)>.Shared.Rent(Math.Max(rows, 1));
+        try
+        {
+            int n = 0, at = 0;
+            for (var i = 0; i < rows; i++)
+            {
+                int length;
+                if (strings is not null)
+                {
+                    if (strings[start + i] is not { } s) { levels[i] = 0; continue; }
+                    length = Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
+                }
+                else
+                {
+                    if (binaries![start + i] is not { } b) { levels[i] = 0; continue; }
+                    b.CopyTo(buffer.AsSpan(at));
+                    length = b.Length;
+                }
+                levels[i] = 1;
+                offsets[n++] = (at, length);
+                at += length;
+            }
+            var def = field.IsNullable ? levels.AsSpan(0, rows) : default;
+            fixed (byte* pinned = buffer)
+            {
+                if (field.PhysicalType == PhysicalType.FixedLenByteArray)
+                {
+                    var values = new Native.FixedLenByteArray[n];
+                    for (var i = 0; i < n; i++) values[i] = new Native.FixedLenByteArray((IntPtr)(pinned + offsets[i].Offset));
+                    ((Native.ColumnWriter<Native.FixedLenByteArray>)writer).WriteBatch(rows, def, default, values);
+                }
+                else
+                {
+                    var values = new Native.ByteArray[n];
+                    for (var i = 0; i < n; i++) values[i] = new Native.ByteArray((IntPtr)(pinned + offsets[i].Offset), offsets[i].Length);
+                    ((Native.ColumnWriter<Native.ByteArray>)writer).WriteBatch(rows, def, default, values);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<short>.Shared.Return(levels);
+            ArrayPool<(int, int)>.Shared.Return(offsets);
+        }
+    }
+
+    /// <summary>Writes the footer and closes the file.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        var writer = Open(null);
+        try
+        {
+            writer.Close();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+}
