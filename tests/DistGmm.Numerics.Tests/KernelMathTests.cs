@@ -61,12 +61,33 @@ public sealed class KernelMathTests
     }
 
     [Fact]
-    public void LogOutsideItsRangeFallsBackToVector256Log()
+    public void LogOutsideItsRangeFallsBackToMathLogLaneByLane()
     {
         var v = KernelMath.LogAtLeastOne(Vector256.Create(0.0, 0.5, double.NaN, double.PositiveInfinity));
         Assert.Equal(double.NegativeInfinity, v[0]);
         Assert.Equal(Math.Log(0.5), v[1], 1e-15);
         Assert.True(double.IsNaN(v[2]));
         Assert.Equal(double.PositiveInfinity, v[3]);
+        // The in-range neighbour of an out-of-range lane keeps the kernel's own log (no lane depends on another).
+        var mixed = KernelMath.LogAtLeastOne(Vector256.Create(double.NaN, 3.0, 3.0, 3.0));
+        Assert.Equal(KernelMath.LogAtLeastOne(Vector256.Create(3.0))[0], mixed[1]);
+    }
+
+    [Fact]
+    public void The128And256BitFormulasGiveTheSameBitsPerLane()
+    {
+        var rng = new Random(11);
+        for (int i = 0; i < 100_000; i++)
+        {
+            double x = -700 + 1400 * rng.NextDouble(), s = i % 2 == 0 ? 1 + 16 * rng.NextDouble() : Math.Exp(700 * rng.NextDouble());
+            var e4 = KernelMath.Exp(Vector256.Create(x, -x, x * 1e-3, 0));
+            var e2 = KernelMath.Exp(Vector128.Create(x, -x));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(e4[0]), BitConverter.DoubleToInt64Bits(e2[0]));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(e4[1]), BitConverter.DoubleToInt64Bits(e2[1]));
+            var l4 = KernelMath.LogAtLeastOne(Vector256.Create(s, 1.5, s * 2, 7));
+            var l2 = KernelMath.LogAtLeastOne(Vector128.Create(s, s * 2));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(l4[0]), BitConverter.DoubleToInt64Bits(l2[0]));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(l4[2]), BitConverter.DoubleToInt64Bits(l2[1]));
+        }
     }
 }
