@@ -46,5 +46,7 @@ internal static class JobSummaries
         if (reportPath is not null) rows.Add(("report", reportPath));
         rows.Add(("time", Format.Seconds(s.Elapsed)));
         terminal.Summary("Scored", rows);
+        // Rows left out anywhere are never silent: one line, the counts are in summary.json.
+        if (m.Counts?.Warning() is { } warning) terminal.Error.WriteLine($"distgmm: warning: {warning}");
     }
 }

@@ -91,16 +91,19 @@ public static class RunReportBuilder
             var ids = reader.ReadColumn(g, "rowId");
             var sc = reader.ReadColumn(g, "score");
             var an = reader.ReadColumn(g, "anomaly");
+            var groupLabels = labels is null ? null : reader.ReadColumn(g, "label").Strings;
             for (var i = 0; i < ids.Count; i++)
             {
-                rowIds[offset + i] = ids.Int64s![i];
-                score[offset + i] = sc.GetDouble(i);
-                anomaly[offset + i] = an.Booleans![i];
+                if (sc.IsNull(i)) continue; // an unscorable row: counted in summary.json, not part of the distribution
+                rowIds[offset] = ids.Int64s![i];
+                score[offset] = sc.GetDouble(i);
+                anomaly[offset] = an.Booleans![i];
+                if (labels is not null) labels[offset] = groupLabels![i];
+                offset++;
             }
-            if (labels is not null) reader.ReadColumn(g, "label").Strings.AsSpan(0, ids.Count).CopyTo(labels.AsSpan(offset));
-            offset += ids.Count;
         }
-        return new Scores(rowIds, score, anomaly, labels);
+        return offset == n ? new Scores(rowIds, score, anomaly, labels)
+            : new Scores(rowIds[..offset], score[..offset], anomaly[..offset], labels?[..offset]);
     }
 
     /// <summary>Raw src_bytes, dst_bytes, duration of a seeded sample of the scored rows (all anomalies kept up to half the budget).</summary>
