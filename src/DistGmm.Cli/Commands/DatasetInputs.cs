@@ -12,7 +12,11 @@ public static class DatasetInputs
     /// </summary>
     public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8)
     {
-        if (DatasetManifest.Exists(data)) return DatasetManifest.Load(data);
+        if (DatasetManifest.Exists(data))
+        {
+            RunFolder.RequireCompleteIfInRunFolder(data);
+            return DatasetManifest.Load(data);
+        }
         if (Directory.Exists(data) && !Directory.EnumerateFiles(data, "*.parquet").Any())
             throw new CliException($"{data}: a folder without manifest.json (not an ingested dataset) and without Parquet files; run 'distgmm ingest' first");
         var input = CliPaths.ExistingInput(data);

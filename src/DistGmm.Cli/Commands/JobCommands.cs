@@ -151,12 +151,18 @@ public sealed class TrainCommand : ICliCommand
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
-            var outDir = parse.GetValue(options.Out)!;
-            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
-            await using var _ = statusServer;
-            var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
-            JobSummaries.PrintTrain(terminal, outcome);
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+            using var folder = RunFolder.Begin(parse.GetValue(options.Out)!, "train", terminal.Error);
+            var outDir = folder.Work;
+            TrainOutcome outcome;
+            DatasetManifest manifest;
+            {
+                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                await using var _ = statusServer;
+                outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates), observer, ct);
+            }
+            folder.Commit("train", manifest.Directory);
+            JobSummaries.PrintTrain(terminal, outcome with { ModelPath = folder.Published(outcome.ModelPath) });
+            Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -183,17 +189,20 @@ public sealed class ScoreCommand : ICliCommand
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var modelPath = CliPaths.ExistingFile(parse.GetValue(model)!);
+            RunFolder.RequireCompleteIfInRunFolder(modelPath);
             var modelFile = ModelFile.Load(modelPath);
             // New data is judged by the threshold learnt with the model, unless the user asks for another rule.
             var rule = threshold.Resolve(parse)
                 ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : new ThresholdRule.MeanMinusKStd(2));
-            var outDir = parse.GetValue(output)!;
+            using var folder = RunFolder.Begin(parse.GetValue(output)!, "score", terminal.Error);
+            var outDir = folder.Work;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
             var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir),
                 new ProgressObserver(terminal, 0), ct);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
-            JobSummaries.PrintScore(terminal, outcome, report);
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+            folder.Commit("score", manifest.Directory);
+            JobSummaries.PrintScore(terminal, JobSummaries.Published(outcome, folder), report is null ? null : folder.Published(report));
+            Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -221,14 +230,21 @@ public sealed class RunCommand : ICliCommand
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
-            var outDir = parse.GetValue(options.Out)!;
-            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
-            await using var _ = statusServer;
-            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
-            JobSummaries.PrintTrain(terminal, outcome.Train);
-            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
-            JobSummaries.PrintScore(terminal, outcome.Score, report);
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+            using var folder = RunFolder.Begin(parse.GetValue(options.Out)!, "run", terminal.Error);
+            var outDir = folder.Work;
+            RunOutcome outcome;
+            DatasetManifest manifest;
+            string? report;
+            {
+                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                await using var _ = statusServer;
+                outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
+                report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
+            }
+            folder.Commit("run", manifest.Directory);
+            JobSummaries.PrintTrain(terminal, outcome.Train with { ModelPath = folder.Published(outcome.Train.ModelPath) });
+            JobSummaries.PrintScore(terminal, JobSummaries.Published(outcome.Score, folder), report is null ? null : folder.Published(report));
+            Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -248,6 +264,8 @@ public sealed class ReportCommand : ICliCommand
         {
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var runDir = parse.GetValue(run)!;
+            RunFolder.RequireComplete(runDir);
+            using var folderLock = RunFolderLock.Acquire(Path.GetFullPath(runDir), "report", terminal.Error);
             foreach (var f in new[] { "model.json", "summary.json", "scores.parquet" })
                 if (!File.Exists(Path.Combine(runDir, f))) throw new CliException($"{runDir}: no {f} (not a scored run folder)");
             var datasetDir = parse.GetValue(dataset) ?? Path.Combine(runDir, "dataset");

@@ -25,6 +25,13 @@ internal static class JobSummaries
         terminal.Summary("Trained", rows);
     }
 
+    /// <summary>The outcome with the paths its files have once the run folder is committed.</summary>
+    public static ScoreOutcome Published(ScoreOutcome s, RunFolder folder) => s with
+    {
+        OutDir = folder.Final, ScoresPath = folder.Published(s.ScoresPath), AnomaliesParquetPath = folder.Published(s.AnomaliesParquetPath),
+        AnomaliesCsvPath = folder.Published(s.AnomaliesCsvPath), SummaryPath = folder.Published(s.SummaryPath), ModelPath = folder.Published(s.ModelPath),
+    };
+
     public static void PrintScore(Terminal terminal, ScoreOutcome s, string? reportPath)
     {
         var m = s.Summary;

@@ -139,6 +139,9 @@ public sealed class CoordinatorCommand : ICliCommand
                 throw new CliException(ex.Message, ExitCodes.Failure, ex);
             }
             await using var _ = ownership;
+            // Locked (after the journal claim, which names a rival coordinator's node), marked complete only at the end;
+            // written in place so that a restarted coordinator resumes there.
+            using var folder = RunFolder.Begin(outDir, "coordinator", terminal.Error, inPlace: true);
             var coordinatorJournal = new SqlCoordinatorJournal(journal);
             // Only the count here: the job's coordinator replays the events itself.
             var resumed = await journal.HighestSequenceNrAsync($"{jobId}-train", ct);
@@ -171,6 +174,7 @@ public sealed class CoordinatorCommand : ICliCommand
             var counters = coordinator.Node.Remote.TransportCounters;
             terminal.Line($"coordinator '{coordinator.Node.Name}': sent {counters.MessagesSent} messages ({counters.BytesSent} bytes), " +
                 $"received {counters.MessagesReceived} ({counters.BytesReceived} bytes), rejected {counters.RejectedAuthentication} unauthenticated");
+            folder.Commit("coordinator", manifest.Directory);
             Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
