@@ -271,7 +271,18 @@ public sealed class ReportCommand : ICliCommand
             var datasetDir = parse.GetValue(dataset) ?? Path.Combine(runDir, "dataset");
             if (!DatasetManifest.Exists(datasetDir))
                 throw new CliException($"{datasetDir}: no manifest.json; give the scored dataset with --dataset");
-            terminal.Line($"wrote {RunReportBuilder.WriteReport(runDir, datasetDir)}");
+            string written;
+            try
+            {
+                written = RunReportBuilder.WriteReport(runDir, datasetDir);
+            }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException
+                                          or System.Text.Json.JsonException)
+            {
+                // What the report reads (summary.json, scores.parquet, the dataset) does not fit together: unusable input.
+                throw new CliException($"{runDir}: cannot build the report: {e.Message}", ExitCodes.BadInput, e);
+            }
+            terminal.Line($"wrote {written}");
             return ExitCodes.Ok;
         });
         return command;

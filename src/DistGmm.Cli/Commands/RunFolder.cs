@@ -49,8 +49,8 @@ public sealed class RunFolder : IDisposable
         {
             var folder = new RunFolder(final, folderLock, inPlace);
             RemoveLeftovers(final);
-            if (inPlace) File.Delete(Path.Combine(final, SuccessMarker));
             Directory.CreateDirectory(folder.Work);
+            if (inPlace) File.Delete(Path.Combine(final, SuccessMarker));
             return folder;
         }
         catch
