@@ -43,6 +43,7 @@ public sealed class WorkerActor : ActorBase
     protected override void OnReceive(object message)
     {
         _options.BeforeCommand?.Invoke(Id, message);
+        if (WorkerProgress.Describe(Id, message) is { } progress) Context.System.EventStream.Publish(progress);
         switch (message)
         {
             case LoadShards load: Load(load); break;

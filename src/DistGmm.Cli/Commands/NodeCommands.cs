@@ -246,6 +246,8 @@ public sealed class WorkerCommand : ICliCommand
             }
             await using (worker)
             {
+                // One line per command: which shards and passes this worker computes.
+                worker.Node.System.EventStream.Subscribe(new LineWriterRef(terminal), typeof(WorkerProgress));
                 terminal.Line($"worker '{worker.Node.Name}': ready");
                 try
                 {
@@ -259,5 +261,18 @@ public sealed class WorkerCommand : ICliCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+}
+
+/// <summary>Receives events outside any actor and prints each as one line (the worker's progress).</summary>
+internal sealed class LineWriterRef(Terminal terminal) : DistGmm.Actors.IActorRef
+{
+    private readonly Lock _gate = new();
+
+    public string Path => "distgmm://worker/progress-lines";
+
+    public void Tell(object message, DistGmm.Actors.IActorRef? sender = null)
+    {
+        lock (_gate) terminal.Line(message.ToString() ?? "");
     }
 }
