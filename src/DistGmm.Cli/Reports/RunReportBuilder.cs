@@ -21,7 +21,10 @@ public static class RunReportBuilder
     {
         var data = Build(runDir, datasetDir, title);
         var path = Path.Combine(runDir, "report.html");
-        ReportWriter.Write(data, path);
+        // Written beside and renamed over: a reader never sees half a report.
+        var temp = path + ".tmp";
+        ReportWriter.Write(data, temp);
+        File.Move(temp, path, overwrite: true);
         return path;
     }
 
