@@ -54,7 +54,7 @@ internal sealed class Utf8LineReader : IDisposable
                 _start += newline + 1;
                 return true;
             }
-            if (pending.Length >= MaxLineBytes) throw LineTooLong(pending);
+            if (pending.Length > MaxLineBytes) throw LineTooLong(pending);
             if (_eof)
             {
                 if (pending.IsEmpty) { line = default; return false; }

@@ -84,6 +84,7 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         { "train", "DS --out AFILE/sub", ExitCodes.Usage },
         { "score", "--model MODEL DS --out AFILE", ExitCodes.Usage },
         { "ingest", "NOTKDD --out AFILE", ExitCodes.Usage },
+        { "run", "RUNDIR/scores.parquet --out RUNDIR", ExitCodes.Usage },   // the input is in the folder a new run replaces
         { "report", "", ExitCodes.Usage },
         { "parquet inspect", "", ExitCodes.Usage },
         { "synth", "--rows 0 --from NOTKDD --out OUT", ExitCodes.Usage },
@@ -128,6 +129,7 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         var args = command.Split(' ').Concat(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a
             .Replace("MODEL", _in.Model, StringComparison.Ordinal).Replace("DS", _in.Dataset, StringComparison.Ordinal)
             .Replace("OUT", outDir, StringComparison.Ordinal).Replace("TRUNC", _in.Truncated, StringComparison.Ordinal)
+            .Replace("RUNDIR", _in.RunDir, StringComparison.Ordinal)
             .Replace("NOMANIFEST", _in.NoManifest, StringComparison.Ordinal).Replace("INCOMPLETE", _in.Incomplete, StringComparison.Ordinal)
             .Replace("MISSINGSHARD", _in.MissingShard, StringComparison.Ordinal).Replace("NOTKDD", _in.NotKdd, StringComparison.Ordinal)
             .Replace("AFILE", _in.AFile, StringComparison.Ordinal).Replace("LOCKED", _in.Locked, StringComparison.Ordinal))).ToArray();

@@ -152,6 +152,7 @@ public sealed class TrainCommand : ICliCommand
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
             using var folder = RunFolder.Begin(parse.GetValue(options.Out)!, "train", terminal.Error);
+            folder.RefuseInputInside(parse.GetValue(options.Data)!);
             var outDir = folder.Work;
             TrainOutcome outcome;
             DatasetManifest manifest;
@@ -195,11 +196,12 @@ public sealed class ScoreCommand : ICliCommand
             var rule = threshold.Resolve(parse)
                 ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : new ThresholdRule.MeanMinusKStd(2));
             using var folder = RunFolder.Begin(parse.GetValue(output)!, "score", terminal.Error);
+            folder.RefuseInputInside(parse.GetValue(data)!);
             var outDir = folder.Work;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
             var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir),
                 new ProgressObserver(terminal, 0), ct);
-            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
+            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
             folder.Commit("score", manifest.Directory);
             JobSummaries.PrintScore(terminal, JobSummaries.Published(outcome, folder), report is null ? null : folder.Published(report));
             Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
@@ -231,6 +233,7 @@ public sealed class RunCommand : ICliCommand
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
             using var folder = RunFolder.Begin(parse.GetValue(options.Out)!, "run", terminal.Error);
+            folder.RefuseInputInside(parse.GetValue(options.Data)!);
             var outDir = folder.Work;
             RunOutcome outcome;
             DatasetManifest manifest;
@@ -239,7 +242,7 @@ public sealed class RunCommand : ICliCommand
                 (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
                 await using var _ = statusServer;
                 outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates), observer, ct);
-                report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
+                report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
             }
             folder.Commit("run", manifest.Directory);
             JobSummaries.PrintTrain(terminal, outcome.Train with { ModelPath = folder.Published(outcome.Train.ModelPath) });

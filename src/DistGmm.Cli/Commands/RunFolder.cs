@@ -35,6 +35,23 @@ public sealed class RunFolder : IDisposable
     /// <summary>Where the job writes (renamed to <see cref="Final"/> by <see cref="Commit"/>).</summary>
     public string Work { get; }
 
+    /// <summary>The folder's name (what reports call the run).</summary>
+    public string Name => Path.GetFileName(Final);
+
+    /// <summary>
+    /// Refuses input that lives in the folder this job replaces (it would be gone afterwards); the previous run's
+    /// dataset/ is the exception, it is carried over.
+    /// </summary>
+    public void RefuseInputInside(string input)
+    {
+        var full = Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar);
+        var dataset = Path.Combine(Final, DatasetFolder);
+        var inside = full == Final || full.StartsWith(Final + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        if (inside && full != dataset && Work != Final)
+            throw new CliException($"--out {Final} holds the input {input}, and a new run replaces that folder; " +
+                                   "give another --out or move the input out", ExitCodes.Usage);
+    }
+
     /// <summary>Locks <paramref name="outDir"/> and prepares an empty staging folder for the job.</summary>
     /// <param name="inPlace">
     /// Write in the folder itself (the cluster coordinator: a restarted coordinator resumes its job in the same folder);

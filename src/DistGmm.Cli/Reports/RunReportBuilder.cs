@@ -17,9 +17,11 @@ public static class RunReportBuilder
     private const int PlotSample = 20_000;
     private const int MissingSampleRows = 400;
 
-    public static string WriteReport(string runDir, string datasetDir, string? title = null)
+    /// <param name="runId">The run's name in the report (default: the folder's name; a job writing into its staging
+    /// folder gives the name the folder will have).</param>
+    public static string WriteReport(string runDir, string datasetDir, string? title = null, string? runId = null)
     {
-        var data = Build(runDir, datasetDir, title);
+        var data = Build(runDir, datasetDir, title, runId);
         var path = Path.Combine(runDir, "report.html");
         // Written beside and renamed over: a reader never sees half a report.
         var temp = path + ".tmp";
@@ -28,7 +30,7 @@ public static class RunReportBuilder
         return path;
     }
 
-    public static ReportData Build(string runDir, string datasetDir, string? title = null)
+    public static ReportData Build(string runDir, string datasetDir, string? title = null, string? runId = null)
     {
         var model = ModelFile.Load(Path.Combine(runDir, "model.json"));
         var manifest = DatasetManifest.Load(datasetDir);
@@ -63,7 +65,7 @@ public static class RunReportBuilder
         return new ReportData
         {
             Title = title ?? $"DistGmm anomaly report — {Path.GetFileName(manifest.Source)}",
-            RunId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')),
+            RunId = runId ?? Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')),
             FinishedAt = File.GetLastWriteTimeUtc(Path.Combine(runDir, "summary.json")),
             Facts = facts,
             Points = ReadPoints(manifest, scores),
