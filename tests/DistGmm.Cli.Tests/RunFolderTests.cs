@@ -80,6 +80,35 @@ public sealed class RunFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_lock_of_another_live_process_is_respected_and_of_a_recycled_pid_taken_over()
+    {
+        var outDir = Path.Combine(_dir, "run");
+        using var holder = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
+        {
+            // As the holder itself would have written it: its start time as another process computes it (a few ms apart).
+            var started = holder.StartTime.ToUniversalTime().Ticks;
+            void Lock(long startTicks) => File.WriteAllText(RunFolderLock.PathFor(outDir), JsonSerializer.Serialize(
+                new RunFolderLock.LockHolder(Environment.MachineName, holder.Id, startTicks, "run", "2026-01-01T00:00:00Z", "t")));
+
+            Lock(started + TimeSpan.TicksPerMillisecond * 7);
+            var refused = Run(SmallKdd.File3000, outDir);
+            Assert.Equal(ExitCodes.Failure, refused.ExitCode);
+            Assert.Contains($"is in use by pid {holder.Id} on {Environment.MachineName}", Assert.Single(refused.ErrorLines));
+
+            Lock(started - TimeSpan.TicksPerMinute); // the pid now belongs to a process that started later: stale
+            var taken = Run(SmallKdd.File3000, outDir);
+            Assert.True(taken.ExitCode == 0, taken.Error);
+            Assert.Contains(taken.ErrorLines, l => l.Contains($"stale lock of run folder {outDir}: pid {holder.Id}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            holder.Kill();
+            holder.WaitForExit();
+        }
+    }
+
+    [Fact]
     public void A_failed_re_run_leaves_the_previous_run_byte_identical_and_usable()
     {
         var outDir = Path.Combine(_dir, "run");
@@ -136,5 +165,12 @@ public sealed class RunFolderTests : IDisposable
             Assert.Equal(ExitCodes.BadInput, r.ExitCode);
             Assert.Contains(message, Assert.Single(r.ErrorLines));
         }
+
+        // A model.json on its own (deployed, copied) needs no marker.
+        var alone = Path.Combine(_dir, "deployed", "model.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(alone)!);
+        File.Copy(Path.Combine(outDir, "model.json"), alone);
+        var deployed = CliRunner.Run("score", "--model", alone, SmallKdd.File3000, "--out", Path.Combine(_dir, "s2"), "--no-report");
+        Assert.True(deployed.ExitCode == 0, deployed.Error);
     }
 }

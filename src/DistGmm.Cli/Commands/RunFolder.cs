@@ -132,9 +132,10 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     public static void RequireCompleteIfInRunFolder(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar))!;
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        var dir = Path.GetDirectoryName(full)!;
         string[] runFiles = ["model.json", "summary.json", "scores.parquet", "events.log", "timeline.json"];
-        if (runFiles.Any(f => File.Exists(Path.Combine(dir, f)))) RequireComplete(dir);
+        if (runFiles.Select(f => Path.Combine(dir, f)).Any(f => f != full && File.Exists(f))) RequireComplete(dir);
     }
 
     public void Dispose()
@@ -230,7 +231,9 @@ public sealed class RunFolderLock : IDisposable
         {
             using var process = Process.GetProcessById(pid);
             if (process.HasExited) return false;
-            return startTicks is null || process.StartTime.ToUniversalTime().Ticks == startTicks;
+            // A start time is derived from the boot time, which two processes compute a few milliseconds apart: a pid
+            // reused by another process would have started later than that.
+            return startTicks is null || Math.Abs(process.StartTime.ToUniversalTime().Ticks - startTicks.Value) < TimeSpan.TicksPerSecond;
         }
         catch (ArgumentException)
         {
