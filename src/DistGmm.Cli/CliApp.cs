@@ -60,6 +60,7 @@ public static class CliApp
             stderr.WriteLine($"distgmm: {OneLine(parse.Errors[0].Message)} (see 'distgmm {CommandPath(parse)} --help')");
             return ExitCodes.Usage;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
@@ -67,18 +68,24 @@ public static class CliApp
         catch (Exception ex)
         {
             var e = Unwrap(ex);
-            stderr.WriteLine($"distgmm: {OneLine(e.Message)}");
+            var message = OneLine(e.Message);
+            stderr.WriteLine($"distgmm: {message}");
             if (verbose) stderr.WriteLine(e.ToString());
-            return e switch
-            {
-                CliException c => c.ExitCode,
-                FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException
-                    or DistGmm.Data.DataFormatException => ExitCodes.BadInput,
-                ArgumentException => ExitCodes.Usage,
-                _ => ExitCodes.Failure,
-            };
+            var code = ExitCodeOf(e);
+            // Failed jobs are recorded too (run, train, score, coordinator), with their exit code and error.
+            Tracking.RunTracking.RecordFailure(parse, code, message, System.Diagnostics.Stopwatch.GetElapsedTime(started), stderr);
+            return code;
         }
     }
+
+    private static int ExitCodeOf(Exception e) => e switch
+    {
+        CliException c => c.ExitCode,
+        FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException
+            or DistGmm.Data.DataFormatException => ExitCodes.BadInput,
+        ArgumentException => ExitCodes.Usage,
+        _ => ExitCodes.Failure,
+    };
 
     private static string CommandPath(ParseResult parse)
     {

@@ -158,7 +158,8 @@ public static class EmbeddedJob
         var scoresPath = Path.Combine(spec.OutDir, RunFolderWriter.ScoresFile);
         var parquetPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesParquetFile);
         var csvPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesCsvFile);
-        RunFolderWriter.WriteScores(scoresPath, scored, threshold);
+        var unscorable = RowAccounting.FindUnscorable(manifest, scored, modelFile.PreprocessorJson);
+        RunFolderWriter.WriteScores(scoresPath, scored, threshold, unscorable);
         RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels);
         RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels);
 
@@ -171,7 +172,9 @@ public static class EmbeddedJob
 
         var summary = new RunSummary(moments.Count, collected.Sum(c => (long)c.Rows.Count), threshold, spec.Threshold.ToString(),
             moments.Mean, moments.StdDev, moments.Mean, modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
-            modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold));
+            modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold),
+            // Trained rows are counted in a run, where the model was fitted on this very dataset.
+            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows));
         var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
         File.WriteAllText(summaryPath, summary.ToJson());
         return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);

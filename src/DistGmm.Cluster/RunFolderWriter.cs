@@ -22,7 +22,7 @@ public sealed record DetectionMetrics(long LabelledRows, double Precision, doubl
 /// <summary>The contents of summary.json (keys camelCase as documented in the issue, plus formatVersion).</summary>
 public sealed record RunSummary(long Rows, long Anomalies, double Threshold, string ThresholdRule, double ScoreMean, double ScoreStd,
     double MeanLogLikelihood, int Iterations, bool Converged, int K, CovarianceType CovarianceType, int Workers,
-    double? SecondsTrain, double SecondsScore, DetectionMetrics? Metrics)
+    double? SecondsTrain, double SecondsScore, DetectionMetrics? Metrics, RowCounts? Counts = null)
 {
     public const int CurrentFormatVersion = 1;
 
@@ -35,6 +35,17 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             w.WriteNumber("formatVersion", CurrentFormatVersion);
             w.WriteNumber("rows", Rows);
             w.WriteNumber("anomalies", Anomalies);
+            if (Counts is { } c)
+            {
+                w.WriteNumber("rowsRead", c.Read);
+                w.WriteNumber("rowsRejected", c.Rejected);
+                if (c.Trained is { } trained) w.WriteNumber("rowsTrained", trained);
+                w.WriteNumber("rowsScored", c.Scored);
+                w.WriteNumber("rowsUnscorable", c.Unscorable);
+                w.WriteStartObject("unscorableReasons");
+                foreach (var (reason, count) in c.UnscorableReasons) w.WriteNumber(reason, count);
+                w.WriteEndObject();
+            }
             Num(w, "threshold", Threshold);
             w.WriteString("thresholdRule", ThresholdRule);
             Num(w, "scoreMean", ScoreMean);
@@ -77,26 +88,58 @@ public static class RunFolderWriter
     public const string ModelFileName = "model.json";
     public const string EventsLogFile = "events.log";
 
-    /// <summary>scores.parquet: rowId, score, anomaly, and label when the data has labels; one row group per shard.</summary>
-    public static void WriteScores(string path, IReadOnlyList<ShardScored> shards, double threshold)
+    /// <summary>The scores.parquet column naming why a row has no score (null for every scored row).</summary>
+    public const string UnscorableColumn = "unscorable";
+
+    /// <summary>
+    /// scores.parquet: rowId, score, anomaly, label when the data has labels, unscorable; one row group per shard, in row
+    /// order. Every dataset row is there: a row the model could not score has a null score and its reason.
+    /// </summary>
+    public static void WriteScores(string path, IReadOnlyList<ShardScored> shards, double threshold,
+        IReadOnlyDictionary<int, IReadOnlyList<UnscorableRow>>? unscorable = null)
     {
         var hasLabels = shards.Any(s => s.Labels is not null);
-        List<ParquetField> fields = [ParquetField.Int64("rowId"), ParquetField.Double("score"), ParquetField.Boolean("anomaly")];
+        List<ParquetField> fields = [ParquetField.Int64("rowId"), ParquetField.Double("score", nullable: true), ParquetField.Boolean("anomaly")];
         if (hasLabels) fields.Add(ParquetField.String("label", nullable: true));
+        fields.Add(ParquetField.String(UnscorableColumn, nullable: true));
         using var writer = new ParquetFileWriter(path, new ParquetSchema(fields));
         foreach (var shard in shards)
         {
-            var n = shard.Scores.Length;
+            IReadOnlyList<UnscorableRow> missing = unscorable?.GetValueOrDefault(shard.Shard) ?? [];
+            var scored = shard.Scores.Length;
+            var n = scored + missing.Count;
             if (n == 0) continue;
+            var rowIds = new long[n];
+            var scores = new double[n];
+            var isNull = new bool[n];
             var anomaly = new bool[n];
-            for (var i = 0; i < n; i++) anomaly[i] = shard.Scores[i] < threshold;
+            var labels = new string?[n];
+            var reasons = new string?[n];
+            // Both lists are in row order: merge them.
+            for (int i = 0, a = 0, b = 0; i < n; i++)
+            {
+                if (b < missing.Count && (a == scored || missing[b].RowId < shard.RowIds[a]))
+                {
+                    rowIds[i] = missing[b].RowId;
+                    scores[i] = double.NaN;
+                    isNull[i] = true;
+                    reasons[i] = missing[b++].Reason;
+                    continue;
+                }
+                rowIds[i] = shard.RowIds[a];
+                scores[i] = shard.Scores[a];
+                anomaly[i] = scores[i] < threshold;
+                labels[i] = shard.Labels?[a];
+                a++;
+            }
             List<ParquetColumn> columns =
             [
-                ParquetColumn.FromInt64s(fields[0], shard.RowIds, n),
-                ParquetColumn.FromDoubles(fields[1], shard.Scores, n),
+                ParquetColumn.FromInt64s(fields[0], rowIds, n),
+                ParquetColumn.FromDoubles(fields[1], scores, n, isNull),
                 ParquetColumn.FromBooleans(fields[2], anomaly, n),
             ];
-            if (hasLabels) columns.Add(ParquetColumn.FromStrings(fields[3], shard.Labels ?? new string?[n], n));
+            if (hasLabels) columns.Add(ParquetColumn.FromStrings(fields[3], labels, n));
+            columns.Add(ParquetColumn.FromStrings(fields[^1], reasons, n));
             writer.WriteRowGroup(columns);
         }
     }

@@ -63,6 +63,7 @@ public sealed class WorkerActor : UntypedActor
     protected override void OnReceive(object message)
     {
         _options.BeforeCommand?.Invoke(Id, message);
+        if (WorkerProgress.Describe(Id, message) is { } progress) Context.System.EventStream.Publish(progress);
         switch (message)
         {
             case IdentifyWorker identify:

@@ -56,7 +56,8 @@ internal sealed class DelimitedSource : ITableSource
             if (TryParseRow(line, batch, row, out var column, out var reason)) row++;
             else if (_policy == BadRowPolicy.Fail || _rejects is null)
                 throw new DataFormatException(Path, _lines.LineNumber, column, reason);
-            else _rejects.Reject(_lines.LineNumber, column, reason, Utf8Fields.Decode(line));
+            else _rejects.Reject(_lines.LineNumber, column, reason,
+                Utf8Fields.LooksBinary(line) ? "(binary data not copied)" : Utf8Fields.Decode(line));
         }
         batch.Count = row;
         return row > 0;
@@ -64,6 +65,12 @@ internal sealed class DelimitedSource : ITableSource
 
     private bool TryParseRow(ReadOnlySpan<byte> line, ColumnBatch batch, int row, out int badColumn, out string reason)
     {
+        if (Utf8Fields.LooksBinary(line))
+        {
+            badColumn = 0;
+            reason = "binary data (control bytes), not a text row";
+            return false;
+        }
         var fieldCount = Utf8Fields.Split(line, _ranges);
         if (fieldCount != _layout.FieldCount)
         {

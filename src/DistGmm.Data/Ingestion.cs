@@ -23,7 +23,7 @@ public sealed record IngestResult(DatasetManifest Manifest, string ManifestPath,
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
-/// <summary>Input file → N Parquet shards (Snappy unless told) + manifest.json, in one streaming pass over the rows.</summary>
+/// <summary>Input file → N Snappy Parquet shards + manifest.json, in one streaming pass over the rows.</summary>
 public static class Ingestion
 {
     public const string RejectsFileName = "rejects.tsv";
@@ -37,75 +37,125 @@ public static class Ingestion
         var output = Path.GetFullPath(options.OutputDir).TrimEnd(Path.DirectorySeparatorChar);
         if (input == output || input.StartsWith(output + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ArgumentException($"the output folder {options.OutputDir} holds the input {options.Input}; ingesting would overwrite it");
-        Directory.CreateDirectory(options.OutputDir);
-        RemovePreviousDataset(options.OutputDir);
-
-        var rejectsPath = Path.Combine(options.OutputDir, RejectsFileName);
-        var written = new List<string>();
+        if (File.Exists(output)) throw new ArgumentException($"--out {options.OutputDir} is a file, not a folder");
+        // Written into a sibling staging folder and published only when complete: a failed ingest leaves the previous
+        // dataset as it was, and no half-written one that could be mistaken for a complete one.
+        var staging = StagingFolder(output);
+        Directory.CreateDirectory(staging);
+        var rejectsPath = Path.Combine(staging, RejectsFileName);
         try
         {
-            using var rejects = options.OnBadRow == BadRowPolicy.Skip ? new RejectSink(rejectsPath) : null;
-            using var source = TableSources.Open(options.Input, options.SchemaFile, options.OnBadRow, rejects);
-            var columns = source.Columns;
-            var batch = new ColumnBatch(columns, options.RowGroupSize);
-            var summary = new ColumnSummaryBuilder(columns);
-            var metadata = new Dictionary<string, string>
+            DatasetManifest manifest;
+            long rejected;
+            bool hasRejects;
+            IReadOnlyList<string> warnings;
+            using (var rejects = options.OnBadRow == BadRowPolicy.Skip ? new RejectSink(rejectsPath) : null)
+            using (var source = TableSources.Open(options.Input, options.SchemaFile, options.OnBadRow, rejects))
             {
-                ["distgmm.source"] = Path.GetFileName(options.Input),
-                [Synthesizer.SyntheticKey] = source.Synthetic ? "true" : "false",
-            };
-            var shards = new List<ShardInfo>();
-            long nextRowId = 0;
-            for (var s = 0; s < options.Shards; s++)
-            {
-                // Contiguous cuts of the estimated row count; the last shard takes whatever is left.
-                var quota = s == options.Shards - 1
-                    ? long.MaxValue
-                    : Cut(s + 1, source.EstimatedRows, options.Shards) - Cut(s, source.EstimatedRows, options.Shards);
-                var file = ShardFiles.FileName(s);
-                var path = Path.Combine(options.OutputDir, file);
-                written.Add(path);
-                var firstRowId = nextRowId;
-                using (var writer = new ShardWriter(path, columns, options.RowGroupSize, metadata, options.Compression))
+                manifest = WriteShards(options, source, staging, progress);
+                rejected = source.Rejected;
+                hasRejects = rejects is not null;
+                warnings = source.Warnings;
+                RefuseMostlyBad(options.Input, manifest.TotalRows, rejected, rejects?.First);
+                manifest = new DatasetManifest
                 {
-                    while (quota > 0 && source.ReadBatch(batch, (int)Math.Min(quota, batch.Capacity)))
-                    {
-                        for (var i = 0; i < batch.Count; i++) batch.RowIds[i] = nextRowId + i;
-                        nextRowId += batch.Count;
-                        quota -= batch.Count;
-                        summary.Add(batch);
-                        writer.Write(batch);
-                        progress?.Report(new IngestProgress(nextRowId, source.Rejected, source.EstimatedRows, s));
-                    }
-                }
-                shards.Add(new ShardInfo(file, nextRowId - firstRowId, ShardFiles.Sha256(path), firstRowId));
-                progress?.Report(new IngestProgress(nextRowId, source.Rejected, source.EstimatedRows, s + 1));
+                    Source = Path.GetFullPath(options.Input),
+                    SourceFormat = source.Format,
+                    Synthetic = source.Synthetic,
+                    TotalRows = manifest.TotalRows,
+                    LabelCounts = manifest.LabelCounts,
+                    RejectedRows = rejected,
+                    RejectsFile = hasRejects ? RejectsFileName : null,
+                    Columns = manifest.Columns,
+                    ColumnSummaries = manifest.ColumnSummaries,
+                    Shards = manifest.Shards,
+                    Storage = new ShardStorage(ParquetTypes.CodecName(options.Compression), ParquetTypes.LibraryVersion),
+                };
             }
-
-            var manifest = new DatasetManifest
-            {
-                Source = Path.GetFullPath(options.Input),
-                SourceFormat = source.Format,
-                Synthetic = source.Synthetic,
-                TotalRows = nextRowId,
-                LabelCounts = summary.LabelCounts(),
-                RejectedRows = source.Rejected,
-                RejectsFile = rejects is null ? null : RejectsFileName,
-                Columns = [new ColumnInfo(ShardFiles.RowIdColumn, ColumnRole.RowId), .. columns],
-                ColumnSummaries = summary.Build(),
-                Shards = shards,
-                Storage = new ShardStorage(ParquetTypes.CodecName(options.Compression), ParquetTypes.LibraryVersion),
-            };
-            manifest.Save(options.OutputDir);
-            return new IngestResult(manifest, Path.Combine(options.OutputDir, DatasetManifest.FileName), source.Rejected,
-                rejects is null ? null : rejectsPath, clock.Elapsed) { Warnings = source.Warnings };
+            Publish(staging, output, manifest);
+            return new IngestResult(manifest, Path.Combine(output, DatasetManifest.FileName), rejected,
+                hasRejects ? Path.Combine(output, RejectsFileName) : null, clock.Elapsed) { Warnings = warnings };
         }
-        catch
+        finally
         {
-            // A failed ingest leaves no half-written dataset that could be mistaken for a complete one.
-            foreach (var path in written) File.Delete(path);
-            throw;
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
+    }
+
+    /// <summary>Under --on-bad-row skip, more rejected than kept rows means the wrong file or format, not a few bad rows.</summary>
+    public const double MaxRejectedFraction = 0.5;
+
+    private static void RefuseMostlyBad(string input, long kept, long rejected, string? first)
+    {
+        var read = kept + rejected;
+        if (rejected == 0 || rejected <= MaxRejectedFraction * read) return;
+        throw new DataFormatException(input,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{rejected:N0} of {read:N0} rows are malformed (more than {MaxRejectedFraction:P0}; the first at {first}): ") +
+            "refusing to make a dataset of them; check the file and its format (--schema)");
+    }
+
+    private static DatasetManifest WriteShards(IngestOptions options, ITableSource source, string dir, IProgress<IngestProgress>? progress)
+    {
+        var columns = source.Columns;
+        var batch = new ColumnBatch(columns, options.RowGroupSize);
+        var summary = new ColumnSummaryBuilder(columns);
+        var metadata = new Dictionary<string, string>
+        {
+            ["distgmm.source"] = Path.GetFileName(options.Input),
+            [Synthesizer.SyntheticKey] = source.Synthetic ? "true" : "false",
+        };
+        var shards = new List<ShardInfo>();
+        long nextRowId = 0;
+        for (var s = 0; s < options.Shards; s++)
+        {
+            // Contiguous cuts of the estimated row count; the last shard takes whatever is left.
+            var quota = s == options.Shards - 1
+                ? long.MaxValue
+                : Cut(s + 1, source.EstimatedRows, options.Shards) - Cut(s, source.EstimatedRows, options.Shards);
+            var file = ShardFiles.FileName(s);
+            var path = Path.Combine(dir, file);
+            var firstRowId = nextRowId;
+            using (var writer = new ShardWriter(path, columns, options.RowGroupSize, metadata, options.Compression))
+            {
+                while (quota > 0 && source.ReadBatch(batch, (int)Math.Min(quota, batch.Capacity)))
+                {
+                    for (var i = 0; i < batch.Count; i++) batch.RowIds[i] = nextRowId + i;
+                    nextRowId += batch.Count;
+                    quota -= batch.Count;
+                    summary.Add(batch);
+                    writer.Write(batch);
+                    progress?.Report(new IngestProgress(nextRowId, source.Rejected, source.EstimatedRows, s));
+                }
+            }
+            shards.Add(new ShardInfo(file, nextRowId - firstRowId, ShardFiles.Sha256(path), firstRowId));
+            progress?.Report(new IngestProgress(nextRowId, source.Rejected, source.EstimatedRows, s + 1));
+        }
+        return new DatasetManifest
+        {
+            TotalRows = nextRowId,
+            LabelCounts = summary.LabelCounts(),
+            Columns = [new ColumnInfo(ShardFiles.RowIdColumn, ColumnRole.RowId), .. columns],
+            ColumnSummaries = summary.Build(),
+            Shards = shards,
+        };
+    }
+
+    /// <summary>A hidden folder beside the dataset folder (same file system, so publishing is renames only).</summary>
+    private static string StagingFolder(string output) =>
+        Path.Combine(Path.GetDirectoryName(output) ?? ".", $".{Path.GetFileName(output)}.ingest-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    /// <summary>
+    /// Replaces the dataset in <paramref name="output"/> by the staged one. The old manifest (the completion marker) goes
+    /// first and the new one is written last, so the folder is never taken for a complete dataset in between.
+    /// </summary>
+    private static void Publish(string staging, string output, DatasetManifest manifest)
+    {
+        Directory.CreateDirectory(output);
+        RemovePreviousDataset(output);
+        foreach (var file in Directory.GetFiles(staging))
+            File.Move(file, Path.Combine(output, Path.GetFileName(file)));
+        manifest.Save(output);
     }
 
     private static long Cut(int shard, long rows, int shards) => (long)((Int128)rows * shard / shards);

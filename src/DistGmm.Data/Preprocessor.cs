@@ -222,6 +222,23 @@ public sealed partial class Preprocessor
         return map;
     }
 
+    /// <summary>
+    /// Why <see cref="SelectRows"/> leaves out a row without a label filter ("missing value in column 'x'" under
+    /// drop-rows), or null when the row is transformed.
+    /// </summary>
+    public string? DropReason(ColumnBatch batch, int row)
+    {
+        if (Spec.Missing != MissingStrategy.DropRows) return null;
+        var map = MapColumns(batch);
+        for (var c = 0; c < map.Length; c++)
+        {
+            var i = map[c];
+            if (batch.Numbers[i] is { } numbers ? double.IsNaN(numbers[row]) : batch.Texts[i]![row] is null)
+                return $"missing value in column '{Columns[c].Name}'";
+        }
+        return null;
+    }
+
     private static bool HasMissing(ColumnBatch batch, int[] map, int row)
     {
         foreach (var c in map)

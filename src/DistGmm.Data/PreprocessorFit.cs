@@ -33,12 +33,13 @@ public sealed partial class Preprocessor
         var features = columns.Where(c => c.Role is ColumnRole.Numeric or ColumnRole.Categorical).ToList();
         var unknown = (spec.DropColumns ?? []).Concat(spec.Log1pColumns ?? []).Where(n => features.All(c => c.Name != n)).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException(
+            // The data does not fit the preprocessing: unusable input (exit 3), not a wrong command line.
+            throw DataFormatException.Verbatim(spec.Name,
                 $"preprocessing '{spec.Name}' names columns the data does not have: {string.Join(", ", unknown)} " +
                 $"(feature columns: {string.Join(", ", features.Select(c => c.Name))})");
         var nonNumericLog = (spec.Log1pColumns ?? []).Where(n => features.First(c => c.Name == n).Role != ColumnRole.Numeric).ToList();
         if (nonNumericLog.Count > 0)
-            throw new ArgumentException($"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
+            throw DataFormatException.Verbatim(spec.Name, $"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
 
         var label = columns.Where(c => c.Role == ColumnRole.Label).ToList();
         // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
@@ -55,7 +56,7 @@ public sealed partial class Preprocessor
                 dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
             }
         }
-        if (candidates.Count == 0) throw new ArgumentException($"preprocessing '{spec.Name}' leaves no feature columns");
+        if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
 
         IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
         // Pass 2: imputation statistics and category maps over the rows kept.
@@ -187,7 +188,7 @@ public sealed partial class Preprocessor
         KnnReference? knn = null;
         if (spec.Missing == MissingStrategy.Knn && numericUsed.Count > 0)
         {
-            if (reservoir.Count == 0) throw new ArgumentException("KNN imputation needs complete rows to search, and the data has none");
+            if (reservoir.Count == 0) throw DataFormatException.Verbatim("knn", "KNN imputation needs complete rows to search, and the data has none");
             var ranges = numericUsed.Select((_, j) =>
             {
                 var range = reservoir.Max(row => row[j]) - reservoir.Min(row => row[j]);
@@ -233,7 +234,7 @@ public sealed partial class Preprocessor
     }
 
     private static Exception NothingToImpute(ColumnInfo column) =>
-        new ArgumentException($"column '{column.Name}' has no values at all to impute its missing values from");
+        DataFormatException.Verbatim(column.Name, $"column '{column.Name}' has no values at all to impute its missing values from");
 
     /// <summary>The exact median (the mean of the two middle values for an even count), from value counts.</summary>
     internal static double? Median(Dictionary<double, long> counts, long n)

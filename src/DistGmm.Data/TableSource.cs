@@ -46,9 +46,13 @@ internal sealed class RejectSink : IDisposable
 
     public long Count { get; private set; }
 
+    /// <summary>The first rejection as "line L, column C: reason" (null while none).</summary>
+    public string? First { get; private set; }
+
     public void Reject(long line, int column, string reason, string text)
     {
         Count++;
+        First ??= column > 0 ? $"line {line}, column {column}: {reason}" : $"line {line}: {reason}";
         _writer.Write(line);
         _writer.Write('\t');
         _writer.Write(column);

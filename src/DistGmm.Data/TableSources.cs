@@ -108,6 +108,8 @@ internal static class TableSources
         while (sample.Count < InferenceSampleRows && lines.TryReadLine(out var line))
         {
             if (Utf8Fields.Trim(line).IsEmpty) continue;
+            if (first is null && Utf8Fields.LooksBinary(line))
+                throw new DataFormatException(path, lines.LineNumber, 0, "binary data (control bytes): not a delimited text file");
             var text = Utf8Fields.Decode(line);
             if (first is null) first = text;
             else sample.Add(SplitText(text));

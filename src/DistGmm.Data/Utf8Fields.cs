@@ -126,6 +126,10 @@ internal static class Utf8Fields
     }
 
     public static string Decode(ReadOnlySpan<byte> field) => Encoding.UTF8.GetString(field);
+
+    /// <summary>Control bytes that no text file holds (NUL, BEL, ...; tab, newlines and form feed are allowed).</summary>
+    public static bool LooksBinary(ReadOnlySpan<byte> line) =>
+        line.IndexOfAnyInRange((byte)0x00, (byte)0x08) >= 0 || line.IndexOfAnyInRange((byte)0x0E, (byte)0x1F) >= 0;
 }
 
 /// <summary>Turns repeated UTF-8 values (protocols, services, labels) into one shared string each.</summary>

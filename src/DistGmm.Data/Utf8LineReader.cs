@@ -1,15 +1,20 @@
-using System.IO.Compression;
-
 namespace DistGmm.Data;
 
 /// <summary>
 /// Streams a text file as UTF-8 lines without decoding: one growing byte buffer, no allocation per line.
-/// Gzip input is recognised by its magic bytes, not by the extension.
+/// Gzip input is recognised by its magic bytes, not by the extension, and verified to its trailer. A line longer than
+/// <see cref="MaxLineBytes"/> is an error (memory stays bounded whatever the input); a leading UTF-8 BOM is dropped.
 /// </summary>
 internal sealed class Utf8LineReader : IDisposable
 {
+    /// <summary>The longest line accepted (1 MiB; a KDD record is about 100 bytes).</summary>
+    public const int MaxLineBytes = 1 << 20;
+
+    /// <summary>How much of an over-long line the error quotes.</summary>
+    private const int QuotedChars = 80;
+
     private readonly Stream _stream;
-    private byte[] _buffer = new byte[1 << 20];
+    private readonly byte[] _buffer = new byte[MaxLineBytes + (1 << 16)];
     private int _start;
     private int _end;
     private bool _eof;
@@ -32,7 +37,7 @@ internal sealed class Utf8LineReader : IDisposable
         var read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
         if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-            return new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 20);
+            return new BufferedStream(new VerifiedGzipStream(path, file), 1 << 20);
         return file;
     }
 
@@ -45,17 +50,16 @@ internal sealed class Utf8LineReader : IDisposable
             var newline = pending.IndexOf((byte)'\n');
             if (newline >= 0)
             {
-                line = TrimCr(pending[..newline]);
+                line = Clean(pending[..newline]);
                 _start += newline + 1;
-                LineNumber++;
                 return true;
             }
+            if (pending.Length > MaxLineBytes) throw LineTooLong(pending);
             if (_eof)
             {
                 if (pending.IsEmpty) { line = default; return false; }
-                line = TrimCr(pending);
+                line = Clean(pending);
                 _start = _end;
-                LineNumber++;
                 return true;
             }
             Fill();
@@ -71,14 +75,27 @@ internal sealed class Utf8LineReader : IDisposable
             _start = 0;
             _end = pendingLength;
         }
-        if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2); // a line longer than the buffer
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (read == 0) _eof = true;
         _end += read;
     }
 
-    private static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) =>
-        line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
+    /// <summary>Counts the line; drops its CR terminator and, on the first line, a UTF-8 byte-order mark.</summary>
+    private ReadOnlySpan<byte> Clean(ReadOnlySpan<byte> line)
+    {
+        if (LineNumber++ == 0 && line.StartsWith(Utf8Bom)) line = line[Utf8Bom.Length..];
+        return line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private DataFormatException LineTooLong(ReadOnlySpan<byte> start)
+    {
+        var head = Utf8Fields.Decode(start[..Math.Min(start.Length, QuotedChars * 4)]);
+        var quoted = new string([.. head.Take(QuotedChars).Select(c => char.IsControl(c) || c == '\uFFFD' ? '?' : c)]);
+        return new DataFormatException(Path, LineNumber + 1, 0,
+            $"line longer than the {MaxLineBytes / (1 << 20)} MiB limit, not a data row (it starts \"{quoted}\")");
+    }
 
     /// <summary>Counts data lines (non-empty) quickly, so shards can be cut contiguously in one writing pass.</summary>
     public static long CountNonEmptyLines(string path)

@@ -46,7 +46,7 @@ public sealed class KddEndToEndTests(DatasetFixture data, ITestOutputHelper outp
         using (var scores = ParquetFileReader.Open(Path.Combine(outDir, "scores.parquet")))
         {
             Assert.Equal(494021, scores.TotalRows);
-            Assert.Equal(["rowId", "score", "anomaly", "label"], scores.Schema.Fields.Select(f => f.Name));
+            Assert.Equal(["rowId", "score", "anomaly", "label", "unscorable"], scores.Schema.Fields.Select(f => f.Name));
         }
         using (var anomalies = ParquetFileReader.Open(Path.Combine(outDir, "anomalies.parquet")))
             Assert.Equal(summary.Anomalies, anomalies.TotalRows);

@@ -142,7 +142,7 @@ public sealed class PreprocessorEncodingScalingTests
     public void A_spec_naming_unknown_columns_fails_listing_them()
     {
         var batch = TestData.Batch(("a", new double?[] { 1, 2 }));
-        var e = Assert.Throws<ArgumentException>(() => TestData.Fit(batch, PreprocessingSpec.Preset("seed")));
+        var e = Assert.Throws<DataFormatException>(() => TestData.Fit(batch, PreprocessingSpec.Preset("seed")));
         Assert.Contains("service, flag", e.Message);
     }
 }

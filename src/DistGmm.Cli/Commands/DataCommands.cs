@@ -24,6 +24,8 @@ public sealed class IngestCommand : ICliCommand
         command.SetAction(parse =>
         {
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            // The dataset is staged and published whole by Ingestion; the lock keeps a second ingest out meanwhile.
+            using var folderLock = RunFolderLock.Acquire(CliPaths.OutputFolder(parse.GetValue(output)!), "ingest", terminal.Error);
             var result = DatasetInputs.Ingest(terminal, new IngestOptions(
                 CliPaths.ExistingInput(parse.GetValue(input)!), parse.GetValue(output)!, parse.GetValue(shards),
                 parse.GetValue(onBadRow), parse.GetValue(schema) is { } s ? CliPaths.ExistingFile(s) : null,

@@ -12,7 +12,16 @@ public static class DatasetInputs
     /// </summary>
     public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8)
     {
-        if (DatasetManifest.Exists(data)) return DatasetManifest.Load(data);
+        if (DatasetManifest.Exists(data))
+        {
+            RunFolder.RequireCompleteIfInRunFolder(data);
+            var manifest = DatasetManifest.Load(data);
+            // A missing shard is unusable input, said before any worker starts (not a job failure halfway).
+            for (var s = 0; s < manifest.Shards.Count; s++)
+                if (!File.Exists(manifest.ShardPath(s)))
+                    throw new CliException($"{manifest.ShardPath(s)}: shard {s} of the dataset is missing (re-run 'distgmm ingest')");
+            return manifest;
+        }
         if (Directory.Exists(data) && !Directory.EnumerateFiles(data, "*.parquet").Any())
             throw new CliException($"{data}: a folder without manifest.json (not an ingested dataset) and without Parquet files; run 'distgmm ingest' first");
         var input = CliPaths.ExistingInput(data);

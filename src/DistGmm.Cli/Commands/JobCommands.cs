@@ -158,13 +158,20 @@ public sealed class TrainCommand : ICliCommand
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
-            var outDir = parse.GetValue(options.Out)!;
-            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
-            await using var _ = statusServer;
-            var outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates,
-                TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
-            JobSummaries.PrintTrain(terminal, outcome);
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+            using var folder = RunFolder.Begin(parse.GetValue(options.Out)!, "train", terminal.Error);
+            folder.RefuseInputInside(parse.GetValue(options.Data)!);
+            var outDir = folder.Work;
+            TrainOutcome outcome;
+            DatasetManifest manifest;
+            {
+                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                await using var _ = statusServer;
+                outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates,
+                    TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
+            }
+            folder.Commit("train", manifest.Directory);
+            JobSummaries.PrintTrain(terminal, outcome with { ModelPath = folder.Published(outcome.ModelPath) });
+            Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -192,17 +199,21 @@ public sealed class ScoreCommand : ICliCommand
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var modelPath = CliPaths.ExistingFile(parse.GetValue(model)!);
+            RunFolder.RequireCompleteIfInRunFolder(modelPath);
             var modelFile = ModelFile.Load(modelPath);
             // New data is judged by the threshold learnt with the model, unless the user asks for another rule.
             var rule = threshold.Resolve(parse)
                 ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : new ThresholdRule.MeanMinusKStd(2));
-            var outDir = parse.GetValue(output)!;
+            using var folder = RunFolder.Begin(parse.GetValue(output)!, "score", terminal.Error);
+            folder.RefuseInputInside(parse.GetValue(data)!);
+            var outDir = folder.Work;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
             var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir, TrainOptions.Cluster(parse, noVerify)),
                 new ProgressObserver(terminal, 0), ct);
-            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
-            JobSummaries.PrintScore(terminal, outcome, report);
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
+            folder.Commit("score", manifest.Directory);
+            JobSummaries.PrintScore(terminal, JobSummaries.Published(outcome, folder), report is null ? null : folder.Published(report));
+            Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -230,15 +241,23 @@ public sealed class RunCommand : ICliCommand
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var (spec, em, candidates, labels) = options.Resolve(parse);
             var rule = threshold.Resolve(parse) ?? new ThresholdRule.MeanMinusKStd(2);
-            var outDir = parse.GetValue(options.Out)!;
-            var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
-            await using var _ = statusServer;
-            var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates,
-                TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
-            JobSummaries.PrintTrain(terminal, outcome.Train);
-            var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
-            JobSummaries.PrintScore(terminal, outcome.Score, report);
-            Tracking.RunTracking.Record(parse, outDir, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
+            using var folder = RunFolder.Begin(parse.GetValue(options.Out)!, "run", terminal.Error);
+            folder.RefuseInputInside(parse.GetValue(options.Data)!);
+            var outDir = folder.Work;
+            RunOutcome outcome;
+            DatasetManifest manifest;
+            string? report;
+            {
+                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                await using var _ = statusServer;
+                outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates,
+                    TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
+                report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
+            }
+            folder.Commit("run", manifest.Directory);
+            JobSummaries.PrintTrain(terminal, outcome.Train with { ModelPath = folder.Published(outcome.Train.ModelPath) });
+            JobSummaries.PrintScore(terminal, JobSummaries.Published(outcome.Score, folder), report is null ? null : folder.Published(report));
+            Tracking.RunTracking.Record(parse, folder.Final, System.Diagnostics.Stopwatch.GetElapsedTime(started), warnings: terminal.Error);
             return ExitCodes.Ok;
         });
         return command;
@@ -258,12 +277,25 @@ public sealed class ReportCommand : ICliCommand
         {
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var runDir = parse.GetValue(run)!;
+            RunFolder.RequireComplete(runDir);
+            using var folderLock = RunFolderLock.Acquire(Path.GetFullPath(runDir), "report", terminal.Error);
             foreach (var f in new[] { "model.json", "summary.json", "scores.parquet" })
                 if (!File.Exists(Path.Combine(runDir, f))) throw new CliException($"{runDir}: no {f} (not a scored run folder)");
             var datasetDir = parse.GetValue(dataset) ?? Path.Combine(runDir, "dataset");
             if (!DatasetManifest.Exists(datasetDir))
                 throw new CliException($"{datasetDir}: no manifest.json; give the scored dataset with --dataset");
-            terminal.Line($"wrote {RunReportBuilder.WriteReport(runDir, datasetDir)}");
+            string written;
+            try
+            {
+                written = RunReportBuilder.WriteReport(runDir, datasetDir);
+            }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException
+                                          or System.Text.Json.JsonException)
+            {
+                // What the report reads (summary.json, scores.parquet, the dataset) does not fit together: unusable input.
+                throw new CliException($"{runDir}: cannot build the report: {e.Message}", ExitCodes.BadInput, e);
+            }
+            terminal.Line($"wrote {written}");
             return ExitCodes.Ok;
         });
         return command;

@@ -25,6 +25,13 @@ internal static class JobSummaries
         terminal.Summary("Trained", rows);
     }
 
+    /// <summary>The outcome with the paths its files have once the run folder is committed.</summary>
+    public static ScoreOutcome Published(ScoreOutcome s, RunFolder folder) => s with
+    {
+        OutDir = folder.Final, ScoresPath = folder.Published(s.ScoresPath), AnomaliesParquetPath = folder.Published(s.AnomaliesParquetPath),
+        AnomaliesCsvPath = folder.Published(s.AnomaliesCsvPath), SummaryPath = folder.Published(s.SummaryPath), ModelPath = folder.Published(s.ModelPath),
+    };
+
     public static void PrintScore(Terminal terminal, ScoreOutcome s, string? reportPath)
     {
         var m = s.Summary;
@@ -46,5 +53,7 @@ internal static class JobSummaries
         if (reportPath is not null) rows.Add(("report", reportPath));
         rows.Add(("time", Format.Seconds(s.Elapsed)));
         terminal.Summary("Scored", rows);
+        // Rows left out anywhere are never silent: one line, the counts are in summary.json.
+        if (m.Counts?.Warning() is { } warning) terminal.Error.WriteLine($"distgmm: warning: {warning}");
     }
 }

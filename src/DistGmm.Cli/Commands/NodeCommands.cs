@@ -160,6 +160,9 @@ public sealed class CoordinatorCommand : ICliCommand
                 {
                     await coordinator.WhenActiveAsync(ct);
                 }
+                // Locked (after the journal claim, which names a rival coordinator's node), marked complete only at the end;
+                // written in place so that a restarted (or standby) coordinator resumes there.
+                using var folder = RunFolder.Begin(outDir, "coordinator", terminal.Error, inPlace: true);
 
                 // The dataset must be on a path every worker node sees (a shared volume); ingesting into the run folder keeps it there.
                 var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
@@ -185,6 +188,7 @@ public sealed class CoordinatorCommand : ICliCommand
                 var tlsRejected = DistGmm.Cluster.Security.TlsRejections.Shared.Count;
                 if (config.Tls.Enabled) terminal.Line($"coordinator '{config.NodeName}': TLS handshakes refused: {tlsRejected}");
                 WriteTransport(outcome.Score.SummaryPath, config.Tls.Enabled, tlsRejected);
+                folder.Commit("coordinator", manifest.Directory);
                 var wire = DistGmm.Cluster.Serialization.ProtocolSerializer.Counters;
                 terminal.Line($"coordinator '{config.NodeName}': protocol payload serialized {wire.Messages} messages ({wire.Bytes} bytes; sent and journaled), " +
                     $"deserialized {wire.MessagesRead} ({wire.BytesRead} bytes; received and replayed)");

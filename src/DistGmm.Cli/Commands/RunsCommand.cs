@@ -51,8 +51,9 @@ public sealed class RunsCommand : ICliCommand
                 r.Id.ToString(CultureInfo.InvariantCulture), r.StartedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 r.Command, r.Status, $"{r.DurationSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s",
                 Metric(r, "rows"), Metric(r, "anomalies"), Metric(r, "meanLogLikelihood"), r.OutDir ?? "",
+                r.Error is { } e ? (e.Length <= 100 ? e : e[..99] + "…") : "",
             }).ToList();
-            WriteTable(output, ["id", "started (UTC)", "command", "status", "duration", "rows", "anomalies", "mean ll", "out"], rows);
+            WriteTable(output, ["id", "started (UTC)", "command", "status", "duration", "rows", "anomalies", "mean ll", "out", "error"], rows);
             return ExitCodes.Ok;
         });
         return command;
@@ -76,7 +77,7 @@ public sealed class RunsCommand : ICliCommand
                 return ExitCodes.Ok;
             }
             terminal.Summary($"run {run.Id}", [
-                ("command", run.Command), ("status", run.Status),
+                ("command", run.Command), ("status", run.Status), ("error", run.Error ?? "-"),
                 ("started (UTC)", run.StartedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
                 ("duration", $"{run.DurationSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s"),
                 ("version", run.Version), ("out", run.OutDir ?? "-"),
@@ -99,6 +100,7 @@ public sealed class RunsCommand : ICliCommand
         ["startedUtc"] = r.StartedUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
         ["durationSeconds"] = r.DurationSeconds,
         ["status"] = r.Status,
+        ["error"] = r.Error,
         ["version"] = r.Version,
         ["outDir"] = r.OutDir,
         ["parameters"] = r.Parameters,

@@ -17,15 +17,20 @@ public static class RunReportBuilder
     private const int PlotSample = 20_000;
     private const int MissingSampleRows = 400;
 
-    public static string WriteReport(string runDir, string datasetDir, string? title = null)
+    /// <param name="runId">The run's name in the report (default: the folder's name; a job writing into its staging
+    /// folder gives the name the folder will have).</param>
+    public static string WriteReport(string runDir, string datasetDir, string? title = null, string? runId = null)
     {
-        var data = Build(runDir, datasetDir, title);
+        var data = Build(runDir, datasetDir, title, runId);
         var path = Path.Combine(runDir, "report.html");
-        ReportWriter.Write(data, path);
+        // Written beside and renamed over: a reader never sees half a report.
+        var temp = path + ".tmp";
+        ReportWriter.Write(data, temp);
+        File.Move(temp, path, overwrite: true);
         return path;
     }
 
-    public static ReportData Build(string runDir, string datasetDir, string? title = null)
+    public static ReportData Build(string runDir, string datasetDir, string? title = null, string? runId = null)
     {
         var model = ModelFile.Load(Path.Combine(runDir, "model.json"));
         var manifest = DatasetManifest.Load(datasetDir);
@@ -63,7 +68,7 @@ public static class RunReportBuilder
         return new ReportData
         {
             Title = title ?? $"DistGmm anomaly report — {Path.GetFileName(manifest.Source)}",
-            RunId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')),
+            RunId = runId ?? Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')),
             FinishedAt = File.GetLastWriteTimeUtc(Path.Combine(runDir, "summary.json")),
             Facts = facts,
             Points = ReadPoints(manifest, scores),
@@ -95,16 +100,19 @@ public static class RunReportBuilder
             var ids = reader.ReadColumn(g, "rowId");
             var sc = reader.ReadColumn(g, "score");
             var an = reader.ReadColumn(g, "anomaly");
+            var groupLabels = labels is null ? null : reader.ReadColumn(g, "label").Strings;
             for (var i = 0; i < ids.Count; i++)
             {
-                rowIds[offset + i] = ids.Int64s![i];
-                score[offset + i] = sc.GetDouble(i);
-                anomaly[offset + i] = an.Booleans![i];
+                if (sc.IsNull(i)) continue; // an unscorable row: counted in summary.json, not part of the distribution
+                rowIds[offset] = ids.Int64s![i];
+                score[offset] = sc.GetDouble(i);
+                anomaly[offset] = an.Booleans![i];
+                if (labels is not null) labels[offset] = groupLabels![i];
+                offset++;
             }
-            if (labels is not null) reader.ReadColumn(g, "label").Strings.AsSpan(0, ids.Count).CopyTo(labels.AsSpan(offset));
-            offset += ids.Count;
         }
-        return new Scores(rowIds, score, anomaly, labels);
+        return offset == n ? new Scores(rowIds, score, anomaly, labels)
+            : new Scores(rowIds[..offset], score[..offset], anomaly[..offset], labels?[..offset]);
     }
 
     /// <summary>Raw src_bytes, dst_bytes, duration of a seeded sample of the scored rows (all anomalies kept up to half the budget).</summary>

@@ -20,6 +20,9 @@ public sealed record RunRecord
     /// <summary>"ok" or "failed".</summary>
     public string Status { get; init; } = "ok";
 
+    /// <summary>Why a failed run failed: "exit N: the error line" (null for ok runs).</summary>
+    public string? Error { get; init; }
+
     /// <summary>Program, runtime and OS version (no git: a deployed binary has no repository).</summary>
     public required string Version { get; init; }
 
@@ -81,10 +84,18 @@ public sealed class RunStore
                 out_dir TEXT,
                 parameters TEXT NOT NULL,
                 metrics TEXT NOT NULL,
-                artifacts TEXT NOT NULL
+                artifacts TEXT NOT NULL,
+                error TEXT
             );
             """;
         command.ExecuteNonQuery();
+        // Stores made before failed runs were recorded have no error column: add it.
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'error'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            command.CommandText = "ALTER TABLE runs ADD COLUMN error TEXT";
+            command.ExecuteNonQuery();
+        }
         return store;
     }
 
@@ -97,8 +108,8 @@ public sealed class RunStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO runs (command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts)
-            VALUES ($command, $started, $duration, $status, $version, $out, $parameters, $metrics, $artifacts)
+            INSERT INTO runs (command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts, error)
+            VALUES ($command, $started, $duration, $status, $version, $out, $parameters, $metrics, $artifacts, $error)
             RETURNING id;
             """;
         command.Parameters.AddWithValue("$command", run.Command);
@@ -110,6 +121,7 @@ public sealed class RunStore
         command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(run.Parameters));
         command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(FiniteOnly(run.Metrics)));
         command.Parameters.AddWithValue("$artifacts", JsonSerializer.Serialize(run.Artifacts));
+        command.Parameters.AddWithValue("$error", (object?)run.Error ?? DBNull.Value);
         return (long)command.ExecuteScalar()!;
     }
 
@@ -132,7 +144,7 @@ public sealed class RunStore
         return ReadAll(command).SingleOrDefault();
     }
 
-    private const string Columns = "id, command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts";
+    private const string Columns = "id, command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts, error";
 
     private SqliteConnection Open()
     {
@@ -169,6 +181,7 @@ public sealed class RunStore
                     Parameters = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(7)) ?? [],
                     Metrics = JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(8)) ?? [],
                     Artifacts = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(9)) ?? [],
+                    Error = reader.IsDBNull(10) ? null : reader.GetString(10),
                 });
             }
         }

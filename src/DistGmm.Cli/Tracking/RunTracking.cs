@@ -21,13 +21,13 @@ public static class RunTracking
     /// id, or null when tracking is off or the store could not be written (a warning goes to <paramref name="warnings"/>).
     /// </summary>
     public static long? Record(ParseResult parse, string? outDir, TimeSpan duration, string status = "ok",
-        TextWriter? warnings = null, string? storePath = null)
+        TextWriter? warnings = null, string? storePath = null, string? error = null)
     {
         var path = RunStore.ResolvePath(storePath);
         if (path.Equals(Disabled, StringComparison.OrdinalIgnoreCase)) return null;
         try
         {
-            var run = Describe(parse, outDir, duration, status);
+            var run = Describe(parse, outDir, duration, status) with { Error = error };
             return RunStore.OpenOrCreate(path).Add(run);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
@@ -36,6 +36,21 @@ public static class RunTracking
             (warnings ?? parse.InvocationConfiguration.Error).WriteLine($"distgmm: warning: run not recorded in {path}: {ex.Message.ReplaceLineEndings(" ")}");
             return null;
         }
+    }
+
+    /// <summary>The commands whose runs are recorded, failed ones too.</summary>
+    public static readonly IReadOnlySet<string> TrackedCommands = new HashSet<string>(StringComparer.Ordinal) { "run", "train", "score", "coordinator" };
+
+    /// <summary>
+    /// Records a tracked command that failed, with its exit code and error line. Its --out folder is named, but holds the
+    /// previous complete result (or nothing), so no metrics or artefacts are taken from it.
+    /// </summary>
+    public static long? RecordFailure(ParseResult parse, int exitCode, string error, TimeSpan duration, TextWriter warnings)
+    {
+        if (!TrackedCommands.Contains(parse.CommandResult.Command.Name)) return null;
+        var outOption = parse.CommandResult.Command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--out");
+        var outDir = outOption is null ? null : parse.GetValue(outOption);
+        return Record(parse, outDir, duration, "failed", warnings, error: $"exit {exitCode}: {error}");
     }
 
     /// <summary>The record of a command (not yet stored).</summary>
@@ -51,8 +66,8 @@ public static class RunTracking
             Version = VersionString(),
             OutDir = full,
             Parameters = Parameters(parse),
-            Metrics = full is null ? new Dictionary<string, double>() : Metrics(full),
-            Artifacts = full is null ? new Dictionary<string, string>() : Artifacts(full),
+            Metrics = full is null || status != "ok" ? new Dictionary<string, double>() : Metrics(full),
+            Artifacts = full is null || status != "ok" ? new Dictionary<string, string>() : Artifacts(full),
         };
     }
 

@@ -122,6 +122,9 @@ public static class WorkerNode
             system.ActorOf(WorkerActor.Props(new CoordinatorLink(), new WorkerOptions(config.NodeName, cores, shards,
                 OnChaosKill: reason => { log($"worker '{config.NodeName}': killed by {reason}"); kill(); })), JobHostActor.WorkerActorName);
             system.ActorOf(Props.Create(() => new CoordinatorPresenceActor(rejoinAfter, orphaned)), "coordinator-presence");
+            // One line per command: which shards and passes this worker computes.
+            var progress = system.ActorOf(Props.Create(() => new ProgressLinesActor(log)), "progress-lines");
+            system.EventStream.Subscribe(progress, typeof(WorkerProgress));
             var wasUp = 0;
             cluster.RegisterOnMemberUp(() =>
             {
@@ -158,6 +161,12 @@ public static class WorkerNode
             }
             await system.WhenTerminated.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Prints each <see cref="WorkerProgress"/> of this node's worker as one line.</summary>
+    private sealed class ProgressLinesActor : ReceiveActor
+    {
+        public ProgressLinesActor(Action<string> log) => Receive<WorkerProgress>(p => log(p.ToString()));
     }
 
     /// <summary>Completes <c>orphaned</c> when no coordinator-role member has been up for <c>rejoinAfter</c>.</summary>

@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using DistGmm.Data;
+
+namespace DistGmm.Cluster;
+
+/// <summary>An input row the model could not score, and why (it is in scores.parquet with a null score).</summary>
+public sealed record UnscorableRow(long RowId, string Reason);
+
+/// <summary>
+/// Where every input row went, for summary.json: <c>Read = Rejected + Scored + Unscorable</c>. <c>Trained</c> (run only)
+/// counts the rows the model was fitted on, a subset of the scored ones by policy (missing values, --train-on-label).
+/// </summary>
+public sealed record RowCounts(long Read, long Rejected, long? Trained, long Scored, long Unscorable,
+    IReadOnlyDictionary<string, long> UnscorableReasons)
+{
+    /// <summary>One warning line when any row was rejected, left out of training, or not scored; null when none was.</summary>
+    public string? Warning()
+    {
+        var parts = new List<string>();
+        if (Unscorable > 0)
+            parts.Add($"{Unscorable:N0} of {Read:N0} rows unscorable ({string.Join(", ", UnscorableReasons.Select(r => $"{r.Key}: {r.Value:N0}"))}), " +
+                      "marked in scores.parquet column 'unscorable'");
+        if (Trained is { } trained && trained < Scored + Unscorable)
+            parts.Add($"{Scored + Unscorable - trained:N0} rows not trained on (preprocessing policy or --train-on-label)");
+        if (Rejected > 0) parts.Add($"{Rejected:N0} rows rejected at ingestion (see the dataset's rejects.tsv)");
+        return parts.Count == 0 ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join("; ", parts)}");
+    }
+}
+
+/// <summary>Finds the rows scoring left out: a worker scores the rows the preprocessor keeps; the rest are named here.</summary>
+public static class RowAccounting
+{
+    /// <summary>Per shard, the dataset rows absent from its scores, in row order, with the preprocessor's reason.</summary>
+    public static ImmutableSortedDictionary<int, IReadOnlyList<UnscorableRow>> FindUnscorable(DatasetManifest manifest,
+        IEnumerable<ShardScored> scored, string preprocessorJson)
+    {
+        var result = ImmutableSortedDictionary.CreateBuilder<int, IReadOnlyList<UnscorableRow>>();
+        Preprocessor? preprocessor = null;
+        foreach (var shard in scored)
+        {
+            if (shard.RowIds.LongLength >= manifest.Shards[shard.Shard].Rows) continue;
+            preprocessor ??= Preprocessor.FromJson(preprocessorJson);
+            // Only shards with gaps are read again, raw, one at a time.
+            var batch = ShardLoader.ReadRaw(manifest.ShardPath(shard.Shard));
+            var present = shard.RowIds.ToHashSet();
+            var rows = new List<UnscorableRow>();
+            for (var r = 0; r < batch.Count; r++)
+                if (!present.Contains(batch.RowIds[r]))
+                    rows.Add(new UnscorableRow(batch.RowIds[r], preprocessor.DropReason(batch, r) ?? "left out by the preprocessor"));
+            result[shard.Shard] = rows;
+        }
+        return result.ToImmutable();
+    }
+
+    public static RowCounts Count(DatasetManifest manifest, long scored, IReadOnlyDictionary<int, IReadOnlyList<UnscorableRow>> unscorable,
+        long? trained) => new(
+        manifest.TotalRows + manifest.RejectedRows, manifest.RejectedRows, trained, scored, unscorable.Values.Sum(u => (long)u.Count),
+        unscorable.Values.SelectMany(u => u).GroupBy(u => u.Reason).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (long)g.Count()));
+}
