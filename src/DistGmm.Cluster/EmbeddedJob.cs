@@ -158,7 +158,7 @@ public static class EmbeddedJob
         var scoresPath = Path.Combine(spec.OutDir, RunFolderWriter.ScoresFile);
         var parquetPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesParquetFile);
         var csvPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesCsvFile);
-        var unscorable = RowAccounting.FindUnscorable(manifest, scored, modelFile.PreprocessorJson);
+        var unscorable = RowAccounting.FindUnscorable(manifest, scored, modelFile.PreprocessorJson!); // ModelCheck refused a model without one
         RunFolderWriter.WriteScores(scoresPath, scored, threshold, unscorable);
         RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels);
         RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels);

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DistGmm.Parquet;
+using DistGmm.Data.Parquet;
 
 namespace DistGmm.Cli.Tests;
 

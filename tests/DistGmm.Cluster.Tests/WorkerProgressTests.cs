@@ -1,12 +1,11 @@
 using DistGmm.Cluster;
 using DistGmm.Numerics;
-using DistGmm.TestKit;
 using Xunit;
 
 namespace DistGmm.Cluster.Tests;
 
 /// <summary>A worker says which shards and passes it computes (printed by `distgmm worker`).</summary>
-public sealed class WorkerProgressTests : TestKitBase
+public sealed class WorkerProgressTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConfigs.Serializing)
 {
     private static readonly DataMatrix[] Shards = Synthetic.Shards([40, 70, 30]);
 
@@ -16,7 +15,7 @@ public sealed class WorkerProgressTests : TestKitBase
         var lines = CreateTestProbe();
         Sys.EventStream.Subscribe(lines.Ref, typeof(WorkerProgress));
         var coordinator = CreateTestProbe();
-        var worker = Sys.ActorOf(WorkerActor.Props(coordinator.Ref, new WorkerOptions("w3", 1, new InMemoryShardSource(Shards))));
+        var worker = Sys.ActorOf(WorkerActor.Props(new CoordinatorLink(coordinator.Ref), new WorkerOptions("w3", 1, new InMemoryShardSource(Shards))));
         coordinator.ExpectMsg<WorkerReady>();
         var model = GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2)).Model;
 
