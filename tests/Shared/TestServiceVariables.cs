@@ -1,7 +1,7 @@
 namespace DistGmm.Testing;
 
 /// <summary>
-/// Connection settings of the real services scripts/services.sh starts (RabbitMQ, PostgreSQL). Under CI a missing
+/// Connection settings of the real services scripts/services.sh starts (PostgreSQL). Under CI a missing
 /// variable is a failure (the services are part of the test environment); on a developer machine the test returns
 /// early with a notice.
 /// </summary>
