@@ -54,7 +54,10 @@ public sealed class WorkerActor : UntypedActor
 
     /// <param name="link">The coordinator to announce to (embedded: known at once; cluster: set by <see cref="IdentifyWorker"/>).</param>
     public static Props Props(CoordinatorLink link, WorkerOptions options) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(link, options));
+        Akka.Actor.Props.Create(() => new WorkerActor(link, options)).WithDispatcher(DispatcherId);
+
+    /// <summary>The worker's own thread (distgmm.conf): its computations must not hold the shared dispatcher's threads.</summary>
+    public const string DispatcherId = "distgmm.worker-dispatcher";
 
     private string Id => _options.WorkerId;
 
