@@ -52,7 +52,7 @@ public sealed record CandidateFitted(DateTimeOffset Time, int K, int Iterations,
 public sealed record WorkerFailed(DateTimeOffset Time, string WorkerId, string Reason, TimeSpan? SilentFor = null) : JobEvent(Time)
 {
     public override string Describe() => SilentFor is { } s
-        ? FormattableString.Invariant($"worker {WorkerId} failed: {Reason} (silent for {s.TotalSeconds:0.0} s)")
+        ? FormattableString.Invariant($"worker {WorkerId} failed: {Reason} (unreachable for {s.TotalSeconds:0.0} s before removal)")
         : $"worker {WorkerId} failed: {Reason}";
 }
 

@@ -61,7 +61,7 @@ public sealed class ClusterTimelineReportTests
         Assert.Equal(
         [
             new TimelineEvent(3.5, TimelineEventKind.WorkerUnreachable, "worker-1", "worker worker-1 unreachable (cluster failure detector)"),
-            new TimelineEvent(4, TimelineEventKind.WorkerLost, "worker-1", "declared dead (silent for 2.0 s)"),
+            new TimelineEvent(4, TimelineEventKind.WorkerLost, "worker-1", "declared dead (unreachable for 2.0 s before removal)"),
             new TimelineEvent(4, TimelineEventKind.ShardReassigned, "worker-0", "shard 1 from worker-1 (worker-1 lost)"),
             new TimelineEvent(4, TimelineEventKind.ShardReassigned, "worker-2", "shard 4 from worker-1 (worker-1 lost)"),
             new TimelineEvent(5, TimelineEventKind.ShardsRecovered, null, "shards [1,4] recomputed after reassignment in 1.00 s"),
@@ -105,7 +105,7 @@ public sealed class ClusterTimelineReportTests
         Assert.Equal(2, Count(html, "class=\"event event-shard-reassigned\""));
         Assert.Equal(1, Count(html, "class=\"event event-worker-unreachable\""));
         Assert.Equal(1, Count(html, "class=\"event event-shards-recomputed\""));
-        Assert.Contains("<title>4 s: worker lost (worker-1) declared dead (silent for 2.0 s)</title>", html);
+        Assert.Contains("<title>4 s: worker lost (worker-1) declared dead (unreachable for 2.0 s before removal)</title>", html);
         Assert.Contains("<td>shard reassigned</td><td>worker-0</td><td>shard 1 from worker-1 (worker-1 lost)</td>", html);
     }
 

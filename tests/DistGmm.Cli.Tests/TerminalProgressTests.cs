@@ -127,7 +127,7 @@ public sealed class TerminalProgressTests
         terminal.CompleteProgress("ingest", "ingest: 20 rows in 1 shard");
 
         var text = screen.ToString();
-        Assert.Contains("worker worker-1 failed: declared dead (silent for 2.0 s)", text);
+        Assert.Contains("worker worker-1 failed: declared dead (unreachable for 2.0 s before removal)", text);
         Assert.Contains("job train-1 failed: every worker lost", text);
         Assert.Contains("train K=2 it 1/10 LB -3.5 10 ms", text);
         Assert.Contains("ingest: 20 rows in 1 shard", text);

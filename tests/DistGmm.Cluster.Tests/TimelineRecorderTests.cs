@@ -65,7 +65,7 @@ public sealed class TimelineRecorderTests
         Assert.Equal([1, 3], initial.Assignment["worker-1"]);
         var failed = file.Events[9];
         Assert.Equal(("worker-1", "declared dead by the failure detector", 2.5), (failed.Worker, failed.Reason, failed.Seconds));
-        Assert.Equal("worker worker-1 failed: declared dead by the failure detector (silent for 2.5 s)", failed.Detail);
+        Assert.Equal("worker worker-1 failed: declared dead by the failure detector (unreachable for 2.5 s before removal)", failed.Detail);
         var reassigned = file.Events[10];
         Assert.Equal("worker-1 lost", reassigned.Reason);
         Assert.Equal([0, 1, 2, 3], reassigned.Assignment!["worker-0"]);

@@ -83,7 +83,7 @@ public static class ClusterTimelineBuilder
                     Seen(e.Worker);
                     if (e.Worker is not null) Close(e.Worker, e.T, SpanOutcome.Failed);
                     events.Add(new TimelineEvent(e.T, TimelineEventKind.WorkerLost, e.Worker,
-                        (e.Reason ?? "") + (e.Seconds is { } silent ? string.Create(CultureInfo.InvariantCulture, $" (silent for {silent:0.0} s)") : "")));
+                        (e.Reason ?? "") + (e.Seconds is { } silent ? string.Create(CultureInfo.InvariantCulture, $" (unreachable for {silent:0.0} s before removal)") : "")));
                     break;
                 case "workerJoined":
                     Seen(e.Worker);
