@@ -119,6 +119,8 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         { "train", "DS --out LOCKED", ExitCodes.Failure },
         { "score", "--model MODEL DS --out LOCKED", ExitCodes.Failure },
         { "ingest", "NOTKDD --out LOCKED", ExitCodes.Failure },
+        // a cluster node of its own (a free port, its own seed): no worker joins within the wait
+        { "coordinator", "--config LOOPCOORD --port PORT --seed-nodes 127.0.0.1:PORT DS --out OUT --workers 1 --wait-seconds 1", ExitCodes.Failure },
     };
 
     [Theory]
@@ -126,19 +128,31 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
     public void Exit_code(string command, string arguments, int expected)
     {
         var outDir = Out(Guid.NewGuid().ToString("N")[..8]);
+        var port = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var args = command.Split(' ').Concat(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a
             .Replace("MODEL", _in.Model, StringComparison.Ordinal).Replace("DS", _in.Dataset, StringComparison.Ordinal)
             .Replace("OUT", outDir, StringComparison.Ordinal).Replace("TRUNC", _in.Truncated, StringComparison.Ordinal)
             .Replace("RUNDIR", _in.RunDir, StringComparison.Ordinal)
             .Replace("NOMANIFEST", _in.NoManifest, StringComparison.Ordinal).Replace("INCOMPLETE", _in.Incomplete, StringComparison.Ordinal)
             .Replace("MISSINGSHARD", _in.MissingShard, StringComparison.Ordinal).Replace("NOTKDD", _in.NotKdd, StringComparison.Ordinal)
-            .Replace("AFILE", _in.AFile, StringComparison.Ordinal).Replace("LOCKED", _in.Locked, StringComparison.Ordinal))).ToArray();
+            .Replace("AFILE", _in.AFile, StringComparison.Ordinal).Replace("LOCKED", _in.Locked, StringComparison.Ordinal)
+            .Replace("LOOPCOORD", RepoPaths.InRepo("cluster-config", "loopback", "coordinator.conf"), StringComparison.Ordinal)
+            .Replace("PORT", port, StringComparison.Ordinal))).ToArray();
 
         var r = CliRunner.Run(args);
 
         Assert.True(expected == r.ExitCode, $"distgmm {string.Join(' ', args)}: exit {r.ExitCode}, expected {expected}: {r.Error}");
         Assert.StartsWith("distgmm: ", Assert.Single(r.ErrorLines, l => !l.StartsWith("distgmm: warning:", StringComparison.Ordinal)));
         Assert.DoesNotContain("   at ", r.Error);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     [Fact]
