@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using DistGmm.Cluster.Serialization;
 using DistGmm.Numerics;
 
 namespace DistGmm.Cluster;
@@ -482,13 +483,10 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
     }
 
-    /// <summary>
-    /// A command bound for another node that Akka.Remote would drop (over its maximum frame): the job fails with a
-    /// message naming the setting, instead of waiting forever for replies to a command that never arrived.
-    /// </summary>
+    /// <summary>The error when a command for a remote worker would not fit Akka.Remote's frame (see <see cref="FrameLimit"/>).</summary>
     private string? TooLargeFor(IActorRef worker, object command)
     {
-        if (!worker.Path.Address.HasGlobalScope) return null; // a local message is never serialized
+        if (!worker.Path.Address.HasGlobalScope) return null; // local: never serialized, and ComputePass bytes not needed
         long bytes = command switch
         {
             ComputePass p => p.Pass.ToBytes().Length,
@@ -497,13 +495,8 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             LoadShards l => 2L * l.Dataset.PreprocessorJson.Length,
             _ => 0,
         };
-        _maxFrame ??= Context.System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? long.MaxValue;
-        return bytes + 16 * 1024 <= _maxFrame ? null
-            : $"{command.GetType().Name} to {worker.Path.Address} is about {bytes} bytes, over akka.remote.dot-netty.tcp.maximum-frame-size " +
-              $"({_maxFrame} bytes): raise it on every node";
+        return FrameLimit.Exceeded(Context.System, worker, bytes, $"{command.GetType().Name} to {worker.Path.Address}");
     }
-
-    private long? _maxFrame;
 
     /// <summary>
     /// The one way state changes live. A journaled event is persisted first (Akka stashes incoming messages meanwhile)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using DistGmm.Cluster.Serialization;
 using DistGmm.Data;
 using DistGmm.Numerics;
 
@@ -127,7 +128,7 @@ public sealed class WorkerActor : UntypedActor
     private void Compute(ComputePass command)
     {
         var replyTo = Sender;
-        var self = Self; // Self reads the actor context, which the parallel loop's threads do not have
+        var (self, system) = (Self, Context.System); // both read the actor context, which the parallel loop's threads lack
         var slices = command.Shards;
         var shards = slices.Select(s => Shard(command.JobId, s.Shard)).ToArray();
         // Many shards: one per core; few shards: each uses the cores itself. Same bits either way.
@@ -136,7 +137,7 @@ public sealed class WorkerActor : UntypedActor
         {
             var result = PartitionCompute.Compute(command.Pass, shards[i].Features, slices[i].GlobalRowOffset, innerDop);
             var bytes = result.ToBytes();
-            if (TooLarge(replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
+            if (FrameLimit.Exceeded(system, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
                 replyTo.Tell(new WorkFailed(command.JobId, Id, error), self);
             else
                 replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes), self);
@@ -155,7 +156,7 @@ public sealed class WorkerActor : UntypedActor
             _scores[(command.JobId, command.Shards[i])] = scores[i];
             var moments = new ScoreMoments(0, 0, 0).Add(scores[i]);
             var size = 16L * scores[i].Length + (shards[i].Labels?.Sum(l => 5L + (l?.Length ?? 0)) ?? 0);
-            if (TooLarge(replyTo, size, $"shard {command.Shards[i]}'s scores ({scores[i].Length} rows)") is { } error)
+            if (FrameLimit.Exceeded(Context.System, replyTo, size, $"shard {command.Shards[i]}'s scores ({scores[i].Length} rows)") is { } error)
                 replyTo.Tell(new WorkFailed(command.JobId, Id, error + "; or ingest into more shards"), Self);
             else
                 replyTo.Tell(new ShardScored(command.JobId, command.Shards[i], moments, shards[i].RowIds, scores[i], shards[i].Labels), Self);
@@ -187,21 +188,6 @@ public sealed class WorkerActor : UntypedActor
         foreach (var key in _shards.Keys.Where(k => k.Job == jobId).ToList()) _shards.Remove(key);
         foreach (var key in _scores.Keys.Where(k => k.Job == jobId).ToList()) _scores.Remove(key);
     }
-
-    /// <summary>
-    /// A reply bound for another node that Akka.Remote would drop (larger than its maximum frame): the job must fail
-    /// with a message naming the setting instead of waiting forever for a result that never arrives.
-    /// </summary>
-    private string? TooLarge(IActorRef replyTo, long approxBytes, string what)
-    {
-        if (!replyTo.Path.Address.HasGlobalScope) return null; // a local reply is never serialized
-        _maxFrame ??= Context.System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? long.MaxValue;
-        const long envelope = 16 * 1024; // Akka's envelope, paths and our header, generously
-        return approxBytes + envelope <= _maxFrame ? null
-            : $"{what} is about {approxBytes} bytes, over akka.remote.dot-netty.tcp.maximum-frame-size ({_maxFrame} bytes): raise it on every node";
-    }
-
-    private long? _maxFrame;
 
     /// <summary>score_samples over the shard, in fixed row blocks (no per-row allocation).</summary>
     private static double[] ScoreRows(GaussianMixture model, WorkerShard shard)

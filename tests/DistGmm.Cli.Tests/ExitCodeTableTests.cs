@@ -128,7 +128,7 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
     public void Exit_code(string command, string arguments, int expected)
     {
         var outDir = Out(Guid.NewGuid().ToString("N")[..8]);
-        var port = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var port = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var args = command.Split(' ').Concat(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a
             .Replace("MODEL", _in.Model, StringComparison.Ordinal).Replace("DS", _in.Dataset, StringComparison.Ordinal)
             .Replace("OUT", outDir, StringComparison.Ordinal).Replace("TRUNC", _in.Truncated, StringComparison.Ordinal)
@@ -144,15 +144,6 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         Assert.True(expected == r.ExitCode, $"distgmm {string.Join(' ', args)}: exit {r.ExitCode}, expected {expected}: {r.Error}");
         Assert.StartsWith("distgmm: ", Assert.Single(r.ErrorLines, l => !l.StartsWith("distgmm: warning:", StringComparison.Ordinal)));
         Assert.DoesNotContain("   at ", r.Error);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     [Fact]

@@ -11,15 +11,7 @@ internal static class ClusterProcesses
     /// <summary>The PostgreSQL connection string from scripts/services.sh; required under CI, otherwise the test returns early.</summary>
     public static string? Postgres() => DistGmm.Testing.TestServiceVariables.Read("DISTGMM_TEST_PG");
 
-    /// <summary>A TCP port free on 127.0.0.1 right now (for a seed node; workers bind port 0).</summary>
-    public static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => LoopbackPorts.Free();
 
     /// <summary>
     /// The CLI built with the same configuration and output layout as this test assembly (artifacts or bin/). Its
