@@ -22,6 +22,7 @@ public abstract record DataPass(int PassNumber)
             case KMeansPass k: w.Byte(3); w.Jagged(k.Centroids); break;
             case HardAssignmentPass h: w.Byte(4); w.Byte((byte)h.CovarianceType); w.Jagged(h.Centroids); break;
             case RandomResponsibilityPass r: w.Byte(5); w.Byte((byte)r.CovarianceType); w.UInt64(r.Seed); w.Jagged(r.Shift); break;
+            case RecordCountsPass: w.Byte(6); break;
             default: throw new InvalidOperationException($"Unknown pass {GetType().Name}.");
         }
         return w.ToArray();
@@ -40,6 +41,7 @@ public abstract record DataPass(int PassNumber)
             3 => new KMeansPass(number, r.Jagged()),
             4 => new HardAssignmentPass(number, ReadType(ref r), r.Jagged()),
             5 => new RandomResponsibilityPass(number, ReadType(ref r), r.UInt64(), r.Jagged()),
+            6 => new RecordCountsPass(number),
             var t => throw r.Error($"unknown pass kind {t}", at),
         };
         r.End();
@@ -75,3 +77,6 @@ public sealed record HardAssignmentPass(int PassNumber, CovarianceType Covarianc
 /// (scikit-learn's init 'random'), centred on <paramref name="Shift"/> → <see cref="StatisticsResult"/>.
 /// </summary>
 public sealed record RandomResponsibilityPass(int PassNumber, CovarianceType CovarianceType, ulong Seed, double[][] Shift) : DataPass(PassNumber);
+
+/// <summary>Count each distinct row and note its first global row → <see cref="RecordCountsResult"/>.</summary>
+public sealed record RecordCountsPass(int PassNumber) : DataPass(PassNumber);

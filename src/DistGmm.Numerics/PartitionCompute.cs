@@ -14,6 +14,7 @@ public static class PartitionCompute
             KMeansPass k => KMeansStep.Compute(k.Centroids, partition, maxDegreeOfParallelism),
             HardAssignmentPass h => new StatisticsResult(HardAssignment(h, partition, maxDegreeOfParallelism)),
             RandomResponsibilityPass r => new StatisticsResult(RandomResponsibilities(r, partition, globalRowOffset, maxDegreeOfParallelism)),
+            RecordCountsPass => RecordCountsResult.Compute(partition, globalRowOffset),
             _ => throw new ArgumentException($"Unknown pass {pass.GetType().Name}.", nameof(pass)),
         };
     }

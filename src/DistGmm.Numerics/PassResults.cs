@@ -20,6 +20,7 @@ public abstract record PassResult
                 w.Int64(s.ColumnCount); w.Doubles(s.ColumnMean); w.Doubles(s.ColumnM2);
                 break;
             case KMeansResult k: w.Byte(3); w.Int64s(k.Counts); w.Jagged(k.ShiftedSums); w.Double(k.Inertia); break;
+            case RecordCountsResult c: w.Byte(4); c.Write(w); break;
             default: throw new InvalidOperationException($"Unknown result {GetType().Name}.");
         }
         return w.ToArray();
@@ -35,6 +36,7 @@ public abstract record PassResult
             1 => new StatisticsResult(SufficientStatistics.Read(ref r)),
             2 => new SampleResult(r.Int32(), r.Int64s(), r.Doubles(), r.Int64(), r.Doubles(), r.Doubles()),
             3 => new KMeansResult(r.Int64s(), r.Jagged(), r.Double()),
+            4 => RecordCountsResult.Read(ref r),
             var t => throw r.Error($"unknown result kind {t}", at),
         };
         r.End();
