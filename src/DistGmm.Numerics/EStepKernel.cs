@@ -136,6 +136,12 @@ internal sealed unsafe class EStepKernel
     /// <summary>Per-row log-likelihood of the last processed block.</summary>
     public ReadOnlySpan<double> LogLikelihood(int count) => _lse.AsSpan(0, count);
 
+    /// <summary>Row <paramref name="row"/>'s responsibilities (posterior of each component) in the last processed block.</summary>
+    public void Responsibilities(int row, Span<double> responsibilities)
+    {
+        for (int k = 0; k < _k; k++) responsibilities[k] = Math.Exp(_weightedLogProb[k * BlockRows + row] - _lse[row]);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ArgMax(int count, Span<int> labels)
     {

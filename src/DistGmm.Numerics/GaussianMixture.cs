@@ -176,6 +176,17 @@ public sealed class GaussianMixture
         }
     }
 
+    /// <summary>One row's responsibilities (scikit-learn's predict_proba); returns its log-likelihood.</summary>
+    public double Responsibilities(ReadOnlySpan<double> row, Span<double> responsibilities)
+    {
+        CheckRows(row, 1);
+        if (responsibilities.Length != K) throw new ArgumentException($"Output has {responsibilities.Length} slots for {K} components.", nameof(responsibilities));
+        var kernel = new EStepKernel(this, collectStatistics: false, fullSecondMoments: false);
+        kernel.ProcessBlock(row, 1);
+        kernel.Responsibilities(0, responsibilities);
+        return kernel.LogLikelihood(1)[0];
+    }
+
     /// <summary>Mean of <see cref="ScoreSamples"/> over the rows (scikit-learn's score).</summary>
     public double Score(ReadOnlySpan<double> rowsRowMajor)
     {
