@@ -135,3 +135,27 @@ public sealed class RecordCountsTests
         Assert.Equal(1.0, total, 12);
     }
 }
+
+public sealed class AnomalyExplainerTests
+{
+    [Fact]
+    public void NamesTheMostResponsibleComponentAndTheFeaturesFarthestFromItsMean()
+    {
+        // Two diagonal components far apart; the row sits near component 1 but 5 sd off on feature 2.
+        var model = GaussianMixture.Create(CovarianceType.Diag, [0.3, 0.7],
+            [[0, 0, 0], [10, 10, 10]], [[1, 1, 1], [1, 4, 1]]);
+        var e = new AnomalyExplainer(model).Explain([10.5, 9, 15], 2);
+        Assert.Equal(1, e.Component);
+        Assert.Equal(0.7, e.Weight);
+        Assert.True(e.Responsibility > 0.999999);
+        var ll = new double[1];
+        model.ScoreSamples([10.5, 9, 15], ll);
+        Assert.Equal(ll[0], e.LogLikelihood);
+        Assert.Equal([2, 0], e.Unlikely.Select(f => f.Feature));
+        Assert.Equal(5.0, e.Unlikely[0].Z);
+        Assert.Equal(0.5, e.Unlikely[1].Z); // |−1/2| = 0.5 on feature 1 ties 0.5 on feature 0: the earlier feature wins
+        var p = new double[2];
+        model.Responsibilities([10.5, 9, 15], p);
+        Assert.Equal(1.0, p.Sum(), 12);
+    }
+}
