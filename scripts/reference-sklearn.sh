@@ -135,6 +135,15 @@ for case in report["cases"]:
         cells = " ".join(f"{m[n]:>9}" if n == "flagged" and m.get(n) is not None else
                          (f"{m[n]:>9.4f}" if m.get(n) is not None else f"{'-':>9}") for n in names)
         print(f"{case['name']:<10} {method:<12} {case['k'] if method != 'iforest' else '-':>3} {cells}", flush=True)
+names_seen = [c["name"] for c in report["cases"]]
+if protocol == "subsets" and len(set(names_seen)) < len(names_seen):
+    print("mean ± std over seeds (ROC AUC, attacks positive)")
+    for name in dict.fromkeys(names_seen):
+        idx = [i for i, n in enumerate(names_seen) if n == name]
+        cells = []
+        for method, ms in rows.items():
+            v = np.array([ms[i]["rocAuc"] for i in idx], float); cells.append(f"{method} {v.mean():.4f} ± {v.std():.4f}")
+        print(f"{name:<10} " + " | ".join(cells))
 if len(report["cases"]) > 1 and protocol == "dagmm":
     for method, ms in rows.items():
         parts = []

@@ -17,6 +17,8 @@ public sealed record EvalCase
     public required string Name { get; init; }
     public int Seed { get; init; }
     public long TrainRows { get; init; }
+    /// <summary>Rows the mixture was fitted on when it was fitted on distinct records (null: every training row).</summary>
+    public long? TrainDistinct { get; init; }
     public long TestRows { get; init; }
     public long TestPositives { get; init; }
     public int D { get; init; }
@@ -56,6 +58,8 @@ public sealed record EvalReport
     public string? SelectBy { get; init; }
     public string PositiveClass { get; init; } = "attack";
     public string Rule { get; init; } = "";
+    /// <summary>"rows" (log-likelihood of a mixture fitted on rows) or "records" (see <see cref="Numerics.Scoring"/>).</summary>
+    public string Scoring { get; init; } = "rows";
     public double Contamination { get; init; }
     public double StdK { get; init; }
     public int MaxIter { get; init; }
@@ -64,9 +68,14 @@ public sealed record EvalReport
     public double? RegCovar { get; init; }
     public required IReadOnlyList<EvalCase> Cases { get; init; }
     public required IReadOnlyList<MetricSummary> Summary { get; init; }
+    /// <summary>Per set (cases sharing a name, e.g. one subset over seeds): its metrics' mean and std.</summary>
+    public IReadOnlyList<SetSummary> Sets { get; init; } = [];
     public IReadOnlyList<PublishedResult> Published { get; init; } = [];
     public double Seconds { get; set; }
 }
+
+/// <summary>The metrics of one set (a subset, say) over its cases.</summary>
+public sealed record SetSummary(string Name, IReadOnlyList<MetricSummary> Metrics);
 
 /// <summary>A number quoted from the literature for the same protocol.</summary>
 public sealed record PublishedResult(string Method, string Metric, double Value, string Source);

@@ -5,6 +5,7 @@ namespace DistGmm.Evaluation;
 
 public enum EvalProtocol { Seed, Dagmm, Subsets, NslKdd }
 
+
 /// <summary>How candidate settings are compared, on training rows only.</summary>
 public enum SelectBy
 {
@@ -22,7 +23,7 @@ public enum SelectBy
 /// <param name="SelectK">Candidate K, chosen on the training rows only (by <paramref name="SelectBy"/>).</param>
 /// <param name="Spec">Preprocessing (fitted on the training rows only).</param>
 /// <param name="Seed">First seed: split, SA's random_state and EM seeding; repeat r uses Seed + r.</param>
-/// <param name="Repeats">DAGMM: seeds averaged (mean ± std).</param>
+/// <param name="Repeats">Seeds averaged (mean ± std); null: 5 for dagmm, 3 for unsupervised subsets, otherwise 1.</param>
 /// <param name="Contamination">DAGMM: fraction of test rows flagged (lowest likelihood).</param>
 /// <param name="StdK">seed/nslkdd: flag scores below mean − StdK·std of the training scores.</param>
 /// <param name="ExportDir">When set, each case's train/test matrices and test labels are written as .npy there.</param>
@@ -33,13 +34,15 @@ public enum SelectBy
 /// <param name="SelectRegCovar">Candidate reg_covar, chosen by held-out likelihood on the training rows.</param>
 /// <param name="SelectBy">How candidates are compared (null: the protocol's default).</param>
 /// <param name="HoldoutFraction">Share of distinct training records held out by <see cref="SelectBy.Holdout"/>.</param>
+/// <param name="Scoring">Fit and score (null: the protocol's default, <see cref="ProtocolDefaults.Scoring"/>).</param>
+/// <param name="Subsets">subsets: which sets (null: the report sets, <see cref="KddSubsets.Report"/>).</param>
 public sealed record EvalSettings(
     int? K = null,
     IReadOnlyList<int>? SelectK = null,
     CovarianceType Covariance = CovarianceType.Full,
     PreprocessingSpec? Spec = null,
     int Seed = 0,
-    int Repeats = 5,
+    int? Repeats = null,
     double Contamination = 0.2,
     double StdK = 2,
     int MaxIter = 100,
@@ -52,7 +55,9 @@ public sealed record EvalSettings(
     bool SubsetsUnsupervised = false,
     IReadOnlyList<double>? SelectRegCovar = null,
     SelectBy? SelectBy = null,
-    double HoldoutFraction = 0.2)
+    double HoldoutFraction = 0.2,
+    Scoring? Scoring = null,
+    IReadOnlyList<KddSubset>? Subsets = null)
 {
     /// <summary>scikit-learn's reg_covar default, used wherever a protocol does not choose one.</summary>
     public const double DefaultRegCovar = 1e-6;
@@ -67,7 +72,8 @@ public sealed record EvalSettings(
         if (!(HoldoutFraction is > 0 and < 1)) throw new ArgumentException($"hold-out fraction must be in (0, 1) (got {HoldoutFraction})");
         if (K is < 1) throw new ArgumentException($"K must be at least 1 (got {K})");
         if (SelectK is { Count: 0 }) throw new ArgumentException("SelectK lists no candidate K");
-        if (Repeats < 1) throw new ArgumentException($"repeats must be at least 1 (got {Repeats})");
+        if (Subsets is { Count: 0 }) throw new ArgumentException("no subsets to evaluate");
+        if (Repeats is < 1) throw new ArgumentException($"repeats must be at least 1 (got {Repeats})");
         if (!(Contamination is > 0 and < 1)) throw new ArgumentException($"contamination must be in (0, 1) (got {Contamination})");
         if (!(StdK >= 0)) throw new ArgumentException($"std-k must be non-negative (got {StdK})");
         if (Seed < 0) throw new ArgumentException($"seed must be non-negative (got {Seed})");
@@ -77,6 +83,23 @@ public sealed record EvalSettings(
 /// <summary>The documented default settings of each protocol (and why).</summary>
 public static class ProtocolDefaults
 {
+    /// <summary>Seeds averaged when the settings name none.</summary>
+    public static int Repeats(EvalProtocol protocol, EvalSettings s) =>
+        s.Repeats ?? protocol switch
+        {
+            EvalProtocol.Dagmm => 5,
+            EvalProtocol.Subsets when s.SubsetsUnsupervised => 3,
+            _ => 1,
+        };
+
+    /// <summary>
+    /// The scoring of a protocol when the settings name none: <see cref="Numerics.Scoring.Records"/> where the mixture
+    /// is fitted on unlabelled traffic (unsupervised subsets), <see cref="Numerics.Scoring.Rows"/> where it is fitted on
+    /// rows of one class (the semi-supervised protocols) or must reproduce the notebook (seed).
+    /// </summary>
+    public static Scoring Scoring(EvalProtocol protocol, EvalSettings s) =>
+        s.Scoring ?? (protocol == EvalProtocol.Subsets && s.SubsetsUnsupervised ? Numerics.Scoring.Records : Numerics.Scoring.Rows);
+
     /// <summary>seed: the notebook's K=2 full mixture on preset <c>seed</c>.</summary>
     public const int SeedK = 2;
 
@@ -121,10 +144,18 @@ public static class ProtocolDefaults
     /// floor: 1/12 of their training variance). Fixed a priori, not chosen on the test half; hold-out likelihood
     /// of distinct training records, which sees no lattice, prefers 1e-3 (see the README's Measured section).
     /// </summary>
-    public const double DagmmRegCovar = 1.0 / 12;
+    public const double DagmmRegCovar = DequantisationRegCovar;
+
+    /// <summary>
+    /// 1/12, the variance of uniform dequantisation noise on a lattice of step 1 (see <see cref="DagmmRegCovar"/>):
+    /// the reg_covar of dagmm and of the <c>records</c> scoring. Chosen for records on the development sets
+    /// (<see cref="KddSubsets.Development"/>) among 1e-6, 1e-3, 1e-2 and 1/12 (src/DistGmm.Evaluation/README.md).
+    /// </summary>
+    public const double DequantisationRegCovar = 1.0 / 12;
 
     /// <summary>The fixed reg_covar of a protocol when the settings name none.</summary>
-    public static double RegCovar(EvalProtocol protocol) => protocol == EvalProtocol.Dagmm ? DagmmRegCovar : EvalSettings.DefaultRegCovar;
+    public static double RegCovar(EvalProtocol protocol, EvalSettings s) =>
+        protocol == EvalProtocol.Dagmm || Scoring(protocol, s) == Numerics.Scoring.Records ? DequantisationRegCovar : EvalSettings.DefaultRegCovar;
 
     /// <summary>The settings' selection with the protocol's defaults filled in (see <see cref="ResolvedSelection"/>).</summary>
     public static ResolvedSelection Resolve(EvalProtocol protocol, EvalSettings s)
@@ -134,7 +165,7 @@ public static class ProtocolDefaults
         var regCovars = s.SelectRegCovar ?? (s.RegCovar is null && by == Evaluation.SelectBy.Holdout ? SelectRegCovar(protocol) : null);
         if (regCovars is not null && by == Evaluation.SelectBy.Bic)
             throw new ArgumentException("reg_covar candidates are compared by held-out likelihood (select-by holdout); BIC compares K at one reg_covar");
-        return new ResolvedSelection(by, ks, regCovars, s.RegCovar ?? RegCovar(protocol));
+        return new ResolvedSelection(by, ks, regCovars, s.RegCovar ?? RegCovar(protocol, s));
     }
 }
 

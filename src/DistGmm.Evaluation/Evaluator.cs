@@ -66,7 +66,7 @@ public static class Evaluator
         var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.Dagmm));
         var selection = ProtocolDefaults.Resolve(EvalProtocol.Dagmm, s);
         var cases = new List<EvalCase>();
-        for (var r = 0; r < s.Repeats; r++)
+        for (var r = 0; r < ProtocolDefaults.Repeats(EvalProtocol.Dagmm, s); r++)
         {
             var seed = s.Seed + r;
             var (train, test) = RowSplit.Halves(table.Count, seed);
@@ -114,37 +114,46 @@ public static class Evaluator
         s.Validate();
         var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.Subsets));
         var selection = ProtocolDefaults.Resolve(EvalProtocol.Subsets, s);
+        var scoring = ProtocolDefaults.Scoring(EvalProtocol.Subsets, s);
+        var repeats = ProtocolDefaults.Repeats(EvalProtocol.Subsets, s);
         var cases = new List<EvalCase>();
-        foreach (var subset in Enum.GetValues<KddSubset>())
-        {
-            var rows = KddSubsets.Build(table, subset, s.Seed);
-            int[] trainIdx, testIdx;
-            if (s.SubsetsUnsupervised) trainIdx = testIdx = Enumerable.Range(0, rows.SourceRows.Length).ToArray();
-            else
+        foreach (var subset in s.Subsets ?? KddSubsets.Report(s.SubsetsUnsupervised))
+            for (var r = 0; r < repeats; r++)
             {
-                var (train, test) = RowSplit.Halves(rows.SourceRows.Length, s.Seed);
-                trainIdx = train.Where(i => !rows.Attack[i]).ToArray();
-                testIdx = test;
+                var seed = s.Seed + r;
+                var rows = KddSubsets.Build(table, subset, seed);
+                int[] trainIdx, testIdx;
+                if (s.SubsetsUnsupervised) trainIdx = testIdx = Enumerable.Range(0, rows.SourceRows.Length).ToArray();
+                else
+                {
+                    var (train, test) = RowSplit.Halves(rows.SourceRows.Length, seed);
+                    trainIdx = train.Where(i => !rows.Attack[i]).ToArray();
+                    testIdx = test;
+                }
+                var (trainMatrix, testMatrix) = rows.Features is { } features
+                    ? (Rows(features, trainIdx), Rows(features, testIdx))
+                    : PreprocessSa(table, rows, trainIdx, testIdx, spec);
+                var attack = testIdx.Select(i => rows.Attack[i]).ToArray();
+                var name = KddSubsets.Name(subset);
+                log?.Invoke($"subsets: {name} (seed {seed}): fit on {trainMatrix.Rows} rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows, {attack.Count(a => a)} attacks; scoring {scoring.ToString().ToLowerInvariant()}");
+                var fitted = ModelRunner.Fit(scoring, trainMatrix, s.K ?? 1, selection, seed, s, log);
+                var scores = ModelRunner.Score(scoring, fitted.Fit.Model, testMatrix, s.Threads);
+                var (roc, pr) = ModelRunner.Areas(scores, attack);
+                log?.Invoke($"subsets: {name} (seed {seed}): K={fitted.Fit.Model.K}, ROC AUC {roc:F4}");
+                cases.Add(new EvalCase
+                {
+                    Name = name, Seed = seed, TrainRows = trainMatrix.Rows, TrainDistinct = fitted.FittedRows, TestRows = testMatrix.Rows, TestPositives = attack.Count(a => a),
+                    D = trainMatrix.Cols, K = fitted.Fit.Model.K, RegCovar = fitted.RegCovar, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
+                    Selection = fitted.Selection, RocAuc = roc, PrAuc = pr,
+                    Files = Export(s, $"subset-{name}-seed{seed}", trainMatrix, s.SubsetsUnsupervised ? null : testMatrix, attack),
+                });
             }
-            var (trainMatrix, testMatrix) = rows.Features is { } features
-                ? (Rows(features, trainIdx), Rows(features, testIdx))
-                : PreprocessSa(table, rows, trainIdx, testIdx, spec);
-            var attack = testIdx.Select(i => rows.Attack[i]).ToArray();
-            log?.Invoke($"subsets: {subset}: fit on {trainMatrix.Rows} rows x {trainMatrix.Cols}, test {testMatrix.Rows} rows, {attack.Count(a => a)} attacks");
-            var fitted = ModelRunner.Fit([trainMatrix], s.K ?? 1, selection, s.Seed, s, log);
-            var scores = ModelRunner.Score(fitted.Fit.Model, testMatrix, s.Threads);
-            var (roc, pr) = ModelRunner.Areas(scores, attack);
-            cases.Add(new EvalCase
-            {
-                Name = subset.ToString(), Seed = s.Seed, TrainRows = trainMatrix.Rows, TestRows = testMatrix.Rows, TestPositives = attack.Count(a => a),
-                D = trainMatrix.Cols, K = fitted.Fit.Model.K, RegCovar = fitted.RegCovar, Converged = fitted.Fit.Converged, TrainMeanLogLikelihood = fitted.Fit.MeanLogLikelihood,
-                Selection = fitted.Selection, RocAuc = roc, PrAuc = pr,
-                Files = Export(s, $"subset-{subset}", trainMatrix, s.SubsetsUnsupervised ? null : testMatrix, attack),
-            });
-        }
+        var rule = scoring == Scoring.Records
+            ? "fitted on distinct records; score log p(x) + log P(multiplicity)"
+            : "score log-likelihood";
         return Report(EvalProtocol.Subsets, s, selection, spec, cases, s.SubsetsUnsupervised
-            ? "unsupervised on each whole subset; ROC/PR AUC of -log-likelihood, attacks positive"
-            : "50/50 split of each subset; fit on the training half's normal rows; ROC/PR AUC on the test half, attacks positive");
+            ? $"unsupervised on each whole subset, {rule}; ROC/PR AUC, attacks positive"
+            : $"50/50 split of each subset; fit on the training half's normal rows, {rule}; ROC/PR AUC on the test half, attacks positive", scoring: scoring);
     }
 
     private static DataMatrix Rows(DataMatrix m, int[] rows)
@@ -243,8 +252,9 @@ public static class Evaluator
     }
 
     private static EvalReport Report(EvalProtocol protocol, EvalSettings s, ResolvedSelection selection, PreprocessingSpec spec, IReadOnlyList<EvalCase> cases,
-        string rule, string positive = "attack", IReadOnlyList<PublishedResult>? published = null) => new()
+        string rule, string positive = "attack", IReadOnlyList<PublishedResult>? published = null, Scoring scoring = Scoring.Rows) => new()
     {
+        Scoring = scoring.ToString().ToLowerInvariant(),
         Protocol = protocol.ToString().ToLowerInvariant(),
         Data = [],
         Preset = spec.Name,
@@ -262,6 +272,10 @@ public static class Evaluator
         RegCovar = selection.Searches && selection.RegCovars is not null ? null : selection.RegCovars?[0] ?? selection.RegCovar,
         Cases = cases,
         Summary = ModelRunner.Summarise(cases),
+        // Per set only where a set has several cases (subsets over seeds); dagmm's cases are one set, its seeds.
+        Sets = cases.Select(c => c.Name).Distinct().Count() is var names && names > 1 && names < cases.Count
+            ? [.. cases.GroupBy(c => c.Name).Select(g => new SetSummary(g.Key, ModelRunner.Summarise(g.ToList())))]
+            : [],
         Published = published ?? [],
     };
 }

@@ -3,8 +3,11 @@ using DistGmm.Numerics;
 
 namespace DistGmm.Evaluation;
 
-/// <summary>The outlier-detection subsets of scikit-learn's <c>fetch_kddcup99</c>.</summary>
-public enum KddSubset { SA, SF, Http, Smtp }
+/// <summary>
+/// The outlier-detection subsets of scikit-learn's <c>fetch_kddcup99</c> (SA, SF, http, smtp), the whole file (Kdd),
+/// and the development sets on which the unsupervised default was chosen (<see cref="KddSubsets.Development"/>).
+/// </summary>
+public enum KddSubset { SA, SF, Http, Smtp, Kdd, FtpData, Ftp, Telnet, Udp, Tcp }
 
 /// <summary>One subset's rows: features, which rows are attacks, and each row's index in the source table.</summary>
 public sealed record SubsetRows(KddSubset Subset, int[] SourceRows, bool[] Attack, DataMatrix? Features, IReadOnlyList<string> FeatureNames);
@@ -28,18 +31,62 @@ public static class KddSubsets
 {
     public const int SaAbnormalRows = 3377;
 
+    /// <summary>The sets results are reported on: scikit-learn's four subsets (and, unsupervised, the whole file).</summary>
+    public static IReadOnlyList<KddSubset> Report(bool unsupervised) =>
+        unsupervised ? [KddSubset.SA, KddSubset.SF, KddSubset.Http, KddSubset.Smtp, KddSubset.Kdd] : [KddSubset.SA, KddSubset.SF, KddSubset.Http, KddSubset.Smtp];
+
+    /// <summary>
+    /// The development sets: every setting of the unsupervised default was chosen on these, never on a
+    /// <see cref="Report"/> set's metric. Built like http/smtp (logged in, one service, three log columns): ftp_data,
+    /// ftp, telnet; built like SA's 41 columns through the preset: every udp row, every tcp row (tcp's attacks are the
+    /// majority, as in the whole file). They are cut from the same file, so their rows overlap the report sets' rows.
+    /// </summary>
+    public static IReadOnlyList<KddSubset> Development { get; } = [KddSubset.FtpData, KddSubset.Ftp, KddSubset.Telnet, KddSubset.Udp, KddSubset.Tcp];
+
+    public static string Name(KddSubset subset) => subset switch
+    {
+        KddSubset.Http => "http",
+        KddSubset.Smtp => "smtp",
+        KddSubset.Kdd => "kdd",
+        KddSubset.FtpData => "ftp_data",
+        KddSubset.Ftp => "ftp",
+        KddSubset.Telnet => "telnet",
+        KddSubset.Udp => "udp",
+        KddSubset.Tcp => "tcp",
+        _ => subset.ToString(),
+    };
+
+    public static KddSubset Parse(string name)
+    {
+        foreach (var subset in Enum.GetValues<KddSubset>())
+            if (string.Equals(Name(subset), name, StringComparison.OrdinalIgnoreCase)) return subset;
+        throw new ArgumentException($"unknown subset '{name}' (known: {string.Join(", ", Enum.GetValues<KddSubset>().Select(Name))}, or report / dev)");
+    }
+
+    /// <summary>The service a service subset keeps (null: every logged-in row, or not a service subset).</summary>
+    private static string? Service(KddSubset subset) => subset switch
+    {
+        KddSubset.Http => "http",
+        KddSubset.Smtp => "smtp",
+        KddSubset.FtpData => "ftp_data",
+        KddSubset.Ftp => "ftp",
+        KddSubset.Telnet => "telnet",
+        _ => null,
+    };
+
     /// <summary>The rows of a subset (SA's features are left to the caller's preprocessing: null here).</summary>
     public static SubsetRows Build(KddTable table, KddSubset subset, int randomState)
     {
         if (subset == KddSubset.SA) return BuildSa(table, randomState);
+        if (subset is KddSubset.Kdd or KddSubset.Udp or KddSubset.Tcp) return BuildWhole(table, subset);
         var loggedIn = Numbers(table, "logged_in");
         var service = Texts(table, "service");
+        var only = Service(subset);
         var rows = new List<int>();
         for (var r = 0; r < table.Count; r++)
         {
             if (loggedIn[r] != 1) continue;
-            if (subset == KddSubset.Http && service[r] != "http") continue;
-            if (subset == KddSubset.Smtp && service[r] != "smtp") continue;
+            if (only is not null && service[r] != only) continue;
             rows.Add(r);
         }
         var selected = rows.ToArray();
@@ -80,6 +127,15 @@ public static class KddSubsets
         normal.CopyTo(rows);
         for (var i = 0; i < SaAbnormalRows; i++) rows[normal.Count + i] = abnormal[(int)random.RandInt(0, abnormal.Count)];
         return new SubsetRows(KddSubset.SA, rows, rows.Select(r => !table.IsNormal(r)).ToArray(), null, []);
+    }
+
+    /// <summary>Every row (kdd), or every row of one protocol_type (udp, tcp); features through the caller's preset.</summary>
+    private static SubsetRows BuildWhole(KddTable table, KddSubset subset)
+    {
+        var protocol = subset == KddSubset.Kdd ? null : Texts(table, "protocol_type");
+        var only = subset == KddSubset.Udp ? "udp" : "tcp";
+        var rows = Enumerable.Range(0, table.Count).Where(r => protocol is null || protocol[r] == only).ToArray();
+        return new SubsetRows(subset, rows, rows.Select(r => !table.IsNormal(r)).ToArray(), null, []);
     }
 
     private static double LogShifted(double x, KddTable table, int row, string column)

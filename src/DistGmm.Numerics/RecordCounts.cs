@@ -139,10 +139,11 @@ public sealed record RecordCountsResult(ulong[] Hashes, long[] Counts, long[] Fi
 
 /// <summary>
 /// The distribution of multiplicities among distinct records: how often does a record of the traffic repeat? An
-/// empirical pmf over bins [2^b, 2^(b+1)) (spread evenly inside a bin; add-½ smoothing, so a multiplicity never seen
-/// has a finite, small probability). With the mixture fitted on distinct records, a row's anomaly score is the joint
-/// log-likelihood of its record and its multiplicity: <c>log p(x) + log P(m)</c> — a record copied far more often
-/// than records usually are (a flood, a scan, a brute-force burst) is improbable, however typical its values.
+/// empirical pmf over the orders of magnitude of the multiplicity, bins [2^b, 2^(b+1)) (add-½ smoothing, so a
+/// multiplicity never seen has a finite, small probability). With the mixture fitted on distinct records, a row's
+/// anomaly score is the joint log-likelihood of its record and its multiplicity's order of magnitude,
+/// <c>log p(x) + log P(⌊log2 m⌋)</c>: a record copied far more often than records usually are (a flood, a scan, a
+/// brute-force burst) is improbable, however typical its values.
 /// </summary>
 /// <param name="BinCounts">Distinct records per bin b = ⌊log2 m⌋, b = 0..62.</param>
 public sealed record MultiplicityModel(long[] BinCounts)
@@ -165,12 +166,12 @@ public sealed record MultiplicityModel(long[] BinCounts)
     /// <summary>log of the smoothed share of distinct records in bin <paramref name="bin"/> (the shares sum to 1).</summary>
     public double LogBinProbability(int bin) => Math.Log((BinCounts[bin] + 0.5) / (DistinctRecords + 0.5 * Bins));
 
-    /// <summary>log P(M = m): the bin's smoothed share of distinct records, spread over the bin's 2^b values.</summary>
-    public double LogProbability(long multiplicity)
-    {
-        int b = Bin(multiplicity);
-        return LogBinProbability(b) - b * Math.Log(2);
-    }
+    /// <summary>
+    /// The multiplicity term of the <c>records</c> score: log P(B = ⌊log2 m⌋), the smoothed share of distinct records
+    /// whose multiplicity has the same order of magnitude. A record repeated as often as records of this traffic
+    /// usually are costs little; a record repeated orders of magnitude more often than is usual costs much.
+    /// </summary>
+    public double LogProbability(long multiplicity) => LogBinProbability(Bin(multiplicity));
 
     public void Validate()
     {

@@ -127,8 +127,11 @@ public sealed class RecordCountsTests
         Assert.Equal(0, MultiplicityModel.Bin(1));
         Assert.Equal(1, MultiplicityModel.Bin(3));
         Assert.Equal(9, MultiplicityModel.Bin(1000));
+        // log P(bin): bins 1 and 9 hold one record each, bin 0 four; bin 20 none (smoothed, finite, lowest).
+        Assert.Equal(Math.Log(4.5 / (6 + 0.5 * 63)), model.LogProbability(1), 15);
+        Assert.Equal(model.LogProbability(3), model.LogProbability(1000));
         Assert.True(model.LogProbability(1) > model.LogProbability(3));
-        Assert.True(model.LogProbability(3) > model.LogProbability(1000));
+        Assert.True(model.LogProbability(3) > model.LogProbability(1 << 20));
         Assert.True(double.IsFinite(model.LogProbability(long.MaxValue)));
         // The smoothed bin probabilities sum to 1.
         double total = Enumerable.Range(0, MultiplicityModel.Bins).Sum(b => Math.Exp(model.LogBinProbability(b)));

@@ -31,7 +31,7 @@ public sealed class EvalCommand : ICliCommand
         var selectBy = new Option<string?>("--select-by") { Description = "How candidates are compared on the training rows: bic, or holdout (mean log-likelihood of held-out distinct training records); default: holdout for dagmm, bic otherwise." };
         var covariance = CommonOptions.Covariance();
         var seed = new Option<int>("--seed") { Description = "First seed (split, SA's random_state, EM seeding); repeat r uses seed + r.", DefaultValueFactory = _ => 0 };
-        var repeats = new Option<int>("--repeats") { Description = "dagmm: seeds averaged.", DefaultValueFactory = _ => 5 };
+        var repeats = new Option<int?>("--repeats") { Description = "Seeds averaged (default: 5 for dagmm, 3 for subsets --unsupervised, otherwise 1)." };
         var contamination = new Option<double>("--contamination") { Description = "dagmm: fraction of test rows flagged.", DefaultValueFactory = _ => 0.2 };
         var stdK = new Option<double>("--std-k") { Description = "seed/nslkdd: flag scores below mean - k*std.", DefaultValueFactory = _ => 2 };
         var maxIter = new Option<int>("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
@@ -43,9 +43,11 @@ public sealed class EvalCommand : ICliCommand
         var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
         var trainVocabulary = new Option<bool>("--train-vocabulary-only") { Description = "dagmm/nslkdd: one-hot only categories seen in the training rows (default: the whole data's categories, labels unused, as DAGMM)." };
         var unsupervised = new Option<bool>("--unsupervised") { Description = "subsets: fit on each whole subset (scikit-learn's outlier benchmark) instead of the training half's normal rows." };
+        var scoring = new Option<string?>("--scoring") { Description = "rows (mixture on every row, score log-likelihood) or records (mixture on distinct records, score log p(x) + log P(multiplicity)); default: records for subsets --unsupervised, rows otherwise." };
+        var subsets = new Option<string?>("--subsets") { Description = "subsets: report (SA, SF, http, smtp; with --unsupervised also kdd, the whole file), dev (ftp_data, ftp, telnet, udp, tcp: where the unsupervised default was chosen) or a list, e.g. SA,http." };
         var command = new Command("eval", "Evaluate on published protocols: seed, dagmm (Zong et al. 2018), subsets (scikit-learn's SA/SF/http/smtp), nslkdd.")
         {
-            data, protocol, preset, k, selectK, selectRegCovar, selectBy, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export, trainVocabulary, unsupervised,
+            data, protocol, preset, k, selectK, selectRegCovar, selectBy, covariance, seed, repeats, contamination, stdK, maxIter, tol, regCovar, nInit, workers, output, export, trainVocabulary, unsupervised, scoring, subsets,
         };
         command.SetAction(parse =>
         {
@@ -60,7 +62,7 @@ public sealed class EvalCommand : ICliCommand
                 Covariance: parse.GetValue(covariance),
                 Spec: parse.GetValue(preset) is { } p ? CommonOptions.ResolvePreset(p) : null,
                 Seed: parse.GetValue(seed),
-                Repeats: CommonOptions.Positive(parse.GetValue(repeats), "--repeats"),
+                Repeats: parse.GetValue(repeats) is { } rv ? CommonOptions.Positive(rv, "--repeats") : null,
                 Contamination: parse.GetValue(contamination),
                 StdK: parse.GetValue(stdK),
                 MaxIter: CommonOptions.Positive(parse.GetValue(maxIter), "--max-iter"),
@@ -72,7 +74,9 @@ public sealed class EvalCommand : ICliCommand
                 TrainVocabularyOnly: parse.GetValue(trainVocabulary),
                 SubsetsUnsupervised: parse.GetValue(unsupervised),
                 SelectRegCovar: parse.GetValue(selectRegCovar) is { } list ? ParseDoubles(list, "--select-reg-covar") : null,
-                SelectBy: parse.GetValue(selectBy) is { } by ? ParseSelectBy(by) : null);
+                SelectBy: parse.GetValue(selectBy) is { } by ? ParseSelectBy(by) : null,
+                Scoring: parse.GetValue(scoring) is { } sc ? ParseScoring(sc) : null,
+                Subsets: parse.GetValue(subsets) is { } list2 ? ParseSubsets(list2, parse.GetValue(unsupervised)) : null);
             try
             {
                 settings.Validate();
@@ -128,6 +132,25 @@ public sealed class EvalCommand : ICliCommand
         _ => throw new CliException($"--select-by must be bic or holdout (got '{text}')", ExitCodes.Usage),
     };
 
+    private static Scoring ParseScoring(string text) => text.ToLowerInvariant() switch
+    {
+        "rows" => Scoring.Rows,
+        "records" => Scoring.Records,
+        _ => throw new CliException($"--scoring must be rows or records (got '{text}')", ExitCodes.Usage),
+    };
+
+    private static IReadOnlyList<KddSubset> ParseSubsets(string text, bool unsupervised)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t == "report") return KddSubsets.Report(unsupervised);
+        if (t is "dev" or "development") return KddSubsets.Development;
+        try
+        {
+            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(KddSubsets.Parse).Distinct().ToList();
+        }
+        catch (ArgumentException e) { throw new CliException($"--subsets: {e.Message}", ExitCodes.Usage); }
+    }
+
     private static IReadOnlyList<double> ParseDoubles(string text, string option)
     {
         var values = new List<double>();
@@ -154,7 +177,13 @@ public sealed class EvalCommand : ICliCommand
         o.WriteLine($"{"case",-10} {"K",3} {"reg",7} {"d",4} {"train",9} {"test",9} {"positive",9} {"flagged",9} {"precision",9} {"recall",9} {"F1",9} {"ROC AUC",9} {"PR AUC",9}");
         foreach (var c in report.Cases)
             o.WriteLine($"{c.Name,-10} {c.K,3} {c.RegCovar.ToString("G3", CultureInfo.InvariantCulture),7} {c.D,4} {c.TrainRows,9} {c.TestRows,9} {c.TestPositives,9} {Opt(c.Flagged),9} {Opt(c.Precision),9} {Opt(c.Recall),9} {Opt(c.F1),9} {Opt(c.RocAuc),9} {Opt(c.PrAuc),9}");
-        if (report.Cases.Count > 1)
+        foreach (var set in report.Sets)
+        {
+            string SetMeanStd(string metric) => set.Metrics.FirstOrDefault(m => m.Metric == metric) is { } m
+                ? $"{Format.Fixed(m.Mean, 4)} ± {Format.Fixed(m.Std, 4)}" : "-";
+            o.WriteLine($"{set.Name,-10} mean ± std over {set.Metrics.FirstOrDefault()?.Count} seeds: ROC AUC {SetMeanStd("rocAuc")}, PR AUC {SetMeanStd("prAuc")}");
+        }
+        if (report.Cases.Count > 1 && report.Sets.Count == 0)
         {
             string MeanStd(string metric) => report.Summary.FirstOrDefault(m => m.Metric == metric) is { } m
                 ? $"{Format.Fixed(m.Mean, 4)} ± {Format.Fixed(m.Std, 4)}" : "-";
