@@ -88,6 +88,21 @@ public sealed class KernelPathTests
         return kernel.LogLikelihood(n).ToArray();
     }
 
+    [Fact]
+    public void ThePeakIsTheLargerOfTheNominalAndTheMeasuredOneOnEveryPath()
+    {
+        foreach (var bits in Paths)
+        {
+            var peak = KernelPath.Peak(bits);
+            Assert.Equal(bits, peak.VectorBits);
+            Assert.True(peak.MeasuredCoreGflops > 0, peak.Describe());
+            double measured = peak.Cores * peak.MeasuredCoreGflops;
+            Assert.Equal(double.IsNaN(peak.NominalGflops) ? measured : Math.Max(measured, peak.NominalGflops), peak.Gflops);
+            Assert.Equal(peak.MeasuredCoreGflops, KernelPath.MeasuredCoreGflops(bits));   // measured once per width
+            Assert.Contains("FMA pipes", peak.Describe(), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The runtime's switches, each in a child process: the same statistics and models, byte for byte.</summary>
     [Fact]
     public void ForcedNarrowerPathsInChildProcessesGiveByteIdenticalStatisticsAndModels()
