@@ -82,7 +82,7 @@ public static class KernelPath
             {
                 double start = ThreadCpuSeconds();
                 long clock = System.Diagnostics.Stopwatch.GetTimestamp();
-                sink += bits switch { 512 => FmaChains512(Iterations), 256 => FmaChains256(Iterations), _ => FmaChains128(Iterations) };
+                sink += bits switch { 512 => FmaChains<Vector512<double>>(Iterations), 256 => FmaChains<Vector256<double>>(Iterations), _ => FmaChains<Vector128<double>>(Iterations) };
                 double seconds = double.IsNaN(start) ? System.Diagnostics.Stopwatch.GetElapsedTime(clock).TotalSeconds : ThreadCpuSeconds() - start;
                 if (run > 0 && seconds > 0) best = Math.Max(best, Iterations * 12.0 * (bits / 64) * 2 / seconds / 1e9);   // run 0: JIT warm-up
             }
@@ -91,59 +91,37 @@ public static class KernelPath
         }
     }
 
+    /// <summary>12 independent FMA chains of n steps each on <typeparamref name="TV"/> (Vector128/256/512 of double).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static double FmaChains512(long n)
+    private static double FmaChains<TV>(long n) where TV : struct
     {
-        var m = Vector512.Create(0.999999);
-        var c = Vector512.Create(1e-9);
-        Vector512<double> a0 = Vector512.Create(0.0), a1 = Vector512.Create(1.0), a2 = Vector512.Create(2.0), a3 = Vector512.Create(3.0),
-            a4 = Vector512.Create(4.0), a5 = Vector512.Create(5.0), a6 = Vector512.Create(6.0), a7 = Vector512.Create(7.0),
-            a8 = Vector512.Create(8.0), a9 = Vector512.Create(9.0), a10 = Vector512.Create(10.0), a11 = Vector512.Create(11.0);
+        TV m = Splat<TV>(0.999999), c = Splat<TV>(1e-9);
+        TV a0 = Splat<TV>(0), a1 = Splat<TV>(1), a2 = Splat<TV>(2), a3 = Splat<TV>(3), a4 = Splat<TV>(4), a5 = Splat<TV>(5),
+            a6 = Splat<TV>(6), a7 = Splat<TV>(7), a8 = Splat<TV>(8), a9 = Splat<TV>(9), a10 = Splat<TV>(10), a11 = Splat<TV>(11);
         for (long i = 0; i < n; i++)
         {
-            a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c); a2 = Vector512.FusedMultiplyAdd(a2, m, c);
-            a3 = Vector512.FusedMultiplyAdd(a3, m, c); a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c); a8 = Vector512.FusedMultiplyAdd(a8, m, c);
-            a9 = Vector512.FusedMultiplyAdd(a9, m, c); a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
+            a0 = MulAdd(a0, m, c); a1 = MulAdd(a1, m, c); a2 = MulAdd(a2, m, c); a3 = MulAdd(a3, m, c); a4 = MulAdd(a4, m, c); a5 = MulAdd(a5, m, c);
+            a6 = MulAdd(a6, m, c); a7 = MulAdd(a7, m, c); a8 = MulAdd(a8, m, c); a9 = MulAdd(a9, m, c); a10 = MulAdd(a10, m, c); a11 = MulAdd(a11, m, c);
         }
-        return Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11)));
+        return First(a0) + First(a1) + First(a2) + First(a3) + First(a4) + First(a5) + First(a6) + First(a7) + First(a8) + First(a9) + First(a10) + First(a11);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static double FmaChains256(long n)
-    {
-        var m = Vector256.Create(0.999999);
-        var c = Vector256.Create(1e-9);
-        Vector256<double> a0 = Vector256.Create(0.0), a1 = Vector256.Create(1.0), a2 = Vector256.Create(2.0), a3 = Vector256.Create(3.0),
-            a4 = Vector256.Create(4.0), a5 = Vector256.Create(5.0), a6 = Vector256.Create(6.0), a7 = Vector256.Create(7.0),
-            a8 = Vector256.Create(8.0), a9 = Vector256.Create(9.0), a10 = Vector256.Create(10.0), a11 = Vector256.Create(11.0);
-        for (long i = 0; i < n; i++)
-        {
-            a0 = Vector256.FusedMultiplyAdd(a0, m, c); a1 = Vector256.FusedMultiplyAdd(a1, m, c); a2 = Vector256.FusedMultiplyAdd(a2, m, c);
-            a3 = Vector256.FusedMultiplyAdd(a3, m, c); a4 = Vector256.FusedMultiplyAdd(a4, m, c); a5 = Vector256.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector256.FusedMultiplyAdd(a6, m, c); a7 = Vector256.FusedMultiplyAdd(a7, m, c); a8 = Vector256.FusedMultiplyAdd(a8, m, c);
-            a9 = Vector256.FusedMultiplyAdd(a9, m, c); a10 = Vector256.FusedMultiplyAdd(a10, m, c); a11 = Vector256.FusedMultiplyAdd(a11, m, c);
-        }
-        return Vector256.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11)));
-    }
+    // Per-width operations for FmaChains: the JIT compiles each instantiation with only its branch (no boxing).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Splat<TV>(double x) where TV : struct =>
+        typeof(TV) == typeof(Vector512<double>) ? (TV)(object)Vector512.Create(x)
+        : typeof(TV) == typeof(Vector256<double>) ? (TV)(object)Vector256.Create(x) : (TV)(object)Vector128.Create(x);
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static double FmaChains128(long n)
-    {
-        var m = Vector128.Create(0.999999);
-        var c = Vector128.Create(1e-9);
-        Vector128<double> a0 = Vector128.Create(0.0), a1 = Vector128.Create(1.0), a2 = Vector128.Create(2.0), a3 = Vector128.Create(3.0),
-            a4 = Vector128.Create(4.0), a5 = Vector128.Create(5.0), a6 = Vector128.Create(6.0), a7 = Vector128.Create(7.0),
-            a8 = Vector128.Create(8.0), a9 = Vector128.Create(9.0), a10 = Vector128.Create(10.0), a11 = Vector128.Create(11.0);
-        for (long i = 0; i < n; i++)
-        {
-            a0 = Vector128.FusedMultiplyAdd(a0, m, c); a1 = Vector128.FusedMultiplyAdd(a1, m, c); a2 = Vector128.FusedMultiplyAdd(a2, m, c);
-            a3 = Vector128.FusedMultiplyAdd(a3, m, c); a4 = Vector128.FusedMultiplyAdd(a4, m, c); a5 = Vector128.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector128.FusedMultiplyAdd(a6, m, c); a7 = Vector128.FusedMultiplyAdd(a7, m, c); a8 = Vector128.FusedMultiplyAdd(a8, m, c);
-            a9 = Vector128.FusedMultiplyAdd(a9, m, c); a10 = Vector128.FusedMultiplyAdd(a10, m, c); a11 = Vector128.FusedMultiplyAdd(a11, m, c);
-        }
-        return Vector128.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11)));
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV MulAdd<TV>(TV a, TV b, TV c) where TV : struct =>
+        typeof(TV) == typeof(Vector512<double>) ? (TV)(object)Vector512.FusedMultiplyAdd((Vector512<double>)(object)a, (Vector512<double>)(object)b, (Vector512<double>)(object)c)
+        : typeof(TV) == typeof(Vector256<double>) ? (TV)(object)Vector256.FusedMultiplyAdd((Vector256<double>)(object)a, (Vector256<double>)(object)b, (Vector256<double>)(object)c)
+        : (TV)(object)Vector128.FusedMultiplyAdd((Vector128<double>)(object)a, (Vector128<double>)(object)b, (Vector128<double>)(object)c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double First<TV>(TV v) where TV : struct =>
+        typeof(TV) == typeof(Vector512<double>) ? ((Vector512<double>)(object)v).ToScalar()
+        : typeof(TV) == typeof(Vector256<double>) ? ((Vector256<double>)(object)v).ToScalar() : ((Vector128<double>)(object)v).ToScalar();
 
     /// <summary>This thread's CPU time in seconds (Linux: CLOCK_THREAD_CPUTIME_ID), or NaN where not available (then wall time is used).</summary>
     private static unsafe double ThreadCpuSeconds()
