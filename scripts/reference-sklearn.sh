@@ -2,8 +2,11 @@
 # Side-by-side references in scikit-learn (Debian's /usr/bin/python3), on the very matrices DistGmm uses.
 #
 #   scripts/reference-sklearn.sh speed [DATA] [--iterations N] [--configs "seed:full:2 seed:diag:4 kdd-wide:full:4 ..."]
+#                                      [--paths "widest 128"]
 #       EM seconds per iteration, scikit-learn (tol=0; init excluded by warm-starting the timed iterations) interleaved
-#       with `distgmm bench em` on the same preprocessed matrix; prints per-row ratios and GFLOP/s.
+#       with `distgmm bench em` on the same preprocessed matrix, once per kernel path (`widest`: what the runtime picks;
+#       `256`, `128`: a child process forced there with the runtime's switches); prints per-row GFLOP/s, the fraction of
+#       that path's FMA peak (wall clock, and per busy core from CPU time) and the ratio to scikit-learn.
 #   scripts/reference-sklearn.sh eval seed|dagmm|subsets|nslkdd DATA [TEST] [distgmm eval options ...]
 #       Runs `distgmm eval --export`, then scikit-learn's GaussianMixture (same K, covariance, seed, reg_covar, tol,
 #       max_iter as each DistGmm case's final fit, i.e. after DistGmm's selection on the training rows) and IsolationForest (random_state = the case's seed) on the very same exported
@@ -22,12 +25,13 @@ ensure_sklearn() {
 }
 
 speed() {
-  local data="$root/data/kddcup.data_10_percent.gz" iterations=5
+  local data="$root/data/kddcup.data_10_percent.gz" iterations=5 paths="widest 128"
   local configs="seed:full:2 seed:full:4 seed:full:8 seed:diag:2 seed:diag:4 seed:diag:8 kdd-wide:full:4"
   while [ $# -gt 0 ]; do
     case "$1" in
       --iterations) iterations=$2; shift 2;;
       --configs) configs=$2; shift 2;;
+      --paths) paths=$2; shift 2;;
       *) data=$1; shift;;
     esac
   done
@@ -38,7 +42,13 @@ speed() {
   if [ ! -f "$data/manifest.json" ]; then
     dataset="$work/dataset"; $distgmm ingest "$data" --shards 8 --out "$dataset" >/dev/null
   fi
-  printf '%-9s %-5s %3s %5s | %12s %12s | %8s %8s | %7s\n' preset cov K d "sklearn s/it" "distgmm s/it" "sk GF/s" "dg GF/s" ratio
+  for p in $paths; do
+    case "$p" in widest|256|128) ;; *) echo "--paths: '$p' is not one of widest, 256, 128" >&2; exit 2;; esac
+  done
+  echo "load average (1/5/15 min) at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '%-9s %-5s %3s %5s %4s | %12s %12s | %8s %8s %6s %6s | %7s\n' preset cov K d bits "sklearn s/it" "distgmm s/it" \
+    "sk GF/s" "dg GF/s" "%peak" "%core" ratio
+  local peaks=""
   for c in $configs; do
     IFS=: read -r preset cov k <<<"$c"
     local npy="$work/$preset.npy"
@@ -64,19 +74,36 @@ times = sorted((timed(n + 1) - timed(1)) / n for _ in range(3))
 print(f"{sorted(times)[1]:.6f} {X.shape[0]} {X.shape[1]}")
 PY
 )
-    dg=$($distgmm bench em "$dataset" --preset "$preset" --covariance "$cov" --k "$k" --iterations "$iterations" --json)
-    $py - "$sk" "$dg" "$preset" "$cov" "$k" <<'PY'
+    for p in $paths; do
+      # The runtime's switches (.NET 10): AVX-512 off gives the 256-bit path; with a preferred width of 128 bits, the
+      # 128-bit path keeping hardware FMA (as on ARM64). `env` starts the CLI as a child process with them.
+      local switches=()
+      case "$p" in
+        256) switches=(DOTNET_EnableAVX512=0);;
+        128) switches=(DOTNET_EnableAVX512=0 DOTNET_PreferredVectorBitWidth=128);;
+      esac
+      dg=$(env "${switches[@]}" $distgmm bench em "$dataset" --preset "$preset" --covariance "$cov" --k "$k" --iterations "$iterations" --json)
+      $py - "$sk" "$dg" "$preset" "$cov" "$k" <<'PY'
 import sys, json
 sk_s, n, d = sys.argv[1].split(); sk_s = float(sk_s); n = int(n); d = int(d)
 dg = json.loads(sys.argv[2]); preset, cov, k = sys.argv[3], sys.argv[4], int(sys.argv[5])
 flops = 2.0 * k * n * d * d if cov in ("full", "tied") else 6.0 * k * n * d
-print(f"{preset:<9} {cov:<5} {k:>3} {d:>5} | {sk_s:>12.4f} {dg['secondsPerIteration']:>12.4f} | "
-      f"{flops / sk_s / 1e9:>8.2f} {dg['gflops']:>8.2f} | {sk_s / dg['secondsPerIteration']:>6.1f}x")
+print(f"{preset:<9} {cov:<5} {k:>3} {d:>5} {dg['vectorBits']:>4} | {sk_s:>12.4f} {dg['secondsPerIteration']:>12.4f} | "
+      f"{flops / sk_s / 1e9:>8.2f} {dg['gflops']:>8.2f} {100 * dg['fractionOfPeak']:>5.1f}% {100 * dg['fractionOfCorePeak']:>5.1f}% | "
+      f"{sk_s / dg['secondsPerIteration']:>6.1f}x", flush=True)
 PY
+      # The double-precision FMA peak each path's GFLOP/s compare against, as `distgmm bench em` computes it
+      # (cores x clock x 2 FMA pipes x doubles per pipe x 2; Zen 2-4 run AVX-512 on 256-bit pipes), with its inputs.
+      # One line per path (the measured part of the peak varies a little from run to run; the first is shown).
+      local kernel line
+      kernel=$($py -c 'import json, sys; print(json.loads(sys.argv[1])["kernelPath"])' "$dg")
+      line=$($py -c 'import json, sys; r = json.loads(sys.argv[1]); print("%s: FP64 FMA peak %s" % (r["kernelPath"], r["peak"]))' "$dg")
+      case "$peaks" in *"$kernel: "*) ;; *) peaks+="$line"$'\n';; esac
+    done
   done
-  # The double-precision FMA peak the GFLOP/s compare against, as `distgmm bench em` computes it for its kernel path
-  # (cores x clock x 2 FMA pipes x doubles per pipe x 2; Zen 2-4 run AVX-512 on 256-bit pipes), with its inputs.
-  $py -c 'import json, sys; r = json.loads(sys.argv[1]); print("FP64 FMA peak: %s (50%%: %.0f GFLOP/s); kernel path %s" % (r["peak"], r["peakGflops"] / 2, r["kernelPath"]))' "$dg"
+  printf '%s' "$peaks"
+  echo "%peak: GFLOP/s over that path's peak (wall clock); %core: per busy core, from the process's CPU time (robust to other load)"
+  echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 evaluate() {
@@ -157,6 +184,6 @@ cmd=${1:-}; shift || true
 case "$cmd" in
   speed) speed "$@";;
   eval) evaluate "$@";;
-  *) echo "usage: scripts/reference-sklearn.sh speed [DATA] [--iterations N] [--configs \"preset:cov:K ...\"]" >&2
+  *) echo "usage: scripts/reference-sklearn.sh speed [DATA] [--iterations N] [--configs \"preset:cov:K ...\"] [--paths \"widest 256 128\"]" >&2
      echo "       scripts/reference-sklearn.sh eval seed|dagmm|subsets|nslkdd DATA [TEST] [distgmm eval options]" >&2; exit 2;;
 esac

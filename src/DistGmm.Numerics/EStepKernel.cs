@@ -182,7 +182,8 @@ internal sealed unsafe class EStepKernel
         for (int k = 0; k < _k; k++)
         {
             // The diagonal path centres on the fly (x − μ is recomputed, never stored).
-            if (_triangular) Center<T, TV>(k);
+            if (_triangular && _bits == 512) Center512(k);
+            else if (_triangular) Center<T, TV>(k);
             fixed (double* xT = _xT)
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dT = _dT)
@@ -285,6 +286,23 @@ internal sealed unsafe class EStepKernel
                     T.Store(T.Sub(T.Load(src + r), mu), dst + r);
             }
             // Padding dimensions are zero from construction and never written.
+        }
+    }
+
+    /// <summary>As <see cref="Center{T, TV}"/> with 8 rows per vector (a lane-wise difference: the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Center512(int k)
+    {
+        fixed (double* xT = _xT)
+        fixed (double* dT = _dT)
+        {
+            for (int i = 0; i < _d; i++)
+            {
+                var mu = Vector512.Create(_meansPadded[k * _dp + i]);
+                double* src = xT + i * BlockRows, dst = dT + i * BlockRows;
+                for (int r = 0; r < BlockRows; r += 8)
+                    Vector512.Store(Vector512.Load(src + r) - mu, dst + r);
+            }
         }
     }
 
@@ -614,7 +632,14 @@ internal sealed unsafe class EStepKernel
             fixed (double* tiles = _s2Tiles)
             {
                 AddLanes4(n, resp, rows);
-                for (int i = 0; i < _d; i++)
+                int i = 0;
+                if (_bits != 128)
+                    for (; i + 4 <= _d; i += 4)
+                        CenterWeigh256x4(xP + i * PanelRows, mu + i, resp, dP + i * PanelRows, wP + i * PanelRows, s1 + 4 * i, rows, log2G);
+                else
+                    for (; i + 2 <= _d; i += 2)
+                        CenterWeigh128x2(xP + i * PanelRows, mu + i, resp, dP + i * PanelRows, wP + i * PanelRows, s1 + 4 * i, rows);
+                for (; i < _d; i++)
                 {
                     double* x = xP + i * PanelRows, e = dP + i * PanelRows, w = wP + i * PanelRows;
                     if (_bits == 128) CenterWeigh128(x, mu[i], resp, e, w, s1 + 4 * i, rows);
@@ -648,6 +673,37 @@ internal sealed unsafe class EStepKernel
         Vector256.Store(a, s1);
     }
 
+    /// <summary>
+    /// <see cref="CenterWeigh256"/> for four dimensions at once (x, e, w at their first, stride PanelRows; mu and s1 at
+    /// theirs): four independent S1 chains, where one dimension at a time waited on the latency of its single chain
+    /// (K=4 d=39: centring and weighing were ~14 % of the E-step). Each dimension's sum keeps its order: the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CenterWeigh256x4(double* x, double* mu, double* resp, double* e, double* w, double* s1, int rows, int log2G)
+    {
+        var m0 = Vector256.Create(mu[0]);
+        var m1 = Vector256.Create(mu[1]);
+        var m2 = Vector256.Create(mu[2]);
+        var m3 = Vector256.Create(mu[3]);
+        Vector256<double> a0 = Vector256.Load(s1), a1 = Vector256.Load(s1 + 4), a2 = Vector256.Load(s1 + 8), a3 = Vector256.Load(s1 + 12);
+        for (int r = 0; r < rows; r += 4)
+        {
+            var rr = Vector256.Load(resp + r);
+            int slot = PanelSlot(r, log2G);
+            var c0 = Vector256.Load(x + r) - m0;
+            var c1 = Vector256.Load(x + PanelRows + r) - m1;
+            var c2 = Vector256.Load(x + 2 * PanelRows + r) - m2;
+            var c3 = Vector256.Load(x + 3 * PanelRows + r) - m3;
+            var v0 = c0 * rr; var v1 = c1 * rr; var v2 = c2 * rr; var v3 = c3 * rr;
+            Vector256.Store(c0, e + slot); Vector256.Store(v0, w + slot);
+            Vector256.Store(c1, e + PanelRows + slot); Vector256.Store(v1, w + PanelRows + slot);
+            Vector256.Store(c2, e + 2 * PanelRows + slot); Vector256.Store(v2, w + 2 * PanelRows + slot);
+            Vector256.Store(c3, e + 3 * PanelRows + slot); Vector256.Store(v3, w + 3 * PanelRows + slot);
+            a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+        }
+        Vector256.Store(a0, s1); Vector256.Store(a1, s1 + 4); Vector256.Store(a2, s1 + 8); Vector256.Store(a3, s1 + 12);
+    }
+
     /// <summary>As <see cref="CenterWeigh256"/> with G = 2: each 4-lane S1 accumulator in two Vector128.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CenterWeigh128(double* x, double mu, double* resp, double* e, double* w, double* s1, int rows)
@@ -671,6 +727,31 @@ internal sealed unsafe class EStepKernel
         }
         Vector128.Store(lo, s1);
         Vector128.Store(hi, s1 + 2);
+    }
+
+    /// <summary><see cref="CenterWeigh128"/> for two dimensions at once (four independent S1 chains, as <see cref="CenterWeigh256x4"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CenterWeigh128x2(double* x, double* mu, double* resp, double* e, double* w, double* s1, int rows)
+    {
+        var m0 = Vector128.Create(mu[0]);
+        var m1 = Vector128.Create(mu[1]);
+        Vector128<double> a0l = Vector128.Load(s1), a0h = Vector128.Load(s1 + 2), a1l = Vector128.Load(s1 + 4), a1h = Vector128.Load(s1 + 6);
+        double* x1 = x + PanelRows, e1 = e + PanelRows, w1 = w + PanelRows;
+        for (int r = 0; r < rows; r += 4)
+        {
+            var rl = Vector128.Load(resp + r);
+            var rh = Vector128.Load(resp + r + 2);
+            int sl = PanelSlot(r, 1), sh = PanelSlot(r + 2, 1);
+            var c0l = Vector128.Load(x + r) - m0;
+            var c0h = Vector128.Load(x + r + 2) - m0;
+            var c1l = Vector128.Load(x1 + r) - m1;
+            var c1h = Vector128.Load(x1 + r + 2) - m1;
+            var v0l = c0l * rl; var v0h = c0h * rh; var v1l = c1l * rl; var v1h = c1h * rh;
+            Vector128.Store(c0l, e + sl); Vector128.Store(v0l, w + sl); Vector128.Store(c0h, e + sh); Vector128.Store(v0h, w + sh);
+            Vector128.Store(c1l, e1 + sl); Vector128.Store(v1l, w1 + sl); Vector128.Store(c1h, e1 + sh); Vector128.Store(v1h, w1 + sh);
+            a0l += v0l; a0h += v0h; a1l += v1l; a1h += v1h;
+        }
+        Vector128.Store(a0l, s1); Vector128.Store(a0h, s1 + 2); Vector128.Store(a1l, s1 + 4); Vector128.Store(a1h, s1 + 6);
     }
 
     /// <summary>

@@ -88,6 +88,21 @@ public sealed class KernelPathTests
         return kernel.LogLikelihood(n).ToArray();
     }
 
+    [Fact]
+    public void ThePeakIsTheLargerOfTheNominalAndTheMeasuredOneOnEveryPath()
+    {
+        foreach (var bits in Paths)
+        {
+            var peak = KernelPath.Peak(bits);
+            Assert.Equal(bits, peak.VectorBits);
+            Assert.True(peak.MeasuredCoreGflops > 0, peak.Describe());
+            double measured = peak.Cores * peak.MeasuredCoreGflops;
+            Assert.Equal(double.IsNaN(peak.NominalGflops) ? measured : Math.Max(measured, peak.NominalGflops), peak.Gflops);
+            Assert.Equal(peak.MeasuredCoreGflops, KernelPath.MeasuredCoreGflops(bits));   // measured once per width
+            Assert.Contains("FMA pipes", peak.Describe(), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The runtime's switches, each in a child process: the same statistics and models, byte for byte.</summary>
     [Fact]
     public void ForcedNarrowerPathsInChildProcessesGiveByteIdenticalStatisticsAndModels()
@@ -99,6 +114,8 @@ public sealed class KernelPathTests
             ("AVX-512 off", ["DOTNET_EnableAVX512=0", "DOTNET_EnableAVX512F=0"]),
             ("AVX2 off", ["DOTNET_EnableAVX2=0"]),
             ("AVX off", ["DOTNET_EnableAVX=0"]),
+            // The fast 128-bit path: 128-bit vectors with hardware FMA, as on ARM64 (AVX2 off would also take FMA away).
+            ("128-bit preferred", ["DOTNET_EnableAVX512=0", "DOTNET_PreferredVectorBitWidth=128"]),
         };
         var outputs = runs.Select(r => (r.Name, Lines: RunFingerprint(r.Env))).ToArray();
         var reference = outputs[0].Lines;
@@ -112,6 +129,8 @@ public sealed class KernelPathTests
         if (KernelPath.VectorBits == 512) Assert.StartsWith("256", outputs[1].Lines[0], StringComparison.Ordinal);
         if (KernelPath.VectorBits >= 256) Assert.StartsWith("128", outputs[2].Lines[0], StringComparison.Ordinal);
         Assert.StartsWith("128", outputs[3].Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("128", outputs[4].Lines[0], StringComparison.Ordinal);
+        if (KernelPath.HardwareFma) Assert.EndsWith(", hardware FMA", outputs[4].Lines[0], StringComparison.Ordinal);
     }
 
     private static string[] RunFingerprint(string[] env)

@@ -129,7 +129,8 @@ public static class WorkerNode
             cluster.RegisterOnMemberUp(() =>
             {
                 Volatile.Write(ref wasUp, 1);
-                log($"worker '{config.NodeName}': member of the cluster at {cluster.SelfAddress} ({cores} core(s))");
+                // The kernel path says which vector width this worker computes with (a mixed cluster gives the same bits).
+                log($"worker '{config.NodeName}': member of the cluster at {cluster.SelfAddress} ({cores} core(s); kernels {DistGmm.Numerics.KernelPath.Describe()})");
             });
             cluster.RegisterOnMemberRemoved(() => removed.TrySetResult());
             log($"worker '{config.NodeName}': joining {string.Join(", ", config.SeedNodes)} (incarnation {incarnation})");

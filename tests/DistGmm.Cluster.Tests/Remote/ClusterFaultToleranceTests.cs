@@ -15,7 +15,7 @@ namespace DistGmm.Cluster.Tests.Remote;
 /// processes; a worker SIGKILLed mid-E-step; a healthy worker frozen 3 s (not downed); a worker frozen past the
 /// failure detector (downed, then back as a new incarnation); every worker lost, then one started; the coordinator
 /// process SIGKILLed and restarted (resuming from its SQLite or PostgreSQL journal); a second coordinator for a running
-/// job; a standby coordinator taking over. Each job must end with the model of the fault-free embedded run, bit for bit.
+/// job; a standby coordinator taking over; worker processes forced onto different kernel widths. Each job must end with the model of the fault-free embedded run, bit for bit.
 /// </summary>
 [Collection(nameof(ClusterFaultToleranceTests))] // CPU-heavy processes: never beside each other
 public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputHelper output) : IClassFixture<DatasetFixture>
@@ -54,8 +54,8 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         return (coordinator, worker, port);
     }
 
-    private static NodeProcess Worker(string cli, string config, string name) =>
-        NodeProcess.Start(cli, "worker", "--config", config, "--node-name", name, "--cores", "1");
+    private static NodeProcess Worker(string cli, string config, string name, IReadOnlyDictionary<string, string>? environment = null) =>
+        NodeProcess.Start(cli, environment ?? new Dictionary<string, string>(), "worker", "--config", config, "--node-name", name, "--cores", "1");
 
     /// <summary>Runs <paramref name="body"/> with an in-process coordinator node and worker processes, dumping their logs.</summary>
     private async Task WithCluster(int workers, Func<CoordinatorNode, List<NodeProcess>, string, string, Task> body)
@@ -110,6 +110,40 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             Assert.Equal(reference.Score.Summary.Anomalies, outcome.Score.Summary.Anomalies);
             Assert.Equal(3, outcome.Train.Workers);
         });
+    }
+
+    [Fact]
+    public async Task Worker_processes_on_different_kernel_widths_give_the_embedded_model_byte_for_byte()
+    {
+        // The runtime's switches: w1 on the 128-bit path (hardware FMA, as on ARM64), w2 on the 256-bit path; the
+        // embedded reference runs on this machine's widest path (512 or, on an AVX2-only machine, 256 bits).
+        var narrow = new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0", ["DOTNET_PreferredVectorBitWidth"] = "128" };
+        var middle = new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0" };
+        var reference = await Embedded();
+        var cli = await CliDll.Value;
+        var (coordinatorConfig, workerConfig, _) = Configs();
+        await using var coordinator = CoordinatorNode.Start(ClusterNodeConfig.Load(coordinatorConfig, ClusterNodeConfig.CoordinatorRole, runFolder: data.Root));
+        await coordinator.WhenActiveAsync(CancellationToken.None).WaitAsync(Bound);
+        using var w1 = Worker(cli, workerConfig, "w1", narrow);
+        using var w2 = Worker(cli, workerConfig, "w2", middle);
+        try
+        {
+            await coordinator.WaitForWorkersAsync(2, Bound, CancellationToken.None);
+            var outcome = await EmbeddedJob.RunAsync(Spec(data.NewOutDir(), coordinator.ClusterOptions(), 2)).WaitAsync(Bound);
+            Assert.Equal(2, outcome.Train.Workers);
+            Assert.Equal(File.ReadAllBytes(reference.Train.ModelPath), File.ReadAllBytes(outcome.Train.ModelPath));
+            Assert.Equal(File.ReadAllBytes(reference.Score.ModelPath), File.ReadAllBytes(outcome.Score.ModelPath));
+            Assert.Equal(reference.Score.Summary.Anomalies, outcome.Score.Summary.Anomalies);
+            // The switches took effect: each worker announces its kernel path, and the two widths differ.
+            var kernels1 = await w1.WhenLine(l => l.Contains("member of the cluster", StringComparison.Ordinal)).WaitAsync(Bound);
+            var kernels2 = await w2.WhenLine(l => l.Contains("member of the cluster", StringComparison.Ordinal)).WaitAsync(Bound);
+            Assert.Contains("kernels 128-bit", kernels1, StringComparison.Ordinal);
+            if (KernelPath.VectorBits >= 256) Assert.Contains("kernels 256-bit", kernels2, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var p in new[] { w1, w2 }) output.WriteLine(p.Describe());
+        }
     }
 
     [Fact]

@@ -68,9 +68,13 @@ internal static class ClusterProcesses
             _name = name;
         }
 
-        public static NodeProcess Start(string dll, params string[] arguments)
+        public static NodeProcess Start(string dll, params string[] arguments) => Start(dll, new Dictionary<string, string>(), arguments);
+
+        /// <summary>As <see cref="Start(string, string[])"/> with extra environment variables (e.g. the runtime's ISA switches).</summary>
+        public static NodeProcess Start(string dll, IReadOnlyDictionary<string, string> environment, params string[] arguments)
         {
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var (name, value) in environment) start.Environment[name] = value;
             start.ArgumentList.Add(dll);
             foreach (var a in arguments) start.ArgumentList.Add(a);
             var process = new Process { StartInfo = start };
