@@ -294,6 +294,19 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         if (_state.PendingResults.Count < _state.ShardCount) return;
 
         var merged = _state.MergePending();
+        if (_state.Stage == JobStage.Counting)
+        {
+            Apply(new RecordsCounted(merged.ToBytes()), () =>
+            {
+                if (_state.RecordCounts is { } counts) Publish(new DistinctRecordsCounted(Now, counts.Rows, counts.Distinct, _state.RecordCountsBytes!.Length));
+                if (_state.IsFinished) { Finish(); return; }
+                Publish(new StageChanged(Now, _state.Stage.ToString().ToLowerInvariant()));
+                _iterationClock.Restart();
+                // Every worker learns the counts once, with its first work of the next stage.
+                foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: false, includeCounts: true);
+            });
+            return;
+        }
         var candidate = _state.CandidateIndex;
         var fitsBefore = _state.Fits.Count;
         Apply(new PassCompleted(stats.PassNumber, merged.ToBytes()), () =>
@@ -469,10 +482,10 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: false);
     }
 
-    private void SendCommands(string workerId, bool includeLoad)
+    private void SendCommands(string workerId, bool includeLoad, bool includeCounts = false)
     {
         if (!_workers.TryGetValue(workerId, out var worker)) return;
-        foreach (var command in _state.CommandsFor(workerId, includeLoad))
+        foreach (var command in _state.CommandsFor(workerId, includeLoad, includeCounts))
         {
             if (TooLargeFor(worker, command) is { } error)
             {
@@ -493,6 +506,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             ScoreShards s => s.ModelBytes.Length,
             CollectAnomalies c => c.ModelBytes.Length,
             LoadShards l => 2L * l.Dataset.PreprocessorJson.Length,
+            UseRecordCounts u => u.CountsBytes.Length,
             _ => 0,
         };
         return FrameLimit.Exceeded(Context.System, worker, bytes, $"{command.GetType().Name} to {worker.Path.Address}");

@@ -30,6 +30,12 @@ public sealed record ShardResultAccepted(int PassNumber, int Shard, PassResult R
 /// <summary>All shards of a pass are in; <paramref name="MergedBytes"/> is their shard-order merge (PassResult.ToBytes()).</summary>
 public sealed record PassCompleted(int PassNumber, byte[] MergedBytes) : CoordinatorEvent, IJournaledEvent;
 
+/// <summary>
+/// Every shard's record counts are in (the records scoring); <paramref name="MergedBytes"/> is their shard-order merge
+/// (<c>RecordCountsResult.ToBytes()</c>).
+/// </summary>
+public sealed record RecordsCounted(byte[] MergedBytes) : CoordinatorEvent, IJournaledEvent;
+
 public sealed record ShardScoresAccepted(ShardScored Scored) : CoordinatorEvent;
 
 public sealed record ThresholdChosen(double Threshold) : CoordinatorEvent, IJournaledEvent;

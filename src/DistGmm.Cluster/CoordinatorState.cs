@@ -3,18 +3,24 @@ using DistGmm.Numerics;
 
 namespace DistGmm.Cluster;
 
-public enum JobStage { Registering, Loading, Training, Scoring, Collecting, Completed, Failed }
+/// <summary>The stages of a job, in order. Counting (the records scoring only) counts each distinct record over all shards.</summary>
+public enum JobStage { Registering, Loading, Counting, Training, Scoring, Collecting, Completed, Failed }
 
 /// <summary>
 /// What a job must do. A training job fits every candidate in <see cref="Candidates"/> (several when K is chosen by
 /// BIC) on the same loaded shards; a scoring job scores <see cref="ScoreModelBytes"/> and collects anomalies.
 /// </summary>
 /// <param name="ShardRowsHint">Rows per shard from the manifest (before any label filter): used for placement.</param>
+/// <param name="Scoring">Rows: fit on every row, score = log p(x). Records: count records first (a Counting stage), fit on
+/// each distinct record's first occurrence, score = log p(x) + log P(m) with m the row's multiplicity in the scored data.</param>
+/// <param name="ScoreMultiplicity">A records scoring job: the model's multiplicity distribution, P(m); null: that of the counted data.</param>
 public sealed record JobPlan(string JobId, DatasetRef Dataset, IReadOnlyList<long> ShardRowsHint, int ExpectedWorkers,
-    IReadOnlyList<EmOptions> Candidates, byte[]? ScoreModelBytes = null, ThresholdRule? Threshold = null)
+    IReadOnlyList<EmOptions> Candidates, byte[]? ScoreModelBytes = null, ThresholdRule? Threshold = null,
+    Scoring Scoring = Scoring.Rows, MultiplicityModel? ScoreMultiplicity = null)
 {
     public int ShardCount => ShardRowsHint.Count;
     public bool IsTraining => Candidates.Count > 0;
+    public bool CountsRecords => Scoring == Scoring.Records;
 }
 
 /// <summary>
@@ -40,6 +46,14 @@ public sealed record CoordinatorState
     public ImmutableSortedDictionary<int, ShardScored> Scored { get; private init; } = ImmutableSortedDictionary<int, ShardScored>.Empty;
     public double? Threshold { get; private init; }
     public ImmutableSortedDictionary<int, AnomaliesCollected> Anomalies { get; private init; } = ImmutableSortedDictionary<int, AnomaliesCollected>.Empty;
+    /// <summary>The merged record counts (records scoring, once counted) and their bytes, as sent to the workers.</summary>
+    public RecordCountsResult? RecordCounts { get; private init; }
+    public byte[]? RecordCountsBytes { get; private init; }
+    /// <summary>Records scoring: per shard, the index of its first representative among all distinct records (shard order).</summary>
+    public ImmutableArray<long> DistinctOffsets { get; private init; } = [];
+
+    /// <summary>The pass number of the counting pass: outside EmTraining's numbering (0, 1, …), so a late count is never taken for a training result.</summary>
+    public const int CountingPassNumber = -1;
 
     public static CoordinatorState Initial(JobPlan plan)
     {
@@ -52,8 +66,20 @@ public sealed record CoordinatorState
 
     public int ShardCount => Plan.ShardCount;
     public bool IsFinished => Stage is JobStage.Completed or JobStage.Failed;
-    public DataPass? CurrentPass => Stage == JobStage.Training ? Training?.NextPass : null;
+    public DataPass? CurrentPass => Stage switch
+    {
+        JobStage.Counting => new RecordCountsPass(CountingPassNumber),
+        JobStage.Training => Training?.NextPass,
+        _ => null,
+    };
     public long TotalRows => Loaded.Values.Sum(v => v.Rows);
+
+    /// <summary>Rows the fit sees: every loaded row, or (records scoring) each distinct record once.</summary>
+    public long TrainingRows => Plan.CountsRecords ? RecordCounts?.Distinct ?? 0 : TotalRows;
+
+    /// <summary>P(m) for the scoring stage: a scoring job's model's, or the distribution of the counted data (training).</summary>
+    public MultiplicityModel? Multiplicity => !Plan.CountsRecords ? null
+        : Plan.ScoreMultiplicity ?? (RecordCounts is { } counts ? MultiplicityModel.From(counts) : null);
 
     /// <summary>The best fit by BIC (the only one when a single K was asked), once training is done.</summary>
     public GmmFitResult? BestFit => Fits.Count == 0 ? null : Fits.OrderBy(f => f.Bic).ThenBy(f => f.Model.K).First();
@@ -73,7 +99,7 @@ public sealed record CoordinatorState
     public IReadOnlyList<int> MissingShards => Stage switch
     {
         JobStage.Loading => [.. Enumerable.Range(0, ShardCount).Where(s => !Loaded.ContainsKey(s))],
-        JobStage.Training => [.. Enumerable.Range(0, ShardCount).Where(s => !PendingResults.ContainsKey(s))],
+        JobStage.Counting or JobStage.Training => [.. Enumerable.Range(0, ShardCount).Where(s => !PendingResults.ContainsKey(s))],
         JobStage.Scoring => [.. Enumerable.Range(0, ShardCount).Where(s => !Scored.ContainsKey(s))],
         JobStage.Collecting => [.. Enumerable.Range(0, ShardCount).Where(s => !Anomalies.ContainsKey(s))],
         _ => [],
@@ -81,7 +107,7 @@ public sealed record CoordinatorState
 
     /// <summary>True when a shard result for (pass, shard) is wanted now: anything else is a duplicate or stale.</summary>
     public bool AcceptsPassResult(int passNumber, int shard) =>
-        Stage == JobStage.Training && Training?.NextPass?.PassNumber == passNumber
+        Stage is JobStage.Training or JobStage.Counting && CurrentPass?.PassNumber == passNumber
         && shard >= 0 && shard < ShardCount && !PendingResults.ContainsKey(shard);
 
     public bool AcceptsScores(int shard) => Stage == JobStage.Scoring && shard >= 0 && shard < ShardCount && !Scored.ContainsKey(shard);
@@ -109,31 +135,40 @@ public sealed record CoordinatorState
 
     /// <summary>
     /// The commands that bring <paramref name="workerId"/> up to date for the current stage: a LoadShards of all its
-    /// shards (after a restart, or when it inherited shards) and the stage's work on its shards still missing.
+    /// shards (after a restart, or when it inherited shards), the record counts once counted (with the load, or when
+    /// <paramref name="includeCounts"/>: right after counting), and the stage's work on its shards still missing.
     /// </summary>
-    public IReadOnlyList<object> CommandsFor(string workerId, bool includeLoad)
+    public IReadOnlyList<object> CommandsFor(string workerId, bool includeLoad, bool includeCounts = false)
     {
         var mine = ShardsOf(workerId);
         if (mine.Count == 0 || IsFinished) return [];
         var commands = new List<object>();
         if (includeLoad || Stage == JobStage.Loading) commands.Add(new LoadShards(Plan.JobId, Plan.Dataset, mine));
+        if ((includeLoad || includeCounts) && RecordCountsBytes is { } counts)
+            commands.Add(new UseRecordCounts(Plan.JobId, counts, [.. mine.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]));
         var missing = MissingShards.Intersect(mine).ToList();
         if (missing.Count == 0) return commands;
         switch (Stage)
         {
+            case JobStage.Counting when CurrentPass is { } pass:
+                commands.Add(new ComputePass(Plan.JobId, pass.PassNumber, pass, [.. missing.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]));
+                break;
             case JobStage.Training when CurrentPass is { } pass:
-                commands.Add(new ComputePass(Plan.JobId, pass.PassNumber, pass,
-                    [.. missing.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]));
+                commands.Add(new ComputePass(Plan.JobId, pass.PassNumber, pass, [.. missing.Select(s => new ShardSlice(s, TrainingRowOffset(s)))],
+                    Plan.CountsRecords));
                 break;
             case JobStage.Scoring:
-                commands.Add(new ScoreShards(Plan.JobId, ModelToScore!, missing));
+                commands.Add(new ScoreShards(Plan.JobId, ModelToScore!, missing, Multiplicity));
                 break;
             case JobStage.Collecting:
-                commands.Add(new CollectAnomalies(Plan.JobId, Threshold!.Value, ModelToScore!, missing));
+                commands.Add(new CollectAnomalies(Plan.JobId, Threshold!.Value, ModelToScore!, missing, Multiplicity));
                 break;
         }
         return commands;
     }
+
+    /// <summary>Index of the shard's first training row among all training rows: its rows' offset, or its first distinct record's.</summary>
+    public long TrainingRowOffset(int shard) => Plan.CountsRecords ? DistinctOffsets[shard] : GlobalRowOffset(shard);
 
     public byte[]? ModelToScore => Plan.ScoreModelBytes;
 
@@ -149,6 +184,7 @@ public sealed record CoordinatorState
             ShardResultAccepted r => AcceptsPassResult(r.PassNumber, r.Shard)
                 ? this with { PendingResults = PendingResults.Add(r.Shard, r.Result) } : this,
             PassCompleted p => OnPassCompleted(p),
+            RecordsCounted c => OnRecordsCounted(c),
             ShardScoresAccepted s => AcceptsScores(s.Scored.Shard) ? this with { Scored = Scored.Add(s.Scored.Shard, s.Scored) } : this,
             ThresholdChosen t => Stage == JobStage.Scoring || Stage == JobStage.Loading
                 ? this with { Threshold = t.Threshold, Stage = JobStage.Collecting } : this,
@@ -191,8 +227,41 @@ public sealed record CoordinatorState
         var cols = next.Loaded.Values.Select(v => v.Cols).Distinct().ToList();
         if (cols.Count != 1)
             return next with { Stage = JobStage.Failed, Error = $"Shards disagree on the feature count: {string.Join(", ", cols)}" };
+        if (Plan.CountsRecords) return next with { Stage = JobStage.Counting, PendingResults = PendingResults.Clear() };
         if (!Plan.IsTraining) return next with { Stage = JobStage.Scoring };
         return next.StartCandidate(0);
+    }
+
+    private CoordinatorState OnRecordsCounted(RecordsCounted counted)
+    {
+        if (Stage != JobStage.Counting) return this;
+        RecordCountsResult counts;
+        try
+        {
+            counts = PassResult.FromBytes(counted.MergedBytes) as RecordCountsResult
+                ?? throw new ArgumentException("the merged record counts are not record counts");
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            return this with { Stage = JobStage.Failed, Error = $"record counts: {ex.Message}" };
+        }
+        if (counts.Rows != TotalRows)
+            return this with { Stage = JobStage.Failed, Error = $"record counts cover {counts.Rows} rows, the shards hold {TotalRows}" };
+        // A shard's distinct records are the representatives (first occurrences) inside its global row range.
+        var firsts = (long[])counts.FirstRows.Clone();
+        Array.Sort(firsts);
+        var offsets = new long[ShardCount];
+        for (var s = 0; s < ShardCount; s++)
+        {
+            var start = Array.BinarySearch(firsts, GlobalRowOffset(s));
+            offsets[s] = start >= 0 ? start : ~start;
+        }
+        var next = this with
+        {
+            RecordCounts = counts, RecordCountsBytes = counted.MergedBytes, DistinctOffsets = [.. offsets],
+            PendingResults = PendingResults.Clear(),
+        };
+        return Plan.IsTraining ? next.StartCandidate(0) : next with { Stage = JobStage.Scoring };
     }
 
     private CoordinatorState StartCandidate(int index)
@@ -202,7 +271,7 @@ public sealed record CoordinatorState
             return this with
             {
                 Stage = JobStage.Training, CandidateIndex = index,
-                Training = EmTraining.Start(Plan.Candidates[index], TotalRows),
+                Training = EmTraining.Start(Plan.Candidates[index], TrainingRows),
                 PendingResults = PendingResults.Clear(),
             };
         }

@@ -42,14 +42,26 @@ public delegate Task<CoordinatorState> ClusterJobRunner(JobPlan plan, IJobObserv
 
 /// <param name="KCandidates">When given, fit each K and keep the lowest BIC (the Em options' K is then ignored).</param>
 public sealed record TrainJobSpec(string DatasetDir, PreprocessingSpec Preprocessing, EmOptions Em, int Workers,
-    IReadOnlyList<string> TrainOnLabels, string OutDir, IReadOnlyList<int>? KCandidates = null, ClusterOptions? Cluster = null);
+    IReadOnlyList<string> TrainOnLabels, string OutDir, IReadOnlyList<int>? KCandidates = null, ClusterOptions? Cluster = null)
+{
+    /// <summary>Rows (every row) or records (distinct records, multiplicity kept as a separate signal).</summary>
+    public Scoring Scoring { get; init; } = Scoring.Rows;
+}
 
 public sealed record ScoreJobSpec(string ModelPath, string DatasetDir, int Workers, ThresholdRule Threshold, string OutDir,
-    ClusterOptions? Cluster = null);
+    ClusterOptions? Cluster = null)
+{
+    /// <summary>Null: as the model was trained (model.json's scoring).</summary>
+    public Scoring? Scoring { get; init; }
+}
 
 public sealed record RunJobSpec(string DatasetDir, PreprocessingSpec Preprocessing, EmOptions Em, int Workers,
     IReadOnlyList<string> TrainOnLabels, ThresholdRule Threshold, string OutDir, IReadOnlyList<int>? KCandidates = null,
-    ClusterOptions? Cluster = null);
+    ClusterOptions? Cluster = null)
+{
+    /// <summary>Training and scoring both: rows or records.</summary>
+    public Scoring Scoring { get; init; } = Scoring.Rows;
+}
 
 public sealed record TrainOutcome(string ModelPath, ModelFile Model, GmmFitResult Fit, IReadOnlyList<GmmFitResult> Candidates,
     int Workers, TimeSpan Elapsed, string JobId);
@@ -88,12 +100,13 @@ public static class EmbeddedJob
             : [spec.Em];
         var jobId = JobIdFor(spec.Cluster, "train");
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), preprocessor.ToJson(), spec.TrainOnLabels),
-            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, candidates);
+            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, candidates, Scoring: spec.Scoring);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
 
         var best = state.BestFit!;
         var chosen = candidates.First(c => c.K == best.Model.K);
-        var model = ModelFile.FromFit(best, chosen, preprocessor.FeatureNames, preprocessor.ToJson(), spec.TrainOnLabels, state.Fits);
+        var model = ModelFile.FromFit(best, chosen, preprocessor.FeatureNames, preprocessor.ToJson(), spec.TrainOnLabels, state.Fits)
+            with { Scoring = spec.Scoring, Multiplicity = state.Multiplicity };
         var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
         model.Save(modelPath);
         return new TrainOutcome(modelPath, model, best, state.Fits, spec.Workers, watch.Elapsed, jobId);
@@ -127,7 +140,7 @@ public static class EmbeddedJob
         var shards = new ReusingShardSource(cluster.ShardSource ?? new DatasetShardSource(cluster.VerifyShards));
         cluster = cluster with { ShardSource = shards };
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
-            spec.OutDir, spec.KCandidates, cluster), log, ct).ConfigureAwait(false);
+            spec.OutDir, spec.KCandidates, cluster) { Scoring = spec.Scoring }, log, ct).ConfigureAwait(false);
         var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, cluster),
             log, train.Elapsed.TotalSeconds, ct).ConfigureAwait(false);
         recovery.WriteInto(score.SummaryPath);
@@ -142,8 +155,12 @@ public static class EmbeddedJob
         var manifest = DatasetManifest.Load(spec.DatasetDir);
         ModelCheck.Check(modelFile, spec.ModelPath, manifest);
         var jobId = JobIdFor(spec.Cluster, "score");
+        // Records: the multiplicities are counted in the scored data; P(m) is the model's (of its training data), or,
+        // for a model trained on rows, that of the scored data itself.
+        var scoring = spec.Scoring ?? modelFile.Scoring;
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson!, []),
-            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold);
+            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold,
+            scoring, scoring == Scoring.Records ? modelFile.Multiplicity : null);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
         // The outputs need the scores, row ids and labels only: free the feature matrices before writing them.
         (spec.Cluster?.ShardSource as ReusingShardSource)?.Clear();
@@ -160,12 +177,14 @@ public static class EmbeddedJob
         var csvPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesCsvFile);
         var unscorable = RowAccounting.FindUnscorable(manifest, scored, modelFile.PreprocessorJson!); // ModelCheck refused a model without one
         RunFolderWriter.WriteScores(scoresPath, scored, threshold, unscorable);
-        RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels);
-        RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels);
+        var records = scoring == Scoring.Records;
+        RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels, withMultiplicity: records);
+        RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels, withMultiplicity: records);
 
         var withThreshold = modelFile with
         {
             Threshold = threshold, ThresholdRule = spec.Threshold.ToString(), ScoreMean = moments.Mean, ScoreStd = moments.StdDev,
+            Scoring = scoring, Multiplicity = state.Multiplicity,
         };
         var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
         withThreshold.Save(modelPath);
@@ -174,7 +193,7 @@ public static class EmbeddedJob
             moments.Mean, moments.StdDev, moments.Mean, modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
             modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold),
             // Trained rows are counted in a run, where the model was fitted on this very dataset.
-            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows));
+            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows)) { Scoring = scoring };
         var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
         File.WriteAllText(summaryPath, summary.ToJson());
         return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);

@@ -115,6 +115,12 @@ public sealed record WorkerRecovered(DateTimeOffset Time, string WorkerId) : Job
     public override string Describe() => $"worker {WorkerId} restarted; its shards are reloaded and recomputed";
 }
 
+/// <summary>The records scoring counted every shard's records; the merged counts go to each worker once.</summary>
+public sealed record DistinctRecordsCounted(DateTimeOffset Time, long Rows, int Distinct, long Bytes) : JobEvent(Time)
+{
+    public override string Describe() => $"records counted: {Rows} rows, {Distinct} distinct records ({Bytes} bytes of counts)";
+}
+
 public sealed record ScoringProgress(DateTimeOffset Time, int ShardsDone, int ShardsTotal) : JobEvent(Time)
 {
     public override string Describe() => $"scored {ShardsDone}/{ShardsTotal} shards";

@@ -12,7 +12,8 @@ public sealed record CandidateSummary(int K, int Iterations, bool Converged, dou
 /// model.json: a versioned, human-readable model. Keys (camelCase): formatVersion, covarianceType, weights [K],
 /// means [K][d], covariances ([K][d][d] full, [K][d] diag, [d][d] tied, [K] spherical), iterations, converged,
 /// lowerBound, lowerBoundHistory, meanLogLikelihood, rows, bic, aic, init, featureNames, preprocessor, options,
-/// trainOnLabels, candidates, and after scoring threshold, thresholdRule, scoreMean, scoreStd. Doubles are written
+/// trainOnLabels, candidates, scoring ("rows" or "records"; absent: rows) with multiplicityBins (records: distinct
+/// records per multiplicity bin [2^b, 2^(b+1)) of the training data, P(m)), and after scoring threshold, thresholdRule, scoreMean, scoreStd. Doubles are written
 /// shortest-round-trip, so parameters survive a save/load bit for bit. A JSON with only covarianceType, weights,
 /// means and covariances is a valid (init) model.
 /// </summary>
@@ -39,6 +40,19 @@ public sealed record ModelFile
     public string? ThresholdRule { get; init; }
     public double? ScoreMean { get; init; }
     public double? ScoreStd { get; init; }
+    /// <summary>How the model was fitted and scores (records: on distinct records, score log p(x) + log P(m)).</summary>
+    public Scoring Scoring { get; init; } = Scoring.Rows;
+    /// <summary>The records scoring's P(m): the multiplicity distribution of the training data (null for rows).</summary>
+    public MultiplicityModel? Multiplicity { get; init; }
+
+    public static string ScoringName(Scoring scoring) => scoring.ToString().ToLowerInvariant();
+
+    public static Scoring ParseScoring(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "rows" => Scoring.Rows,
+        "records" => Scoring.Records,
+        _ => throw new FormatException($"Unknown scoring '{name}': use rows or records."),
+    };
 
     public static ModelFile FromFit(GmmFitResult fit, EmOptions options, IReadOnlyList<string> featureNames, string? preprocessorJson,
         IReadOnlyList<string> trainOnLabels, IReadOnlyList<GmmFitResult> candidates) => new()
@@ -114,6 +128,13 @@ public sealed record ModelFile
             w.WriteStartArray("trainOnLabels");
             foreach (var label in TrainOnLabels) w.WriteStringValue(label);
             w.WriteEndArray();
+            w.WriteString("scoring", ScoringName(Scoring));
+            if (Multiplicity is { } multiplicity)
+            {
+                w.WriteStartArray("multiplicityBins");
+                foreach (var count in multiplicity.BinCounts) w.WriteNumberValue(count);
+                w.WriteEndArray();
+            }
             if (Candidates.Count > 0)
             {
                 w.WriteStartArray("candidates");
@@ -266,6 +287,7 @@ public sealed record ModelFile
             {
                 throw new FormatException($"{source}: invalid model parameters: {ex.Message}", ex);
             }
+            var scoring = ReadScoring();
             return new ModelFile
             {
                 Model = model,
@@ -285,7 +307,27 @@ public sealed record ModelFile
                 ThresholdRule = OptionalString("thresholdRule"),
                 ScoreMean = OptionalDouble("scoreMean"),
                 ScoreStd = OptionalDouble("scoreStd"),
+                Scoring = scoring,
+                Multiplicity = ReadMultiplicity(scoring),
             };
+        }
+
+        private Scoring ReadScoring()
+        {
+            if (OptionalString("scoring") is not { } name) return Scoring.Rows;
+            try { return ParseScoring(name); }
+            catch (FormatException ex) { throw Error("scoring", ex.Message); }
+        }
+
+        private MultiplicityModel? ReadMultiplicity(Scoring scoring)
+        {
+            if (!root.TryGetProperty("multiplicityBins", out var e) || e.ValueKind == JsonValueKind.Null)
+                return scoring == Scoring.Records ? throw Error("multiplicityBins", "missing (a records model needs its multiplicity distribution)") : null;
+            if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != MultiplicityModel.Bins)
+                throw Error("multiplicityBins", $"expected an array of {MultiplicityModel.Bins} counts");
+            var bins = e.EnumerateArray().Select((v, i) => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var c) && c >= 0
+                ? c : throw Error($"multiplicityBins[{i}]", "expected a count (an integer ≥ 0)")).ToArray();
+            return new MultiplicityModel(bins);
         }
 
         private EmOptions? ReadOptions()

@@ -42,30 +42,47 @@ public sealed record ReleaseJob(string JobId) : IProtocolMessage;
 // ---- training ----
 
 /// <summary>Compute <paramref name="Pass"/> over each listed shard and reply once per shard.</summary>
-public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards) : IProtocolMessage;
+/// <param name="OnDistinctRecords">Compute over the shard's distinct records (their first occurrences, from
+/// <see cref="UseRecordCounts"/>; slice offsets then count distinct records) instead of all its rows.</param>
+public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards, bool OnDistinctRecords = false)
+    : IProtocolMessage;
 
 /// <summary>One shard's partial result (<c>PassResult.ToBytes()</c>, little-endian binary).</summary>
 public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes) : IProtocolMessage;
 
+// ---- record counts (the records scoring) ----
+
+/// <summary>
+/// The job's record counts, merged over every shard in shard order (<c>RecordCountsResult.ToBytes()</c>). The worker
+/// keeps, per listed shard, the rows that are their record's first occurrence (fitting) and every row's multiplicity
+/// (scoring). Sent once per job to each worker, again to one that restarted or inherited shards; before any later work.
+/// </summary>
+/// <param name="Shards">The worker's shards, each with the global index of its first row among <em>all</em> rows.</param>
+public sealed record UseRecordCounts(string JobId, byte[] CountsBytes, IReadOnlyList<ShardSlice> Shards) : IProtocolMessage;
+
 // ---- scoring ----
 
 /// <summary>Score every row of each listed shard (log-likelihood = scikit-learn score_samples) and keep the scores.</summary>
-public sealed record ScoreShards(string JobId, byte[] ModelBytes, IReadOnlyList<int> Shards) : IProtocolMessage;
+/// <param name="Multiplicity">The records scoring: each row's score is log p(x) + log P(m), m its record's multiplicity
+/// (from <see cref="UseRecordCounts"/>); null: the rows scoring, log p(x).</param>
+public sealed record ScoreShards(string JobId, byte[] ModelBytes, IReadOnlyList<int> Shards, MultiplicityModel? Multiplicity = null) : IProtocolMessage;
 
 /// <summary>A shard's scores (row order) and their moments for the global mean/std (Chan merge in shard order).</summary>
 public sealed record ShardScored(string JobId, int Shard, ScoreMoments Moments, long[] RowIds, double[] Scores, string?[]? Labels) : IProtocolMessage;
 
 /// <summary>Return the rows of each listed shard whose score is below <paramref name="Threshold"/>, with raw values.</summary>
 /// <remarks>Carries the model so a worker that restarted (and lost its scores) can rescore.</remarks>
-public sealed record CollectAnomalies(string JobId, double Threshold, byte[] ModelBytes, IReadOnlyList<int> Shards) : IProtocolMessage;
+public sealed record CollectAnomalies(string JobId, double Threshold, byte[] ModelBytes, IReadOnlyList<int> Shards,
+    MultiplicityModel? Multiplicity = null) : IProtocolMessage;
 
 /// <param name="NumericColumns">Names of <see cref="AnomalyRow.Numbers"/>, in order.</param>
 /// <param name="TextColumns">Names of <see cref="AnomalyRow.Texts"/>, in order (the label is separate).</param>
 public sealed record AnomaliesCollected(string JobId, int Shard, IReadOnlyList<string> NumericColumns,
     IReadOnlyList<string> TextColumns, IReadOnlyList<AnomalyRow> Rows) : IProtocolMessage;
 
-/// <summary>An anomalous row: its id, score, label (if any) and raw (un-preprocessed) values.</summary>
-public sealed record AnomalyRow(long RowId, double Score, string? Label, double[] Numbers, string?[] Texts);
+/// <summary>An anomalous row: its id, score, label (if any), raw (un-preprocessed) values, and how many rows of the
+/// scored data share its values (1 in the rows scoring, which does not count).</summary>
+public sealed record AnomalyRow(long RowId, double Score, string? Label, double[] Numbers, string?[] Texts, long Multiplicity = 1);
 
 /// <summary>A worker could not do what was asked for a reason that is not a crash (e.g. scores missing after restart).</summary>
 public sealed record WorkFailed(string JobId, string WorkerId, string Error) : IProtocolMessage;

@@ -14,14 +14,17 @@ public sealed record RowCounts(long Read, long Rejected, long? Trained, long Sco
     IReadOnlyDictionary<string, long> UnscorableReasons)
 {
     /// <summary>One warning line when any row was rejected, left out of training, or not scored; null when none was.</summary>
-    public string? Warning()
+    /// <param name="scoring">Records: training sees each distinct record once, so copies are not trained on by design.</param>
+    public string? Warning(Numerics.Scoring scoring = Numerics.Scoring.Rows)
     {
         var parts = new List<string>();
         if (Unscorable > 0)
             parts.Add($"{Unscorable:N0} of {Read:N0} rows unscorable ({string.Join(", ", UnscorableReasons.Select(r => $"{r.Key}: {r.Value:N0}"))}), " +
                       "marked in scores.parquet column 'unscorable'");
         if (Trained is { } trained && trained < Scored + Unscorable)
-            parts.Add($"{Scored + Unscorable - trained:N0} rows not trained on (preprocessing policy or --train-on-label)");
+            parts.Add(scoring == Numerics.Scoring.Records
+                ? $"{Scored + Unscorable - trained:N0} rows not trained on (copies of a record fitted once under --scoring records, preprocessing policy or --train-on-label)"
+                : $"{Scored + Unscorable - trained:N0} rows not trained on (preprocessing policy or --train-on-label)");
         if (Rejected > 0) parts.Add($"{Rejected:N0} rows rejected at ingestion (see the dataset's rejects.tsv)");
         return parts.Count == 0 ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join("; ", parts)}");
     }

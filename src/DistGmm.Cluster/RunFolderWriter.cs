@@ -24,6 +24,9 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
     double MeanLogLikelihood, int Iterations, bool Converged, int K, CovarianceType CovarianceType, int Workers,
     double? SecondsTrain, double SecondsScore, DetectionMetrics? Metrics, RowCounts? Counts = null)
 {
+    /// <summary>How the rows were scored (records: log p(x) + log P(m), the model fitted on distinct records).</summary>
+    public Scoring Scoring { get; init; } = Scoring.Rows;
+
     public const int CurrentFormatVersion = 1;
 
     public string ToJson()
@@ -48,6 +51,7 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             }
             Num(w, "threshold", Threshold);
             w.WriteString("thresholdRule", ThresholdRule);
+            w.WriteString("scoring", ModelFile.ScoringName(Scoring));
             Num(w, "scoreMean", ScoreMean);
             Num(w, "scoreStd", ScoreStd);
             Num(w, "meanLogLikelihood", MeanLogLikelihood);
@@ -144,12 +148,15 @@ public static class RunFolderWriter
         }
     }
 
+    /// <summary>The anomalies' column of the records scoring: how many rows of the scored data share the row's values.</summary>
+    public const string MultiplicityColumn = "multiplicity";
+
     /// <summary>The anomalous rows, most anomalous (lowest score) first, ties by row id.</summary>
     public static IReadOnlyList<AnomalyRow> SortedAnomalies(IEnumerable<AnomaliesCollected> collected) =>
         [.. collected.SelectMany(c => c.Rows).OrderBy(r => r.Score).ThenBy(r => r.RowId)];
 
-    /// <summary>anomalies.parquet: rowId, score, label (when present), then the raw columns.</summary>
-    public static void WriteAnomaliesParquet(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels)
+    /// <summary>anomalies.parquet: rowId, score, label (when present), the raw columns, then (records scoring) multiplicity.</summary>
+    public static void WriteAnomaliesParquet(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels, bool withMultiplicity = false)
     {
         var (numeric, text) = Columns(collected);
         var rows = SortedAnomalies(collected);
@@ -157,6 +164,7 @@ public static class RunFolderWriter
         if (hasLabels) fields.Add(ParquetField.String("label", nullable: true));
         fields.AddRange(numeric.Select(n => ParquetField.Double(n, nullable: true)));
         fields.AddRange(text.Select(t => ParquetField.String(t, nullable: true)));
+        if (withMultiplicity) fields.Add(ParquetField.Int64(MultiplicityColumn));
         using var writer = new ParquetFileWriter(path, new ParquetSchema(fields));
         const int groupRows = 128 * 1024;
         for (var start = 0; start < rows.Count; start += groupRows)
@@ -177,12 +185,13 @@ public static class RunFolderWriter
             }
             for (var c = 0; c < text.Count; c++)
                 columns.Add(ParquetColumn.FromStrings(fields[f++], [.. slice.Select(r => r.Texts[c])], n));
+            if (withMultiplicity) columns.Add(ParquetColumn.FromInt64s(fields[f++], [.. slice.Select(r => r.Multiplicity)], n));
             writer.WriteRowGroup(columns);
         }
     }
 
     /// <summary>anomalies.csv: the same columns as anomalies.parquet, RFC 4180, invariant culture, empty for missing.</summary>
-    public static void WriteAnomaliesCsv(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels)
+    public static void WriteAnomaliesCsv(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels, bool withMultiplicity = false)
     {
         var (numeric, text) = Columns(collected);
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false)) { NewLine = "\n" };
@@ -190,6 +199,7 @@ public static class RunFolderWriter
         if (hasLabels) header.Add("label");
         header.AddRange(numeric);
         header.AddRange(text);
+        if (withMultiplicity) header.Add(MultiplicityColumn);
         writer.WriteLine(string.Join(",", header.Select(Quote)));
         var line = new StringBuilder();
         foreach (var row in SortedAnomalies(collected))
@@ -199,6 +209,7 @@ public static class RunFolderWriter
             if (hasLabels) line.Append(',').Append(Quote(row.Label ?? ""));
             foreach (var v in row.Numbers) line.Append(',').Append(double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture));
             foreach (var t in row.Texts) line.Append(',').Append(Quote(t ?? ""));
+            if (withMultiplicity) line.Append(',').Append(row.Multiplicity.ToString(CultureInfo.InvariantCulture));
             writer.WriteLine(line);
         }
     }

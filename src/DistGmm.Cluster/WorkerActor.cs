@@ -44,6 +44,10 @@ public sealed class WorkerActor : UntypedActor
     private readonly IShardSource _source;
     private readonly Dictionary<(string Job, int Shard), WorkerShard> _shards = [];
     private readonly Dictionary<(string Job, int Shard), double[]> _scores = [];
+    // The records scoring, per shard: its distinct records' first occurrences (what training passes see) and every
+    // row's multiplicity in the job's data (what scoring adds log P(m) for). Per job: the merged counts, parsed once.
+    private readonly Dictionary<(string Job, int Shard), (DataMatrix Representatives, long[] Multiplicities)> _records = [];
+    private readonly Dictionary<string, RecordCountsResult> _counts = new(StringComparer.Ordinal);
     private (byte[] Bytes, GaussianMixture Model)? _model;
 
     public WorkerActor(CoordinatorLink link, WorkerOptions options)
@@ -81,6 +85,7 @@ public sealed class WorkerActor : UntypedActor
                 else Context.Stop(Self);
                 break;
             case LoadShards load: Load(load); break;
+            case UseRecordCounts counts: UseCounts(counts); break;
             case ComputePass pass: Compute(pass); break;
             case ScoreShards score: Score(score); break;
             case CollectAnomalies collect: Collect(collect); break;
@@ -125,17 +130,36 @@ public sealed class WorkerActor : UntypedActor
         }
     }
 
+    private void UseCounts(UseRecordCounts command)
+    {
+        if (!_counts.TryGetValue(command.JobId, out var counts))
+        {
+            // The job's counts never change once counted: a re-send (after a restart or a reassignment) is not re-read.
+            counts = PassResult.FromBytes(command.CountsBytes) as RecordCountsResult
+                ?? throw new InvalidOperationException($"Job {command.JobId}: the record counts sent are not record counts.");
+            _counts[command.JobId] = counts;
+        }
+        var todo = command.Shards.Where(s => !_records.ContainsKey((command.JobId, s.Shard))).ToArray();
+        var shards = todo.Select(s => Shard(command.JobId, s.Shard)).ToArray();
+        var derived = new (DataMatrix, long[])[todo.Length];
+        ForEachParallel(todo.Length, i => derived[i] = (
+            DistinctRecords.Representatives(shards[i].Features, todo[i].GlobalRowOffset, counts),
+            DistinctRecords.Multiplicities(shards[i].Features, counts)));
+        for (var i = 0; i < todo.Length; i++) _records[(command.JobId, todo[i].Shard)] = derived[i];
+    }
+
     private void Compute(ComputePass command)
     {
         var replyTo = Sender;
         var (self, system) = (Self, Context.System); // both read the actor context, which the parallel loop's threads lack
         var slices = command.Shards;
-        var shards = slices.Select(s => Shard(command.JobId, s.Shard)).ToArray();
+        var shards = slices.Select(s => command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features)
+            .ToArray();
         // Many shards: one per core; few shards: each uses the cores itself. Same bits either way.
         var innerDop = Math.Max(1, _options.Cores / Math.Max(1, slices.Count));
         ForEachParallel(slices.Count, i =>
         {
-            var result = PartitionCompute.Compute(command.Pass, shards[i].Features, slices[i].GlobalRowOffset, innerDop);
+            var result = PartitionCompute.Compute(command.Pass, shards[i], slices[i].GlobalRowOffset, innerDop);
             var bytes = result.ToBytes();
             if (FrameLimit.Exceeded(system, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
                 replyTo.Tell(new WorkFailed(command.JobId, Id, error), self);
@@ -150,7 +174,8 @@ public sealed class WorkerActor : UntypedActor
         var model = Model(command.ModelBytes);
         var shards = command.Shards.Select(s => Shard(command.JobId, s)).ToArray();
         var scores = new double[shards.Length][];
-        ForEachParallel(shards.Length, i => scores[i] = ScoreRows(model, shards[i]));
+        var multiplicities = command.Shards.Select(s => Multiplicities(command.JobId, s, command.Multiplicity)).ToArray();
+        ForEachParallel(shards.Length, i => scores[i] = ScoreRows(model, shards[i], command.Multiplicity, multiplicities[i]));
         for (var i = 0; i < shards.Length; i++)
         {
             _scores[(command.JobId, command.Shards[i])] = scores[i];
@@ -170,14 +195,15 @@ public sealed class WorkerActor : UntypedActor
         foreach (var s in command.Shards)
         {
             var shard = Shard(command.JobId, s);
+            var multiplicities = Multiplicities(command.JobId, s, command.Multiplicity);
             if (!_scores.TryGetValue((command.JobId, s), out var scores))
-                _scores[(command.JobId, s)] = scores = ScoreRows(model, shard); // lost in a restart or inherited
+                _scores[(command.JobId, s)] = scores = ScoreRows(model, shard, command.Multiplicity, multiplicities); // lost in a restart or inherited
             var rows = new List<AnomalyRow>();
             for (var r = 0; r < scores.Length; r++)
             {
                 if (!(scores[r] < command.Threshold)) continue;
                 var (numbers, texts) = shard.RawRow(r);
-                rows.Add(new AnomalyRow(shard.RowIds[r], scores[r], shard.Labels?[r], numbers, texts));
+                rows.Add(new AnomalyRow(shard.RowIds[r], scores[r], shard.Labels?[r], numbers, texts, multiplicities?[r] ?? 1));
             }
             replyTo.Tell(new AnomaliesCollected(command.JobId, s, shard.NumericColumns, shard.TextColumns, rows), Self);
         }
@@ -187,15 +213,32 @@ public sealed class WorkerActor : UntypedActor
     {
         foreach (var key in _shards.Keys.Where(k => k.Job == jobId).ToList()) _shards.Remove(key);
         foreach (var key in _scores.Keys.Where(k => k.Job == jobId).ToList()) _scores.Remove(key);
+        foreach (var key in _records.Keys.Where(k => k.Job == jobId).ToList()) _records.Remove(key);
+        _counts.Remove(jobId);
     }
 
-    /// <summary>score_samples over the shard, in fixed row blocks (no per-row allocation).</summary>
-    private static double[] ScoreRows(GaussianMixture model, WorkerShard shard)
+    /// <summary>
+    /// score_samples over the shard, in fixed row blocks (no per-row allocation); in the records scoring plus log P(m)
+    /// of each row's multiplicity.
+    /// </summary>
+    private static double[] ScoreRows(GaussianMixture model, WorkerShard shard, MultiplicityModel? multiplicity, long[]? multiplicities)
     {
         var scores = new double[shard.Rows];
         model.ScoreSamples(shard.Features.Values.AsSpan(0, shard.Rows * shard.Features.Cols), scores);
+        if (multiplicity is not null) DistinctRecords.AddMultiplicity(scores, multiplicities!, multiplicity);
         return scores;
     }
+
+    /// <summary>The shard's row multiplicities when scoring records (null when scoring rows).</summary>
+    private long[]? Multiplicities(string jobId, int shard, MultiplicityModel? multiplicity) =>
+        multiplicity is null ? null : Records(jobId, shard).Multiplicities;
+
+    private (DataMatrix Representatives, long[] Multiplicities) Records(string jobId, int shard) =>
+        _records.TryGetValue((jobId, shard), out var r)
+            ? r
+            // As for a missing shard: out of step (the counts always precede the work that needs them). Crash; the
+            // restart makes the coordinator reload, re-send the counts and the work.
+            : throw new InvalidOperationException($"Worker {Id} has no record counts for shard {shard} of job {jobId}.");
 
     private WorkerShard Shard(string jobId, int shard) =>
         _shards.TryGetValue((jobId, shard), out var s)

@@ -15,6 +15,7 @@ public sealed record WorkerProgress(string WorkerId, string JobId, string Text)
     {
         LoadShards m => new(workerId, m.JobId, $"loading {Shards(m.Shards)}"),
         ComputePass m => new(workerId, m.JobId, $"pass {m.PassNumber} ({PassName(m.Pass)}) on {Shards(m.Shards.Select(s => s.Shard).ToList())}"),
+        UseRecordCounts m => new(workerId, m.JobId, $"keeping the distinct records of {Shards(m.Shards.Select(s => s.Shard).ToList())}"),
         ScoreShards m => new(workerId, m.JobId, $"scoring {Shards(m.Shards)}"),
         CollectAnomalies m => new(workerId, m.JobId, $"collecting the anomalies of {Shards(m.Shards)}"),
         ReleaseJob m => new(workerId, m.JobId, "released"),

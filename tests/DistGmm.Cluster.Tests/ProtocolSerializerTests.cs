@@ -16,6 +16,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     private static readonly DataMatrix[] Shards = Synthetic.Shards([40, 70, 30]);
     private static readonly GaussianMixture Model = GaussianMixtureFitter.Fit(Shards, Synthetic.Options(2)).Model;
     private static readonly DatasetRef Dataset = new("/data/kdd-ü", """{"columns":["a","b"]}""", ["normal", "smurf."]);
+    private static readonly MultiplicityModel Multiplicity = new([.. Enumerable.Range(0, MultiplicityModel.Bins).Select(b => b < 5 ? 100L - b : b == 62 ? long.MaxValue / 2 : 0)]);
 
     /// <summary>One or more samples of every wire type, with the awkward values (non-ASCII, nulls, empty lists, NaN, extremes).</summary>
     public static IEnumerable<object> Samples()
@@ -34,6 +35,15 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         yield return new ComputePass("train-1", 2, new HardAssignmentPass(2, CovarianceType.Tied, [[1, 2], [3, 4]]), [new ShardSlice(0, 0)]);
         yield return new ComputePass("train-1", 3, new RandomResponsibilityPass(3, CovarianceType.Spherical, ulong.MaxValue, [[0.5, -0.5]]), [new ShardSlice(0, 0)]);
         yield return new ShardStatsComputed("train-1", 7, 2, PartitionCompute.Compute(pass, Shards[2], 110, 1).ToBytes());
+        yield return new ComputePass("train-1", 4, pass, [new ShardSlice(1, 37)], OnDistinctRecords: true);
+        yield return new ComputePass("train-1", CoordinatorState.CountingPassNumber, new RecordCountsPass(CoordinatorState.CountingPassNumber), [new ShardSlice(2, 110)]);
+        yield return new ShardStatsComputed("train-1", CoordinatorState.CountingPassNumber, 2, RecordCountsResult.Compute(Shards[2], 110).ToBytes());
+        yield return new UseRecordCounts("train-1", DistinctRecords.Count(Shards).ToBytes(), [new ShardSlice(0, 0), new ShardSlice(2, 110)]);
+        yield return new UseRecordCounts("train-1", RecordCountsResult.Empty.ToBytes(), []);
+        yield return new ScoreShards("score-1", Model.ToBytes(), [1], Multiplicity);
+        yield return new CollectAnomalies("score-1", -3.5, Model.ToBytes(), [0, 2], Multiplicity);
+        yield return new AnomaliesCollected("score-1", 1, ["duration"], [], [new AnomalyRow(7, -99, "smurf.", [1], [], 96_599)]);
+        yield return new RecordsCounted(DistinctRecords.Count(Shards).ToBytes());
         yield return new ScoreShards("score-1", Model.ToBytes(), [0, 1, 2]);
         var scores = new double[Shards[1].Rows];
         Model.ScoreSamples(Shards[1].Values, scores);
@@ -108,6 +118,28 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         Assert.Equal([1.5], row.Numbers);
         Assert.Null(Assert.Single(row.Texts));
         Assert.True(double.IsNaN(row.Score));
+        Assert.Equal(1, row.Multiplicity);
+
+        var counts = DistinctRecords.Count(Shards);
+        var use = RoundTrip(new UseRecordCounts("train-1", counts.ToBytes(), [new ShardSlice(2, 110)]));
+        Assert.Equal(counts, Assert.IsType<RecordCountsResult>(PassResult.FromBytes(use.CountsBytes)), RecordCountsEquality.Instance);
+        Assert.Equal([new ShardSlice(2, 110)], use.Shards);
+        Assert.True(RoundTrip(new ComputePass("t", 4, new EStepPass(4, Model), [], OnDistinctRecords: true)).OnDistinctRecords);
+        Assert.False(RoundTrip(new ComputePass("t", 4, new EStepPass(4, Model), [])).OnDistinctRecords);
+        Assert.Equal(Multiplicity.BinCounts, RoundTrip(new ScoreShards("s", Model.ToBytes(), [1], Multiplicity)).Multiplicity!.BinCounts);
+        Assert.Null(RoundTrip(new ScoreShards("s", Model.ToBytes(), [1])).Multiplicity);
+        Assert.Equal(Multiplicity.BinCounts, RoundTrip(new CollectAnomalies("s", 1, Model.ToBytes(), [1], Multiplicity)).Multiplicity!.BinCounts);
+        Assert.Equal(96_599, Assert.Single(RoundTrip(new AnomaliesCollected("s", 1, [], [], [new AnomalyRow(7, -1, null, [], [], 96_599)])).Rows).Multiplicity);
+        Assert.Equal(counts.ToBytes(), RoundTrip(new RecordsCounted(counts.ToBytes())).MergedBytes);
+    }
+
+    /// <summary>Record counts compared by value (the record's arrays).</summary>
+    private sealed class RecordCountsEquality : IEqualityComparer<RecordCountsResult>
+    {
+        public static readonly RecordCountsEquality Instance = new();
+        public bool Equals(RecordCountsResult? x, RecordCountsResult? y) =>
+            x is not null && y is not null && x.Hashes.SequenceEqual(y.Hashes) && x.Counts.SequenceEqual(y.Counts) && x.FirstRows.SequenceEqual(y.FirstRows);
+        public int GetHashCode(RecordCountsResult obj) => obj.Distinct;
     }
 
     [Fact]

@@ -28,7 +28,27 @@ internal sealed class TrainOptions
     public readonly Option<int> Shards = new("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
     public readonly Option<string[]> TrainOnLabel = new("--train-on-label") { Description = "Fit (model and preprocessor) only on rows with this label, e.g. normal. Repeatable.", AllowMultipleArgumentsPerToken = false };
     public readonly Option<bool> NoVerify = NoVerifyOption();
+    public readonly Option<string?> Scoring = ScoringOption("Rows: fit on every row, score = log-likelihood (the notebook). Records: fit on distinct records, " +
+        "score = log p(x) + log P(m), m = how often the row's record occurs. Default: rows.");
     public readonly Option<string> Out;
+
+    /// <summary>`--scoring rows|records`.</summary>
+    public static Option<string?> ScoringOption(string description)
+    {
+        var option = new Option<string?>("--scoring") { Description = description };
+        option.Require<Option<string?>, string?>(v => v is null || IsScoring(v), "must be rows or records");
+        return option;
+    }
+
+    private static bool IsScoring(string name)
+    {
+        try { ModelFile.ParseScoring(name); return true; }
+        catch (FormatException) { return false; }
+    }
+
+    /// <summary>--scoring, or the preset's default (<see cref="ScoringDefaults.For"/>).</summary>
+    public Scoring ResolveScoring(ParseResult parse) =>
+        parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(parse.GetValue(Preset)!);
 
     /// <summary>`--no-verify`: use shards whose bytes no longer match the manifest's SHA-256 (checked by default).</summary>
     public static Option<bool> NoVerifyOption() => new("--no-verify") { Description = "Do not check each shard's SHA-256 against manifest.json while reading it." };
@@ -56,7 +76,7 @@ internal sealed class TrainOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Data);
-        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, TrainOnLabel, NoVerify })
+        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, TrainOnLabel, NoVerify, Scoring })
             command.Options.Add(o);
     }
 
@@ -167,7 +187,7 @@ public sealed class TrainCommand : ICliCommand
                 (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
                 await using var _ = statusServer;
                 outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates,
-                    TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
+                    TrainOptions.Cluster(parse, options.NoVerify)) { Scoring = options.ResolveScoring(parse) }, observer, ct);
             }
             folder.Commit("train", manifest.Directory);
             JobSummaries.PrintTrain(terminal, outcome with { ModelPath = folder.Published(outcome.ModelPath) });
@@ -191,8 +211,9 @@ public sealed class ScoreCommand : ICliCommand
         var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
         var noVerify = TrainOptions.NoVerifyOption();
+        var scoring = TrainOptions.ScoringOption("rows (log-likelihood) or records (log p(x) + log P(m), m counted in this data). Default: the model's (model.json's scoring).");
         var threshold = new ThresholdOptions();
-        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, noReport, noVerify };
+        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, noReport, noVerify, scoring };
         threshold.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -208,8 +229,8 @@ public sealed class ScoreCommand : ICliCommand
             folder.RefuseInputInside(parse.GetValue(data)!);
             var outDir = folder.Work;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
-            var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir, TrainOptions.Cluster(parse, noVerify)),
-                new ProgressObserver(terminal, 0), ct);
+            var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir, TrainOptions.Cluster(parse, noVerify))
+                { Scoring = parse.GetValue(scoring) is { } name ? ModelFile.ParseScoring(name) : null }, new ProgressObserver(terminal, 0), ct);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
             folder.Commit("score", manifest.Directory);
             JobSummaries.PrintScore(terminal, JobSummaries.Published(outcome, folder), report is null ? null : folder.Published(report));
@@ -251,7 +272,7 @@ public sealed class RunCommand : ICliCommand
                 (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
                 await using var _ = statusServer;
                 outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates,
-                    TrainOptions.Cluster(parse, options.NoVerify)), observer, ct);
+                    TrainOptions.Cluster(parse, options.NoVerify)) { Scoring = options.ResolveScoring(parse) }, observer, ct);
                 report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
             }
             folder.Commit("run", manifest.Directory);

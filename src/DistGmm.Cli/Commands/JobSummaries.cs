@@ -54,6 +54,6 @@ internal static class JobSummaries
         rows.Add(("time", Format.Seconds(s.Elapsed)));
         terminal.Summary("Scored", rows);
         // Rows left out anywhere are never silent: one line, the counts are in summary.json.
-        if (m.Counts?.Warning() is { } warning) terminal.Error.WriteLine($"distgmm: warning: {warning}");
+        if (m.Counts?.Warning(m.Scoring) is { } warning) terminal.Error.WriteLine($"distgmm: warning: {warning}");
     }
 }

@@ -181,7 +181,7 @@ public sealed class CoordinatorCommand : ICliCommand
                 }
                 terminal.Line($"coordinator '{config.NodeName}': {joined} worker(s) joined");
                 var outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, workers, labels, rule, outDir, candidates,
-                    coordinator.ClusterOptions() with { JobId = jobId }), observer, ct);
+                    coordinator.ClusterOptions() with { JobId = jobId }) { Scoring = options.ResolveScoring(parse) }, observer, ct);
                 JobSummaries.PrintTrain(terminal, outcome.Train);
                 var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory);
                 JobSummaries.PrintScore(terminal, outcome.Score, report);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DistGmm.Data;
+using DistGmm.Numerics;
 
 namespace DistGmm.Cli.Serving;
 
@@ -10,14 +11,26 @@ public sealed record RequestError(int Status, IReadOnlyList<string> Reasons);
 /// Reads a <c>POST /score</c> body into a <see cref="ColumnBatch"/>. The body is a JSON array of row objects, or
 /// <c>{"rows": [...]}</c>; each row is keyed by raw column names (as in the dataset). Numeric columns take JSON numbers,
 /// categorical columns JSON strings, <c>null</c> is a missing value (only when the model imputes). Other keys (the
-/// label, ids) are ignored. All problems are reported at once, each naming the row and column.
+/// label, ids) are ignored. A model trained with the records scoring also takes an optional
+/// <c>"multiplicity"</c> per row (an integer ≥ 1: how many times the record occurs in the traffic scored; 1 when absent),
+/// unless <c>multiplicity</c> is one of its input columns. All problems are reported at once, each naming the row and column.
 /// </summary>
 public static class ScoreRequest
 {
     /// <summary>At most this many reasons are listed; the rest are counted.</summary>
     public const int MaxReasons = 50;
 
+    /// <summary>The key of a row's multiplicity (records scoring).</summary>
+    public const string MultiplicityKey = "multiplicity";
+
     public static (ColumnBatch? Batch, RequestError? Error) Parse(ReadOnlyMemory<byte> body, ServingModel model, int maxRows)
+    {
+        var (batch, _, error) = ParseRows(body, model, maxRows);
+        return (batch, error);
+    }
+
+    /// <summary>As <see cref="Parse"/>, with each row's multiplicity (null unless the model scores records).</summary>
+    public static (ColumnBatch? Batch, long[]? Multiplicities, RequestError? Error) ParseRows(ReadOnlyMemory<byte> body, ServingModel model, int maxRows)
     {
         JsonDocument document;
         try
@@ -26,7 +39,7 @@ public static class ScoreRequest
         }
         catch (JsonException ex)
         {
-            return (null, Bad($"body: invalid JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}"));
+            return (null, null, Bad($"body: invalid JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}"));
         }
         using (document)
         {
@@ -35,21 +48,23 @@ public static class ScoreRequest
             if (root.ValueKind == JsonValueKind.Object)
             {
                 if (!root.TryGetProperty("rows", out rows))
-                    return (null, Bad("body: expected a JSON array of row objects or {\"rows\": [...]}; the object has no 'rows'"));
+                    return (null, null, Bad("body: expected a JSON array of row objects or {\"rows\": [...]}; the object has no 'rows'"));
             }
             if (rows.ValueKind != JsonValueKind.Array)
-                return (null, Bad($"body: expected a JSON array of row objects, got {Kind(rows.ValueKind)}"));
+                return (null, null, Bad($"body: expected a JSON array of row objects, got {Kind(rows.ValueKind)}"));
             var count = rows.GetArrayLength();
-            if (count == 0) return (null, Bad("body: no rows to score"));
+            if (count == 0) return (null, null, Bad("body: no rows to score"));
             if (count > maxRows)
-                return (null, new RequestError(413, [$"body: {count} rows exceed the limit of {maxRows} rows per request"]));
+                return (null, null, new RequestError(413, [$"body: {count} rows exceed the limit of {maxRows} rows per request"]));
             return Fill(rows, count, model);
         }
     }
 
-    private static (ColumnBatch?, RequestError?) Fill(JsonElement rows, int count, ServingModel model)
+    private static (ColumnBatch?, long[]?, RequestError?) Fill(JsonElement rows, int count, ServingModel model)
     {
         var batch = model.NewBatch(count);
+        var multiplicityIsColumn = model.Inputs.Any(c => c.Name == MultiplicityKey);
+        var multiplicities = model.File.Scoring == Scoring.Records ? Enumerable.Repeat(1L, count).ToArray() : null;
         var reasons = new List<string>();
         var problems = 0;
         void Problem(string reason)
@@ -88,15 +103,24 @@ public static class ScoreRequest
                 else if (value.ValueKind == JsonValueKind.String) batch.Texts[c]![r] = value.GetString();
                 else Problem($"row {r}: '{column.Name}' must be a string (a category), got {Kind(value.ValueKind)}");
             }
+            if (!multiplicityIsColumn && row.TryGetProperty(MultiplicityKey, out var m))
+            {
+                if (multiplicities is null)
+                    Problem($"row {r}: '{MultiplicityKey}' is given, but the model scores rows (it was trained with --scoring rows)");
+                else if (m.ValueKind == JsonValueKind.Number && m.TryGetInt64(out var times) && times >= 1)
+                    multiplicities[r] = times;
+                else
+                    Problem($"row {r}: '{MultiplicityKey}' must be an integer ≥ 1 (how often the record occurs), got {m.GetRawText()}");
+            }
             // One reason per row for absent columns: a row of the wrong table would otherwise fill the list alone.
             if (missing is not null)
                 Problem(missing.Count == 1 ? $"row {r}: missing column {missing[0]}" : $"row {r}: missing columns {string.Join(", ", missing)}");
             r++;
         }
         batch.Count = count;
-        if (problems == 0) return (batch, null);
+        if (problems == 0) return (batch, multiplicities, null);
         if (problems > MaxReasons) reasons.Add($"… and {problems - MaxReasons} more problems");
-        return (null, new RequestError(400, reasons));
+        return (null, null, new RequestError(400, reasons));
     }
 
     private static void ReadNumber(JsonElement value, InputColumn column, double[] numbers, int r, Action<string> problem)

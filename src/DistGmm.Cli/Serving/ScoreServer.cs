@@ -78,7 +78,7 @@ public sealed class ScoreServer : IAsyncDisposable
             await Refuse(http, new RequestError(413, [$"body: larger than the limit of {options.MaxBodyBytes} bytes"]));
             return;
         }
-        var (batch, error) = ScoreRequest.Parse(body, model, options.MaxRows);
+        var (batch, multiplicities, error) = ScoreRequest.ParseRows(body, model, options.MaxRows);
         if (error is not null)
         {
             await Refuse(http, error);
@@ -87,7 +87,7 @@ public sealed class ScoreServer : IAsyncDisposable
         ScoredRow[] scored;
         try
         {
-            scored = model.Score(batch!, options.TopFeatures);
+            scored = model.Score(batch!, options.TopFeatures, multiplicities);
         }
         catch (Exception ex) when (ex is DistGmm.Data.DataFormatException or ArgumentException)
         {
@@ -121,7 +121,7 @@ public sealed class ScoreServer : IAsyncDisposable
         await http.Response.Body.WriteAsync(buffer.ToArray(), http.RequestAborted);
     }
 
-    /// <summary>{"threshold", "results": [{"row", "score", "anomaly", "component", "unlikelyFeatures", "unseenCategories"?}]}.</summary>
+    /// <summary>{"threshold", "results": [{"row", "score", "anomaly", "component", "multiplicity"? (records), "unlikelyFeatures", "unseenCategories"?}]}.</summary>
     public static byte[] ScoreResponse(ServingModel model, IReadOnlyList<ScoredRow> scored)
     {
         using var buffer = new MemoryStream();
@@ -138,6 +138,7 @@ public sealed class ScoreServer : IAsyncDisposable
                 JsonNumbers.Write(w, "score", row.Score);
                 w.WriteBoolean("anomaly", row.Anomaly);
                 w.WriteNumber("component", row.Component);
+                if (row.Multiplicity is { } m) w.WriteNumber("multiplicity", m);
                 w.WriteStartArray("unlikelyFeatures");
                 foreach (var f in row.UnlikelyFeatures)
                 {
@@ -177,6 +178,7 @@ public sealed class ScoreServer : IAsyncDisposable
             JsonNumbers.Write(w, "threshold", file.Threshold);
             if (file.ThresholdRule is not null) w.WriteString("thresholdRule", file.ThresholdRule);
             w.WriteNumber("trainingRows", file.Rows);
+            w.WriteString("scoring", Cluster.ModelFile.ScoringName(file.Scoring));
             w.WriteNumber("iterations", file.Iterations);
             w.WriteBoolean("converged", file.Converged);
             JsonNumbers.Write(w, "meanLogLikelihood", file.MeanLogLikelihood);

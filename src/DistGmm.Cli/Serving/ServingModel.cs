@@ -10,9 +10,9 @@ public sealed record InputColumn(string Name, bool IsNumeric, bool Log1p, IReadO
 /// <summary>A feature that makes a row unlikely: its standardized residual under the row's most responsible component.</summary>
 public sealed record UnlikelyFeature(string Feature, string Column, double Z);
 
-/// <summary>The verdict on one row.</summary>
+/// <summary>The verdict on one row; <paramref name="Multiplicity"/> is the one scored with (records scoring; null: rows).</summary>
 public sealed record ScoredRow(double Score, bool Anomaly, int Component, IReadOnlyList<UnlikelyFeature> UnlikelyFeatures,
-    IReadOnlyList<string> UnseenCategories);
+    IReadOnlyList<string> UnseenCategories, long? Multiplicity = null);
 
 /// <summary>
 /// A model.json ready to score raw rows exactly as <c>distgmm score</c> does: the same preprocessor transform and the
@@ -71,15 +71,22 @@ public sealed class ServingModel
 
     /// <summary>
     /// Scores every row of <paramref name="batch"/> (already validated: no missing value the model cannot impute).
-    /// <paramref name="topFeatures"/> bounds the unlikely features listed per row.
+    /// <paramref name="topFeatures"/> bounds the unlikely features listed per row. A records model adds log P(m) of each
+    /// row's multiplicity (<paramref name="multiplicities"/>; 1 when not given), as <c>distgmm score</c> does.
     /// </summary>
-    public ScoredRow[] Score(ColumnBatch batch, int topFeatures)
+    public ScoredRow[] Score(ColumnBatch batch, int topFeatures, long[]? multiplicities = null)
     {
         var n = batch.Count;
         var rows = Enumerable.Range(0, n).ToArray();
         var features = Preprocessor.Transform(batch, rows);
         var scores = new double[n];
         Model.ScoreSamples(features.Values, scores);
+        if (File.Scoring == Scoring.Records && File.Multiplicity is { } pmf)
+        {
+            multiplicities ??= Enumerable.Repeat(1L, n).ToArray();
+            DistinctRecords.AddMultiplicity(scores, multiplicities, pmf);
+        }
+        else multiplicities = null;
         var components = new int[n];
         Model.Predict(features.Values, components);
         var result = new ScoredRow[n];
@@ -89,7 +96,7 @@ public sealed class ServingModel
         {
             var anomaly = Threshold is { } t && scores[r] < t;
             result[r] = new ScoredRow(scores[r], anomaly, components[r], Unlikely(features.Row(r), components[r], z, best),
-                UnseenCategories(batch, r));
+                UnseenCategories(batch, r), multiplicities?[r]);
         }
         return result;
     }

@@ -39,6 +39,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         ShardLoadFailed => "ShardLoadFailed",
         ReleaseJob => "ReleaseJob",
         ComputePass => "ComputePass",
+        UseRecordCounts => "UseRecordCounts",
         ShardStatsComputed => "ShardStatsComputed",
         ScoreShards => "ScoreShards",
         ShardScored => "ShardScored",
@@ -48,6 +49,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         ChaosKill => "ChaosKill",
         ShardLoadConfirmed => "ev.ShardLoadConfirmed",
         PassCompleted => "ev.PassCompleted",
+        RecordsCounted => "ev.RecordsCounted",
         ThresholdChosen => "ev.ThresholdChosen",
         JobFailed => "ev.JobFailed",
         _ => throw new ArgumentException($"{o.GetType().FullName} has no DistGmm wire format (bind only protocol messages and journaled events).", nameof(o)),
@@ -55,7 +57,13 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     public override byte[] ToBinary(object obj)
     {
-        var w = new PayloadWriter(obj is ShardStatsComputed s ? s.ResultBytes.Length + 64 : 256);
+        var w = new PayloadWriter(obj switch
+        {
+            ShardStatsComputed s => s.ResultBytes.Length + 64,
+            UseRecordCounts u => u.CountsBytes.Length + 64 + 12 * u.Shards.Count,
+            RecordsCounted c => c.MergedBytes.Length + 16,
+            _ => 256,
+        });
         w.WriteByte(FormatVersion);
         Write(w, obj);
         Interlocked.Increment(ref _messagesWritten);
@@ -99,11 +107,19 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             case ShardLoadFailed m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteInt32(m.Shard).WriteString(m.Error); break;
             case ReleaseJob m: w.WriteString(m.JobId); break;
             case ComputePass m:
-                w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteBytes(m.Pass.ToBytes()).WriteInt32(m.Shards.Count);
-                foreach (var slice in m.Shards) w.WriteInt32(slice.Shard).WriteInt64(slice.GlobalRowOffset);
+                w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteBytes(m.Pass.ToBytes());
+                WriteSlices(w, m.Shards);
+                w.WriteBool(m.OnDistinctRecords);
+                break;
+            case UseRecordCounts m:
+                w.WriteString(m.JobId).WriteBytes(m.CountsBytes);
+                WriteSlices(w, m.Shards);
                 break;
             case ShardStatsComputed m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32(m.Shard).WriteBytes(m.ResultBytes); break;
-            case ScoreShards m: w.WriteString(m.JobId).WriteBytes(m.ModelBytes).WriteInt32s([.. m.Shards]); break;
+            case ScoreShards m:
+                w.WriteString(m.JobId).WriteBytes(m.ModelBytes).WriteInt32s([.. m.Shards]);
+                WriteMultiplicity(w, m.Multiplicity);
+                break;
             case ShardScored m:
                 w.WriteString(m.JobId).WriteInt32(m.Shard).WriteInt64(m.Moments.Count).WriteDouble(m.Moments.Mean).WriteDouble(m.Moments.M2);
                 WriteInt64s(w, m.RowIds);
@@ -111,7 +127,10 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 w.WriteBool(m.Labels is not null);
                 if (m.Labels is not null) WriteStrings(w, m.Labels);
                 break;
-            case CollectAnomalies m: w.WriteString(m.JobId).WriteDouble(m.Threshold).WriteBytes(m.ModelBytes).WriteInt32s([.. m.Shards]); break;
+            case CollectAnomalies m:
+                w.WriteString(m.JobId).WriteDouble(m.Threshold).WriteBytes(m.ModelBytes).WriteInt32s([.. m.Shards]);
+                WriteMultiplicity(w, m.Multiplicity);
+                break;
             case AnomaliesCollected m:
                 w.WriteString(m.JobId).WriteInt32(m.Shard);
                 WriteStrings(w, m.NumericColumns);
@@ -123,12 +142,14 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                     WriteNullableString(w, row.Label);
                     w.WriteDoubles(row.Numbers);
                     WriteStrings(w, row.Texts);
+                    w.WriteInt64(row.Multiplicity);
                 }
                 break;
             case WorkFailed m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteString(m.Error); break;
             case ChaosKill m: w.WriteString(m.Reason); break;
             case ShardLoadConfirmed e: w.WriteInt32(e.Shard).WriteInt64(e.Rows).WriteInt32(e.Cols); break;
             case PassCompleted e: w.WriteInt32(e.PassNumber).WriteBytes(e.MergedBytes); break;
+            case RecordsCounted e: w.WriteBytes(e.MergedBytes); break;
             case ThresholdChosen e: w.WriteDouble(e.Threshold); break;
             case JobFailed e: w.WriteString(e.Error); break;
             default: throw new ArgumentException($"{obj.GetType().FullName} has no DistGmm wire format.", nameof(obj));
@@ -150,35 +171,70 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 var jobId = r.ReadString();
                 var passNumber = r.ReadInt32();
                 var pass = DataPass.FromBytes(r.ReadBytes());
-                var slices = new ShardSlice[ReadCount(ref r, 12)];
-                for (var i = 0; i < slices.Length; i++) slices[i] = new ShardSlice(r.ReadInt32(), r.ReadInt64());
-                return new ComputePass(jobId, passNumber, pass, slices);
+                var slices = ReadSlices(ref r);
+                return new ComputePass(jobId, passNumber, pass, slices, r.ReadBool());
+            }
+            case "UseRecordCounts":
+            {
+                var jobId = r.ReadString();
+                var counts = r.ReadBytes();
+                return new UseRecordCounts(jobId, counts, ReadSlices(ref r));
             }
             case "ShardStatsComputed": return new ShardStatsComputed(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBytes());
-            case "ScoreShards": return new ScoreShards(r.ReadString(), r.ReadBytes(), r.ReadInt32s());
+            case "ScoreShards": return new ScoreShards(r.ReadString(), r.ReadBytes(), r.ReadInt32s(), ReadMultiplicity(ref r));
             case "ShardScored":
                 return new ShardScored(r.ReadString(), r.ReadInt32(), new ScoreMoments(r.ReadInt64(), r.ReadDouble(), r.ReadDouble()),
                     ReadInt64s(ref r), r.ReadDoubles(), r.ReadBool() ? ReadStrings(ref r) : null);
-            case "CollectAnomalies": return new CollectAnomalies(r.ReadString(), r.ReadDouble(), r.ReadBytes(), r.ReadInt32s());
+            case "CollectAnomalies": return new CollectAnomalies(r.ReadString(), r.ReadDouble(), r.ReadBytes(), r.ReadInt32s(), ReadMultiplicity(ref r));
             case "AnomaliesCollected":
             {
                 var jobId = r.ReadString();
                 var shard = r.ReadInt32();
                 var numericColumns = ReadStrings(ref r);
                 var textColumns = ReadStrings(ref r);
-                var rows = new AnomalyRow[ReadCount(ref r, 21)];
+                var rows = new AnomalyRow[ReadCount(ref r, 29)];
                 for (var i = 0; i < rows.Length; i++)
-                    rows[i] = new AnomalyRow(r.ReadInt64(), r.ReadDouble(), ReadNullableString(ref r), r.ReadDoubles(), ReadStrings(ref r));
+                    rows[i] = new AnomalyRow(r.ReadInt64(), r.ReadDouble(), ReadNullableString(ref r), r.ReadDoubles(), ReadStrings(ref r), r.ReadInt64());
                 return new AnomaliesCollected(jobId, shard, numericColumns, textColumns, rows);
             }
             case "WorkFailed": return new WorkFailed(r.ReadString(), r.ReadString(), r.ReadString());
             case "ChaosKill": return new ChaosKill(r.ReadString());
             case "ev.ShardLoadConfirmed": return new ShardLoadConfirmed(r.ReadInt32(), r.ReadInt64(), r.ReadInt32());
             case "ev.PassCompleted": return new PassCompleted(r.ReadInt32(), r.ReadBytes());
+            case "ev.RecordsCounted": return new RecordsCounted(r.ReadBytes());
             case "ev.ThresholdChosen": return new ThresholdChosen(r.ReadDouble());
             case "ev.JobFailed": return new JobFailed(r.ReadString());
             default: throw new MessageSerializationException($"unknown manifest '{manifest}' (a node of another DistGmm version?)");
         }
+    }
+
+    // Shard slices: a count, then (shard, offset) pairs.
+    private static void WriteSlices(PayloadWriter w, IReadOnlyList<ShardSlice> slices)
+    {
+        w.WriteInt32(slices.Count);
+        foreach (var slice in slices) w.WriteInt32(slice.Shard).WriteInt64(slice.GlobalRowOffset);
+    }
+
+    private static ShardSlice[] ReadSlices(ref PayloadReader r)
+    {
+        var slices = new ShardSlice[ReadCount(ref r, 12)];
+        for (var i = 0; i < slices.Length; i++) slices[i] = new ShardSlice(r.ReadInt32(), r.ReadInt64());
+        return slices;
+    }
+
+    // The multiplicity distribution of the records scoring: a presence byte, then its bin counts.
+    private static void WriteMultiplicity(PayloadWriter w, MultiplicityModel? model)
+    {
+        w.WriteBool(model is not null);
+        if (model is not null) WriteInt64s(w, model.BinCounts);
+    }
+
+    private static MultiplicityModel? ReadMultiplicity(ref PayloadReader r)
+    {
+        if (!r.ReadBool()) return null;
+        var model = new MultiplicityModel(ReadInt64s(ref r));
+        model.Validate();
+        return model;
     }
 
     // Nullable strings: a presence byte, then the string. Lists of them: a count first.
