@@ -87,10 +87,17 @@ public sealed class RecordsScoringCliTests
     }
 
     [Fact]
-    public void The_seed_preset_defaults_to_rows_and_every_preset_does_for_now()
+    public void The_seed_preset_and_one_class_training_default_to_rows_unlabelled_traffic_to_records()
     {
-        foreach (var preset in new[] { "seed", "kdd-wide", "none", "my-preprocessing.json" })
-            Assert.Equal(Scoring.Rows, ScoringDefaults.For(preset));
+        Assert.Equal(Scoring.Rows, ScoringDefaults.For("seed"));
+        Assert.Equal(Scoring.Rows, ScoringDefaults.For("SEED"));
+        foreach (var preset in new[] { "kdd-wide", "none", "my-preprocessing.json" })
+        {
+            Assert.Equal(Scoring.Records, ScoringDefaults.For(preset));
+            Assert.Equal(Scoring.Rows, ScoringDefaults.For(preset, ["normal"]));
+        }
+        Assert.Equal(1.0 / 12, ScoringDefaults.RegCovar(Scoring.Records));
+        Assert.Equal(1e-6, ScoringDefaults.RegCovar(Scoring.Rows));
     }
 
     /// <summary>anomalies.csv's rows as serve request rows (raw values, by column name) with their multiplicity.</summary>

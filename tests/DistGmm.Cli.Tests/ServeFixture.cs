@@ -26,7 +26,8 @@ public static class ServeFixture
         var runDir = Path.Combine(work, "run");
         var trainInput = Path.Combine(work, "train-rows.csv");
         File.WriteAllLines(trainInput, FirstLines(RepoPaths.InRepo("data", "kddcup.data_10_percent.gz"), 3000));
-        var run = CliRunner.Run("run", trainInput, "--out", runDir, "--no-report", "--preset", "kdd-wide", "--k", "3",
+        // A rows model (kdd-wide alone would default to records): serve's rows path is what these tests pin.
+        var run = CliRunner.Run("run", trainInput, "--out", runDir, "--no-report", "--preset", "kdd-wide", "--scoring", "rows", "--k", "3",
             "--max-iter", "30", "--workers", "1", "--shards", "2");
         if (run.ExitCode != 0) throw new InvalidOperationException($"run failed: {run.Error}");
 

@@ -200,8 +200,14 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         var trailing = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([.. release, 0], 4711, "ReleaseJob"));
         Assert.Equal($"payload of 'ReleaseJob' at byte offset {release.Length}: 1 unexpected trailing bytes", trailing.Message);
 
-        var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([2, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("'ReleaseJob': payload format version 2", version.Message, StringComparison.Ordinal);
+        var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([1, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("'ReleaseJob': payload format version 1, this node reads version 2", version.Message, StringComparison.Ordinal);
+        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("payload format version 3", future.Message, StringComparison.Ordinal);
+        // Journaled events kept their layout: a version-1 journal still replays.
+        var completed = new PassCompleted(3, [1, 2, 3]);
+        var eventBytes = SerializerFor(completed).ToBinary(completed);
+        Assert.Equal(completed.PassNumber, ((PassCompleted)Sys.Serialization.Deserialize([1, .. eventBytes[1..]], 4711, "ev.PassCompleted")).PassNumber);
 
         var scored = serializer.ToBinary(new ShardScored("s", 0, new ScoreMoments(0, 0, 0), [], [], null));
         var badBool = scored.ToArray();
@@ -220,7 +226,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     [Fact]
     public void An_unknown_manifest_fails_naming_it()
     {
-        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([1, 0, 0, 0, 0], 4711, "ShardExploded"));
+        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([2, 0, 0, 0, 0], 4711, "ShardExploded"));
         Assert.Contains("unknown manifest 'ShardExploded'", ex.Message, StringComparison.Ordinal);
     }
 

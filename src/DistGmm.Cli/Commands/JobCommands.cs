@@ -21,7 +21,7 @@ internal sealed class TrainOptions
     public readonly Option<string?> InitModel = new("--init-model") { Description = "Start EM from a model JSON (covarianceType, weights, means, covariances; in preprocessed feature space)." };
     public readonly Option<int> MaxIter = new("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
     public readonly Option<double> Tol = new("--tol") { Description = "Convergence threshold on the change of the mean log-likelihood lower bound.", DefaultValueFactory = _ => 1e-3 };
-    public readonly Option<double> RegCovar = new("--reg-covar") { Description = "Added to the covariance diagonal for stability.", DefaultValueFactory = _ => 1e-6 };
+    public readonly Option<double?> RegCovar = new("--reg-covar") { Description = "Added to the covariance diagonal (default: 1/12 for --scoring records, the dequantisation variance of integer and one-hot columns; 1e-6 for rows)." };
     public readonly Option<int> NInit = new("--n-init") { Description = "Restarts; the best lower bound is kept.", DefaultValueFactory = _ => 1 };
     public readonly Option<int> Seed = new("--seed") { Description = "Random seed (initialisation).", DefaultValueFactory = _ => 0 };
     public readonly Option<int> Workers = new("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -29,7 +29,7 @@ internal sealed class TrainOptions
     public readonly Option<string[]> TrainOnLabel = new("--train-on-label") { Description = "Fit (model and preprocessor) only on rows with this label, e.g. normal. Repeatable.", AllowMultipleArgumentsPerToken = false };
     public readonly Option<bool> NoVerify = NoVerifyOption();
     public readonly Option<string?> Scoring = ScoringOption("Rows: fit on every row, score = log-likelihood (the notebook). Records: fit on distinct records, " +
-        "score = log p(x) + log P(m), m = how often the row's record occurs. Default: rows.");
+        "score = log p(x) + log P(m), m = how often the row's record occurs. Default: rows for the seed preset and with --train-on-label, records otherwise.");
     public readonly Option<string> Out;
 
     /// <summary>`--scoring rows|records`.</summary>
@@ -48,7 +48,7 @@ internal sealed class TrainOptions
 
     /// <summary>--scoring, or the preset's default (<see cref="ScoringDefaults.For"/>).</summary>
     public Scoring ResolveScoring(ParseResult parse) =>
-        parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(parse.GetValue(Preset)!);
+        parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(parse.GetValue(Preset)!, parse.GetValue(TrainOnLabel));
 
     /// <summary>`--no-verify`: use shards whose bytes no longer match the manifest's SHA-256 (checked by default).</summary>
     public static Option<bool> NoVerifyOption() => new("--no-verify") { Description = "Do not check each shard's SHA-256 against manifest.json while reading it." };
@@ -62,7 +62,7 @@ internal sealed class TrainOptions
         foreach (var option in new[] { K, MaxIter, NInit, Workers, Shards })
             option.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         Tol.Require<Option<double>, double>(v => v >= 0, "must be non-negative");
-        RegCovar.Require<Option<double>, double>(v => v >= 0, "must be non-negative");
+        RegCovar.Require<Option<double?>, double?>(v => v is null || v >= 0, "must be non-negative");
         Init.Require<Option<string>, string>(IsInit, "must be one of kmeans, k-means++, random_from_data, random");
     }
 
@@ -92,7 +92,8 @@ internal sealed class TrainOptions
             if (initModel.CovarianceType != type) type = initModel.CovarianceType;
             k = initModel.K;
         }
-        var em = new EmOptions(k, type, parse.GetValue(MaxIter), parse.GetValue(Tol), parse.GetValue(RegCovar), parse.GetValue(NInit),
+        var regCovar = parse.GetValue(RegCovar) ?? ScoringDefaults.RegCovar(ResolveScoring(parse));
+        var em = new EmOptions(k, type, parse.GetValue(MaxIter), parse.GetValue(Tol), regCovar, parse.GetValue(NInit),
             ModelFile.ParseInit(parse.GetValue(Init)!), parse.GetValue(Seed), initModel);
         var candidates = parse.GetValue(SelectK) is { } range ? ParseKRange(range) : null;
         return (spec, em, candidates, parse.GetValue(TrainOnLabel) ?? []);

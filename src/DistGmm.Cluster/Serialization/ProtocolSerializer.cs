@@ -20,7 +20,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     public const int SerializerId = 4711;
 
     /// <summary>Format version of every payload; a reader refuses versions it does not know instead of misreading them.</summary>
-    private const byte FormatVersion = 1;
+    /// <remarks>2: ComputePass, ScoreShards, CollectAnomalies and AnomaliesCollected carry the records scoring.</remarks>
+    private const byte FormatVersion = 2;
+
+    /// <summary>Journaled events kept their layout since version 1: a journal written by version 1 still replays.</summary>
+    private const byte OldestEventVersion = 1;
 
     private static long _bytesWritten, _messagesWritten, _bytesRead, _messagesRead;
 
@@ -75,7 +79,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     {
         var r = new PayloadReader(bytes, manifest);
         var version = r.ReadByte();
-        if (version != FormatVersion)
+        var readable = manifest.StartsWith("ev.", StringComparison.Ordinal) ? version is >= OldestEventVersion and <= FormatVersion : version == FormatVersion;
+        if (!readable)
             throw new MessageSerializationException($"'{manifest}': payload format version {version}, this node reads version {FormatVersion} (nodes of different DistGmm versions?)");
         object message;
         try
