@@ -93,27 +93,30 @@ public sealed partial class Preprocessor
         foreach (var batch in batches())
         {
             var map = features.Select(c => batch.IndexOf(c.Name)).ToArray();
-            var labels = batch.Labels;
-            for (var r = 0; r < batch.Count; r++)
+            var kept = KeptRows(batch, [], filter, dropMissing: false, out _);
+            // Segment by segment of rows that fall in one bin, column by column within it: the bins fill (and merge) at
+            // exactly the rows they did one row at a time.
+            for (var at = 0; at < kept.Length;)
             {
-                if (filter is not null && !filter(labels?[r])) continue;
                 var bin = (int)(rows / rowsPerBin);
                 if (bin >= MissingMatrixMaxBins)
                 {
                     MergeBins(binMissing, binRows);
                     rowsPerBin *= 2;
-                    bin = (int)(rows / rowsPerBin);
+                    continue;
                 }
                 if (bin == binRows.Count) { binMissing.Add(new long[features.Count]); binRows.Add(0); }
-                binRows[bin]++;
+                var take = (int)Math.Min(kept.Length - at, (bin + 1) * rowsPerBin - rows);
+                var segment = kept.AsSpan(at, take);
+                binRows[bin] += take;
                 for (var c = 0; c < map.Length; c++)
                 {
-                    var isMissing = batch.Numbers[map[c]] is { } numbers ? double.IsNaN(numbers[r]) : batch.Texts[map[c]]![r] is null;
-                    if (!isMissing) continue;
-                    missing[c]++;
-                    binMissing[bin][c]++;
+                    var count = CountMissing(batch, map[c], segment);
+                    missing[c] += count;
+                    binMissing[bin][c] += count;
                 }
-                rows++;
+                rows += take;
+                at += take;
             }
         }
         var fractions = new double[binRows.Count * features.Count];
@@ -122,6 +125,27 @@ public sealed partial class Preprocessor
                 fractions[b * features.Count + c] = (double)binMissing[b][c] / binRows[b];
         return new MissingCounts(rows, missing,
             new MissingMatrix(features.Select(c => c.Name).ToList(), rowsPerBin, binRows.Count, fractions));
+    }
+
+    private static long CountMissing(ColumnBatch batch, int column, ReadOnlySpan<int> rows)
+    {
+        long count = 0;
+        if (batch.Numbers[column] is { } numbers)
+        {
+            // Without a label filter the rows are a contiguous run: a SIMD sum that is not NaN means no NaN in it.
+            if (rows.Length > 0 && rows[^1] - rows[0] == rows.Length - 1 &&
+                !double.IsNaN(System.Numerics.Tensors.TensorPrimitives.Sum(numbers.AsSpan(rows[0], rows.Length))))
+                return 0;
+            foreach (var r in rows)
+                if (double.IsNaN(numbers[r])) count++;
+        }
+        else
+        {
+            var texts = batch.Texts[column]!;
+            foreach (var r in rows)
+                if (texts[r] is null) count++;
+        }
+        return count;
     }
 
     private static void MergeBins(List<long[]> binMissing, List<long> binRows)
@@ -152,29 +176,33 @@ public sealed partial class Preprocessor
         foreach (var batch in batches())
         {
             var map = used.Select(c => batch.IndexOf(c.Name)).ToArray();
-            var labels = batch.Labels;
-            for (var r = 0; r < batch.Count; r++)
+            var rows = KeptRows(batch, map, filter, spec.Missing == MissingStrategy.DropRows, out var droppedHere);
+            droppedRows += droppedHere;
+            keptRows += rows.Length;
+            // Column by column, rows in order: each sum adds the very same values in the same order as row by row would.
+            for (var c = 0; c < used.Count; c++)
             {
-                if (filter is not null && !filter(labels?[r])) continue;
-                if (spec.Missing == MissingStrategy.DropRows && HasMissing(batch, map, r)) { droppedRows++; continue; }
-                keptRows++;
-                var numericComplete = true;
-                for (var c = 0; c < used.Count; c++)
+                if (batch.Numbers[map[c]] is { } numbers)
                 {
-                    if (batch.Numbers[map[c]] is { } numbers)
+                    var counts = valueCounts[c];
+                    foreach (var r in rows)
                     {
                         var v = numbers[r];
-                        if (double.IsNaN(v)) { numericComplete = false; continue; }
+                        if (double.IsNaN(v)) continue;
                         sums[c] += v;
                         present[c]++;
-                        if (valueCounts[c] is { } counts) counts[v] = counts.GetValueOrDefault(v) + 1;
-                    }
-                    else if (batch.Texts[map[c]]![r] is { } text)
-                    {
-                        categoryCounts[c]![text] = categoryCounts[c]!.GetValueOrDefault(text) + 1;
+                        if (counts is not null) counts[v] = counts.GetValueOrDefault(v) + 1;
                     }
                 }
-                if (spec.Missing != MissingStrategy.Knn || !numericComplete) continue;
+                else CountCategories(batch.Texts[map[c]]!, rows, categoryCounts[c]!);
+            }
+            if (spec.Missing != MissingStrategy.Knn) continue;
+            foreach (var r in rows)
+            {
+                var numericComplete = true;
+                for (var c = 0; c < used.Count && numericComplete; c++)
+                    if (batch.Numbers[map[c]] is { } numbers && double.IsNaN(numbers[r])) numericComplete = false;
+                if (!numericComplete) continue;
                 // Reservoir sampling (Algorithm R): a seeded uniform sample of the complete rows.
                 var slot = completeSeen < spec.KnnReferenceRows ? completeSeen : (long)Math.BigMul(random.Next(), (ulong)(completeSeen + 1), out _);
                 completeSeen++;
@@ -235,6 +263,24 @@ public sealed partial class Preprocessor
 
     private static Exception NothingToImpute(ColumnInfo column) =>
         DataFormatException.Verbatim(column.Name, $"column '{column.Name}' has no values at all to impute its missing values from");
+
+    /// <summary>Adds the texts of <paramref name="rows"/> to <paramref name="counts"/>; a run of one string (the readers share one string per
+    /// distinct value) costs one dictionary update.</summary>
+    private static void CountCategories(string?[] texts, ReadOnlySpan<int> rows, Dictionary<string, long> counts)
+    {
+        string? last = null;
+        long run = 0;
+        foreach (var r in rows)
+        {
+            var text = texts[r];
+            if (text is null) continue;
+            if (ReferenceEquals(text, last)) { run++; continue; }
+            if (last is not null) counts[last] = counts.GetValueOrDefault(last) + run;
+            last = text;
+            run = 1;
+        }
+        if (last is not null) counts[last] = counts.GetValueOrDefault(last) + run;
+    }
 
     /// <summary>The exact median (the mean of the two middle values for an even count), from value counts.</summary>
     internal static double? Median(Dictionary<double, long> counts, long n)
