@@ -42,25 +42,39 @@ public sealed partial class Preprocessor
             throw DataFormatException.Verbatim(spec.Name, $"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
 
         var label = columns.Where(c => c.Role == ColumnRole.Label).ToList();
-        // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
-        var pass1 = MissingPass(() => readColumns([.. features, .. label]), features, rowFilterByLabel);
         var dropped = (spec.DropColumns ?? []).Select(n => new DroppedColumn(n, "dropped by the preprocessing spec")).ToList();
         var candidates = features.Where(c => !(spec.DropColumns ?? []).Contains(c.Name)).ToList();
-        if (spec.DropColumnsMissingAbove is { } threshold && pass1.Rows > 0)
-        {
-            foreach (var column in candidates.ToList())
-            {
-                var fraction = (double)pass1.Missing[features.IndexOf(column)] / pass1.Rows;
-                if (fraction <= threshold) continue;
-                candidates.Remove(column);
-                dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
-            }
-        }
-        if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
-
-        IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
+        // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
         // Pass 2: imputation statistics and category maps over the rows kept.
-        var interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out var fitRows, out var fitDropped);
+        // Unless columns are dropped for their missing values, pass 2's columns are known up front and both passes
+        // share one read of the data.
+        var pass1 = new MissingCounter(features, rowFilterByLabel);
+        IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
+        Preprocessor interim;
+        long fitRows, fitDropped;
+        if (spec.DropColumnsMissingAbove is null)
+        {
+            if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
+            interim = ImputationPass(() => readColumns([.. features, .. label]).Select(pass1.Add), candidates, spec, rowFilterByLabel,
+                out fitRows, out fitDropped);
+        }
+        else
+        {
+            foreach (var batch in readColumns([.. features, .. label])) pass1.Add(batch);
+            var threshold = spec.DropColumnsMissingAbove.Value;
+            if (pass1.Rows > 0)
+            {
+                foreach (var column in candidates.ToList())
+                {
+                    var fraction = (double)pass1.Missing[features.IndexOf(column)] / pass1.Rows;
+                    if (fraction <= threshold) continue;
+                    candidates.Remove(column);
+                    dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
+                }
+            }
+            if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
+            interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out fitRows, out fitDropped);
+        }
 
         // Pass 3: scaling statistics of the imputed, log1p'd, encoded values.
         var fitted = ScalingPass(batches, interim, spec, rowFilterByLabel);
@@ -71,26 +85,28 @@ public sealed partial class Preprocessor
             FitRowsDropped = fitDropped,
             Missing = features.Select((c, i) => new MissingColumnReport(c.Name, pass1.Missing[i],
                 pass1.Rows == 0 ? 0 : (double)pass1.Missing[i] / pass1.Rows)).ToList(),
-            MissingMatrix = pass1.Matrix,
+            MissingMatrix = pass1.Matrix(),
             DroppedColumns = dropped,
             ConstantColumns = fitted.Where(c => c.Constant).Select(c => c.Name).ToList(),
         };
         return new Preprocessor(spec, fitted, interim.Knn, report);
     }
 
-    private sealed record MissingCounts(long Rows, long[] Missing, MissingMatrix Matrix);
-
-    private static MissingCounts MissingPass(Func<IEnumerable<ColumnBatch>> batches, List<ColumnInfo> features,
-        Func<string?, bool>? filter)
+    /// <summary>Missing values per column over the rows the label filter keeps, and per bin of rows (the matrix picture).</summary>
+    private sealed class MissingCounter(List<ColumnInfo> features, Func<string?, bool>? filter)
     {
-        var missing = new long[features.Count];
-        var binMissing = new List<long[]>();
-        var binRows = new List<long>();
-        long rows = 0;
+        private readonly List<long[]> _binMissing = [];
+        private readonly List<long> _binRows = [];
         // Bins are sized from the first batch onwards so the pass stays single: 200 bins over an unknown total is
         // reached by doubling the bin size (merging neighbours) whenever the bins run out.
-        long rowsPerBin = 1;
-        foreach (var batch in batches())
+        private long _rowsPerBin = 1;
+
+        public long Rows { get; private set; }
+
+        public long[] Missing { get; } = new long[features.Count];
+
+        /// <summary>Counts one batch (returned, to pass it on).</summary>
+        public ColumnBatch Add(ColumnBatch batch)
         {
             var map = features.Select(c => batch.IndexOf(c.Name)).ToArray();
             var kept = KeptRows(batch, [], filter, dropMissing: false, out _);
@@ -98,33 +114,37 @@ public sealed partial class Preprocessor
             // exactly the rows they did one row at a time.
             for (var at = 0; at < kept.Length;)
             {
-                var bin = (int)(rows / rowsPerBin);
+                var bin = (int)(Rows / _rowsPerBin);
                 if (bin >= MissingMatrixMaxBins)
                 {
-                    MergeBins(binMissing, binRows);
-                    rowsPerBin *= 2;
+                    MergeBins(_binMissing, _binRows);
+                    _rowsPerBin *= 2;
                     continue;
                 }
-                if (bin == binRows.Count) { binMissing.Add(new long[features.Count]); binRows.Add(0); }
-                var take = (int)Math.Min(kept.Length - at, (bin + 1) * rowsPerBin - rows);
+                if (bin == _binRows.Count) { _binMissing.Add(new long[features.Count]); _binRows.Add(0); }
+                var take = (int)Math.Min(kept.Length - at, (bin + 1) * _rowsPerBin - Rows);
                 var segment = kept.AsSpan(at, take);
-                binRows[bin] += take;
+                _binRows[bin] += take;
                 for (var c = 0; c < map.Length; c++)
                 {
                     var count = CountMissing(batch, map[c], segment);
-                    missing[c] += count;
-                    binMissing[bin][c] += count;
+                    Missing[c] += count;
+                    _binMissing[bin][c] += count;
                 }
-                rows += take;
+                Rows += take;
                 at += take;
             }
+            return batch;
         }
-        var fractions = new double[binRows.Count * features.Count];
-        for (var b = 0; b < binRows.Count; b++)
-            for (var c = 0; c < features.Count; c++)
-                fractions[b * features.Count + c] = (double)binMissing[b][c] / binRows[b];
-        return new MissingCounts(rows, missing,
-            new MissingMatrix(features.Select(c => c.Name).ToList(), rowsPerBin, binRows.Count, fractions));
+
+        public MissingMatrix Matrix()
+        {
+            var fractions = new double[_binRows.Count * features.Count];
+            for (var b = 0; b < _binRows.Count; b++)
+                for (var c = 0; c < features.Count; c++)
+                    fractions[b * features.Count + c] = (double)_binMissing[b][c] / _binRows[b];
+            return new MissingMatrix(features.Select(c => c.Name).ToList(), _rowsPerBin, _binRows.Count, fractions);
+        }
     }
 
     private static long CountMissing(ColumnBatch batch, int column, ReadOnlySpan<int> rows)
