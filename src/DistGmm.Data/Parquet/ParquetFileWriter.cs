@@ -75,12 +75,25 @@ public sealed class ParquetFileWriter : IDisposable
     {
         var n = Math.Min(column.Count, 16_384);
         if (n == 0) return true;
-        var distinct = new HashSet<object?>();
-        for (var i = 0; i < n && distinct.Count * 2 <= n; i++)
-            distinct.Add(column.IsNull(i) ? null : column.Doubles is { } d ? BitConverter.DoubleToInt64Bits(d[i])
-                : column.Int64s is { } l ? l[i] : column.Int32s is { } x ? x[i] : column.Strings is { } s ? s[i]
-                : column.Binaries?[i] is { } b ? Convert.ToHexString(b) : null);
-        return distinct.Count * 2 <= n;
+        // Typed sets (no boxing per value); a null counts as one more distinct value.
+        return column.Doubles is { } d ? FewDistinct(column, n, i => BitConverter.DoubleToInt64Bits(d[i]))
+            : column.Int64s is { } l ? FewDistinct(column, n, i => l[i])
+            : column.Int32s is { } x ? FewDistinct(column, n, i => x[i])
+            : column.Strings is { } s ? FewDistinct(column, n, i => s[i]!)
+            : column.Binaries is { } b ? FewDistinct(column, n, i => Convert.ToHexString(b[i]!))
+            : FewDistinct(column, n, _ => 0);
+    }
+
+    private static bool FewDistinct<T>(ParquetColumn column, int n, Func<int, T> value) where T : notnull
+    {
+        var distinct = new HashSet<T>();
+        var nulls = 0;
+        for (var i = 0; i < n && (distinct.Count + nulls) * 2 <= n; i++)
+        {
+            if (column.IsNull(i)) nulls = 1;
+            else distinct.Add(value(i));
+        }
+        return (distinct.Count + nulls) * 2 <= n;
     }
 
     public ParquetSchema Schema => _schema;
