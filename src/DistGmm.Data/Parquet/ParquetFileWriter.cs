@@ -199,9 +199,19 @@ public sealed class ParquetFileWriter : IDisposable
         var field = column.Field;
         var strings = column.Strings;
         var binaries = column.Binaries;
+        // A run of one string (readers share one string per distinct value) is encoded once; its values point at those bytes.
         var total = 0;
+        string? previous = null;
         for (var i = 0; i < rows; i++)
-            total += strings is not null ? strings[start + i] is { } s ? Encoding.UTF8.GetByteCount(s) : 0 : binaries![start + i]?.Length ?? 0;
+        {
+            if (strings is null) total += binaries![start + i]?.Length ?? 0;
+            else if (strings[start + i] is { } s && !ReferenceEquals(s, previous))
+            {
+                total += Encoding.UTF8.GetByteCount(s);
+                previous = s;
+            }
+        }
+        previous = null;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
         var levels = ArrayPool<short>.Shared.Rent(Math.Max(rows, 1));
         var offsets = ArrayPool<(int Offset, int Length)>.Shared.Rent(Math.Max(rows, 1));
@@ -214,6 +224,14 @@ public sealed class ParquetFileWriter : IDisposable
                 if (strings is not null)
                 {
                     if (strings[start + i] is not { } s) { levels[i] = 0; continue; }
+                    if (ReferenceEquals(s, previous))
+                    {
+                        levels[i] = 1;
+                        offsets[n] = offsets[n - 1];
+                        n++;
+                        continue;
+                    }
+                    previous = s;
                     length = Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
                 }
                 else
