@@ -51,7 +51,10 @@ public sealed record PreprocessingSpec(
 
     private static readonly Lazy<IReadOnlyDictionary<string, PreprocessingSpec>> Presets = new(LoadPresets);
 
-    public static IReadOnlyList<string> PresetNames => [.. Presets.Value.Keys];
+    private static readonly Lazy<IReadOnlyList<string>> Names = new(LoadPresetNames);
+
+    /// <summary>The presets' names, in file order (read without the serializer: every command's --help lists them at start-up).</summary>
+    public static IReadOnlyList<string> PresetNames => Names.Value;
 
     public static PreprocessingSpec Preset(string name) =>
         Presets.Value.TryGetValue(name, out var spec)
@@ -71,10 +74,18 @@ public sealed record PreprocessingSpec(
             throw new ArgumentException($"dropColumnsMissingAbove must be a fraction in [0, 1] (got {DropColumnsMissingAbove})");
     }
 
+    private static Stream PresetsJson() => typeof(PreprocessingSpec).Assembly.GetManifestResourceStream("DistGmm.Data.Presets.json")
+                                            ?? throw new InvalidOperationException("Presets.json is not embedded in DistGmm.Data");
+
+    private static IReadOnlyList<string> LoadPresetNames()
+    {
+        using var document = JsonDocument.Parse(PresetsJson());
+        return [.. document.RootElement.EnumerateArray().Select(preset => preset.GetProperty("name").GetString()!)];
+    }
+
     private static IReadOnlyDictionary<string, PreprocessingSpec> LoadPresets()
     {
-        using var stream = typeof(PreprocessingSpec).Assembly.GetManifestResourceStream("DistGmm.Data.Presets.json")
-                           ?? throw new InvalidOperationException("Presets.json is not embedded in DistGmm.Data");
+        using var stream = PresetsJson();
         var specs = JsonSerializer.Deserialize<List<PreprocessingSpec>>(stream, Json)!;
         return specs.ToDictionary(s => s.Name, StringComparer.Ordinal);
     }

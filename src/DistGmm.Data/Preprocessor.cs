@@ -51,19 +51,46 @@ public sealed partial class Preprocessor
     // ---------------------------------------------------------------- transform
 
     /// <summary>The rows of <paramref name="batch"/> kept (label filter; complete rows under DropRows), in order.</summary>
-    public int[] SelectRows(ColumnBatch batch, Func<string?, bool>? rowFilterByLabel, out long droppedForMissing)
+    public int[] SelectRows(ColumnBatch batch, Func<string?, bool>? rowFilterByLabel, out long droppedForMissing) =>
+        KeptRows(batch, MapColumns(batch), rowFilterByLabel, Spec.Missing == MissingStrategy.DropRows, out droppedForMissing);
+
+    /// <summary>
+    /// The rows the label filter keeps, less (with <paramref name="dropMissing"/>) those with a missing value in one of
+    /// <paramref name="columns"/>, counted in <paramref name="droppedForMissing"/>. Column by column: each column's array
+    /// is read once in order, and a numeric column whose SIMD sum is not NaN has no NaN to look for.
+    /// </summary>
+    internal static int[] KeptRows(ColumnBatch batch, ReadOnlySpan<int> columns, Func<string?, bool>? filter, bool dropMissing,
+        out long droppedForMissing)
     {
-        var map = MapColumns(batch);
+        var n = batch.Count;
+        bool[]? missing = null;
+        if (dropMissing)
+            foreach (var c in columns)
+            {
+                if (batch.Numbers[c] is { } numbers)
+                {
+                    if (!double.IsNaN(TensorPrimitives.Sum(numbers.AsSpan(0, n)))) continue;
+                    missing ??= new bool[n];
+                    for (var r = 0; r < n; r++) missing[r] |= double.IsNaN(numbers[r]);
+                }
+                else
+                {
+                    var texts = batch.Texts[c]!;
+                    for (var r = 0; r < n; r++)
+                        if (texts[r] is null) (missing ??= new bool[n])[r] = true;
+                }
+            }
         var labels = batch.Labels;
-        var kept = new List<int>(batch.Count);
+        var kept = new int[n];
+        var count = 0;
         droppedForMissing = 0;
-        for (var r = 0; r < batch.Count; r++)
+        for (var r = 0; r < n; r++)
         {
-            if (rowFilterByLabel is not null && !rowFilterByLabel(labels?[r])) continue;
-            if (Spec.Missing == MissingStrategy.DropRows && HasMissing(batch, map, r)) { droppedForMissing++; continue; }
-            kept.Add(r);
+            if (filter is not null && !filter(labels?[r])) continue;
+            if (missing is not null && missing[r]) { droppedForMissing++; continue; }
+            kept[count++] = r;
         }
-        return [.. kept];
+        return count == n ? kept : kept.AsSpan(0, count).ToArray();
     }
 
     /// <summary>Transforms the chosen rows straight into a new row-major feature matrix.</summary>
@@ -237,15 +264,6 @@ public sealed partial class Preprocessor
                 return $"missing value in column '{Columns[c].Name}'";
         }
         return null;
-    }
-
-    private static bool HasMissing(ColumnBatch batch, int[] map, int row)
-    {
-        foreach (var c in map)
-        {
-            if (batch.Numbers[c] is { } numbers ? double.IsNaN(numbers[row]) : batch.Texts[c]![row] is null) return true;
-        }
-        return false;
     }
 
     // ---------------------------------------------------------------- KNN imputation

@@ -42,25 +42,39 @@ public sealed partial class Preprocessor
             throw DataFormatException.Verbatim(spec.Name, $"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
 
         var label = columns.Where(c => c.Role == ColumnRole.Label).ToList();
-        // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
-        var pass1 = MissingPass(() => readColumns([.. features, .. label]), features, rowFilterByLabel);
         var dropped = (spec.DropColumns ?? []).Select(n => new DroppedColumn(n, "dropped by the preprocessing spec")).ToList();
         var candidates = features.Where(c => !(spec.DropColumns ?? []).Contains(c.Name)).ToList();
-        if (spec.DropColumnsMissingAbove is { } threshold && pass1.Rows > 0)
-        {
-            foreach (var column in candidates.ToList())
-            {
-                var fraction = (double)pass1.Missing[features.IndexOf(column)] / pass1.Rows;
-                if (fraction <= threshold) continue;
-                candidates.Remove(column);
-                dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
-            }
-        }
-        if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
-
-        IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
+        // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
         // Pass 2: imputation statistics and category maps over the rows kept.
-        var interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out var fitRows, out var fitDropped);
+        // Unless columns are dropped for their missing values, pass 2's columns are known up front and both passes
+        // share one read of the data.
+        var pass1 = new MissingCounter(features, rowFilterByLabel);
+        IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
+        Preprocessor interim;
+        long fitRows, fitDropped;
+        if (spec.DropColumnsMissingAbove is null)
+        {
+            if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
+            interim = ImputationPass(() => readColumns([.. features, .. label]).Select(pass1.Add), candidates, spec, rowFilterByLabel,
+                out fitRows, out fitDropped);
+        }
+        else
+        {
+            foreach (var batch in readColumns([.. features, .. label])) pass1.Add(batch);
+            var threshold = spec.DropColumnsMissingAbove.Value;
+            if (pass1.Rows > 0)
+            {
+                foreach (var column in candidates.ToList())
+                {
+                    var fraction = (double)pass1.Missing[features.IndexOf(column)] / pass1.Rows;
+                    if (fraction <= threshold) continue;
+                    candidates.Remove(column);
+                    dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
+                }
+            }
+            if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
+            interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out fitRows, out fitDropped);
+        }
 
         // Pass 3: scaling statistics of the imputed, log1p'd, encoded values.
         var fitted = ScalingPass(batches, interim, spec, rowFilterByLabel);
@@ -71,57 +85,87 @@ public sealed partial class Preprocessor
             FitRowsDropped = fitDropped,
             Missing = features.Select((c, i) => new MissingColumnReport(c.Name, pass1.Missing[i],
                 pass1.Rows == 0 ? 0 : (double)pass1.Missing[i] / pass1.Rows)).ToList(),
-            MissingMatrix = pass1.Matrix,
+            MissingMatrix = pass1.Matrix(),
             DroppedColumns = dropped,
             ConstantColumns = fitted.Where(c => c.Constant).Select(c => c.Name).ToList(),
         };
         return new Preprocessor(spec, fitted, interim.Knn, report);
     }
 
-    private sealed record MissingCounts(long Rows, long[] Missing, MissingMatrix Matrix);
-
-    private static MissingCounts MissingPass(Func<IEnumerable<ColumnBatch>> batches, List<ColumnInfo> features,
-        Func<string?, bool>? filter)
+    /// <summary>Missing values per column over the rows the label filter keeps, and per bin of rows (the matrix picture).</summary>
+    private sealed class MissingCounter(List<ColumnInfo> features, Func<string?, bool>? filter)
     {
-        var missing = new long[features.Count];
-        var binMissing = new List<long[]>();
-        var binRows = new List<long>();
-        long rows = 0;
+        private readonly List<long[]> _binMissing = [];
+        private readonly List<long> _binRows = [];
         // Bins are sized from the first batch onwards so the pass stays single: 200 bins over an unknown total is
         // reached by doubling the bin size (merging neighbours) whenever the bins run out.
-        long rowsPerBin = 1;
-        foreach (var batch in batches())
+        private long _rowsPerBin = 1;
+
+        public long Rows { get; private set; }
+
+        public long[] Missing { get; } = new long[features.Count];
+
+        /// <summary>Counts one batch (returned, to pass it on).</summary>
+        public ColumnBatch Add(ColumnBatch batch)
         {
             var map = features.Select(c => batch.IndexOf(c.Name)).ToArray();
-            var labels = batch.Labels;
-            for (var r = 0; r < batch.Count; r++)
+            var kept = KeptRows(batch, [], filter, dropMissing: false, out _);
+            // Segment by segment of rows that fall in one bin, column by column within it: the bins fill (and merge) at
+            // exactly the rows they did one row at a time.
+            for (var at = 0; at < kept.Length;)
             {
-                if (filter is not null && !filter(labels?[r])) continue;
-                var bin = (int)(rows / rowsPerBin);
+                var bin = (int)(Rows / _rowsPerBin);
                 if (bin >= MissingMatrixMaxBins)
                 {
-                    MergeBins(binMissing, binRows);
-                    rowsPerBin *= 2;
-                    bin = (int)(rows / rowsPerBin);
+                    MergeBins(_binMissing, _binRows);
+                    _rowsPerBin *= 2;
+                    continue;
                 }
-                if (bin == binRows.Count) { binMissing.Add(new long[features.Count]); binRows.Add(0); }
-                binRows[bin]++;
+                if (bin == _binRows.Count) { _binMissing.Add(new long[features.Count]); _binRows.Add(0); }
+                var take = (int)Math.Min(kept.Length - at, (bin + 1) * _rowsPerBin - Rows);
+                var segment = kept.AsSpan(at, take);
+                _binRows[bin] += take;
                 for (var c = 0; c < map.Length; c++)
                 {
-                    var isMissing = batch.Numbers[map[c]] is { } numbers ? double.IsNaN(numbers[r]) : batch.Texts[map[c]]![r] is null;
-                    if (!isMissing) continue;
-                    missing[c]++;
-                    binMissing[bin][c]++;
+                    var count = CountMissing(batch, map[c], segment);
+                    Missing[c] += count;
+                    _binMissing[bin][c] += count;
                 }
-                rows++;
+                Rows += take;
+                at += take;
             }
+            return batch;
         }
-        var fractions = new double[binRows.Count * features.Count];
-        for (var b = 0; b < binRows.Count; b++)
-            for (var c = 0; c < features.Count; c++)
-                fractions[b * features.Count + c] = (double)binMissing[b][c] / binRows[b];
-        return new MissingCounts(rows, missing,
-            new MissingMatrix(features.Select(c => c.Name).ToList(), rowsPerBin, binRows.Count, fractions));
+
+        public MissingMatrix Matrix()
+        {
+            var fractions = new double[_binRows.Count * features.Count];
+            for (var b = 0; b < _binRows.Count; b++)
+                for (var c = 0; c < features.Count; c++)
+                    fractions[b * features.Count + c] = (double)_binMissing[b][c] / _binRows[b];
+            return new MissingMatrix(features.Select(c => c.Name).ToList(), _rowsPerBin, _binRows.Count, fractions);
+        }
+    }
+
+    private static long CountMissing(ColumnBatch batch, int column, ReadOnlySpan<int> rows)
+    {
+        long count = 0;
+        if (batch.Numbers[column] is { } numbers)
+        {
+            // Without a label filter the rows are a contiguous run: a SIMD sum that is not NaN means no NaN in it.
+            if (rows.Length > 0 && rows[^1] - rows[0] == rows.Length - 1 &&
+                !double.IsNaN(System.Numerics.Tensors.TensorPrimitives.Sum(numbers.AsSpan(rows[0], rows.Length))))
+                return 0;
+            foreach (var r in rows)
+                if (double.IsNaN(numbers[r])) count++;
+        }
+        else
+        {
+            var texts = batch.Texts[column]!;
+            foreach (var r in rows)
+                if (texts[r] is null) count++;
+        }
+        return count;
     }
 
     private static void MergeBins(List<long[]> binMissing, List<long> binRows)
@@ -152,29 +196,33 @@ public sealed partial class Preprocessor
         foreach (var batch in batches())
         {
             var map = used.Select(c => batch.IndexOf(c.Name)).ToArray();
-            var labels = batch.Labels;
-            for (var r = 0; r < batch.Count; r++)
+            var rows = KeptRows(batch, map, filter, spec.Missing == MissingStrategy.DropRows, out var droppedHere);
+            droppedRows += droppedHere;
+            keptRows += rows.Length;
+            // Column by column, rows in order: each sum adds the very same values in the same order as row by row would.
+            for (var c = 0; c < used.Count; c++)
             {
-                if (filter is not null && !filter(labels?[r])) continue;
-                if (spec.Missing == MissingStrategy.DropRows && HasMissing(batch, map, r)) { droppedRows++; continue; }
-                keptRows++;
-                var numericComplete = true;
-                for (var c = 0; c < used.Count; c++)
+                if (batch.Numbers[map[c]] is { } numbers)
                 {
-                    if (batch.Numbers[map[c]] is { } numbers)
+                    var counts = valueCounts[c];
+                    foreach (var r in rows)
                     {
                         var v = numbers[r];
-                        if (double.IsNaN(v)) { numericComplete = false; continue; }
+                        if (double.IsNaN(v)) continue;
                         sums[c] += v;
                         present[c]++;
-                        if (valueCounts[c] is { } counts) counts[v] = counts.GetValueOrDefault(v) + 1;
-                    }
-                    else if (batch.Texts[map[c]]![r] is { } text)
-                    {
-                        categoryCounts[c]![text] = categoryCounts[c]!.GetValueOrDefault(text) + 1;
+                        if (counts is not null) counts[v] = counts.GetValueOrDefault(v) + 1;
                     }
                 }
-                if (spec.Missing != MissingStrategy.Knn || !numericComplete) continue;
+                else CountCategories(batch.Texts[map[c]]!, rows, categoryCounts[c]!);
+            }
+            if (spec.Missing != MissingStrategy.Knn) continue;
+            foreach (var r in rows)
+            {
+                var numericComplete = true;
+                for (var c = 0; c < used.Count && numericComplete; c++)
+                    if (batch.Numbers[map[c]] is { } numbers && double.IsNaN(numbers[r])) numericComplete = false;
+                if (!numericComplete) continue;
                 // Reservoir sampling (Algorithm R): a seeded uniform sample of the complete rows.
                 var slot = completeSeen < spec.KnnReferenceRows ? completeSeen : (long)Math.BigMul(random.Next(), (ulong)(completeSeen + 1), out _);
                 completeSeen++;
@@ -235,6 +283,24 @@ public sealed partial class Preprocessor
 
     private static Exception NothingToImpute(ColumnInfo column) =>
         DataFormatException.Verbatim(column.Name, $"column '{column.Name}' has no values at all to impute its missing values from");
+
+    /// <summary>Adds the texts of <paramref name="rows"/> to <paramref name="counts"/>; a run of one string (the readers share one string per
+    /// distinct value) costs one dictionary update.</summary>
+    private static void CountCategories(string?[] texts, ReadOnlySpan<int> rows, Dictionary<string, long> counts)
+    {
+        string? last = null;
+        long run = 0;
+        foreach (var r in rows)
+        {
+            var text = texts[r];
+            if (text is null) continue;
+            if (ReferenceEquals(text, last)) { run++; continue; }
+            if (last is not null) counts[last] = counts.GetValueOrDefault(last) + run;
+            last = text;
+            run = 1;
+        }
+        if (last is not null) counts[last] = counts.GetValueOrDefault(last) + run;
+    }
 
     /// <summary>The exact median (the mean of the two middle values for an even count), from value counts.</summary>
     internal static double? Median(Dictionary<double, long> counts, long n)

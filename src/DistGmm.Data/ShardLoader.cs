@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using DistGmm.Numerics;
 using DistGmm.Data.Parquet;
@@ -219,14 +220,15 @@ public sealed class CompactRawRows
         if (rows.Length == 0) return this;
         // Equal rows are stored once (KDD repeats rows by the hundred thousand): the segment keeps each row's index
         // into its distinct rows, and the columns encode the distinct rows only.
-        var distinctOf = new Dictionary<int, int>(rows.Length, new RowComparer(batch));
+        var comparer = new RowComparer(batch, rows);
+        var distinctOf = new Dictionary<int, int>(comparer);
         var distinct = new List<int>();
         var index = new int[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
-            if (!distinctOf.TryGetValue(rows[i], out var at))
+            if (!distinctOf.TryGetValue(i, out var at))
             {
-                distinctOf[rows[i]] = at = distinct.Count;
+                distinctOf[i] = at = distinct.Count;
                 distinct.Add(rows[i]);
             }
             index[i] = at;
@@ -245,32 +247,62 @@ public sealed class CompactRawRows
         return this;
     }
 
-    /// <summary>Rows of a batch equal when every value is (numbers bit for bit, texts ordinally).</summary>
-    private sealed class RowComparer(ColumnBatch batch) : IEqualityComparer<int>
+    /// <summary>
+    /// The given rows of a batch (keyed by their position in <c>rows</c>) equal when every value is (numbers bit for bit,
+    /// texts ordinally). The rows' hashes are computed up front column by column (each column read once, in order; a text
+    /// hashed once per run of the same string) so the dictionary never walks a row's columns to hash it.
+    /// </summary>
+    private sealed class RowComparer : IEqualityComparer<int>
     {
-        public bool Equals(int a, int b)
+        private readonly ColumnBatch _batch;
+        private readonly int[] _rows;
+        private readonly int[] _hashes;
+
+        public RowComparer(ColumnBatch batch, ReadOnlySpan<int> rows)
         {
+            _batch = batch;
+            _rows = rows.ToArray();
+            _hashes = new int[rows.Length];
             for (var c = 0; c < batch.Columns.Count; c++)
             {
                 if (batch.Numbers[c] is { } n)
+                    for (var i = 0; i < _rows.Length; i++) _hashes[i] = Mix(_hashes[i], n[_rows[i]].GetHashCode());
+                else if (batch.Texts[c] is { } t)
+                {
+                    string? last = null;
+                    var lastHash = 0;
+                    for (var i = 0; i < _rows.Length; i++)
+                    {
+                        var v = t[_rows[i]];
+                        if (!ReferenceEquals(v, last))
+                        {
+                            last = v;
+                            lastHash = v is null ? 0 : StringComparer.Ordinal.GetHashCode(v);
+                        }
+                        _hashes[i] = Mix(_hashes[i], lastHash);
+                    }
+                }
+            }
+        }
+
+        private static int Mix(int hash, int value) => (int)BitOperations.RotateLeft((uint)(hash ^ value) * 0x9E3779B1u, 15);
+
+        public bool Equals(int x, int y)
+        {
+            if (_hashes[x] != _hashes[y]) return false;
+            int a = _rows[x], b = _rows[y];
+            for (var c = 0; c < _batch.Columns.Count; c++)
+            {
+                if (_batch.Numbers[c] is { } n)
                 {
                     if (BitConverter.DoubleToInt64Bits(n[a]) != BitConverter.DoubleToInt64Bits(n[b])) return false;
                 }
-                else if (batch.Texts[c] is { } t && !string.Equals(t[a], t[b], StringComparison.Ordinal)) return false;
+                else if (_batch.Texts[c] is { } t && !string.Equals(t[a], t[b], StringComparison.Ordinal)) return false;
             }
             return true;
         }
 
-        public int GetHashCode(int row)
-        {
-            var hash = new HashCode();
-            for (var c = 0; c < batch.Columns.Count; c++)
-            {
-                if (batch.Numbers[c] is { } n) hash.Add(BitConverter.DoubleToInt64Bits(n[row]));
-                else if (batch.Texts[c] is { } t) hash.Add(t[row] is { } v ? StringComparer.Ordinal.GetHashCode(v) : 0);
-            }
-            return hash.ToHashCode();
-        }
+        public int GetHashCode(int position) => _hashes[position];
     }
 
     /// <summary>The number in column <paramref name="column"/> of row <paramref name="row"/> (NaN when missing).</summary>

@@ -40,9 +40,12 @@ public sealed class BenchCommand : ICliCommand
             var type = parse.GetValue(covariance);
 
             var manifest = DatasetInputs.OpenOrIngest(quiet, parse.GetValue(data)!, Path.Combine(Path.GetTempPath(), "distgmm-bench-" + Environment.ProcessId));
+            var prepare = Stopwatch.StartNew();
             var preprocessor = Preprocessor.Fit(manifest.Directory, spec);
+            var fitSeconds = prepare.Elapsed.TotalSeconds;
             var matrix = LoadMatrix(manifest, preprocessor);
-            quiet.Line($"bench: {Format.Count(matrix.Rows)} rows x {matrix.Cols} features, K={kValue} {type}, {threads} thread(s)");
+            quiet.Line($"bench: {Format.Count(matrix.Rows)} rows x {matrix.Cols} features, K={kValue} {type}, {threads} thread(s); " +
+                       $"preprocessor fit {Format.Fixed(fitSeconds, 2)} s, load {Format.Fixed(prepare.Elapsed.TotalSeconds - fitSeconds, 2)} s (untimed)");
 
             // A realistic starting model: one EM iteration from the default initialisation (not timed).
             var model = GaussianMixtureFitter.Fit(matrix, new EmOptions(kValue, type, MaxIter: 1), threads).Model;

@@ -314,29 +314,62 @@ public sealed class ParquetFileReader : IDisposable
 
     private const int BatchRows = 64 * 1024;
 
-    /// <summary>UTF-8 values to strings; a chunk's repeated values (dictionary-encoded categories) share one string.</summary>
+    /// <summary>
+    /// UTF-8 values to strings; a chunk's repeated values (dictionary-encoded categories) share one string, found by their
+    /// bytes: a value seen before is neither decoded nor allocated again, and a run of one dictionary entry (the same
+    /// pointer within a batch) is not even hashed.
+    /// </summary>
     private sealed class StringDecoder
     {
-        private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
-        private char[] _chars = new char[256];
+        private readonly Dictionary<byte[], string> _seen = new(ByteContent.Instance);
 
         public unsafe void Decode(ReadOnlySpan<Native.ByteArray> source, Span<string?> destination)
         {
-            var lookup = _seen.GetAlternateLookup<ReadOnlySpan<char>>();
+            var lookup = _seen.GetAlternateLookup<ReadOnlySpan<byte>>();
+            // Pointers stay valid (and their bytes unchanged) only within one batch: the run cache starts afresh.
+            var lastPointer = IntPtr.Zero;
+            var lastLength = -1;
+            string? last = null;
             for (var i = 0; i < source.Length; i++)
             {
-                var bytes = new ReadOnlySpan<byte>((void*)source[i].Pointer, source[i].Length);
-                if (_chars.Length < bytes.Length) _chars = new char[bytes.Length * 2];
-                var n = Encoding.UTF8.GetChars(bytes, _chars);
-                var chars = _chars.AsSpan(0, n);
-                if (!lookup.TryGetValue(chars, out var s))
+                var value = source[i];
+                if (value.Pointer == lastPointer && value.Length == lastLength)
                 {
-                    s = new string(chars);
-                    if (_seen.Count < 4096) _seen[s] = s;
+                    destination[i] = last;
+                    continue;
                 }
-                destination[i] = s;
+                var bytes = new ReadOnlySpan<byte>((void*)value.Pointer, value.Length);
+                if (!lookup.TryGetValue(bytes, out var s))
+                {
+                    s = Encoding.UTF8.GetString(bytes);
+                    if (_seen.Count < 4096) lookup[bytes] = s;
+                }
+                destination[i] = last = s;
+                lastPointer = value.Pointer;
+                lastLength = value.Length;
             }
         }
+    }
+
+    /// <summary>Byte arrays equal by content; spans look them up without an array.</summary>
+    private sealed class ByteContent : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly ByteContent Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] bytes) => GetHashCode((ReadOnlySpan<byte>)bytes);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 
     /// <summary>

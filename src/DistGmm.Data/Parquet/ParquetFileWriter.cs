@@ -75,12 +75,25 @@ public sealed class ParquetFileWriter : IDisposable
     {
         var n = Math.Min(column.Count, 16_384);
         if (n == 0) return true;
-        var distinct = new HashSet<object?>();
-        for (var i = 0; i < n && distinct.Count * 2 <= n; i++)
-            distinct.Add(column.IsNull(i) ? null : column.Doubles is { } d ? BitConverter.DoubleToInt64Bits(d[i])
-                : column.Int64s is { } l ? l[i] : column.Int32s is { } x ? x[i] : column.Strings is { } s ? s[i]
-                : column.Binaries?[i] is { } b ? Convert.ToHexString(b) : null);
-        return distinct.Count * 2 <= n;
+        // Typed sets (no boxing per value); a null counts as one more distinct value.
+        return column.Doubles is { } d ? FewDistinct(column, n, i => BitConverter.DoubleToInt64Bits(d[i]))
+            : column.Int64s is { } l ? FewDistinct(column, n, i => l[i])
+            : column.Int32s is { } x ? FewDistinct(column, n, i => x[i])
+            : column.Strings is { } s ? FewDistinct(column, n, i => s[i]!)
+            : column.Binaries is { } b ? FewDistinct(column, n, i => Convert.ToHexString(b[i]!))
+            : FewDistinct(column, n, _ => 0);
+    }
+
+    private static bool FewDistinct<T>(ParquetColumn column, int n, Func<int, T> value) where T : notnull
+    {
+        var distinct = new HashSet<T>();
+        var nulls = 0;
+        for (var i = 0; i < n && (distinct.Count + nulls) * 2 <= n; i++)
+        {
+            if (column.IsNull(i)) nulls = 1;
+            else distinct.Add(value(i));
+        }
+        return (distinct.Count + nulls) * 2 <= n;
     }
 
     public ParquetSchema Schema => _schema;
@@ -186,9 +199,19 @@ public sealed class ParquetFileWriter : IDisposable
         var field = column.Field;
         var strings = column.Strings;
         var binaries = column.Binaries;
+        // A run of one string (readers share one string per distinct value) is encoded once; its values point at those bytes.
         var total = 0;
+        string? previous = null;
         for (var i = 0; i < rows; i++)
-            total += strings is not null ? strings[start + i] is { } s ? Encoding.UTF8.GetByteCount(s) : 0 : binaries![start + i]?.Length ?? 0;
+        {
+            if (strings is null) total += binaries![start + i]?.Length ?? 0;
+            else if (strings[start + i] is { } s && !ReferenceEquals(s, previous))
+            {
+                total += Encoding.UTF8.GetByteCount(s);
+                previous = s;
+            }
+        }
+        previous = null;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
         var levels = ArrayPool<short>.Shared.Rent(Math.Max(rows, 1));
         var offsets = ArrayPool<(int Offset, int Length)>.Shared.Rent(Math.Max(rows, 1));
@@ -201,6 +224,14 @@ public sealed class ParquetFileWriter : IDisposable
                 if (strings is not null)
                 {
                     if (strings[start + i] is not { } s) { levels[i] = 0; continue; }
+                    if (ReferenceEquals(s, previous))
+                    {
+                        levels[i] = 1;
+                        offsets[n] = offsets[n - 1];
+                        n++;
+                        continue;
+                    }
+                    previous = s;
                     length = Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
                 }
                 else
