@@ -58,7 +58,8 @@ public sealed record DownWorkerNode(string WorkerId, IActorRef Worker) : INoSeri
 /// <see cref="WorkerReady"/>) gets its shards reloaded and its missing results recomputed; a worker joining mid-job
 /// gets shards at the next iteration boundary (rebalance); with no worker left the job waits for one. Duplicate and
 /// stale results are ignored, so retries are always safe. It is an Akka persistent actor (persistence id = job id):
-/// journaled events are persisted before their effects are acted on, and on start the journal is replayed through the
+/// journaled events are persisted before their effects are acted on (except that a completed pass's successor is sent
+/// while its event is written: see <see cref="ApplyAhead"/>), and on start the journal is replayed through the
 /// same <see cref="CoordinatorState.Apply"/>, so a restarted coordinator resumes after its last completed pass. A
 /// journal failure stops it; its backoff supervisor starts it again, and it recovers the same way.
 /// </summary>
@@ -309,13 +310,16 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
         var candidate = _state.CandidateIndex;
         var fitsBefore = _state.Fits.Count;
-        Apply(new PassCompleted(stats.PassNumber, merged.ToBytes()), () =>
+        ApplyAhead(new PassCompleted(stats.PassNumber, merged.ToBytes()), ahead: () =>
         {
-            ReportIteration(candidate, fitsBefore);
-            if (_state.IsFinished) { Finish(); return; }
+            if (_state.IsFinished) return;
             var gained = RebalanceIfDue();
             RunChaos();
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: gained.Contains(worker));
+        }, durable: () =>
+        {
+            ReportIteration(candidate, fitsBefore);
+            if (_state.IsFinished) Finish();
         });
     }
 
@@ -529,6 +533,28 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
         ApplyNow(e);
         then?.Invoke();
+    }
+
+    /// <summary>
+    /// A pass's end, off the critical path of the next pass: the journaled event is applied in memory and
+    /// <paramref name="ahead"/> sends the next pass's work at once, while the journal writes the event;
+    /// <paramref name="durable"/> (what must never happen for an event the journal lacks: the iteration's report, the
+    /// job's completion) runs when the write is acknowledged. Akka stashes every other message until then, so
+    /// <paramref name="durable"/> sees exactly the state after this event.
+    /// </summary>
+    /// <remarks>
+    /// Safe on a crash because a pass is pure: the journal may be one pass behind what the workers were told, never
+    /// ahead. If the write fails or the process dies first, the coordinator recovers to the previous pass and asks for it
+    /// again (the same bits, as <see cref="CoordinatorState"/> is deterministic); results of the pass sent ahead reach
+    /// the dead incarnation or are stale (keyed by pass number) and are ignored. Persist is called before
+    /// <paramref name="ahead"/> so that an event <paramref name="ahead"/> journals (a <see cref="JobFailed"/>) follows this
+    /// one in the journal, as it does in memory.
+    /// </remarks>
+    private void ApplyAhead(CoordinatorEvent e, Action ahead, Action durable)
+    {
+        ApplyNow(e);
+        Persist(e, _ => durable());
+        ahead();
     }
 
     private void ApplyNow(CoordinatorEvent e)
