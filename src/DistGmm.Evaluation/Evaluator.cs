@@ -63,6 +63,7 @@ public static class Evaluator
     public static EvalReport Dagmm(KddTable table, EvalSettings s, Action<string>? log = null)
     {
         s.Validate();
+        s = s with { NInit = ProtocolDefaults.NInit(EvalProtocol.Dagmm, s) };
         var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.Dagmm));
         var selection = ProtocolDefaults.Resolve(EvalProtocol.Dagmm, s);
         var cases = new List<EvalCase>();

@@ -61,7 +61,7 @@ public static class ModelRunner
     /// <summary>A fixed K, or K chosen by BIC over <paramref name="selectK"/> (all training rows, one reg_covar).</summary>
     public static Fitted Fit(IReadOnlyList<DataMatrix> train, int k, IReadOnlyList<int>? selectK, int seed, EvalSettings s)
     {
-        var options = new EmOptions(k, s.Covariance, s.MaxIter, s.Tol, s.RegCovar ?? EvalSettings.DefaultRegCovar, s.NInit, InitMethod.KMeans, seed);
+        var options = new EmOptions(k, s.Covariance, s.MaxIter, s.Tol, s.RegCovar ?? EvalSettings.DefaultRegCovar, s.NInit ?? 1, InitMethod.KMeans, seed);
         if (selectK is null) return new Fitted(GaussianMixtureFitter.Fit(train, options, s.Threads), null, options.RegCovar);
         var (candidates, best) = ModelSelection.SelectK(train, selectK, options, SelectionCriterion.Bic, s.Threads);
         return new Fitted(best.Fit, candidates.Select(c => new KCandidate(c.K, c.Bic, c.Fit.MeanLogLikelihood, c.Fit.Converged)).ToList(), options.RegCovar);
@@ -93,7 +93,7 @@ public static class ModelRunner
         var final = GaussianMixtureFitter.Fit([train], Options(best!.K, best.RegCovar!.Value), s.Threads);
         return new Fitted(final, candidates, best.RegCovar.Value);
 
-        EmOptions Options(int k, double regCovar) => new(k, s.Covariance, s.MaxIter, s.Tol, regCovar, s.NInit, InitMethod.KMeans, seed);
+        EmOptions Options(int k, double regCovar) => new(k, s.Covariance, s.MaxIter, s.Tol, regCovar, s.NInit ?? 1, InitMethod.KMeans, seed);
     }
 
     private static DataMatrix Concat(IReadOnlyList<DataMatrix> parts)

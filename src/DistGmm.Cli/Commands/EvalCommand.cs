@@ -37,7 +37,7 @@ public sealed class EvalCommand : ICliCommand
         var maxIter = new Option<int>("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
         var tol = new Option<double>("--tol") { Description = "EM convergence threshold.", DefaultValueFactory = _ => 1e-3 };
         var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default: 1/12 for dagmm, the dequantisation variance of its 0/1 columns; 1e-6 otherwise)." };
-        var nInit = new Option<int>("--n-init") { Description = "EM restarts; the best lower bound is kept.", DefaultValueFactory = _ => 1 };
+        var nInit = new Option<int?>("--n-init") { Description = "EM restarts; the best lower bound is kept (default: 3 for dagmm, 1 otherwise)." };
         var workers = new Option<int>("--workers") { Description = "Threads (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out") { Description = "Folder for eval.json.", DefaultValueFactory = _ => "." };
         var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
@@ -68,7 +68,7 @@ public sealed class EvalCommand : ICliCommand
                 MaxIter: CommonOptions.Positive(parse.GetValue(maxIter), "--max-iter"),
                 Tol: parse.GetValue(tol),
                 RegCovar: parse.GetValue(regCovar),
-                NInit: CommonOptions.Positive(parse.GetValue(nInit), "--n-init"),
+                NInit: parse.GetValue(nInit) is { } ni ? CommonOptions.Positive(ni, "--n-init") : null,
                 Threads: CommonOptions.Positive(parse.GetValue(workers), "--workers"),
                 ExportDir: parse.GetValue(export),
                 TrainVocabularyOnly: parse.GetValue(trainVocabulary),
