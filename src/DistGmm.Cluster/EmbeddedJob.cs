@@ -178,8 +178,9 @@ public static class EmbeddedJob
         var unscorable = RowAccounting.FindUnscorable(manifest, scored, modelFile.PreprocessorJson!); // ModelCheck refused a model without one
         RunFolderWriter.WriteScores(scoresPath, scored, threshold, unscorable);
         var records = scoring == Scoring.Records;
-        RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels, withMultiplicity: records);
-        RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels, withMultiplicity: records);
+        var notes = AnomalyExplanations.Explain(collected, modelFile, threshold, spec.Threshold.ToString(), scoring, state.Multiplicity);
+        RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels, withMultiplicity: records, notes);
+        RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels, withMultiplicity: records, notes);
 
         var withThreshold = modelFile with
         {

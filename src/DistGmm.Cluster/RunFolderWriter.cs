@@ -155,8 +155,15 @@ public static class RunFolderWriter
     public static IReadOnlyList<AnomalyRow> SortedAnomalies(IEnumerable<AnomaliesCollected> collected) =>
         [.. collected.SelectMany(c => c.Rows).OrderBy(r => r.Score).ThenBy(r => r.RowId)];
 
-    /// <summary>anomalies.parquet: rowId, score, label (when present), the raw columns, then (records scoring) multiplicity.</summary>
-    public static void WriteAnomaliesParquet(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels, bool withMultiplicity = false)
+    /// <summary>The explanation columns of the anomalies files (<see cref="AnomalyNote"/>), after the raw columns.</summary>
+    public static readonly IReadOnlyList<string> ExplanationColumns = ["component", "componentWeight", "logDensity", "logPMultiplicity", "unlikelyFeatures", "reason"];
+
+    /// <summary>
+    /// anomalies.parquet: rowId, score, label (when present), the raw columns, (records scoring) multiplicity, then
+    /// with <paramref name="notes"/> why each row was flagged (<see cref="ExplanationColumns"/>).
+    /// </summary>
+    public static void WriteAnomaliesParquet(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels, bool withMultiplicity = false,
+        IReadOnlyDictionary<long, AnomalyNote>? notes = null)
     {
         var (numeric, text) = Columns(collected);
         var rows = SortedAnomalies(collected);
@@ -165,6 +172,10 @@ public static class RunFolderWriter
         fields.AddRange(numeric.Select(n => ParquetField.Double(n, nullable: true)));
         fields.AddRange(text.Select(t => ParquetField.String(t, nullable: true)));
         if (withMultiplicity) fields.Add(ParquetField.Int64(MultiplicityColumn));
+        if (notes is not null)
+            fields.AddRange([ParquetField.Int64(ExplanationColumns[0], nullable: true), ParquetField.Double(ExplanationColumns[1], nullable: true),
+                ParquetField.Double(ExplanationColumns[2], nullable: true), ParquetField.Double(ExplanationColumns[3], nullable: true),
+                ParquetField.String(ExplanationColumns[4], nullable: true), ParquetField.String(ExplanationColumns[5], nullable: true)]);
         using var writer = new ParquetFileWriter(path, new ParquetSchema(fields));
         const int groupRows = 128 * 1024;
         for (var start = 0; start < rows.Count; start += groupRows)
@@ -186,12 +197,25 @@ public static class RunFolderWriter
             for (var c = 0; c < text.Count; c++)
                 columns.Add(ParquetColumn.FromStrings(fields[f++], [.. slice.Select(r => r.Texts[c])], n));
             if (withMultiplicity) columns.Add(ParquetColumn.FromInt64s(fields[f++], [.. slice.Select(r => r.Multiplicity)], n));
+            if (notes is not null)
+            {
+                var note = slice.Select(r => notes.GetValueOrDefault(r.RowId)).ToArray();
+                var absent = note.Select(x => x is null).ToArray();
+                columns.Add(ParquetColumn.FromInt64s(fields[f++], [.. note.Select(x => (long)(x?.Component ?? 0))], n, absent));
+                columns.Add(ParquetColumn.FromDoubles(fields[f++], [.. note.Select(x => x?.ComponentWeight ?? double.NaN)], n, absent));
+                columns.Add(ParquetColumn.FromDoubles(fields[f++], [.. note.Select(x => x?.LogDensity ?? double.NaN)], n, absent));
+                columns.Add(ParquetColumn.FromDoubles(fields[f++], [.. note.Select(x => x?.LogPMultiplicity ?? double.NaN)], n,
+                    [.. note.Select(x => x?.LogPMultiplicity is null)]));
+                columns.Add(ParquetColumn.FromStrings(fields[f++], [.. note.Select(x => x?.UnlikelyFeatures)], n));
+                columns.Add(ParquetColumn.FromStrings(fields[f++], [.. note.Select(x => x?.Reason)], n));
+            }
             writer.WriteRowGroup(columns);
         }
     }
 
     /// <summary>anomalies.csv: the same columns as anomalies.parquet, RFC 4180, invariant culture, empty for missing.</summary>
-    public static void WriteAnomaliesCsv(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels, bool withMultiplicity = false)
+    public static void WriteAnomaliesCsv(string path, IReadOnlyList<AnomaliesCollected> collected, bool hasLabels, bool withMultiplicity = false,
+        IReadOnlyDictionary<long, AnomalyNote>? notes = null)
     {
         var (numeric, text) = Columns(collected);
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false)) { NewLine = "\n" };
@@ -200,6 +224,7 @@ public static class RunFolderWriter
         header.AddRange(numeric);
         header.AddRange(text);
         if (withMultiplicity) header.Add(MultiplicityColumn);
+        if (notes is not null) header.AddRange(ExplanationColumns);
         writer.WriteLine(string.Join(",", header.Select(Quote)));
         var line = new StringBuilder();
         foreach (var row in SortedAnomalies(collected))
@@ -210,6 +235,16 @@ public static class RunFolderWriter
             foreach (var v in row.Numbers) line.Append(',').Append(double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture));
             foreach (var t in row.Texts) line.Append(',').Append(Quote(t ?? ""));
             if (withMultiplicity) line.Append(',').Append(row.Multiplicity.ToString(CultureInfo.InvariantCulture));
+            if (notes is not null)
+            {
+                if (notes.GetValueOrDefault(row.RowId) is { } n)
+                    line.Append(',').Append(n.Component.ToString(CultureInfo.InvariantCulture))
+                        .Append(',').Append(n.ComponentWeight.ToString("R", CultureInfo.InvariantCulture))
+                        .Append(',').Append(n.LogDensity.ToString("R", CultureInfo.InvariantCulture))
+                        .Append(',').Append(n.LogPMultiplicity?.ToString("R", CultureInfo.InvariantCulture) ?? "")
+                        .Append(',').Append(Quote(n.UnlikelyFeatures)).Append(',').Append(Quote(n.Reason));
+                else line.Append(",,,,,,");
+            }
             writer.WriteLine(line);
         }
     }

@@ -43,7 +43,17 @@ public sealed record ReportData
 
     /// <summary>Present only for cluster runs.</summary>
     public ClusterTimeline? Timeline { get; init; }
+
+    /// <summary>The most anomalous flagged records with why they were flagged (anomalies.parquet's first rows).</summary>
+    public IReadOnlyList<FlaggedRecord> Flagged { get; init; } = [];
+
+    /// <summary>How many records were flagged in all (<see cref="Flagged"/> lists the first of them).</summary>
+    public long FlaggedTotal { get; init; }
 }
+
+/// <summary>One flagged record as the report lists it: id, score, label, and its explanation.</summary>
+public sealed record FlaggedRecord(long RowId, double Score, string? Label, long? Multiplicity, int? Component, double? ComponentWeight,
+    string? UnlikelyFeatures, string? Reason);
 
 /// <summary>
 /// Raw features per record. <see cref="TotalRecords"/> is the size of the run (may exceed the arrays when the

@@ -30,6 +30,7 @@ public static class ReportWriter
         Add(sections, "missing", "Missing values", data.Missing is null ? null : MissingSection(data.Missing, options));
         Add(sections, "training", "Training", TrainingSection(data));
         Add(sections, "scores", "Scores", data.Scores is null ? null : ScoreSection(data.Scores, options));
+        Add(sections, "flagged", "Flagged records, explained", data.Flagged.Count == 0 ? null : FlaggedSection(data));
         Add(sections, "evaluation", "Evaluation against labels", data.Evaluation is null ? null : EvaluationSection(data.Evaluation));
         Add(sections, "cluster", "Cluster timeline", data.Timeline is null ? null : TimelineSection(data.Timeline, options));
 
@@ -94,6 +95,34 @@ public static class ReportWriter
         }
 
         return sb.Length == 0 ? "<p class=\"absent\">No run facts recorded.</p>" : sb.ToString();
+    }
+
+    private static string FlaggedSection(ReportData data)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<p class=\"caption\">").Append(Escape.Text(
+            $"The {Fmt.Count(data.Flagged.Count)} lowest-scoring of {Fmt.Count(data.FlaggedTotal)} flagged records (all of them, explained the same way, are in anomalies.csv and anomalies.parquet). " +
+            "Component: the record's most responsible mixture component and its weight; z: how many of that component's standard deviations a feature lies from its mean."))
+            .Append("</p>");
+        var labels = data.Flagged.Any(f => f.Label is not null);
+        var copies = data.Flagged.Any(f => f.Multiplicity is not null);
+        sb.Append("<table class=\"events\" id=\"flagged\"><tr><th>row</th><th>score</th>");
+        if (labels) sb.Append("<th>label</th>");
+        if (copies) sb.Append("<th>copies</th>");
+        sb.Append("<th>component (weight)</th><th>most unlikely features</th><th>why flagged</th></tr>");
+        foreach (var f in data.Flagged)
+        {
+            sb.Append("<tr><td>").Append(f.RowId.ToString(CultureInfo.InvariantCulture)).Append("</td><td>")
+                .Append(Escape.Text(f.Score.ToString("G6", CultureInfo.InvariantCulture))).Append("</td>");
+            if (labels) sb.Append("<td>").Append(Escape.Text(f.Label ?? "—")).Append("</td>");
+            if (copies) sb.Append("<td>").Append(f.Multiplicity is { } m ? Fmt.Count(m) : "—").Append("</td>");
+            sb.Append("<td>").Append(f.Component is { } k
+                    ? Escape.Text(string.Create(CultureInfo.InvariantCulture, $"{k} ({f.ComponentWeight:0.####})")) : "—")
+                .Append("</td><td>").Append(Escape.Text(f.UnlikelyFeatures ?? "—")).Append("</td><td>").Append(Escape.Text(f.Reason ?? "—"))
+                .Append("</td></tr>");
+        }
+        sb.Append("</table>");
+        return sb.ToString();
     }
 
     private static void Card(StringBuilder sb, string key, string value) =>

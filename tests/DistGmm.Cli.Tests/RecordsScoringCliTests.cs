@@ -54,7 +54,7 @@ public sealed class RecordsScoringCliTests
         Assert.Equal(distinct, summary.GetProperty("rowsTrained").GetInt64());
         Assert.Equal(distinct, model.GetProperty("multiplicityBins").EnumerateArray().Sum(b => b.GetInt64()));
         Assert.Contains($"{3000 - distinct:N0} rows not trained on (copies of a record fitted once under --scoring records", RunWarnings);
-        Assert.EndsWith(",multiplicity", File.ReadLines(Path.Combine(run, "anomalies.csv")).First());
+        Assert.EndsWith(",multiplicity," + string.Join(",", RunFolderWriter.ExplanationColumns), File.ReadLines(Path.Combine(run, "anomalies.csv")).First());
         Assert.Contains("records counted: 3000 rows", File.ReadAllText(Path.Combine(run, "events.log")));
     }
 
@@ -87,6 +87,63 @@ public sealed class RecordsScoringCliTests
     }
 
     [Fact]
+    public void Every_flagged_record_is_explained_in_the_anomalies_files_and_the_report_data()
+    {
+        var run = RecordsRun.Value;
+        var model = ModelFile.Load(Path.Combine(run, "model.json"));
+        var lines = File.ReadAllLines(Path.Combine(run, "anomalies.csv"));
+        var header = lines[0].Split(',');
+        Assert.Equal(RunFolderWriter.ExplanationColumns, header[^6..]);
+        Assert.True(lines.Length > 1, "the run flags rows");
+        int Col(string name) => Array.IndexOf(header, name);
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = SplitCsv(line);
+            var score = double.Parse(cells[Col("score")], CultureInfo.InvariantCulture);
+            var logDensity = double.Parse(cells[Col("logDensity")], CultureInfo.InvariantCulture);
+            var logPm = double.Parse(cells[Col("logPMultiplicity")], CultureInfo.InvariantCulture);
+            var multiplicity = long.Parse(cells[Col("multiplicity")], CultureInfo.InvariantCulture);
+            var k = int.Parse(cells[Col("component")], CultureInfo.InvariantCulture);
+            // The score is exactly the explained log-density plus the multiplicity's log-probability, as the workers computed it.
+            Assert.Equal(score, logDensity + logPm);
+            Assert.Equal(model.Multiplicity!.LogProbability(multiplicity), logPm);
+            Assert.InRange(k, 0, model.Model.K - 1);
+            Assert.Equal(model.Model.Weights[k], double.Parse(cells[Col("componentWeight")], CultureInfo.InvariantCulture));
+            Assert.Equal(AnomalyExplanations.TopFeatures, cells[Col("unlikelyFeatures")].Split("; ").Length);
+            Assert.StartsWith($"score {score.ToString("G6", CultureInfo.InvariantCulture)} < threshold ", cells[Col("reason")]);
+            Assert.Contains($"mostly component {k} (weight ", cells[Col("reason")]);
+            Assert.Contains($"the record occurs {multiplicity:N0} time", cells[Col("reason")]);
+        }
+        var report = Reports.RunReportBuilder.Build(run, Path.Combine(run, "dataset"));
+        Assert.Equal(Math.Min(25, lines.Length - 1), report.Flagged.Count);
+        Assert.Equal(lines.Length - 1, report.FlaggedTotal);
+        Assert.All(report.Flagged, f => Assert.NotNull(f.Reason));
+    }
+
+    /// <summary>RFC 4180 fields of one line (quotes doubled inside quoted fields).</summary>
+    private static List<string> SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var cell = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else cell.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(c);
+        }
+        cells.Add(cell.ToString());
+        return cells;
+    }
+
+    [Fact]
     public void The_seed_preset_and_one_class_training_default_to_rows_unlabelled_traffic_to_records()
     {
         Assert.Equal(Scoring.Rows, ScoringDefaults.For("seed"));
@@ -101,22 +158,25 @@ public sealed class RecordsScoringCliTests
     }
 
     /// <summary>anomalies.csv's rows as serve request rows (raw values, by column name) with their multiplicity.</summary>
-    private static List<(string Json, double Score, long Multiplicity)> AnomalyRequests(string run)
+    private static List<(string Json, double Score, long Multiplicity, string Reason)> AnomalyRequests(string run)
     {
         var lines = File.ReadAllLines(Path.Combine(run, "anomalies.csv"));
         var header = lines[0].Split(',');
         var textColumns = new HashSet<string> { "protocol_type", "service", "flag" };
-        var result = new List<(string, double, long)>();
+        var multiplicity = Array.IndexOf(header, RunFolderWriter.MultiplicityColumn);
+        var reason = Array.IndexOf(header, "reason");
+        var result = new List<(string, double, long, string)>();
         foreach (var line in lines.Skip(1))
         {
-            var cells = line.Split(',');
+            var cells = SplitCsv(line);
             var json = new StringBuilder("{");
-            for (var c = 3; c < header.Length - 1; c++)
+            for (var c = 3; c < multiplicity; c++) // the raw columns: after rowId, score, label; before multiplicity and the explanation
             {
                 if (json.Length > 1) json.Append(',');
                 json.Append(CultureInfo.InvariantCulture, $"\"{header[c]}\":{(textColumns.Contains(header[c]) ? $"\"{cells[c]}\"" : cells[c])}");
             }
-            result.Add((json.Append('}').ToString(), double.Parse(cells[1], CultureInfo.InvariantCulture), long.Parse(cells[^1], CultureInfo.InvariantCulture)));
+            result.Add((json.Append('}').ToString(), double.Parse(cells[1], CultureInfo.InvariantCulture),
+                long.Parse(cells[multiplicity], CultureInfo.InvariantCulture), cells[reason]));
         }
         return result;
     }
@@ -136,6 +196,12 @@ public sealed class RecordsScoringCliTests
         Assert.Equal(rows.Select(r => r.Score), scored.Select(s => s.Score));   // bit for bit: the same log p(x) + log P(m)
         Assert.All(scored, s => Assert.True(s.Anomaly));
         Assert.Equal(rows.Select(r => (long?)r.Multiplicity), scored.Select(s => s.Multiplicity));
+        // serve explains a flagged record in the very words of anomalies.csv (and the report).
+        Assert.Equal(rows.Select(r => r.Reason), scored.Select(s => s.Reason));
+        Assert.All(scored, s => Assert.Equal(model.Model.Weights[s.Component], s.ComponentWeight));
+        var response = Encoding.UTF8.GetString(ScoreServer.ScoreResponse(model, [scored[0]]));
+        Assert.Contains("\"componentWeight\":", response);
+        Assert.Contains("\"reason\":\"score ", response);
 
         // Without a multiplicity: m = 1, so the score moves by log P(1) − log P(m).
         var (plain, ones, _) = ScoreRequest.ParseRows(Encoding.UTF8.GetBytes("[" + rows[0].Json + "]"), model, 10);

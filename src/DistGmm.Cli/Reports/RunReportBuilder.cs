@@ -80,10 +80,40 @@ public static class RunReportBuilder
             Evaluation = actual is null || evaluationNote is not null ? null : LabelEvaluation.FromScores(scores.Score, scores.Anomaly, actual, scores.Labels!, normal),
             EvaluationNote = evaluationNote,
             Timeline = ClusterTimelineBuilder.Load(runDir),
+            Flagged = ReadFlagged(Path.Combine(runDir, RunFolderWriter.AnomaliesParquetFile), FlaggedShown),
+            FlaggedTotal = scores.Anomaly.LongCount(a => a),
         };
     }
 
     private sealed record Scores(long[] RowIds, double[] Score, bool[] Anomaly, string?[]? Labels);
+
+    /// <summary>Flagged records listed, with their explanation, in the report.</summary>
+    private const int FlaggedShown = 25;
+
+    /// <summary>The first (most anomalous) rows of anomalies.parquet with their explanation columns, when present.</summary>
+    private static IReadOnlyList<FlaggedRecord> ReadFlagged(string path, int count)
+    {
+        if (!File.Exists(path)) return [];
+        using var reader = ParquetFileReader.Open(path);
+        var result = new List<FlaggedRecord>();
+        bool Has(string column) => reader.Schema.IndexOf(column) >= 0;
+        for (var g = 0; g < reader.RowGroupCount && result.Count < count; g++)
+        {
+            var ids = reader.ReadColumn(g, "rowId");
+            var score = reader.ReadColumn(g, "score");
+            var label = Has("label") ? reader.ReadColumn(g, "label") : null;
+            var copies = Has(RunFolderWriter.MultiplicityColumn) ? reader.ReadColumn(g, RunFolderWriter.MultiplicityColumn) : null;
+            var component = Has("component") ? reader.ReadColumn(g, "component") : null;
+            var weight = Has("componentWeight") ? reader.ReadColumn(g, "componentWeight") : null;
+            var unlikely = Has("unlikelyFeatures") ? reader.ReadColumn(g, "unlikelyFeatures") : null;
+            var reason = Has("reason") ? reader.ReadColumn(g, "reason") : null;
+            for (var i = 0; i < ids.Count && result.Count < count; i++)
+                result.Add(new FlaggedRecord(ids.Int64s![i], score.GetDouble(i), label?.Strings![i], copies?.Int64s![i],
+                    component is null || component.IsNull(i) ? null : (int)component.Int64s![i],
+                    weight is null || weight.IsNull(i) ? null : weight.GetDouble(i), unlikely?.Strings![i], reason?.Strings![i]));
+        }
+        return result;
+    }
 
     private static Scores ReadScores(string path)
     {

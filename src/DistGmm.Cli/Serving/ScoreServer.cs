@@ -121,7 +121,10 @@ public sealed class ScoreServer : IAsyncDisposable
         await http.Response.Body.WriteAsync(buffer.ToArray(), http.RequestAborted);
     }
 
-    /// <summary>{"threshold", "results": [{"row", "score", "anomaly", "component", "multiplicity"? (records), "unlikelyFeatures", "unseenCategories"?}]}.</summary>
+    /// <summary>
+    /// {"threshold", "results": [{"row", "score", "anomaly", "component", "componentWeight", "multiplicity"? (records),
+    /// "reason"? (anomalies: why the rule flagged it), "unlikelyFeatures", "unseenCategories"?}]}.
+    /// </summary>
     public static byte[] ScoreResponse(ServingModel model, IReadOnlyList<ScoredRow> scored)
     {
         using var buffer = new MemoryStream();
@@ -138,7 +141,9 @@ public sealed class ScoreServer : IAsyncDisposable
                 JsonNumbers.Write(w, "score", row.Score);
                 w.WriteBoolean("anomaly", row.Anomaly);
                 w.WriteNumber("component", row.Component);
+                JsonNumbers.Write(w, "componentWeight", row.ComponentWeight);
                 if (row.Multiplicity is { } m) w.WriteNumber("multiplicity", m);
+                if (row.Reason is { } reason) w.WriteString("reason", reason);
                 w.WriteStartArray("unlikelyFeatures");
                 foreach (var f in row.UnlikelyFeatures)
                 {

@@ -11,8 +11,10 @@ public sealed record InputColumn(string Name, bool IsNumeric, bool Log1p, IReadO
 public sealed record UnlikelyFeature(string Feature, string Column, double Z);
 
 /// <summary>The verdict on one row; <paramref name="Multiplicity"/> is the one scored with (records scoring; null: rows).</summary>
+/// <param name="ComponentWeight">The weight of <paramref name="Component"/>, the row's most responsible component.</param>
+/// <param name="Reason">Why the rule flagged the row (null when it is not an anomaly), as in anomalies.csv.</param>
 public sealed record ScoredRow(double Score, bool Anomaly, int Component, IReadOnlyList<UnlikelyFeature> UnlikelyFeatures,
-    IReadOnlyList<string> UnseenCategories, long? Multiplicity = null);
+    IReadOnlyList<string> UnseenCategories, long? Multiplicity = null, double ComponentWeight = double.NaN, string? Reason = null);
 
 /// <summary>
 /// A model.json ready to score raw rows exactly as <c>distgmm score</c> does: the same preprocessor transform and the
@@ -81,6 +83,7 @@ public sealed class ServingModel
         var features = Preprocessor.Transform(batch, rows);
         var scores = new double[n];
         Model.ScoreSamples(features.Values, scores);
+        var logDensity = (double[])scores.Clone();
         if (File.Scoring == Scoring.Records && File.Multiplicity is { } pmf)
         {
             multiplicities ??= Enumerable.Repeat(1L, n).ToArray();
@@ -95,8 +98,13 @@ public sealed class ServingModel
         for (var r = 0; r < n; r++)
         {
             var anomaly = Threshold is { } t && scores[r] < t;
-            result[r] = new ScoredRow(scores[r], anomaly, components[r], Unlikely(features.Row(r), components[r], z, best),
-                UnseenCategories(batch, r), multiplicities?[r]);
+            var k = components[r];
+            var reason = anomaly
+                ? AnomalyExplanations.Reason(scores[r], Threshold!.Value, File.ThresholdRule ?? "threshold in model.json", logDensity[r], k, Model.Weights[k],
+                    multiplicities is null ? null : File.Multiplicity!.LogProbability(multiplicities[r]), multiplicities?[r] ?? 1)
+                : null;
+            result[r] = new ScoredRow(scores[r], anomaly, k, Unlikely(features.Row(r), k, z, best),
+                UnseenCategories(batch, r), multiplicities?[r], Model.Weights[k], reason);
         }
         return result;
     }
