@@ -35,6 +35,13 @@ public sealed class AnomalyExplainer
         int k = 0;
         for (int c = 1; c < responsibilities.Length; c++)
             if (responsibilities[c] > responsibilities[k]) k = c;
+        return new Explanation(k, _model.Weights[k], responsibilities[k], logLikelihood, Unlikely(x, k, top));
+    }
+
+    /// <summary>The at most <paramref name="top"/> features of a preprocessed row farthest from component <paramref name="k"/>'s mean.</summary>
+    public FeatureDeviation[] Unlikely(ReadOnlySpan<double> x, int k, int top)
+    {
+        if (x.Length != _model.D) throw new ArgumentException($"The row has {x.Length} features; the mixture has {_model.D}.", nameof(x));
         var mean = _model.Means[k];
         var std = _marginalStd[k];
         var z = new double[x.Length];
@@ -42,7 +49,7 @@ public sealed class AnomalyExplainer
         var order = Enumerable.Range(0, z.Length).OrderByDescending(j => Math.Abs(z[j])).ThenBy(j => j).Take(top).ToArray();
         var unlikely = new FeatureDeviation[order.Length];
         for (int i = 0; i < order.Length; i++) unlikely[i] = new FeatureDeviation(order[i], x[order[i]], mean[order[i]], z[order[i]]);
-        return new Explanation(k, _model.Weights[k], responsibilities[k], logLikelihood, unlikely);
+        return unlikely;
     }
 
     private double[] MarginalStd(int k)

@@ -24,7 +24,7 @@ public sealed record ScoredRow(double Score, bool Anomaly, int Component, IReadO
 public sealed class ServingModel
 {
     private readonly int[] _featureColumn; // output feature -> index into Inputs
-    private readonly double[][] _marginalStd; // [component][feature] sqrt of the covariance diagonal
+    private readonly AnomalyExplainer _explainer; // the unlikely features, as anomalies.csv and the report name them
 
     private ServingModel(string path, ModelFile file, Preprocessor preprocessor)
     {
@@ -41,7 +41,7 @@ public sealed class ServingModel
             var fitted = preprocessor.Columns[c];
             for (var j = 0; j < fitted.OutputWidth; j++) _featureColumn[fitted.OutputOffset + j] = c;
         }
-        _marginalStd = [.. Enumerable.Range(0, Model.K).Select(MarginalStd)];
+        _explainer = new AnomalyExplainer(Model);
     }
 
     public string Path { get; }
@@ -93,8 +93,6 @@ public sealed class ServingModel
         var components = new int[n];
         Model.Predict(features.Values, components);
         var result = new ScoredRow[n];
-        var z = new double[Model.D];
-        var best = new int[Math.Min(topFeatures, Model.D)];
         for (var r = 0; r < n; r++)
         {
             var anomaly = Threshold is { } t && scores[r] < t;
@@ -103,57 +101,12 @@ public sealed class ServingModel
                 ? AnomalyExplanations.Reason(scores[r], Threshold!.Value, File.ThresholdRule ?? "threshold in model.json", logDensity[r], k, Model.Weights[k],
                     multiplicities is null ? null : File.Multiplicity!.LogProbability(multiplicities[r]), multiplicities?[r] ?? 1)
                 : null;
-            result[r] = new ScoredRow(scores[r], anomaly, k, Unlikely(features.Row(r), k, z, best),
+            var unlikely = _explainer.Unlikely(features.Row(r), k, topFeatures)
+                .Select(f => new UnlikelyFeature(Preprocessor.FeatureNames[f.Feature], Inputs[_featureColumn[f.Feature]].Name, f.Z)).ToArray();
+            result[r] = new ScoredRow(scores[r], anomaly, k, unlikely,
                 UnseenCategories(batch, r), multiplicities?[r], Model.Weights[k], reason);
         }
         return result;
-    }
-
-    /// <summary>
-    /// The features with the largest |z|, z_j = (x_j − μ_kj) / √Σ_kjj: how many of the component's own (marginal)
-    /// standard deviations the preprocessed feature j lies from the mean of k, the row's most responsible component.
-    /// Marginal rather than whitened so each z belongs to one named feature. Ties keep the feature order.
-    /// </summary>
-    private UnlikelyFeature[] Unlikely(ReadOnlySpan<double> x, int k, double[] z, int[] best)
-    {
-        var mean = Model.Means[k];
-        var std = _marginalStd[k];
-        var found = 0;
-        for (var j = 0; j < x.Length; j++)
-        {
-            z[j] = (x[j] - mean[j]) / std[j];
-            // Insertion into the running top list (a handful of slots): strictly larger |z| moves up, so ties stay in order.
-            var size = Math.Abs(z[j]);
-            if (best.Length == 0 || (found == best.Length && !(size > Math.Abs(z[best[^1]])))) continue;
-            var at = found < best.Length ? found++ : best.Length - 1;
-            while (at > 0 && size > Math.Abs(z[best[at - 1]]))
-            {
-                best[at] = best[at - 1];
-                at--;
-            }
-            best[at] = j;
-        }
-        var top = new UnlikelyFeature[found];
-        for (var i = 0; i < found; i++)
-            top[i] = new UnlikelyFeature(Preprocessor.FeatureNames[best[i]], Inputs[_featureColumn[best[i]]].Name, z[best[i]]);
-        return top;
-    }
-
-    private double[] MarginalStd(int k)
-    {
-        var d = Model.D;
-        var cov = Model.Covariances[Model.CovarianceType == CovarianceType.Tied ? 0 : k];
-        var std = new double[d];
-        for (var j = 0; j < d; j++)
-        {
-            std[j] = Math.Sqrt(Model.CovarianceType switch
-            {
-                CovarianceType.Full or CovarianceType.Tied => cov[j * d + j],
-                CovarianceType.Diag => cov[j],
-                _ => cov[0],
-            });
-        }
-        return std;
     }
 
     private List<string> UnseenCategories(ColumnBatch batch, int row)
