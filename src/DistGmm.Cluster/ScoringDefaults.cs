@@ -24,5 +24,5 @@ public static class ScoringDefaults
     /// reg_covar when not given: 1/12 for records — the variance of uniform dequantisation noise on a lattice of step
     /// 1 (one-hot columns, integer counts), chosen with records on the development sets — and scikit-learn's 1e-6 for rows.
     /// </summary>
-    public static double RegCovar(Scoring scoring) => scoring == Scoring.Records ? 1.0 / 12 : 1e-6;
+    public static double RegCovar(Scoring scoring) => scoring == Scoring.Records ? EmOptions.DequantisationRegCovar : EmOptions.DefaultRegCovar;
 }

@@ -60,7 +60,7 @@ public sealed record EvalSettings(
     IReadOnlyList<KddSubset>? Subsets = null)
 {
     /// <summary>scikit-learn's reg_covar default, used wherever a protocol does not choose one.</summary>
-    public const double DefaultRegCovar = 1e-6;
+    public const double DefaultRegCovar = EmOptions.DefaultRegCovar;
 
     public void Validate()
     {
@@ -162,7 +162,7 @@ public static class ProtocolDefaults
     /// the reg_covar of dagmm and of the <c>records</c> scoring. Chosen for records on the development sets
     /// (<see cref="KddSubsets.Development"/>) among 1e-6, 1e-3, 1e-2 and 1/12 (src/DistGmm.Evaluation/README.md).
     /// </summary>
-    public const double DequantisationRegCovar = 1.0 / 12;
+    public const double DequantisationRegCovar = EmOptions.DequantisationRegCovar;
 
     /// <summary>The fixed reg_covar of a protocol when the settings name none.</summary>
     public static double RegCovar(EvalProtocol protocol, EvalSettings s) =>

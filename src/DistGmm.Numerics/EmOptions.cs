@@ -9,6 +9,15 @@ public sealed record EmOptions(int K, CovarianceType CovarianceType, int MaxIter
     int NInit = 1, InitMethod Init = InitMethod.KMeans, int Seed = 0, GaussianMixture? InitModel = null,
     int KMeansSeedings = 3, int SampleSize = 65536, int KMeansMaxIter = 300)
 {
+    /// <summary>scikit-learn's reg_covar default.</summary>
+    public const double DefaultRegCovar = 1e-6;
+
+    /// <summary>
+    /// 1/12, the variance of uniform dequantisation noise on a lattice of step 1 (one-hot columns, integer counts):
+    /// the reg_covar of the <c>records</c> scoring and of the dagmm protocol.
+    /// </summary>
+    public const double DequantisationRegCovar = 1.0 / 12;
+
     internal void Validate(long totalRows)
     {
         if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, "K (n_components) must be at least 1.");

@@ -36,7 +36,7 @@ public sealed class EvalCommand : ICliCommand
         var stdK = new Option<double>("--std-k") { Description = "seed/nslkdd: flag scores below mean - k*std.", DefaultValueFactory = _ => 2 };
         var maxIter = new Option<int>("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
         var tol = new Option<double>("--tol") { Description = "EM convergence threshold.", DefaultValueFactory = _ => 1e-3 };
-        var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default: 1/12 for dagmm, the dequantisation variance of its 0/1 columns; 1e-6 otherwise)." };
+        var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default: 1/12, the dequantisation variance of 0/1 and integer columns, for dagmm and for --scoring records; 1e-6 otherwise)." };
         var nInit = new Option<int?>("--n-init") { Description = "EM restarts; the best lower bound is kept (default: 3 for dagmm, 1 otherwise)." };
         var workers = new Option<int>("--workers") { Description = "Threads (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out") { Description = "Folder for eval.json.", DefaultValueFactory = _ => "." };
