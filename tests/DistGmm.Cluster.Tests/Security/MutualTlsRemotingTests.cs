@@ -90,33 +90,51 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
         finally { Shutdown(intruder); }
     }
 
+    // Akka.Remote (since 1.5.55) runs CoordinatedShutdown with TlsHandshakeFailureReason (exit code 79) on the
+    // side that dialled when its TLS handshake fails; the accepting side only logs. So each direction gets its own
+    // dialling system, and the test asserts that rule too: the refusing dialler stops, nothing crosses.
+
     [Fact]
-    public void A_node_of_another_CA_is_refused_by_both_sides()
+    public async Task A_node_of_another_CA_dialling_the_member_refuses_its_certificate_and_Akka_stops_that_node_the_member_stays_up()
     {
         Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
         var otherRejections = new TlsRejections();
         var other = StartNode("other", new TestCluster("other-ca").Node("worker-9").CreateActorSystemSetup(NodeConfig, rejections: otherRejections));
         try
         {
-            other.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
-            var otherAddress = ((ExtendedActorSystem)other).Provider.DefaultAddress;
-
-            // The member connects to the foreign node: the member refuses the foreign server certificate.
-            var before = RejectionsOf("CN=worker-9");
-            Sys.ActorSelection(new RootActorPath(otherAddress) / "user" / "inbox").Tell("to foreign");
-            AwaitAssert(() => Assert.True(RejectionsOf("CN=worker-9") > before), Patience);
-            Assert.StartsWith("certificate issued by 'CN=other-ca', not by the cluster CA 'CN=cluster-ca'",
-                MemberRejections.Recent.Last(r => r.Certificate.StartsWith("CN=worker-9")).Reason);
-            // The connecting side names the peer by its transport address.
-            Assert.Equal($"ssl.tcp://other@127.0.0.1:{otherAddress.Port}", MemberRejections.Recent.Last(r => r.Certificate.StartsWith("CN=worker-9")).Peer);
-
-            // The foreign node connects to the member: it refuses the member's certificate in turn.
             other.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("from foreign");
             AwaitAssert(() => Assert.True(otherRejections.Count >= 1), Patience);
             Assert.StartsWith("certificate issued by 'CN=cluster-ca', not by the cluster CA 'CN=other-ca'", otherRejections.Recent[0].Reason);
+            Assert.Equal($"ssl.tcp://member@127.0.0.1:{MemberAddress.Port}", otherRejections.Recent[0].Peer);
+            await other.WhenTerminated.WaitAsync(Patience); // Akka stops the node whose outbound TLS handshake failed
+            Assert.Equal("TlsHandshakeFailureReason", CoordinatedShutdown.Get(other).ShutdownReason?.GetType().Name); // internal to Akka.Remote
             ExpectNoMsg(TimeSpan.FromSeconds(1));
+            Assert.False(Sys.WhenTerminated.IsCompleted); // the accepting member only logs
         }
         finally { Shutdown(other); }
+    }
+
+    [Fact]
+    public async Task A_cluster_node_dialling_a_node_of_another_CA_refuses_its_server_certificate_logs_and_counts_it()
+    {
+        var foreign = StartNode("other", new TestCluster("other-ca").Node("worker-9").CreateActorSystemSetup(NodeConfig));
+        var dialerRejections = new TlsRejections();
+        var dialer = StartNode("dialer", Cluster.Node("worker-2").CreateActorSystemSetup(NodeConfig, rejections: dialerRejections));
+        try
+        {
+            foreign.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
+            var foreignAddress = ((ExtendedActorSystem)foreign).Provider.DefaultAddress;
+            dialer.ActorSelection(new RootActorPath(foreignAddress) / "user" / "inbox").Tell("to foreign");
+            AwaitAssert(() => Assert.True(dialerRejections.Count >= 1), Patience);
+            var refusal = dialerRejections.Recent[0];
+            Assert.StartsWith("certificate issued by 'CN=other-ca', not by the cluster CA 'CN=cluster-ca'", refusal.Reason);
+            Assert.StartsWith("CN=worker-9", refusal.Certificate);
+            Assert.Equal($"ssl.tcp://other@127.0.0.1:{foreignAddress.Port}", refusal.Peer); // the dialler names the peer by its transport address
+            await dialer.WhenTerminated.WaitAsync(Patience); // Akka stops the node whose outbound TLS handshake failed
+            Assert.Equal("TlsHandshakeFailureReason", CoordinatedShutdown.Get(dialer).ShutdownReason?.GetType().Name); // internal to Akka.Remote
+            ExpectNoMsg(TimeSpan.FromSeconds(1));
+        }
+        finally { Shutdown(dialer); Shutdown(foreign); }
     }
 
     [Fact]
