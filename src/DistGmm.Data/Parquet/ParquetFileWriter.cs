@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using Native = ParquetSharp;
@@ -17,6 +16,9 @@ public sealed class ParquetFileWriter : IDisposable
     private readonly ParquetWriteOptions _options;
     private long _rows;
     private bool _disposed;
+    // Reused from one row group to the next: a 64k-row group needs ~1 MB of value descriptors per string column, and
+    // fresh (or shared-pool) arrays of that size land on the large-object heap and drive the process's peak memory.
+    private readonly Dictionary<(Type, int Slot), Array> _scratch = [];
 
     public ParquetFileWriter(string path, ParquetSchema schema, ParquetWriteOptions? options = null)
     {
@@ -39,6 +41,9 @@ public sealed class ParquetFileWriter : IDisposable
         if (_writer is not null) return _writer;
         var codec = ParquetTypes.Codec(_options.Codec);
         using var builder = new Native.WriterPropertiesBuilder();
+        // The system allocator, not Arrow's default (mimalloc): measured on an 8-shard ingest of 4.9M rows, mimalloc kept
+        // ~50 MB more resident for the same writes, at no measurable speed gain.
+        builder.MemoryPool(Native.MemoryPool.SystemMemoryPool());
         builder.Compression(codec).DataPagesize(_options.PageSize).DictionaryPagesizeLimit(_options.DictionaryPageSizeLimit)
             .MaxRowGroupLength(_options.RowGroupSize).EnableStatistics().CreatedBy(_options.CreatedBy);
         if (_options.Dictionary)
@@ -134,7 +139,7 @@ public sealed class ParquetFileWriter : IDisposable
         }
     }
 
-    private static void WriteColumn(Native.ColumnWriter writer, ParquetColumn column, int start, int rows)
+    private void WriteColumn(Native.ColumnWriter writer, ParquetColumn column, int start, int rows)
     {
         var field = column.Field;
         switch (field.PhysicalType)
@@ -145,14 +150,14 @@ public sealed class ParquetFileWriter : IDisposable
             case PhysicalType.Double: Write((Native.ColumnWriter<double>)writer, column, start, rows, column.Doubles!); break;
             case PhysicalType.Float:
             {
-                var floats = new float[rows];
+                var floats = Scratch<float>(rows, slot: 1); // slot 1: Write's own scratch (slot 0) compacts it
                 for (var i = 0; i < rows; i++) floats[i] = (float)column.Doubles![start + i];
                 Write((Native.ColumnWriter<float>)writer, column, start, rows, floats, offset: 0);
                 break;
             }
             case PhysicalType.Int96:
             {
-                var values = new Native.Int96[rows];
+                var values = Scratch<Native.Int96>(rows, slot: 1);
                 for (var i = 0; i < rows; i++)
                     if (column.Binaries![start + i] is { } b) values[i] = MemoryMarshal.Read<Native.Int96>(b);
                 Write((Native.ColumnWriter<Native.Int96>)writer, column, start, rows, values, offset: 0);
@@ -165,7 +170,7 @@ public sealed class ParquetFileWriter : IDisposable
     }
 
     /// <summary>Writes rows [start, start+rows) of a column: definition levels for nullable fields, non-null values only.</summary>
-    private static void Write<T>(Native.ColumnWriter<T> writer, ParquetColumn column, int start, int rows, T[] values, int? offset = null) where T : unmanaged
+    private void Write<T>(Native.ColumnWriter<T> writer, ParquetColumn column, int start, int rows, T[] values, int? offset = null) where T : unmanaged
     {
         var from = offset ?? start;
         if (!column.Field.IsNullable)
@@ -173,28 +178,29 @@ public sealed class ParquetFileWriter : IDisposable
             writer.WriteBatch(rows, default, default, values.AsSpan(from, rows));
             return;
         }
-        var levels = ArrayPool<short>.Shared.Rent(Math.Max(rows, 1));
-        var dense = ArrayPool<T>.Shared.Rent(Math.Max(rows, 1));
-        try
+        var levels = Scratch<short>(rows);
+        var dense = Scratch<T>(rows);
+        var n = 0;
+        for (var i = 0; i < rows; i++)
         {
-            var n = 0;
-            for (var i = 0; i < rows; i++)
-            {
-                var present = !column.IsNull(start + i);
-                levels[i] = present ? (short)1 : (short)0;
-                if (present) dense[n++] = values[from + i];
-            }
-            writer.WriteBatch(rows, levels.AsSpan(0, rows), default, dense.AsSpan(0, n));
+            var present = !column.IsNull(start + i);
+            levels[i] = present ? (short)1 : (short)0;
+            if (present) dense[n++] = values[from + i];
         }
-        finally
-        {
-            ArrayPool<short>.Shared.Return(levels);
-            ArrayPool<T>.Shared.Return(dense);
-        }
+        writer.WriteBatch(rows, levels.AsSpan(0, rows), default, dense.AsSpan(0, n));
+    }
+
+    /// <summary>This writer's reusable array of at least <paramref name="length"/> elements of <typeparamref name="T"/>.</summary>
+    private T[] Scratch<T>(int length, int slot = 0)
+    {
+        if (_scratch.TryGetValue((typeof(T), slot), out var array) && array.Length >= length) return (T[])array;
+        var grown = new T[Math.Max(length, 1)];
+        _scratch[(typeof(T), slot)] = grown;
+        return grown;
     }
 
     /// <summary>BYTE_ARRAY (strings as UTF-8) and FIXED_LEN_BYTE_ARRAY: the values are laid out in one pinned buffer.</summary>
-    private static unsafe void WriteBytes(Native.ColumnWriter writer, ParquetColumn column, int start, int rows)
+    private unsafe void WriteBytes(Native.ColumnWriter writer, ParquetColumn column, int start, int rows)
     {
         var field = column.Field;
         var strings = column.Strings;
@@ -212,60 +218,51 @@ public sealed class ParquetFileWriter : IDisposable
             }
         }
         previous = null;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
-        var levels = ArrayPool<short>.Shared.Rent(Math.Max(rows, 1));
-        var offsets = ArrayPool<(int Offset, int Length)>.Shared.Rent(Math.Max(rows, 1));
-        try
+        var buffer = Scratch<byte>(total);
+        var levels = Scratch<short>(rows);
+        var offsets = Scratch<(int Offset, int Length)>(rows);
+        int n = 0, at = 0;
+        for (var i = 0; i < rows; i++)
         {
-            int n = 0, at = 0;
-            for (var i = 0; i < rows; i++)
+            int length;
+            if (strings is not null)
             {
-                int length;
-                if (strings is not null)
+                if (strings[start + i] is not { } s) { levels[i] = 0; continue; }
+                if (ReferenceEquals(s, previous))
                 {
-                    if (strings[start + i] is not { } s) { levels[i] = 0; continue; }
-                    if (ReferenceEquals(s, previous))
-                    {
-                        levels[i] = 1;
-                        offsets[n] = offsets[n - 1];
-                        n++;
-                        continue;
-                    }
-                    previous = s;
-                    length = Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
+                    levels[i] = 1;
+                    offsets[n] = offsets[n - 1];
+                    n++;
+                    continue;
                 }
-                else
-                {
-                    if (binaries![start + i] is not { } b) { levels[i] = 0; continue; }
-                    b.CopyTo(buffer.AsSpan(at));
-                    length = b.Length;
-                }
-                levels[i] = 1;
-                offsets[n++] = (at, length);
-                at += length;
+                previous = s;
+                length = Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
             }
-            var def = field.IsNullable ? levels.AsSpan(0, rows) : default;
-            fixed (byte* pinned = buffer)
+            else
             {
-                if (field.PhysicalType == PhysicalType.FixedLenByteArray)
-                {
-                    var values = new Native.FixedLenByteArray[n];
-                    for (var i = 0; i < n; i++) values[i] = new Native.FixedLenByteArray((IntPtr)(pinned + offsets[i].Offset));
-                    ((Native.ColumnWriter<Native.FixedLenByteArray>)writer).WriteBatch(rows, def, default, values);
-                }
-                else
-                {
-                    var values = new Native.ByteArray[n];
-                    for (var i = 0; i < n; i++) values[i] = new Native.ByteArray((IntPtr)(pinned + offsets[i].Offset), offsets[i].Length);
-                    ((Native.ColumnWriter<Native.ByteArray>)writer).WriteBatch(rows, def, default, values);
-                }
+                if (binaries![start + i] is not { } b) { levels[i] = 0; continue; }
+                b.CopyTo(buffer.AsSpan(at));
+                length = b.Length;
             }
+            levels[i] = 1;
+            offsets[n++] = (at, length);
+            at += length;
         }
-        finally
+        var def = field.IsNullable ? levels.AsSpan(0, rows) : default;
+        fixed (byte* pinned = buffer)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            ArrayPool<short>.Shared.Return(levels);
-            ArrayPool<(int, int)>.Shared.Return(offsets);
+            if (field.PhysicalType == PhysicalType.FixedLenByteArray)
+            {
+                var values = Scratch<Native.FixedLenByteArray>(n);
+                for (var i = 0; i < n; i++) values[i] = new Native.FixedLenByteArray((IntPtr)(pinned + offsets[i].Offset));
+                ((Native.ColumnWriter<Native.FixedLenByteArray>)writer).WriteBatch(rows, def, default, values.AsSpan(0, n));
+            }
+            else
+            {
+                var values = Scratch<Native.ByteArray>(n);
+                for (var i = 0; i < n; i++) values[i] = new Native.ByteArray((IntPtr)(pinned + offsets[i].Offset), offsets[i].Length);
+                ((Native.ColumnWriter<Native.ByteArray>)writer).WriteBatch(rows, def, default, values.AsSpan(0, n));
+            }
         }
     }
 
