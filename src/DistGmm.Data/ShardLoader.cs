@@ -90,14 +90,8 @@ public static class ShardLoader
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(preprocessor);
-        var path = manifest.ShardPath(shard);
         var columns = manifest.DataColumns;
-        // Row group by row group: only one group's raw values are ever decoded at once, and the features go straight
-        // into their final array (sized for every row; trimmed when the filter or missing values drop some).
-        using var reader = ShardFiles.Open(manifest, shard, verify);
-        foreach (var column in columns)
-            if (reader.Schema.IndexOf(column.Name) < 0)
-                throw new DataFormatException(path, $"shard has no column '{column.Name}'");
+        using var reader = OpenChecked(manifest, shard, verify);
         var total = checked((int)reader.TotalRows);
         var d = preprocessor.OutputDimension;
         // Pinned object heap: the matrices are the big long-lived arrays; in the large-object heap they could not reuse
@@ -107,33 +101,19 @@ public static class ShardLoader
         var labels = new string?[total];
         var rawRows = new int[total];
         var compact = new CompactRawRows(columns);
-        var kept = 0;
-        var fileRow = 0;
-        long dropped = 0;
         var hasLabels = false;
-        // One batch for every row group: a fresh one per group (~23 MB for 64k KDD rows) is large-object garbage.
-        var largestGroup = 0;
-        for (var g = 0; g < reader.RowGroupCount; g++) largestGroup = Math.Max(largestGroup, checked((int)reader.RowGroupRowCount(g)));
-        var batch = new ColumnBatch(columns, largestGroup);
-        for (var g = 0; g < reader.RowGroupCount; g++)
+        var kept = ForEachRowGroup(reader, columns, preprocessor, rowFilterByLabel, values, (batch, rows, at, fileRow) =>
         {
-            ReadRowGroup(reader, g, columns, batch);
-            var rows = preprocessor.SelectRows(batch, rowFilterByLabel, out var droppedHere);
-            dropped += droppedHere;
-            preprocessor.Transform(batch, rows, values.AsSpan(kept * d, rows.Length * d));
             compact.Append(batch, rows);
             var batchLabels = batch.Labels;
             hasLabels |= batchLabels is not null;
             for (var i = 0; i < rows.Length; i++)
             {
-                rowIds[kept + i] = batch.RowIds[rows[i]];
-                labels[kept + i] = batchLabels?[rows[i]];
-                rawRows[kept + i] = fileRow + rows[i];
+                rowIds[at + i] = batch.RowIds[rows[i]];
+                labels[at + i] = batchLabels?[rows[i]];
+                rawRows[at + i] = fileRow + rows[i];
             }
-            kept += rows.Length;
-            fileRow += batch.Count;
-        }
-        preprocessor.Report.RecordTransform(dropped, 0, null);
+        });
         if (kept < total)
         {
             var trimmed = GC.AllocateUninitializedArray<double>(kept * d, pinned: true);
@@ -143,7 +123,64 @@ public static class ShardLoader
             Array.Resize(ref labels, kept);
             Array.Resize(ref rawRows, kept);
         }
-        return new LoadedShard(path, new DataMatrix(values, kept, d), rowIds, hasLabels ? labels : null, null, rawRows, columns, compact);
+        return new LoadedShard(manifest.ShardPath(shard), new DataMatrix(values, kept, d), rowIds, hasLabels ? labels : null, null, rawRows, columns, compact);
+    }
+
+    /// <summary>
+    /// Only the features of shard <paramref name="shard"/>, transformed straight into <paramref name="destination"/>
+    /// (row-major, at least the shard's rows × the preprocessor's output dimension); returns the rows kept. For one
+    /// matrix of many shards without a per-shard copy.
+    /// </summary>
+    public static int LoadFeaturesInto(DatasetManifest manifest, int shard, Preprocessor preprocessor, Memory<double> destination,
+        bool verify = true)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(preprocessor);
+        using var reader = OpenChecked(manifest, shard, verify);
+        if (destination.Length < checked(reader.TotalRows * preprocessor.OutputDimension))
+            throw new ArgumentException($"shard {shard} has {reader.TotalRows} rows: the destination holds fewer", nameof(destination));
+        return ForEachRowGroup(reader, manifest.DataColumns, preprocessor, null, destination, null);
+    }
+
+    private static ParquetFileReader OpenChecked(DatasetManifest manifest, int shard, bool verify)
+    {
+        var reader = ShardFiles.Open(manifest, shard, verify);
+        foreach (var column in manifest.DataColumns)
+            if (reader.Schema.IndexOf(column.Name) < 0)
+            {
+                reader.Dispose();
+                throw new DataFormatException(manifest.ShardPath(shard), $"shard has no column '{column.Name}'");
+            }
+        return reader;
+    }
+
+    /// <summary>
+    /// Row group by row group: only one group's raw values are ever decoded at once, and the kept rows' features go
+    /// straight into <paramref name="features"/>; <paramref name="keep"/> sees each group's batch, its kept rows, where
+    /// they start among the kept rows, and the group's first row in the file. Returns the rows kept.
+    /// </summary>
+    private static int ForEachRowGroup(ParquetFileReader reader, IReadOnlyList<ColumnInfo> columns, Preprocessor preprocessor,
+        Func<string?, bool>? rowFilterByLabel, Memory<double> features, Action<ColumnBatch, int[], int, int>? keep)
+    {
+        var d = preprocessor.OutputDimension;
+        // One batch for every row group: a fresh one per group (~23 MB for 64k KDD rows) is large-object garbage.
+        var largestGroup = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++) largestGroup = Math.Max(largestGroup, checked((int)reader.RowGroupRowCount(g)));
+        var batch = new ColumnBatch(columns, largestGroup);
+        int kept = 0, fileRow = 0;
+        long dropped = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            ReadRowGroup(reader, g, columns, batch);
+            var rows = preprocessor.SelectRows(batch, rowFilterByLabel, out var droppedHere);
+            dropped += droppedHere;
+            preprocessor.Transform(batch, rows, features.Span.Slice(kept * d, rows.Length * d));
+            keep?.Invoke(batch, rows, kept, fileRow);
+            kept += rows.Length;
+            fileRow += batch.Count;
+        }
+        preprocessor.Report.RecordTransform(dropped, 0, null);
+        return kept;
     }
 
     /// <summary>One row group of a shard into <paramref name="batch"/> (the layout <see cref="ShardFiles.Read"/> reads whole).</summary>

@@ -101,4 +101,38 @@ public sealed class ShardLoadExactnessTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData(MissingStrategy.DropRows)]
+    [InlineData(MissingStrategy.Mean)]
+    public void Features_loaded_into_one_matrix_are_the_shards_features_bit_for_bit(MissingStrategy missing)
+    {
+        var dir = TestData.TempDir();
+        try
+        {
+            var dataset = Path.Combine(dir, "dataset");
+            Ingestion.Ingest(new IngestOptions(GappyCsv(dir), dataset, Shards: 3, RowGroupSize: 1000));
+            var manifest = DatasetManifest.Load(dataset);
+            var pre = Preprocessor.Fit(dataset, new PreprocessingSpec { Name = "gaps", Missing = missing, Scaling = Scaling.Standard });
+            var d = pre.OutputDimension;
+            var expected = new List<double>();
+            for (var s = 0; s < manifest.Shards.Count; s++)
+            {
+                var shard = ShardLoader.LoadFeatures(manifest, s, pre).Features;
+                expected.AddRange(shard.Values.AsSpan(0, shard.Rows * d).ToArray());
+            }
+            var matrix = new double[manifest.TotalRows * d];
+            var rows = 0;
+            for (var s = 0; s < manifest.Shards.Count; s++)
+                rows += ShardLoader.LoadFeaturesInto(manifest, s, pre, matrix.AsMemory(rows * d));
+            Assert.Equal(expected.Count / d, rows);
+            if (missing == MissingStrategy.DropRows) Assert.True(rows < manifest.TotalRows); // rows with gaps were dropped
+            Assert.True(matrix.AsSpan(0, rows * d).SequenceEqual(expected.ToArray()));
+            Assert.Throws<ArgumentException>(() => ShardLoader.LoadFeaturesInto(manifest, 0, pre, new double[d]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -127,8 +127,8 @@ public sealed class BenchCommand : ICliCommand
     };
 
     /// <summary>
-    /// All shards transformed into one row-major matrix, in shard order: each shard is loaded (features only), copied
-    /// into the one final array and dropped, so the peak stays near the matrix itself.
+    /// All shards transformed into one row-major matrix, in shard order: each shard's features are written straight into
+    /// the one final array, so the peak stays near the matrix itself.
     /// </summary>
     public static DataMatrix LoadMatrix(DatasetManifest manifest, Preprocessor preprocessor)
     {
@@ -140,11 +140,8 @@ public sealed class BenchCommand : ICliCommand
         var rows = 0;
         for (var s = 0; s < manifest.Shards.Count; s++)
         {
-            var part = ShardLoader.LoadFeatures(manifest, s, preprocessor).Features;
-            part.Values.AsSpan(0, part.Rows * cols).CopyTo(values.AsSpan(rows * cols));
-            rows += part.Rows;
-            part = null;
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);   // the shard's copy and read garbage
+            rows += ShardLoader.LoadFeaturesInto(manifest, s, preprocessor, values.AsMemory(rows * cols));
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);   // the shard's read garbage
         }
         if (rows < capacity) values = values.AsSpan(0, rows * cols).ToArray();   // rows dropped for missing values
         return new DataMatrix(values, rows, cols);
