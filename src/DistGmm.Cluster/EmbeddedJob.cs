@@ -190,11 +190,15 @@ public static class EmbeddedJob
         var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
         withThreshold.Save(modelPath);
 
+        // Under records a score is log p(x) + log P(m): the rows' mean log-likelihood is the mean score less the mean
+        // multiplicity term, which the merged record counts give exactly.
+        double? meanLogPm = records && state.RecordCounts is { } counts && state.Multiplicity is { } pm ? pm.MeanLogProbability(counts) : null;
         var summary = new RunSummary(moments.Count, collected.Sum(c => (long)c.Rows.Count), threshold, spec.Threshold.ToString(),
-            moments.Mean, moments.StdDev, moments.Mean, modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
+            moments.Mean, moments.StdDev, moments.Mean - (meanLogPm ?? 0), modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
             modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold),
             // Trained rows are counted in a run, where the model was fitted on this very dataset.
-            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows)) { Scoring = scoring };
+            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows))
+            { Scoring = scoring, MeanLogPMultiplicity = meanLogPm };
         var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
         File.WriteAllText(summaryPath, summary.ToJson());
         return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);

@@ -27,6 +27,9 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
     /// <summary>How the rows were scored (records: log p(x) + log P(m), the model fitted on distinct records).</summary>
     public Scoring Scoring { get; init; } = Scoring.Rows;
 
+    /// <summary>Records scoring: the rows' mean multiplicity term, mean log P(m) (scoreMean = meanLogLikelihood + this).</summary>
+    public double? MeanLogPMultiplicity { get; init; }
+
     public const int CurrentFormatVersion = 1;
 
     public string ToJson()
@@ -55,6 +58,7 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             Num(w, "scoreMean", ScoreMean);
             Num(w, "scoreStd", ScoreStd);
             Num(w, "meanLogLikelihood", MeanLogLikelihood);
+            if (MeanLogPMultiplicity is { } logPm) Num(w, "meanLogPMultiplicity", logPm);
             w.WriteNumber("iterations", Iterations);
             w.WriteBoolean("converged", Converged);
             w.WriteNumber("k", K);

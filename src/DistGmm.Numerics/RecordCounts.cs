@@ -173,6 +173,27 @@ public sealed record MultiplicityModel(long[] BinCounts)
     /// </summary>
     public double LogProbability(long multiplicity) => LogBinProbability(Bin(multiplicity));
 
+    /// <summary>
+    /// The mean over the rows of <paramref name="counts"/> of their multiplicity term, Σ m·log P(⌊log2 m⌋) / Σ m, summed
+    /// bin by bin (the same bits for any partitioning: the merged counts are). A records score's mean less this is
+    /// the rows' mean log-likelihood.
+    /// </summary>
+    public double MeanLogProbability(RecordCountsResult counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var rowsPerBin = new long[Bins];
+        foreach (long c in counts.Counts) rowsPerBin[Bin(c)] += c;
+        double sum = 0;
+        long rows = 0;
+        for (var b = 0; b < Bins; b++)
+        {
+            if (rowsPerBin[b] == 0) continue;
+            sum += rowsPerBin[b] * LogBinProbability(b);
+            rows += rowsPerBin[b];
+        }
+        return rows == 0 ? double.NaN : sum / rows;
+    }
+
     public void Validate()
     {
         if (BinCounts.Length != Bins) throw new ArgumentException($"a multiplicity model has {Bins} bins, not {BinCounts.Length}");

@@ -73,8 +73,19 @@ public sealed class RecordsScoringCliTests
         var asRows = Path.Combine(work, "as-rows");
         r = CliRunner.Run("score", dataset, "--model", Path.Combine(run, "model.json"), "--out", asRows, "--no-report", "--scoring", "rows");
         Assert.True(r.ExitCode == 0, r.Error);
-        Assert.Equal("rows", Json(Path.Combine(asRows, "summary.json")).GetProperty("scoring").GetString());
+        var rowsSummary = Json(Path.Combine(asRows, "summary.json"));
+        Assert.Equal("rows", rowsSummary.GetProperty("scoring").GetString());
         Assert.NotEqual(Scores(run), Scores(asRows));
+        // Under records the mean log-likelihood is that of the rows, log p(x) alone: what the same model's rows scoring
+        // averages; the score's mean adds the multiplicity term.
+        var recordsSummary = Json(Path.Combine(asModel, "summary.json"));
+        var meanLogLikelihood = recordsSummary.GetProperty("meanLogLikelihood").GetDouble();
+        var meanLogPm = recordsSummary.GetProperty("meanLogPMultiplicity").GetDouble();
+        Assert.Equal(rowsSummary.GetProperty("scoreMean").GetDouble(), meanLogLikelihood, 9);
+        Assert.Equal(rowsSummary.GetProperty("meanLogLikelihood").GetDouble(), meanLogLikelihood, 9);
+        Assert.True(meanLogPm < 0);
+        Assert.Equal(recordsSummary.GetProperty("scoreMean").GetDouble(), meanLogLikelihood + meanLogPm, 9);
+        Assert.False(rowsSummary.TryGetProperty("meanLogPMultiplicity", out _));
     }
 
     [Fact]

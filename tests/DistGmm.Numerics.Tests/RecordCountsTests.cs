@@ -136,6 +136,10 @@ public sealed class RecordCountsTests
         // The smoothed bin probabilities sum to 1.
         double total = Enumerable.Range(0, MultiplicityModel.Bins).Sum(b => Math.Exp(model.LogBinProbability(b)));
         Assert.Equal(1.0, total, 12);
+        // The rows' mean multiplicity term: 1007 rows, four in bin 0, 3 + 1000 in the bins of one record each.
+        var expected = (4 * model.LogProbability(1) + 3 * model.LogProbability(3) + 1000 * model.LogProbability(1000)) / 1007;
+        Assert.Equal(expected, model.MeanLogProbability(counts), 14);
+        Assert.True(double.IsNaN(model.MeanLogProbability(RecordCountsResult.Empty)));
     }
 }
 

@@ -59,6 +59,8 @@ public static class RunReportBuilder
             new("threshold", $"{Fmt(threshold)} ({model.ThresholdRule ?? "mean − 2·std"})"),
             new("anomalies", $"{scores.Anomaly.Count(a => a):N0}"),
         };
+        if (Number(s, "meanLogPMultiplicity") is { } logPm)
+            facts.Insert(facts.FindIndex(f => f.Key == "threshold"), new("mean log P(multiplicity)", $"{Fmt(logPm)} (score = log-likelihood + this term)"));
         foreach (var (key, label) in new[] { ("precision", "precision"), ("recall", "recall"), ("f1", "F1"), ("rocAuc", "ROC AUC") })
             if (Number(s, key) is { } v) facts.Add(new(label, Fmt(v, 4)));
         if (Number(s, "workers") is { } w) facts.Add(new("workers", w.ToString(CultureInfo.InvariantCulture)));
