@@ -13,12 +13,39 @@ public sealed partial class Preprocessor
     {
         var manifest = DatasetManifest.Load(datasetDir);
         var columns = manifest.DataColumns;
-        // Each pass reads only the columns it needs (projection: dropped columns are never decoded).
+        // Each pass reads only the columns it needs (projection: dropped columns are never decoded), the next shard
+        // while this one is summarised (the same batches in the same order, so the same fit).
         IEnumerable<ColumnBatch> Shards(IReadOnlyList<ColumnInfo> needed)
         {
             for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest, s, needed, verifyShards);
         }
-        return Fit(Shards, columns, spec, rowFilterByLabel);
+        return Fit(needed => ReadAhead(Shards(needed)), columns, spec, rowFilterByLabel);
+    }
+
+    /// <summary>
+    /// <paramref name="source"/>'s items in order, each produced on another thread while the caller works on the one
+    /// before (decoding a shard and summarising one take comparable time). Never two reads at once.
+    /// </summary>
+    internal static IEnumerable<T> ReadAhead<T>(IEnumerable<T> source)
+    {
+        var items = source.GetEnumerator();
+        var next = Task.Run(items.MoveNext);
+        try
+        {
+            while (next.GetAwaiter().GetResult())
+            {
+                var current = items.Current;
+                next = Task.Run(items.MoveNext);
+                yield return current;
+            }
+        }
+        finally
+        {
+            // A caller that stops early (or a failed read) leaves the read in flight to end before the source is disposed.
+            try { next.Wait(); }
+            catch (AggregateException) { }
+            items.Dispose();
+        }
     }
 
     /// <summary>Fits on batches that <paramref name="batches"/> enumerates afresh for each pass (in the same order).</summary>
