@@ -74,34 +74,40 @@ internal static class ShardFiles
 
     private static ColumnBatch Read(ParquetFileReader reader, IReadOnlyList<ColumnInfo> dataColumns)
     {
-        var path = reader.Path;
-        foreach (var column in dataColumns)
-            if (reader.Schema.IndexOf(column.Name) < 0)
-                throw new DataFormatException(path, $"shard has no column '{column.Name}'");
-        var rows = checked((int)reader.TotalRows);
-        var batch = new ColumnBatch(dataColumns, rows);
+        RequireColumns(reader, dataColumns);
+        var batch = new ColumnBatch(dataColumns, checked((int)reader.TotalRows));
         var offset = 0;
-        for (var g = 0; g < reader.RowGroupCount; g++)
-        {
-            var groupRows = checked((int)reader.RowGroupRowCount(g));
-            var ids = reader.ReadColumn(g, RowIdColumn);
-            ids.Int64s.AsSpan(0, groupRows).CopyTo(batch.RowIds.AsSpan(offset));
-            for (var c = 0; c < dataColumns.Count; c++)
-            {
-                if (batch.Numbers[c] is { } numbers)
-                {
-                    reader.ReadDoubles(g, dataColumns[c].Name, numbers.AsSpan(offset, groupRows));
-                    continue;
-                }
-                var column = reader.ReadColumn(g, dataColumns[c].Name);
-                var texts = batch.Texts[c]!;
-                var strings = column.Strings!;
-                for (var i = 0; i < groupRows; i++) texts[offset + i] = column.IsNull(i) ? null : strings[i];
-            }
-            offset += groupRows;
-        }
+        for (var g = 0; g < reader.RowGroupCount; g++) offset += ReadRowGroup(reader, g, dataColumns, batch, offset);
         batch.Count = offset;
         return batch;
+    }
+
+    /// <summary>Fails with the shard's name when it lacks one of <paramref name="dataColumns"/>.</summary>
+    internal static void RequireColumns(ParquetFileReader reader, IReadOnlyList<ColumnInfo> dataColumns)
+    {
+        foreach (var column in dataColumns)
+            if (reader.Schema.IndexOf(column.Name) < 0)
+                throw new DataFormatException(reader.Path, $"shard has no column '{column.Name}'");
+    }
+
+    /// <summary>Row group <paramref name="group"/>'s row ids and raw values into <paramref name="batch"/> from row <paramref name="offset"/>; returns its rows.</summary>
+    internal static int ReadRowGroup(ParquetFileReader reader, int group, IReadOnlyList<ColumnInfo> dataColumns, ColumnBatch batch, int offset)
+    {
+        var rows = checked((int)reader.RowGroupRowCount(group));
+        reader.ReadColumn(group, RowIdColumn).Int64s.AsSpan(0, rows).CopyTo(batch.RowIds.AsSpan(offset));
+        for (var c = 0; c < dataColumns.Count; c++)
+        {
+            if (batch.Numbers[c] is { } numbers)
+            {
+                reader.ReadDoubles(group, dataColumns[c].Name, numbers.AsSpan(offset, rows));
+                continue;
+            }
+            var column = reader.ReadColumn(group, dataColumns[c].Name);
+            var texts = batch.Texts[c]!;
+            var strings = column.Strings!;
+            for (var i = 0; i < rows; i++) texts[offset + i] = column.IsNull(i) ? null : strings[i];
+        }
+        return rows;
     }
 }
 

@@ -145,13 +145,16 @@ public static class ShardLoader
     private static ParquetFileReader OpenChecked(DatasetManifest manifest, int shard, bool verify)
     {
         var reader = ShardFiles.Open(manifest, shard, verify);
-        foreach (var column in manifest.DataColumns)
-            if (reader.Schema.IndexOf(column.Name) < 0)
-            {
-                reader.Dispose();
-                throw new DataFormatException(manifest.ShardPath(shard), $"shard has no column '{column.Name}'");
-            }
-        return reader;
+        try
+        {
+            ShardFiles.RequireColumns(reader, manifest.DataColumns);
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -171,7 +174,7 @@ public static class ShardLoader
         long dropped = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            ReadRowGroup(reader, g, columns, batch);
+            batch.Count = ShardFiles.ReadRowGroup(reader, g, columns, batch, offset: 0);
             var rows = preprocessor.SelectRows(batch, rowFilterByLabel, out var droppedHere);
             dropped += droppedHere;
             preprocessor.Transform(batch, rows, features.Span.Slice(kept * d, rows.Length * d));
@@ -181,26 +184,6 @@ public static class ShardLoader
         }
         preprocessor.Report.RecordTransform(dropped, 0, null);
         return kept;
-    }
-
-    /// <summary>One row group of a shard into <paramref name="batch"/> (the layout <see cref="ShardFiles.Read"/> reads whole).</summary>
-    private static void ReadRowGroup(ParquetFileReader reader, int group, IReadOnlyList<ColumnInfo> columns, ColumnBatch batch)
-    {
-        var rows = checked((int)reader.RowGroupRowCount(group));
-        reader.ReadColumn(group, ShardFiles.RowIdColumn).Int64s.AsSpan(0, rows).CopyTo(batch.RowIds);
-        for (var c = 0; c < columns.Count; c++)
-        {
-            if (batch.Numbers[c] is { } numbers)
-            {
-                reader.ReadDoubles(group, columns[c].Name, numbers.AsSpan(0, rows));
-                continue;
-            }
-            var column = reader.ReadColumn(group, columns[c].Name);
-            var texts = batch.Texts[c]!;
-            var strings = column.Strings!;
-            for (var i = 0; i < rows; i++) texts[i] = column.IsNull(i) ? null : strings[i];
-        }
-        batch.Count = rows;
     }
 
     /// <summary>Reads a shard's raw values without preprocessing (row ids in <see cref="ColumnBatch.RowIds"/>).</summary>
