@@ -275,5 +275,5 @@ public sealed class WorkerActor : UntypedActor
     /// <summary>Errors in the data itself: reported to the coordinator (fatal for the job), not "fixed" by restarting.</summary>
     private static bool IsDataError(Exception ex) =>
         ex is DataFormatException or FormatException or InvalidDataException
-            or FileNotFoundException or DirectoryNotFoundException or ArgumentOutOfRangeException;
+            or FileNotFoundException or DirectoryNotFoundException or ArgumentOutOfRangeException or NonFiniteValueException;
 }

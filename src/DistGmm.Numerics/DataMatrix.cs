@@ -12,9 +12,7 @@ public sealed class DataMatrix
             throw new ArgumentException($"DataMatrix: {values.Length} values do not make {rows} rows × {cols} columns.", nameof(values));
         int bad = FirstNonFinite(values);
         if (bad >= 0)
-            throw new ArgumentException(
-                $"DataMatrix: non-finite value {values[bad]} at row {bad / cols}, column {bad % cols} (0-based); " +
-                "impute or drop such rows before training.", nameof(values));
+            throw new NonFiniteValueException(values[bad], bad / cols, bad % cols);
         Values = values;
         Rows = rows;
         Cols = cols;

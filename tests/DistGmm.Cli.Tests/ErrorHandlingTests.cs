@@ -55,6 +55,25 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
+    public void Training_on_a_label_no_row_has_is_refused_before_the_job_naming_the_labels_there_are()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-label-").FullName;
+        var r = CliRunner.Run("train", SmallKdd.File3000, "--out", Path.Combine(dir, "out"), "--train-on-label", "nosuch");
+        AssertOneLineError(r, ExitCodes.BadInput, "--train-on-label nosuch", "no row of", "has that label", "normal (");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Theory]
+    [InlineData("--k", "3001")]
+    [InlineData("--select-k", "1-5000")]
+    public void More_components_than_rows_is_refused_before_the_job_naming_the_option(string option, string value)
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-k-").FullName;
+        var r = CliRunner.Run("train", SmallKdd.File3000, "--out", Path.Combine(dir, "out"), option, value);
+        AssertOneLineError(r, ExitCodes.Usage, option, "3,000 rows");
+    }
+
+    [Fact]
     public void Help_lists_every_command()
     {
         var r = CliRunner.Run("--help");

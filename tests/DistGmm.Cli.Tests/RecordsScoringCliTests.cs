@@ -205,7 +205,7 @@ public sealed class RecordsScoringCliTests
         Assert.Equal(rows.Select(r => r.Multiplicity), multiplicities!);
         var scored = model.Score(batch!, 3, multiplicities);
         Assert.Equal(rows.Select(r => r.Score), scored.Select(s => s.Score));   // bit for bit: the same log p(x) + log P(m)
-        Assert.All(scored, s => Assert.True(s.Anomaly));
+        Assert.All(scored, s => Assert.True(s.Anomaly == true));
         Assert.Equal(rows.Select(r => (long?)r.Multiplicity), scored.Select(s => s.Multiplicity));
         // serve explains a flagged record in the very words of anomalies.csv (and the report).
         Assert.Equal(rows.Select(r => r.Reason), scored.Select(s => s.Reason));

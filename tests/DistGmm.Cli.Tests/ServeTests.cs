@@ -63,6 +63,30 @@ public sealed class ServeTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_model_without_a_threshold_gives_scores_and_no_verdict_unless_serve_is_given_one()
+    {
+        // What `train` writes: the same model with "threshold": null.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_trained.ModelPath))!.AsObject();
+        json["threshold"] = null;
+        var path = Path.Combine(Directory.CreateTempSubdirectory("distgmm-nothreshold-").FullName, "model.json");
+        File.WriteAllText(path, json.ToJsonString());
+        var body = Encoding.UTF8.GetBytes(ServeFixture.RowsJson(_trained.ScoreLines.Take(50).Select(l => ServeFixture.RowJson(l))));
+
+        var bare = ServingModel.Load(path);
+        Assert.Null(bare.Threshold);
+        var scored = bare.Score(ScoreRequest.Parse(body, bare, 1000).Batch!, 3);
+        Assert.All(scored, s => Assert.Null(s.Anomaly));
+        Assert.Equal(_trained.CliScores.Take(50), scored.Select(s => s.Score));
+        Assert.Contains("\"anomaly\":null", Encoding.UTF8.GetString(ScoreServer.ScoreResponse(bare, scored)));
+
+        var median = scored.Select(s => s.Score).Order().ElementAt(25);
+        var judged = ServingModel.Load(path, threshold: median);
+        var verdicts = judged.Score(ScoreRequest.Parse(body, judged, 1000).Batch!, 3);
+        Assert.Equal(scored.Select(s => (bool?)(s.Score < median)), verdicts.Select(v => v.Anomaly));
+        Assert.All(verdicts.Where(v => v.Anomaly == true), v => Assert.Contains("--threshold", v.Reason));
+    }
+
+    [Fact]
     public async Task Rows_may_come_wrapped_in_an_object_and_in_any_key_order()
     {
         var reversed = "{" + string.Join(",", ValidRow(3).Trim('{', '}').Split(',').Reverse()) + "}";

@@ -101,6 +101,26 @@ public sealed class WorkerActorTests(DatasetFixture data) : Akka.TestKit.Xunit2.
         coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));                // no restart, no second announcement
     }
 
+    [Fact]
+    public void A_shard_whose_features_are_not_finite_is_reported_once_not_retried_in_a_restart_loop()
+    {
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props(new CoordinatorLink(coordinator.Ref), new WorkerOptions("w0", 1, new NonFiniteShardSource())));
+        coordinator.ExpectMsg<WorkerReady>();
+        coordinator.Send(worker, new LoadShards("j", Synthetic.Dataset, [0]));
+        var failed = coordinator.ExpectMsg<ShardLoadFailed>();
+        Assert.Equal(0, failed.Shard);
+        Assert.Contains("non-finite value NaN at row 1, column 0", failed.Error);
+        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));                // no restart, no second announcement
+    }
+
+    /// <summary>A shard whose transformed features hold a NaN (what a preprocessing overflow would produce).</summary>
+    private sealed class NonFiniteShardSource : IShardSource
+    {
+        public WorkerShard Load(DatasetRef dataset, int shard) => throw new InvalidOperationException(
+            "unreachable: " + new DataMatrix([1, 2, double.NaN, 4], 2, 2).Rows);
+    }
+
     private string CopyOf(string dataset)
     {
         var copy = data.NewOutDir();

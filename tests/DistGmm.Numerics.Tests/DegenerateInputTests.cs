@@ -9,9 +9,10 @@ public sealed class DegenerateInputTests
     public void NaNInInputIsRejectedNamingRowAndColumn()
     {
         var values = new double[] { 1, 2, 3, 4, double.NaN, 6 };
-        var e = Assert.Throws<ArgumentException>(() => new DataMatrix(values, 3, 2));
+        var e = Assert.Throws<NonFiniteValueException>(() => new DataMatrix(values, 3, 2));
         Assert.Contains("row 2, column 0", e.Message);
-        var inf = Assert.Throws<ArgumentException>(() => new DataMatrix([1, double.PositiveInfinity], 1, 2));
+        Assert.Equal((2, 0), (e.Row, e.Column));
+        var inf = Assert.Throws<NonFiniteValueException>(() => new DataMatrix([1, double.PositiveInfinity], 1, 2));
         Assert.Contains("row 0, column 1", inf.Message);
     }
 

@@ -104,12 +104,48 @@ internal sealed class TrainOptions
     /// start the status page when asked, and report to the progress lines (and the page).
     /// </summary>
     public async Task<(DatasetManifest Manifest, IJobObserver Observer, StatusServer? StatusServer)> PrepareAsync(
-        ParseResult parse, Terminal terminal, StatusOption status, int maxIter, string outDir, CancellationToken ct)
+        ParseResult parse, Terminal terminal, StatusOption status, EmOptions em, IReadOnlyList<int>? candidates, string outDir, CancellationToken ct)
     {
         var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(Shards));
+        CheckTrainable(manifest, parse.GetValue(TrainOnLabel) ?? [], em, candidates, parse.GetValue(InitModel) is not null);
         Directory.CreateDirectory(outDir);
-        var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, maxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
-        return (manifest, new CompositeObserver(new ProgressObserver(terminal, maxIter), statusObserver), statusServer);
+        var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
+        return (manifest, new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver), statusServer);
+    }
+
+    /// <summary>
+    /// Refuses, before any worker starts, a job that cannot fit: --train-on-label matching no row of the dataset, or more
+    /// components than rows to fit them on (scikit-learn's n_samples ≥ n_components; K-means with K in the tens of
+    /// thousands would otherwise run for a long time before failing). Counts come from the manifest; rows a preset drops
+    /// later (missing values) can still leave too few, which the job reports.
+    /// </summary>
+    internal static void CheckTrainable(DatasetManifest manifest, IReadOnlyList<string> trainOnLabels, EmOptions em, IReadOnlyList<int>? candidates, bool kFromInitModel)
+    {
+        var name = manifest.Directory;
+        long rows = manifest.TotalRows;
+        if (trainOnLabels.Count > 0)
+        {
+            if (manifest.LabelCounts.Count == 0)
+                throw new CliException($"--train-on-label {string.Join(", ", trainOnLabels)}: {name} has no labels", ExitCodes.BadInput);
+            var keep = trainOnLabels.Select(KddSchema.NormalizeLabel).ToHashSet(StringComparer.Ordinal);
+            rows = manifest.LabelCounts.Where(kv => keep.Contains(KddSchema.NormalizeLabel(kv.Key))).Sum(kv => kv.Value);
+            if (rows == 0)
+            {
+                var present = manifest.LabelCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+                var shown = string.Join(", ", present.Take(12).Select(kv => $"{kv.Key} ({kv.Value.ToString("N0", CultureInfo.InvariantCulture)})"));
+                throw new CliException($"--train-on-label {string.Join(", ", trainOnLabels)}: no row of {name} has that label " +
+                                       $"(labels: {shown}{(present.Count > 12 ? $", … {present.Count - 12} more" : "")})", ExitCodes.BadInput);
+            }
+        }
+        if (rows == 0) throw new CliException($"{name} has no rows to train on", ExitCodes.BadInput);
+        var maxK = candidates is { Count: > 0 } ks ? ks.Max() : em.K;
+        if (maxK > rows)
+        {
+            var option = candidates is { Count: > 0 } ? "--select-k" : kFromInitModel ? "--init-model (its K)" : "--k";
+            var of = trainOnLabels.Count > 0 ? $"rows labelled {string.Join(", ", trainOnLabels)}" : "rows";
+            throw new CliException($"{option}: K={maxK} is more than the {rows.ToString("N0", CultureInfo.InvariantCulture)} {of} to fit on " +
+                                   "(a mixture needs at least as many rows as components)", ExitCodes.Usage);
+        }
     }
 
     /// <summary>"1-8", "2,4,8" or a mix ("1-3,6").</summary>
@@ -185,7 +221,7 @@ public sealed class TrainCommand : ICliCommand
             TrainOutcome outcome;
             DatasetManifest manifest;
             {
-                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em, candidates, outDir, ct);
                 await using var _ = statusServer;
                 outcome = await EmbeddedJob.TrainAsync(new TrainJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, outDir, candidates,
                     TrainOptions.Cluster(parse, options.NoVerify)) { Scoring = options.ResolveScoring(parse) }, observer, ct);
@@ -223,9 +259,15 @@ public sealed class ScoreCommand : ICliCommand
             var modelPath = CliPaths.ExistingFile(parse.GetValue(model)!);
             RunFolder.RequireCompleteIfInRunFolder(modelPath);
             var modelFile = ModelFile.Load(modelPath);
-            // New data is judged by the threshold learnt with the model, unless the user asks for another rule.
-            var rule = threshold.Resolve(parse)
-                ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : new ThresholdRule.MeanMinusKStd(2));
+            // New data is judged by the threshold learnt with the model, unless the user asks for another rule. A model
+            // written by `train` has none: the notebook's rule then applies to the scored data itself — said, not silent.
+            var rule = threshold.Resolve(parse) ?? (modelFile.Threshold is { } t ? new ThresholdRule.Fixed(t) : null);
+            if (rule is null)
+            {
+                terminal.Error.WriteLine($"warning: {modelPath} has no threshold (train does not score): flagging rows below mean − 2·std " +
+                                         "of the scores of the data scored here; pass --threshold, --std-k or --contamination to choose");
+                rule = new ThresholdRule.MeanMinusKStd(2);
+            }
             using var folder = RunFolder.Begin(parse.GetValue(output)!, "score", terminal.Error);
             folder.RefuseInputInside(parse.GetValue(data)!);
             var outDir = folder.Work;
@@ -270,7 +312,7 @@ public sealed class RunCommand : ICliCommand
             DatasetManifest manifest;
             string? report;
             {
-                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                (manifest, var observer, var statusServer) = await options.PrepareAsync(parse, terminal, status, em, candidates, outDir, ct);
                 await using var _ = statusServer;
                 outcome = await EmbeddedJob.RunAsync(new RunJobSpec(manifest.Directory, spec, em, parse.GetValue(options.Workers), labels, rule, outDir, candidates,
                     TrainOptions.Cluster(parse, options.NoVerify)) { Scoring = options.ResolveScoring(parse) }, observer, ct);

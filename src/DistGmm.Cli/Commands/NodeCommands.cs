@@ -165,7 +165,7 @@ public sealed class CoordinatorCommand : ICliCommand
                 using var folder = RunFolder.Begin(outDir, "coordinator", terminal.Error, inPlace: true);
 
                 // The dataset must be on a path every worker node sees (a shared volume); ingesting into the run folder keeps it there.
-                var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em.MaxIter, outDir, ct);
+                var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em, candidates, outDir, ct);
                 await using var __ = statusServer;
                 coordinator.Settings = faults.Resolve(parse, em.Seed) with { JournalPluginId = null };
                 var wait = TimeSpan.FromSeconds(parse.GetValue(waitSeconds));

@@ -122,7 +122,7 @@ public sealed class ScoreServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// {"threshold", "results": [{"row", "score", "anomaly", "component", "componentWeight", "multiplicity"? (records),
+    /// {"threshold", "results": [{"row", "score", "anomaly" (null without a threshold), "component", "componentWeight", "multiplicity"? (records),
     /// "reason"? (anomalies: why the rule flagged it), "unlikelyFeatures", "unseenCategories"?}]}.
     /// </summary>
     public static byte[] ScoreResponse(ServingModel model, IReadOnlyList<ScoredRow> scored)
@@ -139,7 +139,8 @@ public sealed class ScoreServer : IAsyncDisposable
                 w.WriteStartObject();
                 w.WriteNumber("row", r);
                 JsonNumbers.Write(w, "score", row.Score);
-                w.WriteBoolean("anomaly", row.Anomaly);
+                if (row.Anomaly is { } anomaly) w.WriteBoolean("anomaly", anomaly);
+                else w.WriteNull("anomaly");
                 w.WriteNumber("component", row.Component);
                 JsonNumbers.Write(w, "componentWeight", row.ComponentWeight);
                 if (row.Multiplicity is { } m) w.WriteNumber("multiplicity", m);

@@ -13,7 +13,8 @@ public sealed record UnlikelyFeature(string Feature, string Column, double Z);
 /// <summary>The verdict on one row; <paramref name="Multiplicity"/> is the one scored with (records scoring; null: rows).</summary>
 /// <param name="ComponentWeight">The weight of <paramref name="Component"/>, the row's most responsible component.</param>
 /// <param name="Reason">Why the rule flagged the row (null when it is not an anomaly), as in anomalies.csv.</param>
-public sealed record ScoredRow(double Score, bool Anomaly, int Component, IReadOnlyList<UnlikelyFeature> UnlikelyFeatures,
+/// <param name="Anomaly">Whether the score is below the threshold; null when there is no threshold to judge by.</param>
+public sealed record ScoredRow(double Score, bool? Anomaly, int Component, IReadOnlyList<UnlikelyFeature> UnlikelyFeatures,
     IReadOnlyList<string> UnseenCategories, long? Multiplicity = null, double ComponentWeight = double.NaN, string? Reason = null);
 
 /// <summary>
@@ -26,10 +27,12 @@ public sealed class ServingModel
     private readonly int[] _featureColumn; // output feature -> index into Inputs
     private readonly AnomalyExplainer _explainer; // the unlikely features, as anomalies.csv and the report name them
 
-    private ServingModel(string path, ModelFile file, Preprocessor preprocessor)
+    private ServingModel(string path, ModelFile file, Preprocessor preprocessor, double? threshold)
     {
         Path = path;
         File = file;
+        Threshold = threshold ?? file.Threshold;
+        ThresholdRule = threshold is { } t ? $"--threshold {t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : file.ThresholdRule ?? "threshold in model.json";
         Preprocessor = preprocessor;
         Model = file.Model;
         if (preprocessor.OutputDimension != Model.D)
@@ -55,16 +58,23 @@ public sealed class ServingModel
     /// <summary>The raw columns every row must have, in the preprocessor's order.</summary>
     public IReadOnlyList<InputColumn> Inputs { get; }
 
-    /// <summary>Rows scoring below this are anomalies (model.json's threshold); null when the model was never scored.</summary>
-    public double? Threshold => File.Threshold;
+    /// <summary>
+    /// Rows scoring below this are anomalies: serve's --threshold, else model.json's; null when neither (a model written by
+    /// `train` was never scored, so it has no threshold): rows then get a score and no verdict.
+    /// </summary>
+    public double? Threshold { get; }
+
+    /// <summary>How <see cref="Threshold"/> was chosen, for the reason given with each flagged row.</summary>
+    public string ThresholdRule { get; }
 
     /// <summary>Whether a missing (null) value can be imputed; under DropRows `distgmm score` would skip such a row.</summary>
     public bool ImputesMissing => Preprocessor.Spec.Missing != MissingStrategy.DropRows;
 
-    public static ServingModel Load(string path)
+    /// <param name="threshold">A fixed threshold that replaces model.json's (null: the model's own).</param>
+    public static ServingModel Load(string path, double? threshold = null)
     {
         var file = ModelFile.Load(path);
-        return new ServingModel(path, file, ModelCheck.Check(file, path));
+        return new ServingModel(path, file, ModelCheck.Check(file, path), threshold);
     }
 
     /// <summary>An empty batch with the columns the preprocessor reads.</summary>
@@ -95,10 +105,10 @@ public sealed class ServingModel
         var result = new ScoredRow[n];
         for (var r = 0; r < n; r++)
         {
-            var anomaly = Threshold is { } t && scores[r] < t;
+            bool? anomaly = Threshold is { } t ? scores[r] < t : null;
             var k = components[r];
-            var reason = anomaly
-                ? AnomalyExplanations.Reason(scores[r], Threshold!.Value, File.ThresholdRule ?? "threshold in model.json", logDensity[r], k, Model.Weights[k],
+            var reason = anomaly == true
+                ? AnomalyExplanations.Reason(scores[r], Threshold!.Value, ThresholdRule, logDensity[r], k, Model.Weights[k],
                     multiplicities is null ? null : File.Multiplicity!.LogProbability(multiplicities[r]), multiplicities?[r] ?? 1)
                 : null;
             var unlikely = _explainer.Unlikely(features.Row(r), k, topFeatures)
