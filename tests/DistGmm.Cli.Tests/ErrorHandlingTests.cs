@@ -20,6 +20,14 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
+    public void A_directory_where_a_file_is_expected_is_named_as_such()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-dir-").FullName;
+        var r = CliRunner.Run("parquet", "inspect", dir);
+        AssertOneLineError(r, ExitCodes.BadInput, dir, "is a directory, not a file");
+    }
+
+    [Fact]
     public void Directory_without_manifest_says_to_ingest_first()
     {
         var dir = Directory.CreateTempSubdirectory("distgmm-empty-").FullName;

@@ -4,7 +4,8 @@ namespace DistGmm.Cli.Commands;
 public static class CliPaths
 {
     public static string ExistingFile(string path) =>
-        File.Exists(path) ? path : throw new CliException($"{path}: no such file");
+        File.Exists(path) ? path
+        : throw new CliException(Directory.Exists(path) ? $"{path}: is a directory, not a file" : $"{path}: no such file");
 
     public static string ExistingInput(string path) =>
         File.Exists(path) || Directory.Exists(path) ? path : throw new CliException($"{path}: no such file or directory");
