@@ -214,7 +214,12 @@ public static class ReportWriter
         var note = totalMissing == 0
             ? $"No missing values in any of the {m.Columns.Count} columns over {Fmt.Count(m.TotalRows)} rows."
             : $"{Fmt.Count(totalMissing)} missing values in {withMissing} of {m.Columns.Count} columns over {Fmt.Count(m.TotalRows)} rows.";
-        return $"<p class=\"caption\">{Escape.Text(note)} Bars on top: share present per column (all rows); matrix: {Fmt.Count(sampled.Length)} sampled rows.</p>\n"
+        // Say whose sample the matrix is: the caller's rows, thinned further here only beyond the budget.
+        var matrix = sampled.Length >= m.TotalRows ? $"all {Fmt.Count(sampled.Length)} rows"
+            : rows.Count >= m.TotalRows ? $"a seeded uniform sample of {Fmt.Count(sampled.Length)} of the {Fmt.Count(m.TotalRows)} rows"
+            : sampled.Length == rows.Count ? $"{Fmt.Count(sampled.Length)} of the {Fmt.Count(m.TotalRows)} rows, sampled by the run"
+            : $"a seeded uniform sample of {Fmt.Count(sampled.Length)} of the {Fmt.Count(rows.Count)} rows the run sampled (of {Fmt.Count(m.TotalRows)})";
+        return $"<p class=\"caption\">{Escape.Text(note)} Bars on top: share present per column (all rows); matrix: {Escape.Text(matrix)}.</p>\n"
                + MissingMatrixChart.Render("missing-matrix", m, sampled);
     }
 

@@ -139,6 +139,17 @@ public class ReportWriterTests
     }
 
     [Fact]
+    public void Missing_matrix_caption_says_whose_sample_it_shows()
+    {
+        var m = Data.Missing!; // 2,000 rows given, all of the run's
+        Assert.Contains("matrix: a seeded uniform sample of 400 of the 2,000 rows.", ReportWriter.Render(Data));
+        Assert.Contains("matrix: all 2,000 rows.", ReportWriter.Render(Data, new ReportOptions { MaxMissingRows = 5_000 }));
+        var ofRun = Data with { Missing = m with { TotalRows = 494_021 } };
+        Assert.Contains("matrix: 2,000 of the 494,021 rows, sampled by the run.", ReportWriter.Render(ofRun, new ReportOptions { MaxMissingRows = 5_000 }));
+        Assert.Contains("matrix: a seeded uniform sample of 400 of the 2,000 rows the run sampled (of 494,021).", ReportWriter.Render(ofRun));
+    }
+
+    [Fact]
     public void Missing_sections_are_named_instead_of_drawn()
     {
         var html = ReportWriter.Render(new ReportData { Title = "empty run" });
