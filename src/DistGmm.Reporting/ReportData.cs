@@ -47,7 +47,10 @@ public sealed record ReportData
     /// <summary>The most anomalous flagged records with why they were flagged (anomalies.parquet's first rows).</summary>
     public IReadOnlyList<FlaggedRecord> Flagged { get; init; } = [];
 
-    /// <summary>How many records were flagged in all (<see cref="Flagged"/> lists the first of them).</summary>
+    /// <summary>
+    /// How many records were flagged in all (<see cref="Flagged"/> lists the first of them). The traffic plots'
+    /// legends count pre-selected <see cref="Points"/> against it.
+    /// </summary>
     public long FlaggedTotal { get; init; }
 }
 
@@ -57,7 +60,8 @@ public sealed record FlaggedRecord(long RowId, double Score, string? Label, long
 
 /// <summary>
 /// Raw features per record. <see cref="TotalRecords"/> is the size of the run (may exceed the arrays when the
-/// caller already sampled); the report states how many points it shows out of it. <see cref="Selection"/> says how a
+/// caller already sampled); the report states how many points of each class it shows out of it. The plots draw every
+/// flagged point (up to <see cref="ReportOptions.MaxFlaggedPoints"/>) and a seeded sample of the others. <see cref="Selection"/> says how a
 /// pre-sampled set was chosen (e.g. "all anomalies kept up to half of 20,000") so the caption stays honest.
 /// </summary>
 public sealed record RecordPoints(double[] SrcBytes, double[] DstBytes, double[] Duration, bool[] PredictedAnomaly, long TotalRecords,

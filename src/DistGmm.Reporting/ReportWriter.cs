@@ -26,7 +26,7 @@ public static class ReportWriter
 
         var sections = new List<(string Id, string Title, string Html)>();
         Add(sections, "summary", "Summary", SummarySection(data));
-        Add(sections, "traffic", "Traffic: src_bytes, dst_bytes and duration", data.Points is null ? null : TrafficSection(data.Points, options));
+        Add(sections, "traffic", "Traffic: src_bytes, dst_bytes and duration", data.Points is null ? null : TrafficSection(data.Points, options, data.FlaggedTotal));
         Add(sections, "missing", "Missing values", data.Missing is null ? null : MissingSection(data.Missing, options));
         Add(sections, "training", "Training", TrainingSection(data));
         Add(sections, "scores", "Scores", data.Scores is null ? null : ScoreSection(data.Scores, options));
@@ -131,42 +131,75 @@ public static class ReportWriter
 
     private static string Plural(int n, string noun) => $"{Fmt.Count(n)} {noun}{(n == 1 ? "" : "s")}";
 
-    private static string SampleNote(int shown, RecordPoints p)
+    /// <summary>The points a traffic plot draws, and how many records of each class there are, for its legend and caption.</summary>
+    private sealed record TrafficSample(int[] Indices, int ShownFlagged, int ShownNormal, int GivenFlagged, long TotalFlagged, long TotalNormal);
+
+    /// <param name="flaggedTotal">The run's flagged count (<see cref="ReportData.FlaggedTotal"/>): a run that pre-selected
+    /// its points may have flagged more records than it passed.</param>
+    private static TrafficSample SampleTraffic(RecordPoints p, int budget, ReportOptions o, long flaggedTotal)
     {
-        if (shown >= p.TotalRecords) return $"All {Fmt.Count(p.TotalRecords)} records shown.";
-        var share = $"{Fmt.Count(shown)} of {Fmt.Count(p.TotalRecords)} records ({Fmt.Percent((double)shown / p.TotalRecords, 2)})";
-        if (p.Count >= p.TotalRecords) return $"Uniform random sample of {share}.";
-        // The caller pre-selected the points, so the picture is only as uniform as that selection.
-        var how = p.Selection is null ? "" : $"; {Escape.Text(p.Selection)}";
-        return shown >= p.Count
-            ? $"Showing {share}, pre-selected by the run{how}."
-            : $"Showing {share}: a uniform sample of {Fmt.Count(p.Count)} records pre-selected by the run{how}.";
+        // Flagged points first: a uniform sample would drop most of them (they are rare), though they are the point of the plot.
+        var idx = Sampling.FlaggedFirst(p.PredictedAnomaly, budget, o.MaxFlaggedPoints, o.Seed);
+        var shownFlagged = idx.Count(i => p.PredictedAnomaly[i]);
+        var givenFlagged = p.PredictedAnomaly.Count(a => a);
+        var allGiven = p.Count >= p.TotalRecords;
+        var totalFlagged = allGiven ? givenFlagged : Math.Max(flaggedTotal, givenFlagged);
+        var totalNormal = allGiven ? p.Count - givenFlagged : Math.Max(p.Count - givenFlagged, p.TotalRecords - totalFlagged);
+        return new TrafficSample(idx, shownFlagged, idx.Length - shownFlagged, givenFlagged, totalFlagged, totalNormal);
     }
 
-    private static string TrafficSection(RecordPoints p, ReportOptions o)
+    /// <summary>What a traffic plot shows, in counts per class, and how the points were chosen.</summary>
+    private static string SampleNote(TrafficSample s, RecordPoints p, ReportOptions o)
     {
-        var idx = Sampling.Indices(p.Count, o.MaxScatterPoints, o.Seed);
-        var normal = idx.Where(i => !p.PredictedAnomaly[i]).ToArray();
-        var anomaly = idx.Where(i => p.PredictedAnomaly[i]).ToArray();
+        if (s.Indices.Length >= p.TotalRecords)
+            return $"All {Fmt.Count(p.TotalRecords)} records shown, {Fmt.Count(s.ShownFlagged)} of them flagged.";
+        var normal = s.TotalNormal == 0 ? "no normal record (every record is flagged)"
+            : s.ShownNormal >= s.TotalNormal ? $"all {Fmt.Count(s.TotalNormal)} normal records"
+            : $"a seeded uniform sample of {Fmt.Count(s.ShownNormal)} of the {Fmt.Count(s.TotalNormal)} normal records ({Fmt.Percent((double)s.ShownNormal / s.TotalNormal, 2)})";
+        var flagged = s.TotalFlagged switch
+        {
+            0 => null,
+            _ when s.ShownFlagged >= s.TotalFlagged => s.TotalFlagged == 1 ? "the one flagged record" : $"all {Fmt.Count(s.TotalFlagged)} flagged records",
+            _ => $"{Fmt.Count(s.ShownFlagged)} of the {Fmt.Count(s.TotalFlagged)} flagged records" + (s.ShownFlagged < s.GivenFlagged
+                ? $" (a seeded uniform sample: at most {Fmt.Count(o.MaxFlaggedPoints)} are drawn)"
+                : " (as many as the run passed to the report)"),
+        };
+        var text = flagged is null ? $"Shown: {normal} (no record is flagged)." : $"Shown: {flagged} and {normal}.";
+        // The caller pre-selected the points, so the picture is only as uniform as that selection.
+        if (p.Count < p.TotalRecords)
+            text += $" Drawn from {Fmt.Count(p.Count)} of the run's {Fmt.Count(p.TotalRecords)} records, pre-selected by the run" +
+                    (p.Selection is null ? "." : $": {p.Selection}.");
+        return Escape.Text(text);
+    }
+
+    private static string TrafficSection(RecordPoints p, ReportOptions o, long flaggedTotal)
+    {
+        var s = SampleTraffic(p, o.MaxScatterPoints, o, flaggedTotal);
+        var normal = s.Indices.Where(i => !p.PredictedAnomaly[i]).ToArray();
+        var anomaly = s.Indices.Where(i => p.PredictedAnomaly[i]).ToArray();
         var series = new[]
         {
-            new PointSeries("normal", "s-normal", normal.Select(i => p.SrcBytes[i]).ToArray(), normal.Select(i => p.DstBytes[i]).ToArray()),
-            new PointSeries("anomaly (flagged)", "s-anomaly", anomaly.Select(i => p.SrcBytes[i]).ToArray(), anomaly.Select(i => p.DstBytes[i]).ToArray()),
+            new PointSeries("normal", "s-normal", normal.Select(i => p.SrcBytes[i]).ToArray(), normal.Select(i => p.DstBytes[i]).ToArray(), s.TotalNormal),
+            new PointSeries("anomaly (flagged)", "s-anomaly", anomaly.Select(i => p.SrcBytes[i]).ToArray(), anomaly.Select(i => p.DstBytes[i]).ToArray(), s.TotalFlagged),
         };
         return $"<p class=\"caption\">Coloured by the model's verdict. Axes are log10(1 + x) so zero-byte and zero-duration connections stay visible.</p>\n"
-               + $"<div class=\"grid2\"><div><h3>src_bytes vs dst_bytes</h3><p class=\"caption\">{SampleNote(idx.Length, p)}</p>"
+               + $"<div class=\"grid2\"><div><h3>src_bytes vs dst_bytes</h3><p class=\"caption\">{SampleNote(s, p, o)}</p>"
                + ScatterChart.Render("scatter2d", series, "src_bytes", "dst_bytes")
-               + "</div><div id=\"view3d\">" + View3dSection(p, o) + "</div></div>";
+               + "</div><div id=\"view3d\">" + View3dSection(p, o, flaggedTotal) + "</div></div>";
     }
 
-    private static string View3dSection(RecordPoints p, ReportOptions o)
+    private static string View3dSection(RecordPoints p, ReportOptions o, long flaggedTotal)
     {
-        var idx = Sampling.Indices(p.Count, o.Max3dPoints, o.Seed);
+        var s = SampleTraffic(p, o.Max3dPoints, o, flaggedTotal);
+        var idx = s.Indices;
         var json = Scatter3dScene.Json(idx.Select(i => p.SrcBytes[i]).ToArray(), idx.Select(i => p.DstBytes[i]).ToArray(),
             idx.Select(i => p.Duration[i]).ToArray(), idx.Select(i => p.PredictedAnomaly[i]).ToArray());
-        return $"<h3>3-D view with duration</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(idx.Length, p)}</p>\n"
+        return $"<h3>3-D view with duration</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(s, p, o)}</p>\n"
                + "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"scatter3d\" class=\"chart\" viewBox=\"0 0 540 460\" width=\"540\" height=\"460\" tabindex=\"0\" role=\"img\" aria-label=\"Rotatable 3-D scatter of src_bytes, dst_bytes and duration\"></svg>\n"
-               + "<div class=\"controls\"><span class=\"legend-inline\"><span><i style=\"background:#4c78a8\"></i>normal</span><span><i style=\"background:#e45756\"></i>anomaly (flagged)</span><button id=\"scatter3d-reset\" type=\"button\">Reset view</button></span></div>\n"
+               + "<div class=\"controls\"><span class=\"legend-inline\" id=\"scatter3d-legend\">"
+               + $"<span><i style=\"background:#4c78a8\"></i>{Escape.Text(ScatterChart.LegendLabel("normal", s.ShownNormal, s.TotalNormal))}</span>"
+               + $"<span><i style=\"background:#e45756\"></i>{Escape.Text(ScatterChart.LegendLabel("anomaly (flagged)", s.ShownFlagged, s.TotalFlagged))}</span>"
+               + "<button id=\"scatter3d-reset\" type=\"button\">Reset view</button></span></div>\n"
                + "<noscript><p class=\"absent\">The 3-D view needs JavaScript.</p></noscript>\n"
                + "<script type=\"application/json\" id=\"scatter3d-data\">" + json + "</script>";
     }
@@ -181,7 +214,12 @@ public static class ReportWriter
         var note = totalMissing == 0
             ? $"No missing values in any of the {m.Columns.Count} columns over {Fmt.Count(m.TotalRows)} rows."
             : $"{Fmt.Count(totalMissing)} missing values in {withMissing} of {m.Columns.Count} columns over {Fmt.Count(m.TotalRows)} rows.";
-        return $"<p class=\"caption\">{Escape.Text(note)} Bars on top: share present per column (all rows); matrix: {Fmt.Count(sampled.Length)} sampled rows.</p>\n"
+        // Say whose sample the matrix is: the caller's rows, thinned further here only beyond the budget.
+        var matrix = sampled.Length >= m.TotalRows ? $"all {Fmt.Count(sampled.Length)} rows"
+            : rows.Count >= m.TotalRows ? $"a seeded uniform sample of {Fmt.Count(sampled.Length)} of the {Fmt.Count(m.TotalRows)} rows"
+            : sampled.Length == rows.Count ? $"{Fmt.Count(sampled.Length)} of the {Fmt.Count(m.TotalRows)} rows, sampled by the run"
+            : $"a seeded uniform sample of {Fmt.Count(sampled.Length)} of the {Fmt.Count(rows.Count)} rows the run sampled (of {Fmt.Count(m.TotalRows)})";
+        return $"<p class=\"caption\">{Escape.Text(note)} Bars on top: share present per column (all rows); matrix: {Escape.Text(matrix)}.</p>\n"
                + MissingMatrixChart.Render("missing-matrix", m, sampled);
     }
 

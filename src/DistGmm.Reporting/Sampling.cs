@@ -25,4 +25,25 @@ public static class Sampling
         Array.Sort(result);
         return result;
     }
+
+    /// <summary>
+    /// Indices (ascending) of the points to draw when flagged points matter most: every flagged point up to
+    /// <paramref name="maxFlagged"/> (beyond it a seeded uniform sample of them), then a seeded uniform sample of the
+    /// unflagged points filling <paramref name="budget"/>, but never fewer than half of it so they still give context.
+    /// A plain uniform sample would thin the rare flagged points as much as the common ones.
+    /// </summary>
+    public static int[] FlaggedFirst(IReadOnlyList<bool> flagged, int budget, int maxFlagged, int seed = 7)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(budget);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxFlagged);
+        var yes = new List<int>();
+        var no = new List<int>();
+        for (var i = 0; i < flagged.Count; i++) (flagged[i] ? yes : no).Add(i);
+        var keptFlagged = Indices(yes.Count, maxFlagged, seed).Select(i => yes[i]);
+        var keptFlaggedCount = Math.Min(yes.Count, maxFlagged);
+        var keptOthers = Indices(no.Count, budget - Math.Min(keptFlaggedCount, budget / 2), seed).Select(i => no[i]);
+        var result = keptFlagged.Concat(keptOthers).ToArray();
+        Array.Sort(result);
+        return result;
+    }
 }

@@ -34,6 +34,34 @@ public class SamplingAndBinsTests
     }
 
     [Fact]
+    public void Flagged_first_keeps_every_flagged_index_and_fills_the_budget_with_the_rest()
+    {
+        var flags = Enumerable.Range(0, 20_000).Select(i => i % 200 == 3).ToArray(); // 100 flagged
+        var a = Sampling.FlaggedFirst(flags, budget: 4_000, maxFlagged: 10_000, seed: 7);
+        Assert.Equal(4_000, a.Length);
+        Assert.Equal(Enumerable.Range(0, 20_000).Where(i => flags[i]), a.Where(i => flags[i]));
+        Assert.True(a.Zip(a.Skip(1)).All(p => p.First < p.Second));
+        Assert.Equal(a, Sampling.FlaggedFirst(flags, 4_000, 10_000, seed: 7));
+        // Another seed moves only the sample of the unflagged.
+        var b = Sampling.FlaggedFirst(flags, 4_000, 10_000, seed: 8);
+        Assert.NotEqual(a, b);
+        Assert.Equal(a.Where(i => flags[i]), b.Where(i => flags[i]));
+    }
+
+    [Fact]
+    public void Flagged_first_caps_the_flagged_and_leaves_the_rest_half_the_budget()
+    {
+        var flags = Enumerable.Range(0, 10_000).Select(i => i % 2 == 0).ToArray(); // 5,000 flagged
+        var a = Sampling.FlaggedFirst(flags, budget: 1_000, maxFlagged: 3_000, seed: 7);
+        Assert.Equal(3_000, a.Count(i => flags[i]));
+        Assert.Equal(500, a.Count(i => !flags[i]));
+        Assert.Equal(a, Sampling.FlaggedFirst(flags, 1_000, 3_000, seed: 7));
+        // Small inputs are drawn whole.
+        Assert.Equal([0, 1, 2, 3, 4], Sampling.FlaggedFirst([true, false, false, true, false], budget: 10, maxFlagged: 10));
+        Assert.Empty(Sampling.FlaggedFirst([], 10, 10));
+    }
+
+    [Fact]
     public void Histogram_counts_each_class_in_equal_width_bins()
     {
         double[] scores = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10];

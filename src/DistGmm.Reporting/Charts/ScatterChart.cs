@@ -2,7 +2,8 @@ using DistGmm.Reporting.Svg;
 
 namespace DistGmm.Reporting.Charts;
 
-public sealed record PointSeries(string Name, string CssClass, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+/// <param name="Total">How many such records there are when only some are drawn; the legend then says "shown of total".</param>
+public sealed record PointSeries(string Name, string CssClass, IReadOnlyList<double> X, IReadOnlyList<double> Y, long? Total = null);
 
 /// <summary>2-D scatter on log(1 + x) axes (byte counts are heavy-tailed and often 0).</summary>
 public static class ScatterChart
@@ -25,7 +26,11 @@ public static class ScatterChart
             svg.CloseGroup();
         }
 
-        frame.DrawLegend(svg, series.Select(s => ($"{s.Name} ({Fmt.Count(s.X.Count)})", s.CssClass)).ToArray(), left: true);
+        frame.DrawLegend(svg, series.Select(s => (LegendLabel(s.Name, s.X.Count, s.Total), s.CssClass)).ToArray(), left: true);
         return svg.ToString();
     }
+
+    /// <summary>"name (shown)", or "name (shown of total)" when not all are drawn.</summary>
+    public static string LegendLabel(string name, long shown, long? total) =>
+        total is { } t && t > shown ? $"{name} ({Fmt.Count(shown)} of {Fmt.Count(t)})" : $"{name} ({Fmt.Count(shown)})";
 }

@@ -17,8 +17,11 @@ public sealed class ReportBrowserTests(BrowserFixture browser)
         var (page, errors, foreign) = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(path).AbsoluteUri);
 
-        Assert.True(await Count(page, "#scatter2d circle.pt") >= 1000);
-        Assert.Equal(1500, await Count(page, "#scatter3d circle.pt"));
+        // 6,000 of the 20,000 records are flagged: all are drawn, with half of each budget left for normal points.
+        Assert.Equal(6000, await Count(page, "#scatter2d .s-anomaly circle.pt"));
+        Assert.Equal(2000, await Count(page, "#scatter2d .s-normal circle.pt"));
+        Assert.Equal(6000, await Count(page, "#scatter3d circle.pt.a"));
+        Assert.Equal(750, await Count(page, "#scatter3d circle.pt.n"));
         Assert.Equal(data.Missing!.Columns.Count, await Count(page, "#missing-matrix rect.col"));
         Assert.True(await Count(page, "#missing-matrix rect.gap") >= 2);
         Assert.Equal(18, await Count(page, "#lower-bound circle.pt"));
@@ -32,7 +35,8 @@ public sealed class ReportBrowserTests(BrowserFixture browser)
         Assert.Equal(7, await Count(page, "#detection-by-label rect.bar:not(.bar-bg)"));
         Assert.True(await Count(page, "#cluster-timeline rect.span") >= 20);
         Assert.True(await Count(page, "#cluster-timeline path.event") >= 5);
-        Assert.Contains("of 20,000 records", await page.InnerTextAsync("#traffic"));
+        Assert.Contains("Shown: all 6,000 flagged records and a seeded uniform sample of 2,000 of the 14,000 normal records", await page.InnerTextAsync("#traffic"));
+        Assert.Contains("anomaly (flagged) (6,000)", await page.InnerTextAsync("#scatter3d-legend"));
 
         // Every chart is actually laid out (non-zero size), not just present in the DOM.
         foreach (var id in new[] { "scatter2d", "scatter3d", "missing-matrix", "lower-bound", "score-histogram", "model-selection", "roc-curve", "pr-curve", "detection-by-label", "cluster-timeline" })
