@@ -7,9 +7,13 @@ namespace DistGmm.Cli.Tests;
 public static class SmallKdd
 {
     private static readonly Lazy<string> Rows3000 = new(() => Cut(3000));
+    private static readonly Lazy<string> Rows20000 = new(() => Cut(20_000));
 
     /// <summary>The first 3,000 rows of data/kddcup.data_10_percent.gz (raw format, labels with '.').</summary>
     public static string File3000 => Rows3000.Value;
+
+    /// <summary>The first 20,000 rows (the report's plot budget: a run of this size hands every row to the plots).</summary>
+    public static string File20000 => Rows20000.Value;
 
     private static string Cut(int rows)
     {

@@ -154,8 +154,11 @@ public static class RunReportBuilder
         if (needed.Any(c => manifest.Columns.All(x => x.Name != c))) return null;
         var anomalies = Enumerable.Range(0, scores.Score.Length).Where(i => scores.Anomaly[i]).ToArray();
         var keepAnomalies = anomalies.Length <= PlotSample / 2 ? anomalies : Sampling.Indices(anomalies.Length, PlotSample / 2).Select(i => anomalies[i]).ToArray();
-        var rest = Sampling.Indices(scores.Score.Length, PlotSample - keepAnomalies.Length);
-        var chosen = keepAnomalies.Concat(rest).Distinct().ToArray();
+        // The rest of the budget from the normal rows only (a sample of all rows would spend some of it on anomalies
+        // already kept): a run of up to PlotSample rows passes every row.
+        var normal = Enumerable.Range(0, scores.Score.Length).Where(i => !scores.Anomaly[i]).ToArray();
+        var rest = Sampling.Indices(normal.Length, PlotSample - keepAnomalies.Length).Select(i => normal[i]);
+        var chosen = keepAnomalies.Concat(rest).ToArray();
         var wanted = new Dictionary<long, int>(chosen.Length);
         foreach (var i in chosen) wanted[scores.RowIds[i]] = i;
 
