@@ -341,7 +341,11 @@ public sealed partial class Preprocessor
     internal static double LogOnePlus(double x)
     {
         var u = 1.0 + x;
-        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+        if (u == 1.0) return x;
+        var scaled = Math.Log(u) * x;
+        // Past ~1e305, log(u)·x overflows though log1p(x) (≤ 710) does not; there u − 1 == x, so the correction is 1.
+        // Elsewhere the same operations in the same order as always: the same bits.
+        return double.IsInfinity(scaled) && double.IsFinite(x) ? Math.Log(u) : scaled / (u - 1.0);
     }
 
     private static DataFormatException MissingWithoutImputation(FittedColumn fitted, ColumnBatch batch, int row) =>
