@@ -197,7 +197,8 @@ public static class EmbeddedJob
             moments.Mean, moments.StdDev, moments.Mean - (meanLogPm ?? 0), modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
             modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold),
             // Trained rows are counted in a run, where the model was fitted on this very dataset.
-            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows))
+            RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows,
+                RowAccounting.CountUnseenCategories(manifest, Preprocessor.FromJson(modelFile.PreprocessorJson!))))
             { Scoring = scoring, MeanLogPMultiplicity = meanLogPm };
         var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
         File.WriteAllText(summaryPath, summary.ToJson());

@@ -142,6 +142,9 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
     {
         var summary = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
         summary["recovery"] = Report();
-        File.WriteAllText(summaryPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(summaryPath, summary.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // as RunSummary writes it
+        }));
     }
 }

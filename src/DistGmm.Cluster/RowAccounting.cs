@@ -13,6 +13,12 @@ public sealed record UnscorableRow(long RowId, string Reason);
 public sealed record RowCounts(long Read, long Rejected, long? Trained, long Scored, long Unscorable,
     IReadOnlyDictionary<string, long> UnscorableReasons)
 {
+    /// <summary>
+    /// Per categorical column, the rows (of those read) whose value is a category training never saw: one-hot scores
+    /// them as all zeros, label encoding cannot score them (they are among the unscorable). Columns without any are absent.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> UnseenCategories { get; init; } = new Dictionary<string, long>();
+
     /// <summary>One warning line when any row was rejected, left out of training, or not scored; null when none was.</summary>
     /// <param name="scoring">Records: training sees each distinct record once, so copies are not trained on by design.</param>
     public string? Warning(Numerics.Scoring scoring = Numerics.Scoring.Rows)
@@ -21,6 +27,8 @@ public sealed record RowCounts(long Read, long Rejected, long? Trained, long Sco
         if (Unscorable > 0)
             parts.Add($"{Unscorable:N0} of {Read:N0} rows unscorable ({string.Join(", ", UnscorableReasons.Select(r => $"{r.Key}: {r.Value:N0}"))}), " +
                       "marked in scores.parquet column 'unscorable'");
+        if (UnseenCategories.Count > 0)
+            parts.Add($"rows with a category not seen in training: {string.Join(", ", UnseenCategories.Select(u => $"{u.Key} {u.Value:N0}"))}");
         if (Trained is { } trained && trained < Scored + Unscorable)
             parts.Add(scoring == Numerics.Scoring.Records
                 ? $"{Scored + Unscorable - trained:N0} rows not trained on (copies of a record fitted once under --scoring records, preprocessing policy or --train-on-label)"
@@ -56,8 +64,42 @@ public static class RowAccounting
     }
 
     public static RowCounts Count(DatasetManifest manifest, long scored, IReadOnlyDictionary<int, IReadOnlyList<UnscorableRow>> unscorable,
-        long? trained) => new(
+        long? trained, IReadOnlyDictionary<string, long>? unseenCategories = null) => new(
         manifest.TotalRows + manifest.RejectedRows, manifest.RejectedRows, trained, scored, unscorable.Values.Sum(u => (long)u.Count),
         unscorable.Values.SelectMany(u => u).GroupBy(u => u.Reason).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (long)g.Count()));
+            .ToDictionary(g => g.Key, g => (long)g.Count()))
+    {
+        UnseenCategories = unseenCategories ?? new Dictionary<string, long>(),
+    };
+
+    /// <summary>
+    /// Per categorical feature column of the model (in its order), the dataset rows whose value is a category the model
+    /// was not fitted on; columns with none are left out. From the manifest's category counts (ingestion counted every
+    /// value), so no shard is read; a manifest without them for a column has that column's shards read.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long> CountUnseenCategories(DatasetManifest manifest, Preprocessor preprocessor)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var column in preprocessor.Columns)
+        {
+            if (column.Categories is not { } categories) continue;
+            var seen = categories.ToHashSet(StringComparer.Ordinal);
+            var counts = manifest.ColumnSummaries.FirstOrDefault(s => s.Name == column.Name)?.Categories ?? CategoryCounts(manifest, column.Name);
+            var unseen = counts.Where(p => !seen.Contains(p.Key)).Sum(p => p.Value);
+            if (unseen > 0) result[column.Name] = unseen;
+        }
+        return result;
+    }
+
+    private static Dictionary<string, long> CategoryCounts(DatasetManifest manifest, string column)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var s = 0; s < manifest.Shards.Count; s++)
+        {
+            var batch = ShardLoader.ReadRaw(manifest.ShardPath(s));
+            foreach (var text in batch.Texts[batch.IndexOf(column)]!.AsSpan(0, batch.Count)) // ModelCheck: the data has the column
+                if (text is not null) counts[text] = counts.GetValueOrDefault(text) + 1;
+        }
+        return counts;
+    }
 }

@@ -35,7 +35,8 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
     public string ToJson()
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // Relaxed escaping: the reasons and column names used as keys stay readable ('src_bytes', not \u0027src_bytes\u0027).
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("formatVersion", CurrentFormatVersion);
@@ -50,6 +51,9 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
                 w.WriteNumber("rowsUnscorable", c.Unscorable);
                 w.WriteStartObject("unscorableReasons");
                 foreach (var (reason, count) in c.UnscorableReasons) w.WriteNumber(reason, count);
+                w.WriteEndObject();
+                w.WriteStartObject("unseenCategories");
+                foreach (var (column, count) in c.UnseenCategories) w.WriteNumber(column, count);
                 w.WriteEndObject();
             }
             Num(w, "threshold", Threshold);

@@ -25,6 +25,23 @@ public sealed class DataFormatException : Exception
         Reason = reason;
     }
 
+    /// <summary>
+    /// A bad value in <paramref name="column"/> of the dataset row <paramref name="rowId"/>; a caller that knows the
+    /// dataset says where that row came from (<see cref="InSource"/>).
+    /// </summary>
+    public static DataFormatException AtRow(string column, long rowId, string reason) =>
+        new(column, $"column '{column}', rowId {rowId}: {reason}", reason) { RowId = rowId };
+
+    /// <summary>
+    /// This row error (<see cref="AtRow"/>) placed in the dataset's input: "SOURCE: dataset row N (rowId N−1), column 'c':
+    /// reason". Row N is the Nth row ingested, in input order; the manifest does not keep line numbers (blank and
+    /// rejected lines and a header are skipped), so it is not a line number.
+    /// </summary>
+    public DataFormatException InSource(string source) =>
+        RowId is { } id
+            ? new DataFormatException(source, $"{source}: dataset row {id + 1} (rowId {id}), column '{File}': {Reason}", Reason) { RowId = id }
+            : this;
+
     /// <summary>An error whose message already says everything (it is used verbatim).</summary>
     public static DataFormatException Verbatim(string file, string message) => new(file, message, message);
 
@@ -37,6 +54,9 @@ public sealed class DataFormatException : Exception
     public int Column { get; }
 
     public string Reason { get; }
+
+    /// <summary>The dataset's row id of the row at fault (<see cref="AtRow"/>), else null.</summary>
+    public long? RowId { get; private init; }
 
     private static string Format(string file, long line, int column, string reason) =>
         column > 0 ? $"{file}: line {line}, column {column}: {reason}" : $"{file}: line {line}: {reason}";

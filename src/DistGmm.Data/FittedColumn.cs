@@ -23,7 +23,8 @@ public sealed record FittedColumn
     public bool Log1p { get; init; }
 
     /// <summary>Categories seen at fit, sorted ordinally (sklearn LabelEncoder order); code = index.
-    /// An unseen category gets the reserved code <c>Categories.Count</c> (label) or all zeros (one-hot).</summary>
+    /// An unseen category gets the reserved code <c>Categories.Count</c> (label) or all zeros (one-hot); scoring
+    /// (<see cref="Preprocessor.SelectScorableRows"/>) leaves a label-encoded one out as unscorable instead.</summary>
     public IReadOnlyList<string>? Categories { get; init; }
 
     public Scaling Scaling { get; init; }

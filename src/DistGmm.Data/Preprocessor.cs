@@ -55,6 +55,118 @@ public sealed partial class Preprocessor
         KeptRows(batch, MapColumns(batch), rowFilterByLabel, Spec.Missing == MissingStrategy.DropRows, out droppedForMissing);
 
     /// <summary>
+    /// As <see cref="SelectRows"/>, for scoring: also leaves out the rows the fitted transform cannot turn into finite
+    /// features (<see cref="UnscorableReason"/>: a value outside log1p's domain, an infinite one, a category the label
+    /// encoding never saw), counted in <paramref name="untransformable"/>, so that one such row does not fail the batch.
+    /// The rows a preprocessor was fitted on are all transformable, so training on them keeps every row.
+    /// </summary>
+    public int[] SelectScorableRows(ColumnBatch batch, Func<string?, bool>? rowFilterByLabel, out long droppedForMissing,
+        out long untransformable)
+    {
+        var map = MapColumns(batch);
+        var kept = KeptRows(batch, map, rowFilterByLabel, Spec.Missing == MissingStrategy.DropRows, out droppedForMissing);
+        untransformable = 0;
+        if (Untransformable(batch, map, kept) is not { } bad) return kept;
+        var count = 0;
+        foreach (var r in kept)
+            if (!bad[r]) kept[count++] = r;
+        untransformable = kept.Length - count;
+        return kept.AsSpan(0, count).ToArray();
+    }
+
+    /// <summary>
+    /// Which of <paramref name="rows"/> cannot be transformed (indexed by batch row; null when all can). A numeric column
+    /// is checked row by row only when its batch extremes fail: log1p and scaling are monotonic, so finite features at
+    /// the smallest and largest value mean finite features for every value between.
+    /// </summary>
+    private bool[]? Untransformable(ColumnBatch batch, int[] map, int[] rows)
+    {
+        bool[]? bad = null;
+        for (var c = 0; c < Columns.Count; c++)
+        {
+            var fitted = Columns[c];
+            if (fitted.Kind == FeatureKind.Numeric)
+            {
+                var numbers = batch.Numbers[map[c]]!.AsSpan(0, batch.Count);
+                if (numbers.IsEmpty) continue;
+                var (lo, hi) = PresentRange(numbers);
+                if (double.IsNaN(lo) || (IsFinite(fitted, lo) && IsFinite(fitted, hi))) continue; // NaN: all missing
+                foreach (var r in rows)
+                    if (!double.IsNaN(numbers[r]) && !IsFinite(fitted, numbers[r])) (bad ??= new bool[batch.Count])[r] = true;
+            }
+            else if (fitted.Kind == FeatureKind.LabelCode)
+            {
+                var texts = batch.Texts[map[c]]!;
+                var index = _categoryIndex[c]!;
+                string? last = null;
+                var lastSeen = true;
+                foreach (var r in rows)
+                {
+                    var text = texts[r] ?? fitted.ImputeCategory;
+                    if (text is null) continue; // missing without imputation: KeptRows dropped it
+                    // The readers share one string per distinct value: a run of one value is looked up once.
+                    if (!ReferenceEquals(text, last)) (last, lastSeen) = (text, index.ContainsKey(text));
+                    if (!lastSeen) (bad ??= new bool[batch.Count])[r] = true;
+                }
+            }
+        }
+        return bad;
+    }
+
+    /// <summary>The smallest and largest present (non-NaN) value; NaN when none is.</summary>
+    private static (double Lo, double Hi) PresentRange(ReadOnlySpan<double> values)
+    {
+        // SIMD when nothing is missing (Min and Max return NaN if any value is; so, as measured, does MinNumber).
+        double lo = TensorPrimitives.Min(values), hi = TensorPrimitives.Max(values);
+        if (!double.IsNaN(lo) && !double.IsNaN(hi)) return (lo, hi);
+        (lo, hi) = (double.PositiveInfinity, double.NegativeInfinity);
+        foreach (var v in values)
+        {
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+        return lo <= hi ? (lo, hi) : (double.NaN, double.NaN);
+    }
+
+    /// <summary>Whether a present value of a numeric column becomes a finite feature (as Transform computes it).</summary>
+    private static bool IsFinite(FittedColumn fitted, double x)
+    {
+        if (fitted.Log1p) x = x > -1 ? LogOnePlus(x) : double.NaN;
+        return double.IsFinite(fitted.Scaling switch
+        {
+            Scaling.MinMax => x * fitted.Scale + fitted.Offset,
+            Scaling.Standard or Scaling.ModeCentred => (x - fitted.Center) / fitted.Divisor,
+            _ => x,
+        });
+    }
+
+    /// <summary>
+    /// Why the fitted transform cannot score row <paramref name="row"/> (naming the column and the value's problem), or
+    /// null when it can; missing values are <see cref="DropReason"/>'s.
+    /// </summary>
+    public string? UnscorableReason(ColumnBatch batch, int row) => UnscorableReason(batch, MapColumns(batch), row);
+
+    private string? UnscorableReason(ColumnBatch batch, int[] map, int row)
+    {
+        for (var c = 0; c < Columns.Count; c++)
+        {
+            var fitted = Columns[c];
+            if (fitted.Kind == FeatureKind.Numeric)
+            {
+                var x = batch.Numbers[map[c]]![row];
+                if (double.IsNaN(x) || IsFinite(fitted, x)) continue;
+                return double.IsInfinity(x) ? $"infinite value in column '{fitted.Name}'"
+                    : fitted.Log1p && !(x > -1) ? $"value ≤ -1 in column '{fitted.Name}', outside log1p's domain"
+                    : $"value in column '{fitted.Name}' too large to scale";
+            }
+            if (fitted.Kind == FeatureKind.LabelCode && (batch.Texts[map[c]]![row] ?? fitted.ImputeCategory) is { } text
+                && !_categoryIndex[c]!.ContainsKey(text))
+                return $"category not seen in training in label-encoded column '{fitted.Name}'";
+        }
+        return null;
+    }
+
+    /// <summary>
     /// The rows the label filter keeps, less (with <paramref name="dropMissing"/>) those with a missing value in one of
     /// <paramref name="columns"/>, counted in <paramref name="droppedForMissing"/>. Column by column: each column's array
     /// is read once in order, and a numeric column whose SIMD sum is not NaN has no NaN to look for.
@@ -217,9 +329,10 @@ public sealed partial class Preprocessor
         for (var i = 0; i < values.Length; i++)
         {
             var x = values[i];
-            if (x < -1)
-                throw new DataFormatException(fitted.Name,
-                    $"row {batch.RowIds[rows[i]]}: log1p needs values ≥ -1 in column '{fitted.Name}', found {x}");
+            // log1p(-1) is -∞: no finite feature, so -1 is outside the domain too (as numpy's -inf fails sklearn's scalers).
+            if (!(x > -1))
+                throw DataFormatException.AtRow(fitted.Name, batch.RowIds[rows[i]],
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x} is outside log1p's domain (it needs values > -1)"));
             values[i] = LogOnePlus(x);
         }
     }
@@ -228,11 +341,15 @@ public sealed partial class Preprocessor
     internal static double LogOnePlus(double x)
     {
         var u = 1.0 + x;
-        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+        if (u == 1.0) return x;
+        var scaled = Math.Log(u) * x;
+        // Past ~1e305, log(u)·x overflows though log1p(x) (≤ 710) does not; there u − 1 == x, so the correction is 1.
+        // Elsewhere the same operations in the same order as always: the same bits.
+        return double.IsInfinity(scaled) && double.IsFinite(x) ? Math.Log(u) : scaled / (u - 1.0);
     }
 
     private static DataFormatException MissingWithoutImputation(FittedColumn fitted, ColumnBatch batch, int row) =>
-        new(fitted.Name, $"row {batch.RowIds[row]}: missing value in column '{fitted.Name}' and nothing to impute it with");
+        DataFormatException.AtRow(fitted.Name, batch.RowIds[row], "missing value and nothing to impute it with");
 
     private int[] MapColumns(ColumnBatch batch)
     {
@@ -250,20 +367,20 @@ public sealed partial class Preprocessor
     }
 
     /// <summary>
-    /// Why <see cref="SelectRows"/> leaves out a row without a label filter ("missing value in column 'x'" under
-    /// drop-rows), or null when the row is transformed.
+    /// Why <see cref="SelectScorableRows"/> leaves out a row without a label filter ("missing value in column 'x'" under
+    /// drop-rows, else <see cref="UnscorableReason"/>), or null when the row is transformed.
     /// </summary>
     public string? DropReason(ColumnBatch batch, int row)
     {
-        if (Spec.Missing != MissingStrategy.DropRows) return null;
         var map = MapColumns(batch);
-        for (var c = 0; c < map.Length; c++)
-        {
-            var i = map[c];
-            if (batch.Numbers[i] is { } numbers ? double.IsNaN(numbers[row]) : batch.Texts[i]![row] is null)
-                return $"missing value in column '{Columns[c].Name}'";
-        }
-        return null;
+        if (Spec.Missing == MissingStrategy.DropRows)
+            for (var c = 0; c < map.Length; c++)
+            {
+                var i = map[c];
+                if (batch.Numbers[i] is { } numbers ? double.IsNaN(numbers[row]) : batch.Texts[i]![row] is null)
+                    return $"missing value in column '{Columns[c].Name}'";
+            }
+        return UnscorableReason(batch, map, row);
     }
 
     // ---------------------------------------------------------------- KNN imputation

@@ -19,7 +19,14 @@ public sealed partial class Preprocessor
         {
             for (var s = 0; s < manifest.Shards.Count; s++) yield return ShardFiles.Read(manifest, s, needed, verifyShards);
         }
-        return Fit(needed => ReadAhead(Shards(needed)), columns, spec, rowFilterByLabel);
+        try
+        {
+            return Fit(needed => ReadAhead(Shards(needed)), columns, spec, rowFilterByLabel);
+        }
+        catch (DataFormatException e) when (e.RowId is not null)
+        {
+            throw e.InSource(manifest.Source.Length > 0 ? manifest.Source : datasetDir); // the row in the user's input
+        }
     }
 
     /// <summary>

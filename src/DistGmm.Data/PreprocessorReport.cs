@@ -17,6 +17,7 @@ public sealed class PreprocessorReport
     private readonly Dictionary<string, Dictionary<string, long>> _unseen = new(StringComparer.Ordinal);
     private long _rowsDroppedAtTransform;
     private long _valuesImputedAtTransform;
+    private long _rowsUnscorableAtTransform;
 
     /// <summary>Rows that passed the label filter at fit time.</summary>
     public long FitRows { get; init; }
@@ -54,9 +55,14 @@ public sealed class PreprocessorReport
 
     public long ValuesImputedAtTransform => Interlocked.Read(ref _valuesImputedAtTransform);
 
-    internal void RecordTransform(long rowsDropped, long valuesImputed, Dictionary<(string Column, string Value), long>? unseen)
+    /// <summary>Rows left out at shard loading because the transform cannot score them (<see cref="Preprocessor.UnscorableReason"/>).</summary>
+    public long RowsUnscorableAtTransform => Interlocked.Read(ref _rowsUnscorableAtTransform);
+
+    internal void RecordTransform(long rowsDropped, long valuesImputed, Dictionary<(string Column, string Value), long>? unseen,
+        long rowsUnscorable = 0)
     {
         Interlocked.Add(ref _rowsDroppedAtTransform, rowsDropped);
+        Interlocked.Add(ref _rowsUnscorableAtTransform, rowsUnscorable);
         Interlocked.Add(ref _valuesImputedAtTransform, valuesImputed);
         if (unseen is null || unseen.Count == 0) return;
         lock (_gate)

@@ -59,7 +59,11 @@ public sealed class LoadedShard
     }
 }
 
-/// <summary>Loads shards for workers: Parquet → raw batch → the fitted preprocessor → <see cref="DataMatrix"/>.</summary>
+/// <summary>
+/// Loads shards for workers: Parquet → raw batch → the fitted preprocessor → <see cref="DataMatrix"/>. The rows kept are
+/// <see cref="Preprocessor.SelectScorableRows"/>'s: a row the model cannot transform is left out, not fatal to the shard,
+/// and the scoring job names it unscorable (with <see cref="Preprocessor.DropReason"/>).
+/// </summary>
 public static class ShardLoader
 {
     /// <summary>Loads a shard of the dataset whose manifest sits beside it.</summary>
@@ -171,18 +175,19 @@ public static class ShardLoader
         for (var g = 0; g < reader.RowGroupCount; g++) largestGroup = Math.Max(largestGroup, checked((int)reader.RowGroupRowCount(g)));
         var batch = new ColumnBatch(columns, largestGroup);
         int kept = 0, fileRow = 0;
-        long dropped = 0;
+        long dropped = 0, untransformable = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             batch.Count = ShardFiles.ReadRowGroup(reader, g, columns, batch, offset: 0);
-            var rows = preprocessor.SelectRows(batch, rowFilterByLabel, out var droppedHere);
+            var rows = preprocessor.SelectScorableRows(batch, rowFilterByLabel, out var droppedHere, out var untransformableHere);
             dropped += droppedHere;
+            untransformable += untransformableHere;
             preprocessor.Transform(batch, rows, features.Span.Slice(kept * d, rows.Length * d));
             keep?.Invoke(batch, rows, kept, fileRow);
             kept += rows.Length;
             fileRow += batch.Count;
         }
-        preprocessor.Report.RecordTransform(dropped, 0, null);
+        preprocessor.Report.RecordTransform(dropped, 0, null, untransformable);
         return kept;
     }
 
@@ -195,9 +200,9 @@ public static class ShardLoader
 
     internal static LoadedShard Transform(string path, ColumnBatch raw, Preprocessor preprocessor, Func<string?, bool>? filter)
     {
-        var rows = preprocessor.SelectRows(raw, filter, out var dropped);
+        var rows = preprocessor.SelectScorableRows(raw, filter, out var dropped, out var untransformable);
         var features = preprocessor.Transform(raw, rows);
-        preprocessor.Report.RecordTransform(dropped, 0, null);
+        preprocessor.Report.RecordTransform(dropped, 0, null, untransformable);
         var rowIds = new long[rows.Length];
         for (var i = 0; i < rows.Length; i++) rowIds[i] = raw.RowIds[rows[i]];
         string?[]? labels = null;

@@ -1,4 +1,7 @@
+using System.Net;
+using System.Text;
 using System.Text.Json;
+using DistGmm.Cli.Serving;
 using DistGmm.Data.Parquet;
 
 namespace DistGmm.Cli.Tests;
@@ -59,6 +62,97 @@ public sealed class RowAccountingCliTests
             Assert.Equal(Get("rowsRead"), Get("rowsRejected") + Get("rowsScored") + Get("rowsUnscorable"));
             Assert.Equal(10, s.GetProperty("unscorableReasons").GetProperty("missing value in column 'src_bytes'").GetInt64());
             Assert.Equal(Get("rows"), Get("rowsScored"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The first <paramref name="rows"/> lines of the 3,000-row KDD file, with some fields replaced (0-based line, 0-based field).</summary>
+    private static string Edited(string dir, int rows, params (int Line, int Field, string Value)[] edits)
+    {
+        var lines = File.ReadLines(SmallKdd.File3000).Take(rows).ToArray();
+        foreach (var (line, field, value) in edits)
+        {
+            var fields = lines[line].Split(',');
+            fields[field] = value;
+            lines[line] = string.Join(',', fields);
+        }
+        var path = Path.Combine(dir, "edited.csv");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public void Score_marks_a_value_outside_log1p_s_domain_unscorable_and_counts_unseen_categories_in_one_warning()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-rows-").FullName;
+        try
+        {
+            // src_bytes (field 5) -5 on line 1000; protocol_type and service (fields 2, 3) never seen on line 10.
+            var input = Edited(dir, 2000, (999, 4, "-5"), (9, 1, "sctp"), (9, 2, "brand_new_svc"));
+            var outDir = Path.Combine(dir, "scored");
+
+            var score = CliRunner.Run("score", input, "--model", ServeFixture.Get().ModelPath, "--out", outDir, "--workers", "2", "--no-report");
+
+            Assert.True(score.ExitCode == 0, score.Error);
+            var warning = Assert.Single(score.ErrorLines, l => l.Contains("warning", StringComparison.Ordinal));
+            Assert.Equal("distgmm: warning: 1 of 2,000 rows unscorable (value ≤ -1 in column 'src_bytes', outside log1p's domain: 1), " +
+                         "marked in scores.parquet column 'unscorable'; rows with a category not seen in training: protocol_type 1, service 1", warning);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+            var s = summary.RootElement;
+            Assert.Equal((2000L, 1999L, 1L), (s.GetProperty("rowsRead").GetInt64(), s.GetProperty("rowsScored").GetInt64(), s.GetProperty("rowsUnscorable").GetInt64()));
+            Assert.Equal(1, s.GetProperty("unscorableReasons").GetProperty("value ≤ -1 in column 'src_bytes', outside log1p's domain").GetInt64());
+            Assert.Equal("{\"protocol_type\":1,\"service\":1}", JsonSerializer.Serialize(s.GetProperty("unseenCategories")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Training_on_a_value_outside_log1p_s_domain_fails_with_exit_3_naming_the_input_and_row()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-rows-").FullName;
+        try
+        {
+            var input = Edited(dir, 2000, (999, 4, "-5"));
+
+            var run = CliRunner.Run("run", input, "--preset", "kdd-wide", "--out", Path.Combine(dir, "run"), "--no-report");
+
+            Assert.Equal(3, run.ExitCode);
+            Assert.Equal($"distgmm: {input}: dataset row 1000 (rowId 999), column 'src_bytes': -5 is outside log1p's domain (it needs values > -1)",
+                run.ErrorLines.Last());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_label_encoded_model_does_not_code_an_unseen_category_serve_refuses_the_row()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-rows-").FullName;
+        try
+        {
+            var runDir = Path.Combine(dir, "run");
+            var run = CliRunner.Run("run", SmallKdd.File3000, "--preset", "seed", "--out", runDir, "--no-report", "--k", "2", "--workers", "1");
+            Assert.True(run.ExitCode == 0, run.Error);
+            var model = ServingModel.Load(Path.Combine(runDir, "model.json"));
+            await using var server = await ScoreServer.StartAsync(model, new ScoreServerOptions { Urls = "http://127.0.0.1:0", MaxRows = 10 });
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            var line = File.ReadLines(SmallKdd.File3000).First();
+            var rows = ServeFixture.RowsJson([ServeFixture.RowJson(line), ServeFixture.RowJson(line, (name, v) => name == "protocol_type" ? "\"sctp\"" : v)]);
+
+            using var response = await http.PostAsync("/score", new StringContent(rows, Encoding.UTF8, "application/json"));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(["row 1: category not seen in training in label-encoded column 'protocol_type'"],
+                body.RootElement.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
         }
         finally
         {

@@ -201,7 +201,7 @@ public sealed class ServeTests : IAsyncLifetime
             "row 2: 'dst_bytes' must be a number, got a string",
             "row 3: 'protocol_type' must be a string (a category), got a number",
             "row 4: 'duration' is not a finite number (1e999)",
-            "row 5: 'count' is -5, but the model takes log1p of it and needs values ≥ -1",
+            "row 5: 'count' is -5, but the model takes log1p of it and needs values > -1",
             "row 6: expected a JSON object keyed by column name, got a number",
         ], Reasons(response));
     }

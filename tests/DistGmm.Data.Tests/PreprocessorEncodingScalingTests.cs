@@ -54,6 +54,8 @@ public sealed class PreprocessorEncodingScalingTests
         Assert.Equal(new[] { 0.0, 1, 2 }, Enumerable.Range(0, 3).Select(r => x[r, 0]), new Tolerance(1e-15));
         Assert.Equal(new[] { 0.0, 1, 2 }, Enumerable.Range(0, 3).Select(r => x[r, 1]));
         Assert.Equal(1e-20, Preprocessor.LogOnePlus(1e-20)); // accurate for tiny x, unlike log(1 + x)
+        Assert.Equal(Math.Log(1e308), Preprocessor.LogOnePlus(1e308)); // finite for huge x (log·x would overflow)
+        Assert.Equal(Math.Log(double.MaxValue), Preprocessor.LogOnePlus(double.MaxValue));
     }
 
     [Fact]

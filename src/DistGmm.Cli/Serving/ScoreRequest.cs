@@ -136,9 +136,9 @@ public static class ScoreRequest
             problem($"row {r}: '{column.Name}' is not a finite number ({value.GetRawText()})");
             return;
         }
-        if (column.Log1p && x < -1)
+        if (column.Log1p && !(x > -1)) // log1p(-1) = -∞: no finite feature
         {
-            problem($"row {r}: '{column.Name}' is {value.GetRawText()}, but the model takes log1p of it and needs values ≥ -1");
+            problem($"row {r}: '{column.Name}' is {value.GetRawText()}, but the model takes log1p of it and needs values > -1");
             return;
         }
         numbers[r] = x;

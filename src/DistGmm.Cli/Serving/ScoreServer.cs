@@ -84,6 +84,11 @@ public sealed class ScoreServer : IAsyncDisposable
             await Refuse(http, error);
             return;
         }
+        if (model.UnscorableRows(batch!, ScoreRequest.MaxReasons) is { Count: > 0 } unscorable)
+        {
+            await Refuse(http, new RequestError(400, unscorable));
+            return;
+        }
         ScoredRow[] scored;
         try
         {

@@ -82,6 +82,18 @@ public sealed class ServingModel
         new([.. Inputs.Select(c => new ColumnInfo(c.Name, c.IsNumeric ? ColumnRole.Numeric : ColumnRole.Categorical))], rows);
 
     /// <summary>
+    /// Why rows of <paramref name="batch"/> cannot be scored ("row R: reason", at most <paramref name="max"/>), as
+    /// <c>distgmm score</c> marks them unscorable: e.g. a category the label encoding never saw, which has no code.
+    /// </summary>
+    public List<string> UnscorableRows(ColumnBatch batch, int max)
+    {
+        var reasons = new List<string>();
+        for (var r = 0; r < batch.Count && reasons.Count < max; r++)
+            if (Preprocessor.UnscorableReason(batch, r) is { } reason) reasons.Add($"row {r}: {reason}");
+        return reasons;
+    }
+
+    /// <summary>
     /// Scores every row of <paramref name="batch"/> (already validated: no missing value the model cannot impute).
     /// <paramref name="topFeatures"/> bounds the unlikely features listed per row. A records model adds log P(m) of each
     /// row's multiplicity (<paramref name="multiplicities"/>; 1 when not given), as <c>distgmm score</c> does.
