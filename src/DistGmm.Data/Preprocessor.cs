@@ -217,18 +217,21 @@ public sealed partial class Preprocessor
         for (var i = 0; i < values.Length; i++)
         {
             var x = values[i];
-            if (x < -1)
+            if (x <= -1) // log1p(-1) is -∞: no feature value
                 throw new DataFormatException(fitted.Name,
-                    $"row {batch.RowIds[rows[i]]}: log1p needs values ≥ -1 in column '{fitted.Name}', found {x}");
+                    $"row {batch.RowIds[rows[i]]}: log1p needs values > -1 in column '{fitted.Name}', found {x}");
             values[i] = LogOnePlus(x);
         }
     }
 
-    /// <summary>log(1 + x), accurate for tiny x (Goldberg's correction).</summary>
+    /// <summary>log(1 + x), accurate for tiny x (Goldberg's correction), finite for every finite x ≥ -1.</summary>
     internal static double LogOnePlus(double x)
     {
         var u = 1.0 + x;
-        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+        if (u == 1.0) return x;
+        var product = Math.Log(u) * x;
+        // log(u)·x overflows for x beyond ~1e305; x / (u − 1) is then 1 (u − 1 = x exactly at that size).
+        return double.IsInfinity(product) ? Math.Log(u) * (x / (u - 1.0)) : product / (u - 1.0);
     }
 
     private static DataFormatException MissingWithoutImputation(FittedColumn fitted, ColumnBatch batch, int row) =>
