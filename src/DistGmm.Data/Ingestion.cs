@@ -57,6 +57,10 @@ public static class Ingestion
                 hasRejects = rejects is not null;
                 warnings = source.Warnings;
                 RefuseMostlyBad(options.Input, manifest.TotalRows, rejected, rejects?.First);
+                // Nothing to model (and 'run' would only fail later, asking for more rows than components).
+                if (manifest.TotalRows == 0 && rejected == 0)
+                    throw new DataFormatException(options.Input,
+                        source is DelimitedSource { HasHeader: true } ? "has a header but no data rows" : "has no data rows");
                 manifest = new DatasetManifest
                 {
                     Source = Path.GetFullPath(options.Input),
