@@ -6,7 +6,8 @@ internal sealed record DelimitedLayout(
     bool HasHeader,
     int FieldCount,
     IReadOnlyList<ColumnInfo> Columns,
-    int[] FieldToColumn); // -1: ignored field
+    int[] FieldToColumn, // -1: ignored field
+    byte Delimiter = (byte)',');
 
 /// <summary>Reads raw KDD, header CSV, NSL-KDD and schema-described CSV files, streaming, byte by byte.</summary>
 internal sealed class DelimitedSource : ITableSource
@@ -38,6 +39,8 @@ internal sealed class DelimitedSource : ITableSource
 
     public SourceFormat Format => _layout.Format;
 
+    public bool HasHeader => _layout.HasHeader;
+
     public IReadOnlyList<ColumnInfo> Columns => _layout.Columns;
 
     public long EstimatedRows { get; }
@@ -45,6 +48,10 @@ internal sealed class DelimitedSource : ITableSource
     public bool Synthetic { get; }
 
     public long Rejected => _rejects?.Count ?? 0;
+
+    public IReadOnlyList<string> Warnings => _layout.Delimiter == (byte)','
+        ? []
+        : [$"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated (its first line has no commas)"];
 
     public bool ReadBatch(ColumnBatch batch, int maxRows)
     {
@@ -71,7 +78,14 @@ internal sealed class DelimitedSource : ITableSource
             reason = "binary data (control bytes), not a text row";
             return false;
         }
-        var fieldCount = Utf8Fields.Split(line, _ranges);
+        var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote);
+        if (unclosedQuote > 0)
+        {
+            // Checked first: the open quote swallowed the fields after it, so their count says nothing.
+            badColumn = unclosedQuote;
+            reason = TableSources.UnclosedQuote;
+            return false;
+        }
         if (fieldCount != _layout.FieldCount)
         {
             badColumn = Math.Min(fieldCount, _layout.FieldCount) + 1;
@@ -92,7 +106,8 @@ internal sealed class DelimitedSource : ITableSource
                     else if (!Utf8Fields.TryParseNumber(field, out value))
                     {
                         badColumn = f + 1;
-                        reason = $"'{Utf8Fields.Decode(field)}' in numeric column '{_layout.Columns[c].Name}' is not a number";
+                        reason = $"'{Utf8Fields.Decode(field)}' in numeric column '{_layout.Columns[c].Name}' is not a " +
+                                 (Utf8Fields.IsOutOfRange(field) ? "finite number (a double holds up to ±1.8e308)" : "number");
                         return false;
                     }
                     batch.Numbers[c]![row] = value;

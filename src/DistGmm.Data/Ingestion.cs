@@ -57,6 +57,10 @@ public static class Ingestion
                 hasRejects = rejects is not null;
                 warnings = source.Warnings;
                 RefuseMostlyBad(options.Input, manifest.TotalRows, rejected, rejects?.First);
+                // Nothing to model (and 'run' would only fail later, asking for more rows than components).
+                if (manifest.TotalRows == 0 && rejected == 0)
+                    throw new DataFormatException(options.Input,
+                        source is DelimitedSource { HasHeader: true } ? "has a header but no data rows" : "has no data rows");
                 manifest = new DatasetManifest
                 {
                     Source = Path.GetFullPath(options.Input),
@@ -181,11 +185,26 @@ public static class Ingestion
     /// </summary>
     private static void Publish(string staging, string output, DatasetManifest manifest)
     {
+        // Serialised before the previous dataset is touched: a manifest that cannot be written fails the ingest here.
+        manifest.ToJson();
+        var created = !Directory.Exists(output);
         Directory.CreateDirectory(output);
         RemovePreviousDataset(output);
-        foreach (var file in Directory.GetFiles(staging))
-            File.Move(file, Path.Combine(output, Path.GetFileName(file)));
-        manifest.Save(output);
+        try
+        {
+            foreach (var file in Directory.GetFiles(staging))
+                File.Move(file, Path.Combine(output, Path.GetFileName(file)));
+            manifest.Save(output);
+        }
+        catch
+        {
+            // The previous dataset is gone by now: leave nothing rather than shards without a manifest.
+            RemovePreviousDataset(output);
+            var temp = Path.Combine(output, DatasetManifest.FileName + ".tmp");
+            if (File.Exists(temp)) File.Delete(temp);
+            if (created && !Directory.EnumerateFileSystemEntries(output).Any()) Directory.Delete(output);
+            throw;
+        }
     }
 
     private static long Cut(int shard, long rows, int shards) => (long)((Int128)rows * shard / shards);
@@ -205,7 +224,7 @@ internal sealed class ColumnSummaryBuilder
     private readonly long[] _missing;
     private readonly double[] _min;
     private readonly double[] _max;
-    private readonly double[] _sum;
+    private readonly OverflowSafeSum[] _sum; // finite columns of 1e308s still have a finite mean
     private readonly long[] _present;
     private readonly Dictionary<string, long>?[] _categories;
 
@@ -215,7 +234,7 @@ internal sealed class ColumnSummaryBuilder
         _missing = new long[columns.Count];
         _min = Enumerable.Repeat(double.PositiveInfinity, columns.Count).ToArray();
         _max = Enumerable.Repeat(double.NegativeInfinity, columns.Count).ToArray();
-        _sum = new double[columns.Count];
+        _sum = new OverflowSafeSum[columns.Count];
         _present = new long[columns.Count];
         _categories = columns.Select(c => c.Role == ColumnRole.Numeric ? null : new Dictionary<string, long>()).ToArray();
     }
@@ -238,7 +257,7 @@ internal sealed class ColumnSummaryBuilder
                 }
                 _min[c] = min;
                 _max[c] = max;
-                _sum[c] += sum;
+                _sum[c].AddPartial(sum, numbers.AsSpan(0, batch.Count));
                 _present[c] += present;
                 _missing[c] += batch.Count - present;
             }
@@ -263,7 +282,7 @@ internal sealed class ColumnSummaryBuilder
 
     public IReadOnlyList<ColumnSummary> Build() => _columns.Select((column, c) => column.Role == ColumnRole.Numeric
         ? new ColumnSummary(column.Name, column.Role, _missing[c],
-            _present[c] > 0 ? _min[c] : null, _present[c] > 0 ? _max[c] : null, _present[c] > 0 ? _sum[c] / _present[c] : null)
+            _present[c] > 0 ? _min[c] : null, _present[c] > 0 ? _max[c] : null, _present[c] > 0 ? _sum[c].Mean(_present[c]) : null)
         : new ColumnSummary(column.Name, column.Role, _missing[c], Categories: Sorted(_categories[c]!))).ToList();
 
     private static SortedDictionary<string, long> Sorted(Dictionary<string, long> counts) =>

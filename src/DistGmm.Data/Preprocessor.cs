@@ -337,7 +337,7 @@ public sealed partial class Preprocessor
         }
     }
 
-    /// <summary>log(1 + x), accurate for tiny x (Goldberg's correction).</summary>
+    /// <summary>log(1 + x), accurate for tiny x (Goldberg's correction), finite for every finite x ≥ -1.</summary>
     internal static double LogOnePlus(double x)
     {
         var u = 1.0 + x;

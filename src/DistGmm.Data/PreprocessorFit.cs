@@ -217,7 +217,8 @@ public sealed partial class Preprocessor
         PreprocessingSpec spec, Func<string?, bool>? filter, out long keptRows, out long droppedRows)
     {
         var needCounts = spec.Missing is MissingStrategy.Median or MissingStrategy.Mode;
-        var sums = new double[used.Count];
+        var sums = new OverflowSafeSum[used.Count];
+        var largest = new double[used.Count]; // the largest magnitude of each numeric column
         var present = new long[used.Count];
         var valueCounts = used.Select(c => c.Role == ColumnRole.Numeric && needCounts ? new Dictionary<double, long>() : null).ToArray();
         var categoryCounts = used.Select(c => c.Role == ColumnRole.Categorical ? new Dictionary<string, long>(StringComparer.Ordinal) : null).ToArray();
@@ -239,14 +240,19 @@ public sealed partial class Preprocessor
                 if (batch.Numbers[map[c]] is { } numbers)
                 {
                     var counts = valueCounts[c];
+                    var sum = sums[c].Running;
+                    var magnitude = largest[c];
                     foreach (var r in rows)
                     {
                         var v = numbers[r];
                         if (double.IsNaN(v)) continue;
-                        sums[c] += v;
+                        sum += v;
                         present[c]++;
+                        if (Math.Abs(v) > magnitude) magnitude = Math.Abs(v);
                         if (counts is not null) counts[v] = counts.GetValueOrDefault(v) + 1;
                     }
+                    sums[c].Commit(sum, numbers, rows);
+                    largest[c] = magnitude;
                 }
                 else CountCategories(batch.Texts[map[c]]!, rows, categoryCounts[c]!);
             }
@@ -280,6 +286,7 @@ public sealed partial class Preprocessor
         }
 
         var log1p = (spec.Log1pColumns ?? []).ToHashSet();
+        var tooLarge = new List<(string Column, double Largest)>();
         var fitted = new List<FittedColumn>();
         for (var c = 0; c < used.Count; c++)
         {
@@ -288,11 +295,13 @@ public sealed partial class Preprocessor
             {
                 var impute = spec.Missing switch
                 {
-                    MissingStrategy.Mean => present[c] > 0 ? sums[c] / present[c] : throw NothingToImpute(column),
+                    MissingStrategy.Mean => present[c] > 0 ? sums[c].Mean(present[c]) : throw NothingToImpute(column),
                     MissingStrategy.Median => Median(valueCounts[c]!, present[c]) ?? throw NothingToImpute(column),
                     MissingStrategy.Mode => Mode(valueCounts[c]!) ?? throw NothingToImpute(column),
                     _ => double.NaN,
                 };
+                // Unscaled, the values are the features (imputed ones lie among them); log1p'd ones stay within ±745.
+                if (spec.Scaling == Scaling.None && !log1p.Contains(column.Name)) tooLarge.Add((column.Name, largest[c]));
                 fitted.Add(new FittedColumn { Name = column.Name, Kind = FeatureKind.Numeric, ImputeNumber = impute, Log1p = log1p.Contains(column.Name) });
             }
             else
@@ -312,6 +321,7 @@ public sealed partial class Preprocessor
                 });
             }
         }
+        RequireModellable(spec, tooLarge);
         return new Preprocessor(spec with { Scaling = Scaling.None }, WithOffsets(fitted), knn, new PreprocessorReport());
     }
 
@@ -397,16 +407,43 @@ public sealed partial class Preprocessor
                 }
             }
         }
-        return columns.Select((c, i) => c.Kind == FeatureKind.OneHot || spec.Scaling == Scaling.None
+        var fitted = columns.Select((c, i) => c.Kind == FeatureKind.OneHot || spec.Scaling == Scaling.None
             ? c with { Scaling = Scaling.None }
             : stats[i].Fit(c, spec.Scaling)).ToList();
+        RequireModellable(spec, fitted.Select((c, i) => (c.Name, stats[i].LargestOutput(c))).ToList());
+        return fitted;
     }
 
-    /// <summary>Min, max, mean and M2 merged block by block (Chan et al.), plus value counts for the mode.</summary>
+    /// <summary>
+    /// The largest feature magnitude a fit accepts. EM sums squared deviations over all rows (and k-means over all
+    /// dimensions): far below overflow at 1e100 for any realistic row count, overflowing for values near 1e154 and up.
+    /// </summary>
+    public const double MaxFeatureMagnitude = 1e100;
+
+    /// <summary>Refuses, in one line, the columns whose features on the fit rows reach beyond <see cref="MaxFeatureMagnitude"/>.</summary>
+    private static void RequireModellable(PreprocessingSpec spec, List<(string Column, double Largest)> columns)
+    {
+        var over = columns.Where(c => !(c.Largest <= MaxFeatureMagnitude)).ToList();
+        if (over.Count == 0) return;
+        var named = string.Join(", ", over.Select(c =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"'{c.Column}' (up to {c.Largest:G3})")));
+        throw DataFormatException.Verbatim(over[0].Column,
+            $"{(over.Count == 1 ? "column" : "columns")} {named} after preprocessing '{spec.Name}': values too large to model " +
+            "(beyond 1e100 the squares a Gaussian's variance sums overflow); " +
+            (over.Count == 1 ? "log1p it (as --preset kdd-wide does), scale it or drop it" : "log1p them (as --preset kdd-wide does), scale them or drop them"));
+    }
+
+    /// <summary>
+    /// Min, max, mean and M2 merged block by block (Chan et al.), plus value counts for the mode. Values so large that
+    /// the sums overflow (1e308) are summarised scaled by a power of two from that block on, so the mean and the spread
+    /// of finite values stay finite; ordinary data never takes that path and keeps its statistics bit for bit.
+    /// </summary>
     private sealed class RunningStats(bool countValues)
     {
         private long _n;
-        private double _mean, _m2;
+        private double _mean, _m2; // of the values × _unit
+        private double _unit = 1; // 1, or OverflowSafeSum.Down once a block overflowed
+        private double[]? _scaled;
         private double _min = double.PositiveInfinity, _max = double.NegativeInfinity;
         private readonly Dictionary<double, long>? _counts = countValues ? [] : null;
 
@@ -415,18 +452,53 @@ public sealed partial class Preprocessor
             if (values.IsEmpty) return;
             _min = Math.Min(_min, System.Numerics.Tensors.TensorPrimitives.Min(values));
             _max = Math.Max(_max, System.Numerics.Tensors.TensorPrimitives.Max(values));
+            if (_counts is not null)
+                foreach (var v in values) _counts[v] = _counts.GetValueOrDefault(v) + 1;
+            if (_unit == 1 && Merge(values, force: false)) return;
+            if (_unit == 1)
+            {
+                _unit = OverflowSafeSum.Down;
+                _mean *= _unit;
+                _m2 = _m2 * _unit * _unit;
+            }
+            if (_scaled is null || _scaled.Length < values.Length) _scaled = new double[Math.Max(values.Length, Block)];
+            var scaled = _scaled.AsSpan(0, values.Length);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(values, _unit, scaled);
+            Merge(scaled, force: true);
+        }
+
+        /// <summary>Merges a block into the moments; unless forced, false (and nothing merged) when they would not be finite.</summary>
+        private bool Merge(ReadOnlySpan<double> values, bool force)
+        {
             var n = values.Length;
             var mean = System.Numerics.Tensors.TensorPrimitives.Sum(values) / n;
             var m2 = 0.0;
             foreach (var v in values) m2 += (v - mean) * (v - mean);
             var total = _n + n;
             var delta = mean - _mean;
-            _mean += delta * n / total;
-            _m2 += m2 + delta * delta * _n * n / total;
-            _n = total;
-            if (_counts is not null)
-                foreach (var v in values) _counts[v] = _counts.GetValueOrDefault(v) + 1;
+            var newMean = _mean + delta * n / total;
+            var newM2 = _m2 + (m2 + delta * delta * _n * n / total);
+            if (!force && !(double.IsFinite(newMean) && double.IsFinite(newM2))) return false;
+            (_mean, _m2, _n) = (newMean, newM2, total);
+            return true;
         }
+
+        /// <summary>The largest magnitude that <paramref name="fitted"/> gives the values seen (scaling is monotone).</summary>
+        public double LargestOutput(FittedColumn fitted) =>
+            _n == 0 ? 0 : Math.Max(Math.Abs(ScaleOne(fitted, _min)), Math.Abs(ScaleOne(fitted, _max)));
+
+        private static double ScaleOne(FittedColumn fitted, double x) => fitted.Scaling switch
+        {
+            Scaling.None => x,
+            Scaling.MinMax => x * fitted.Scale + fitted.Offset,
+            _ => (x - fitted.Center) / fitted.Divisor,
+        };
+
+        /// <summary>The mean in the values' own unit (within [min, max], where rounding in the scaled unit could step out).</summary>
+        private double Mean => _unit == 1 ? _mean : Math.Clamp(_mean / _unit, _min, _max);
+
+        /// <summary>The square root of <paramref name="scaledVariance"/> (of the values × unit) in the values' own unit.</summary>
+        private double Spread(double scaledVariance) => Math.Sqrt(scaledVariance) / _unit;
 
         public FittedColumn Fit(FittedColumn column, Scaling scaling)
         {
@@ -438,19 +510,21 @@ public sealed partial class Preprocessor
                     // scikit-learn: scale_ = 1 / range (a range under 10·eps counts as 1), min_ = 0 − data_min·scale_.
                     var range = _max - _min;
                     var constant = range < 10 * MachineEpsilon;
-                    var scale = 1.0 / (constant ? 1.0 : range);
+                    // A range past double.MaxValue (values near ±1e308) still has a (tiny) finite reciprocal.
+                    var scale = double.IsInfinity(range) ? 0.5 / (_max * 0.5 - _min * 0.5) : 1.0 / (constant ? 1.0 : range);
                     return column with { Scaling = scaling, Scale = scale, Offset = 0 - _min * scale, Constant = constant };
                 }
                 case Scaling.Standard:
                 {
+                    // The constant test compares the variance with the mean's square: both in the scaled unit, same answer.
                     var variance = _m2 / _n;
                     const double eps = MachineEpsilon; // scikit-learn's _is_constant_feature bound
                     var constant = variance <= _n * eps * variance + (_n * _mean * eps) * (_n * _mean * eps);
-                    return column with { Scaling = scaling, Center = _mean, Divisor = constant ? 1 : Math.Sqrt(variance), Constant = constant };
+                    return column with { Scaling = scaling, Center = Mean, Divisor = constant ? 1 : Spread(variance), Constant = constant };
                 }
                 default:
                 {
-                    var std = _n > 1 ? Math.Sqrt(_m2 / (_n - 1)) : 0;
+                    var std = _n > 1 ? Spread(_m2 / (_n - 1)) : 0;
                     var mode = Mode(_counts!)!.Value;
                     return column with { Scaling = scaling, Center = mode, Divisor = std > 0 ? std : 1, Constant = !(std > 0) };
                 }

@@ -18,9 +18,12 @@ internal static class TableSources
 
     public static DelimitedLayout DetectLayout(string path, SchemaFile? schema)
     {
-        var (first, sample) = ReadHead(path);
+        var (first, firstLine, sampleLines) = ReadHead(path);
         if (first is null) throw new DataFormatException(path, "the file is empty");
-        var firstFields = SplitText(first);
+        var delimiter = DetectDelimiter(first, sampleLines);
+        var firstFields = SplitText(first, delimiter, out var unclosed);
+        if (unclosed > 0) throw new DataFormatException(path, firstLine, unclosed, UnclosedQuote);
+        var sample = sampleLines.Select(line => SplitText(line, delimiter, out _)).ToList();
         var hasHeader = schema?.Header ?? LooksLikeHeader(firstFields);
 
         if (schema is { Header: false })
@@ -28,15 +31,16 @@ internal static class TableSources
             if (schema.Columns.Count != firstFields.Length)
                 throw new DataFormatException(path, 1, 0,
                     $"the schema file lists {schema.Columns.Count} columns but the line has {firstFields.Length} fields");
-            return Build(path, SourceFormat.Csv, false, schema.Columns);
+            return Build(path, SourceFormat.Csv, false, schema.Columns, delimiter);
         }
 
         if (!hasHeader)
         {
             // Headerless: the KDD layouts are recognised by their field count.
-            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, false, KddSchema.Columns);
+            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, false, KddSchema.Columns, delimiter);
             if (firstFields.Length == 43)
-                return Build(path, SourceFormat.NslKdd, false, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)]);
+                return Build(path, SourceFormat.NslKdd, false, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)],
+                    delimiter);
             throw new DataFormatException(path, 1, 0,
                 $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 42, NSL-KDD 43); " +
                 "give a schema file that names the columns");
@@ -56,10 +60,11 @@ internal static class TableSources
             else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
             columns[f] = new ColumnInfo(names[f], role);
         }
-        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, true, columns);
+        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, true, columns, delimiter);
     }
 
-    private static DelimitedLayout Build(string path, SourceFormat format, bool hasHeader, IReadOnlyList<ColumnInfo> fields)
+    private static DelimitedLayout Build(string path, SourceFormat format, bool hasHeader, IReadOnlyList<ColumnInfo> fields,
+        byte delimiter)
     {
         var kept = new List<ColumnInfo>();
         var map = new int[fields.Count];
@@ -71,7 +76,7 @@ internal static class TableSources
         }
         if (kept.Count(c => c.Role == ColumnRole.Label) > 1)
             throw new DataFormatException(path, "more than one label column; mark the others in a schema file");
-        return new DelimitedLayout(format, hasHeader, fields.Count, kept, map);
+        return new DelimitedLayout(format, hasHeader, fields.Count, kept, map, delimiter);
     }
 
     private static ColumnRole InferRole(string name, IEnumerable<string> values)
@@ -100,28 +105,56 @@ internal static class TableSources
         return names.Count == fields.Length;
     }
 
-    private static (string? First, List<string[]> Sample) ReadHead(string path)
+    /// <summary>The first non-blank line (and its line number), and the non-blank lines after it up to the sample size.</summary>
+    private static (string? First, long FirstLine, List<string> Sample) ReadHead(string path)
     {
         using var lines = new Utf8LineReader(path);
         string? first = null;
-        var sample = new List<string[]>();
+        long firstLine = 0;
+        var sample = new List<string>();
         while (sample.Count < InferenceSampleRows && lines.TryReadLine(out var line))
         {
             if (Utf8Fields.Trim(line).IsEmpty) continue;
             if (first is null && Utf8Fields.LooksBinary(line))
                 throw new DataFormatException(path, lines.LineNumber, 0, "binary data (control bytes): not a delimited text file");
             var text = Utf8Fields.Decode(line);
-            if (first is null) first = text;
-            else sample.Add(SplitText(text));
+            if (first is null) (first, firstLine) = (text, lines.LineNumber);
+            else sample.Add(text);
         }
-        return (first, sample);
+        return (first, firstLine, sample);
     }
 
-    private static string[] SplitText(string line)
+    internal const string UnclosedQuote = "unterminated quote: the '\"' that opens this field is not closed on its line";
+
+    private static readonly byte[] OtherDelimiters = [(byte)';', (byte)'\t', (byte)'|'];
+
+    /// <summary>
+    /// Commas, unless the first line has none and ';', tab or '|' splits it into as many fields (at least 2) as most of
+    /// the lines after it: a semicolon or tab separated file read at commas would be one column whose header is the first
+    /// row. A single-column file whose first line merely contains such a character keeps commas.
+    /// </summary>
+    internal static byte DetectDelimiter(string first, IReadOnlyList<string> sample)
+    {
+        if (FieldCount(first, (byte)',') > 1) return (byte)',';
+        foreach (var delimiter in OtherDelimiters)
+        {
+            var fields = FieldCount(first, delimiter);
+            if (fields >= 2 && 2 * sample.Count(line => FieldCount(line, delimiter) == fields) >= sample.Count) return delimiter;
+        }
+        return (byte)',';
+    }
+
+    /// <summary>How a delimiter reads in a message: <c>';'</c>, <c>tab</c>.</summary>
+    internal static string DelimiterName(byte delimiter) => delimiter == (byte)'\t' ? "tab" : $"'{(char)delimiter}'";
+
+    private static int FieldCount(string line, byte delimiter) =>
+        Utf8Fields.Split(System.Text.Encoding.UTF8.GetBytes(line), [], delimiter);
+
+    private static string[] SplitText(string line, byte delimiter, out int unclosedQuote)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(line);
-        var ranges = new Range[Utf8Fields.Split(bytes, [])];
-        Utf8Fields.Split(bytes, ranges);
+        var ranges = new Range[Utf8Fields.Split(bytes, [], delimiter)];
+        Utf8Fields.Split(bytes, ranges, delimiter, out unclosedQuote);
         return ranges.Select(r => Utf8Fields.Decode(Utf8Fields.Trim(bytes.AsSpan()[r]))).ToArray();
     }
 }

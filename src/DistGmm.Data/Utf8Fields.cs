@@ -7,11 +7,20 @@ namespace DistGmm.Data;
 internal static class Utf8Fields
 {
     /// <summary>
-    /// Splits a line at commas into <paramref name="ranges"/>; returns the field count (which may exceed the span's
-    /// length, only the first ranges are filled). Double-quoted fields are returned without their quotes.
+    /// Splits a line at commas (or <paramref name="delimiter"/>) into <paramref name="ranges"/>; returns the field count
+    /// (which may exceed the span's length, only the first ranges are filled). Double-quoted fields are returned without
+    /// their quotes.
     /// </summary>
-    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter = (byte)',')
+    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter = (byte)',') =>
+        Split(line, ranges, delimiter, out _);
+
+    /// <summary>
+    /// As <see cref="Split(ReadOnlySpan{byte}, Span{Range}, byte)"/>; <paramref name="unclosedQuote"/> is the 1-based
+    /// field whose opening quote has no closing one on the line (0 when every quote is closed).
+    /// </summary>
+    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter, out int unclosedQuote)
     {
+        unclosedQuote = 0;
         var count = 0;
         var position = 0;
         while (true)
@@ -20,6 +29,7 @@ internal static class Utf8Fields
             if (position < line.Length && line[position] == (byte)'"')
             {
                 var close = FindClosingQuote(line, position + 1);
+                if (close == line.Length && unclosedQuote == 0) unclosedQuote = count + 1;
                 start = position + 1;
                 end = close;
                 var next = line[Math.Min(close + 1, line.Length)..].IndexOf(delimiter);
@@ -81,6 +91,14 @@ internal static class Utf8Fields
     public static bool TryParseNumber(ReadOnlySpan<byte> field, out double value) =>
         TryParseSimpleDecimal(field, out value) ||
         double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    /// <summary>A number, but not a finite double: <c>1e400</c>, <c>inf</c>, <c>-Infinity</c> (any case).</summary>
+    public static bool IsOutOfRange(ReadOnlySpan<byte> field)
+    {
+        if (double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return !double.IsFinite(value);
+        var unsigned = field.Length > 0 && field[0] is (byte)'-' or (byte)'+' ? field[1..] : field;
+        return Ascii.EqualsIgnoreCase(unsigned, "inf"u8) || Ascii.EqualsIgnoreCase(unsigned, "infinity"u8);
+    }
 
     private static ReadOnlySpan<double> PowersOf10 =>
     [

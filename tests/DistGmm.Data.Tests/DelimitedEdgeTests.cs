@@ -1,0 +1,97 @@
+namespace DistGmm.Data.Tests;
+
+/// <summary>Other delimiters, open quotes, header-only files and out-of-range numbers: read right or refused in one line.</summary>
+public sealed class DelimitedEdgeTests
+{
+    private static readonly string[] KddLines = TestData.ReadLines(TestData.Fixture("kdd_head20.txt")).Take(5).ToArray();
+
+    [Theory]
+    [InlineData(";", "';'")]
+    [InlineData("\t", "tab")]
+    [InlineData("|", "'|'")]
+    public void A_file_separated_by_another_delimiter_reads_as_its_comma_twin(string delimiter, string name)
+    {
+        var dir = TestData.TempDir();
+        var commas = TestData.WriteText(dir, "k.csv", string.Join("\n", KddLines));
+        var other = TestData.WriteText(dir, "k.txt", string.Join("\n", KddLines.Select(l => l.Replace(",", delimiter))));
+        var (expected, _) = SourceReading.ReadAll(commas);
+        var (actual, format) = SourceReading.ReadAll(other);
+        Assert.Equal(SourceFormat.KddRaw, format);
+        Assert.Equal(5, actual.Count);
+        for (var c = 0; c < expected.Columns.Count; c++)
+        {
+            if (expected.Numbers[c] is { } numbers) Assert.Equal(numbers.Take(5), actual.Numbers[c]!.Take(5));
+            else Assert.Equal(expected.Texts[c]!.Take(5), actual.Texts[c]!.Take(5));
+        }
+        using var source = TableSources.Open(other, null, BadRowPolicy.Fail, null);
+        Assert.Equal([$"{other}: read as {name}-separated (its first line has no commas)"], source.Warnings);
+    }
+
+    [Fact]
+    public void The_delimiter_is_taken_from_lines_that_agree()
+    {
+        Assert.Equal((byte)';', TableSources.DetectDelimiter("a;b;c", ["1;2;3", "4;5;6"]));
+        Assert.Equal((byte)';', TableSources.DetectDelimiter("a;b;c", ["1;2;3", "4;5"])); // one short row is a bad row
+        Assert.Equal((byte)';', TableSources.DetectDelimiter("a;b", [])); // a header alone
+        Assert.Equal((byte)';', TableSources.DetectDelimiter("\"x;y\";b", ["1;2"])); // quotes respected
+        Assert.Equal((byte)',', TableSources.DetectDelimiter("a,b;c", ["1,2;3"])); // commas win
+        // A one-column file whose header holds a ';' the values do not: still one column.
+        Assert.Equal((byte)',', TableSources.DetectDelimiter("size;unit", ["12", "13", "14"]));
+    }
+
+    [Fact]
+    public void A_one_column_csv_stays_one_column()
+    {
+        var dir = TestData.TempDir();
+        var (batch, format) = SourceReading.ReadAll(TestData.WriteText(dir, "one.csv", "size;unit\n12\n13\n"));
+        Assert.Equal(SourceFormat.Csv, format);
+        Assert.Equal(["size;unit"], batch.Columns.Select(c => c.Name));
+        Assert.Equal([12.0, 13], batch.Numbers[0]!.Take(batch.Count));
+    }
+
+    [Fact]
+    public void A_header_without_data_rows_is_refused_and_leaves_no_dataset()
+    {
+        var dir = TestData.TempDir();
+        var input = TestData.WriteText(dir, "h.csv", "\"duration\",\"src_bytes\",\"label\"\n\n");
+        var e = Assert.Throws<DataFormatException>(() => Ingestion.Ingest(new IngestOptions(input, Path.Combine(dir, "ds"))));
+        Assert.Equal($"{input}: has a header but no data rows", e.Message);
+        Assert.Equal(["h.csv"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void An_unterminated_quote_names_the_line_and_the_field_it_opens()
+    {
+        var dir = TestData.TempDir();
+        var lines = KddLines.ToArray();
+        lines[3] = lines[3].Replace(",http,", ",\"http,");
+        var path = TestData.WriteText(dir, "q.csv", string.Join("\n", lines));
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
+        Assert.Equal($"{path}: line 4, column 3: unterminated quote: the '\"' that opens this field is not closed on its line", e.Message);
+
+        var header = TestData.WriteText(dir, "h.csv", "\n\"a\",\"b\n1,2\n");
+        e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(header));
+        Assert.Equal((2L, 2), (e.Line, e.Column));
+
+        var ranges = new Range[4];
+        Assert.Equal(2, Utf8Fields.Split("a,\"b\"\"c"u8, ranges, (byte)',', out var open));
+        Assert.Equal(2, open);
+        Assert.Equal(3, Utf8Fields.Split("a,\"b,c\",d"u8, ranges, (byte)',', out open));
+        Assert.Equal(0, open);
+    }
+
+    [Theory]
+    [InlineData("1e400", "finite number (a double holds up to ±1.8e308)")]
+    [InlineData("-inf", "finite number (a double holds up to ±1.8e308)")]
+    [InlineData("Infinity", "finite number (a double holds up to ±1.8e308)")]
+    [InlineData("12x", "number")]
+    public void A_number_a_double_cannot_hold_is_named_as_such(string value, string what)
+    {
+        var dir = TestData.TempDir();
+        var lines = KddLines.ToArray();
+        lines[1] = lines[1].Replace("0,tcp,http,SF,239,", $"0,tcp,http,SF,{value},");
+        var path = TestData.WriteText(dir, "n.csv", string.Join("\n", lines));
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
+        Assert.Equal($"{path}: line 2, column 5: '{value}' in numeric column 'src_bytes' is not a {what}", e.Message);
+    }
+}
