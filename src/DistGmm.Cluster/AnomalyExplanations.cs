@@ -41,7 +41,7 @@ public static class AnomalyExplanations
                 var e = explainer.Explain(features.Row(i), TopFeatures);
                 double? logPm = scoring == Scoring.Records && multiplicity is not null ? multiplicity.LogProbability(Math.Max(1, row.Multiplicity)) : null;
                 var unlikely = string.Join("; ", e.Unlikely.Select(f => string.Create(CultureInfo.InvariantCulture,
-                    $"{preprocessor.FeatureNames[f.Feature]} z={f.Z:+0.00;-0.00}")));
+                    $"{preprocessor.FeatureNames[f.Feature]} z={FormatZ(f.Z)}")));
                 notes[row.RowId] = new AnomalyNote(e.Component, e.Weight, e.LogLikelihood, logPm, unlikely,
                     Reason(row.Score, threshold, thresholdRule, e.LogLikelihood, e.Component, e.Weight, logPm, row.Multiplicity));
             }
@@ -63,6 +63,10 @@ public static class AnomalyExplanations
         }
         return preprocessor.Transform(batch, Enumerable.Range(0, shard.Rows.Count).ToArray());
     }
+
+    /// <summary>A standardised residual: two decimals, or scientific past a million (a 1e308 value is not 300 digits).</summary>
+    internal static string FormatZ(double z) =>
+        Math.Abs(z) < 1e6 ? z.ToString("+0.00;-0.00", CultureInfo.InvariantCulture) : z.ToString("+0.00E+0;-0.00E+0", CultureInfo.InvariantCulture);
 
     /// <summary>Why the rule flagged a score, in one sentence (also serve's answer).</summary>
     public static string Reason(double score, double threshold, string rule, double logDensity, int component, double weight, double? logPm, long multiplicity)
