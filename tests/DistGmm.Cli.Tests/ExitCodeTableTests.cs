@@ -113,8 +113,9 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         { "worker", "--config /nonexistent/worker.json --node-name w", ExitCodes.BadInput },
         { "coordinator", "--config /nonexistent/c.json DS --out OUT", ExitCodes.BadInput },
         // the job failed, or could not run
-        { "train", "DS --out OUT --k 5000", ExitCodes.Failure },            // more components than rows
-        { "run", "DS --out OUT --k 5000", ExitCodes.Failure },
+        { "train", "DS --out OUT --k 5000", ExitCodes.Usage },              // more components than rows: refused before the job
+        { "run", "DS --out OUT --k 5000", ExitCodes.Usage },
+        { "train", "DS --out OUT --train-on-label nosuch", ExitCodes.BadInput }, // no row has that label
         { "run", "DS --out LOCKED", ExitCodes.Failure },                   // the folder is in use
         { "train", "DS --out LOCKED", ExitCodes.Failure },
         { "score", "--model MODEL DS --out LOCKED", ExitCodes.Failure },
@@ -154,7 +155,7 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         var badInput = Out("failed-bad-input");
         var failedJob = Out("failed-job");
         Assert.Equal(ExitCodes.BadInput, CliRunner.Run("run", _in.Truncated, "--out", badInput).ExitCode);
-        Assert.Equal(ExitCodes.Failure, CliRunner.Run("train", _in.Dataset, "--out", failedJob, "--k", "5000").ExitCode);
+        Assert.Equal(ExitCodes.Usage, CliRunner.Run("train", _in.Dataset, "--out", failedJob, "--k", "5000").ExitCode);
 
         var list = CliRunner.Run("runs", "list", "--json", "--store", store, "--limit", "1000");
         Assert.Equal(0, list.ExitCode);
@@ -164,8 +165,7 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         Assert.StartsWith($"exit 3: {_in.Truncated}: truncated gzip file", first.GetProperty("error").GetString());
         var second = Assert.Single(runs, r => r.GetProperty("outDir").GetString() == failedJob);
         Assert.Equal(("train", "failed"), (second.GetProperty("command").GetString(), second.GetProperty("status").GetString()));
-        Assert.Contains("exit 1: Job train-", second.GetProperty("error").GetString());
-        Assert.Contains("Expected at least K=5000 rows", second.GetProperty("error").GetString());
+        Assert.StartsWith("exit 2: --k: K=5000 is more than the ", second.GetProperty("error").GetString());
         Assert.Empty(second.GetProperty("artifacts").EnumerateObject());
 
         var table = CliRunner.Run("runs", "list", "--store", store, "--limit", "1000");
