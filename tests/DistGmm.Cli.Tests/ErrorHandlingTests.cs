@@ -67,7 +67,7 @@ public sealed class ErrorHandlingTests
     {
         var dir = Directory.CreateTempSubdirectory("distgmm-label-").FullName;
         var r = CliRunner.Run("train", SmallKdd.File3000, "--out", Path.Combine(dir, "out"), "--train-on-label", "nosuch");
-        AssertOneLineError(r, ExitCodes.BadInput, "--train-on-label nosuch", "no row of", "has that label", "normal (");
+        AssertOneLineError(r, ExitCodes.BadInput, $"--train-on-label nosuch: no row of {SmallKdd.File3000} has that label", "normal (");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 

@@ -107,7 +107,7 @@ internal sealed class TrainOptions
         ParseResult parse, Terminal terminal, StatusOption status, EmOptions em, IReadOnlyList<int>? candidates, string outDir, CancellationToken ct)
     {
         var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(Shards));
-        CheckTrainable(manifest, parse.GetValue(TrainOnLabel) ?? [], em, candidates, parse.GetValue(InitModel) is not null);
+        CheckTrainable(parse.GetValue(Data)!, manifest, parse.GetValue(TrainOnLabel) ?? [], em, candidates, parse.GetValue(InitModel) is not null);
         Directory.CreateDirectory(outDir);
         var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
         return (manifest, new CompositeObserver(new ProgressObserver(terminal, em.MaxIter), statusObserver), statusServer);
@@ -119,9 +119,10 @@ internal sealed class TrainOptions
     /// thousands would otherwise run for a long time before failing). Counts come from the manifest; rows a preset drops
     /// later (missing values) can still leave too few, which the job reports.
     /// </summary>
-    internal static void CheckTrainable(DatasetManifest manifest, IReadOnlyList<string> trainOnLabels, EmOptions em, IReadOnlyList<int>? candidates, bool kFromInitModel)
+    /// <param name="name">DATA as the user gave it (a data file is ingested into the run folder's staging copy).</param>
+    internal static void CheckTrainable(string name, DatasetManifest manifest, IReadOnlyList<string> trainOnLabels, EmOptions em,
+        IReadOnlyList<int>? candidates, bool kFromInitModel)
     {
-        var name = manifest.Directory;
         long rows = manifest.TotalRows;
         if (trainOnLabels.Count > 0)
         {
