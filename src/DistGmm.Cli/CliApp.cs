@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Reflection;
 
@@ -25,6 +26,9 @@ public static class ExitCodes
     public const int Usage = 2;
     /// <summary>The input could not be used (missing file, malformed data, no manifest).</summary>
     public const int BadInput = 3;
+    /// <summary>Stopped by SIGINT (Ctrl+C) or SIGTERM: 128 + the signal's number, as a shell reports it.</summary>
+    public const int Interrupted = 130;
+    public const int Terminated = 143;
 }
 
 /// <summary>An error to show the user as one line, with the exit code it stands for.</summary>
@@ -50,6 +54,8 @@ public static class CliApp
         return root;
     }
 
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(5);
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot();
@@ -61,9 +67,46 @@ public static class CliApp
             return ExitCodes.Usage;
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // SIGINT/SIGTERM cancel the command (which stops its job and cleans up) instead of killing the process; handled
+        // here rather than by System.CommandLine so that the cancellation they cause reads as an interruption, with the
+        // signal's exit code, not as "A task was canceled.".
+        PosixSignal? signal = null;
+        using var interrupt = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (signal is not null) return;
+            signal = context.Signal;
+            interrupt.Cancel();
+            // A command that does not watch the token (a synchronous ingest) still stops: after a grace period that lets
+            // a job stop cleanly (a coordinator leaves the cluster), the process exits with the signal's code.
+            var code = context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated;
+            _ = Task.Delay(InterruptGrace).ContinueWith(_ =>
+            {
+                stderr.WriteLine($"distgmm: interrupted by {context.Signal}");
+                stderr.Flush();
+                Environment.Exit(code);
+            }, TaskScheduler.Default);
+        }
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            var configuration = new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
+            return parse.InvokeAsync(configuration, interrupt.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (signal is { } caught && Unwrap(ex) is OperationCanceledException)
+        {
+            var code = caught == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated;
+            var message = $"interrupted by {caught}" + (CommandPath(parse) == "coordinator"
+                ? "; the journal keeps the completed passes: start the coordinator again with the same --out to resume"
+                : "; nothing was published (an output folder appears only when its command succeeds)");
+            stderr.WriteLine($"distgmm: {message}");
+            Tracking.RunTracking.RecordFailure(parse, code, message, System.Diagnostics.Stopwatch.GetElapsedTime(started), stderr);
+            return code;
         }
         catch (Exception ex)
         {

@@ -21,7 +21,10 @@ public sealed class IngestCommand : ICliCommand
         var compression = new Option<string>("--compression") { Description = "Page codec of the shards: snappy (default), zstd, gzip, lz4 (LZ4_RAW) or none.", DefaultValueFactory = _ => "snappy" };
         compression.AcceptOnlyFromAmong("snappy", "zstd", "gzip", "lz4", "none");
         var command = new Command("ingest", "Ingest a data file into a sharded Parquet dataset with manifest.json.") { input, shards, output, onBadRow, schema, compression };
-        command.SetAction(parse =>
+        command.SetAction((parse, ct) => Task.FromResult(Run(parse, ct)));
+        return command;
+
+        int Run(ParseResult parse, CancellationToken ct)
         {
             var terminal = new Terminal(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             // The dataset is staged and published whole by Ingestion; the lock keeps a second ingest out meanwhile.
@@ -36,11 +39,10 @@ public sealed class IngestCommand : ICliCommand
                     "lz4" => CompressionCodec.Lz4Raw,
                     "none" => CompressionCodec.Uncompressed,
                     _ => CompressionCodec.Snappy,
-                }));
+                }), ct);
             DatasetInputs.PrintSummary(terminal, result);
             return ExitCodes.Ok;
-        });
-        return command;
+        }
     }
 }
 

@@ -10,7 +10,7 @@ public static class DatasetInputs
     /// DATA is used as it is when it holds manifest.json; any other existing file or folder is ingested into
     /// <paramref name="ingestDir"/> first.
     /// </summary>
-    public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8)
+    public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8, CancellationToken ct = default)
     {
         if (DatasetManifest.Exists(data))
         {
@@ -25,16 +25,18 @@ public static class DatasetInputs
         if (Directory.Exists(data) && !Directory.EnumerateFiles(data, "*.parquet").Any())
             throw new CliException($"{data}: a folder without manifest.json (not an ingested dataset) and without Parquet files; run 'distgmm ingest' first");
         var input = CliPaths.ExistingInput(data);
-        return Ingest(terminal, new IngestOptions(input, ingestDir, shards)).Manifest;
+        return Ingest(terminal, new IngestOptions(input, ingestDir, shards), ct).Manifest;
     }
 
-    public static IngestResult Ingest(Terminal terminal, IngestOptions options)
+    /// <param name="ct">Checked at every batch (the progress callback): Ctrl+C stops the ingest and its staging folder is removed.</param>
+    public static IngestResult Ingest(Terminal terminal, IngestOptions options, CancellationToken ct = default)
     {
         terminal.Line($"ingest: {options.Input} -> {options.OutputDir} ({options.Shards} shards)");
         var lastReport = System.Diagnostics.Stopwatch.StartNew();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new SynchronousProgress<IngestProgress>(p =>
         {
+            ct.ThrowIfCancellationRequested();
             if (lastReport.Elapsed < TimeSpan.FromSeconds(terminal.Interactive ? 0.5 : 2)) return;
             lastReport.Restart();
             var fraction = p.EstimatedRows > 0 ? (double)p.RowsWritten / p.EstimatedRows : 0;

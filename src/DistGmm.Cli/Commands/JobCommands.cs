@@ -106,7 +106,7 @@ internal sealed class TrainOptions
     public async Task<(DatasetManifest Manifest, IJobObserver Observer, StatusServer? StatusServer)> PrepareAsync(
         ParseResult parse, Terminal terminal, StatusOption status, EmOptions em, IReadOnlyList<int>? candidates, string outDir, CancellationToken ct)
     {
-        var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(Shards));
+        var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(Shards), ct);
         CheckTrainable(parse.GetValue(Data)!, manifest, parse.GetValue(TrainOnLabel) ?? [], em, candidates, parse.GetValue(InitModel) is not null);
         Directory.CreateDirectory(outDir);
         var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
@@ -272,7 +272,7 @@ public sealed class ScoreCommand : ICliCommand
             using var folder = RunFolder.Begin(parse.GetValue(output)!, "score", terminal.Error);
             folder.RefuseInputInside(parse.GetValue(data)!);
             var outDir = folder.Work;
-            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards));
+            var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards), ct);
             var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir, TrainOptions.Cluster(parse, noVerify))
                 { Scoring = parse.GetValue(scoring) is { } name ? ModelFile.ParseScoring(name) : null }, new ProgressObserver(terminal, 0), ct);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
