@@ -92,6 +92,7 @@ public sealed class ExitCodeTableTests : IClassFixture<ExitCodeTableTests.Inputs
         { "runs list", "--limit 0", ExitCodes.Usage },
         { "bench em", "DS --covariance banana", ExitCodes.Usage },
         { "eval", "DS --no-such-option", ExitCodes.Usage },
+        { "eval", "--protocol seed DS --out AFILE", ExitCodes.Usage },      // --out is a file
         { "worker", "--no-such-option", ExitCodes.Usage },
         { "coordinator", "DS --out OUT --workers 0", ExitCodes.Usage },
         // unusable input

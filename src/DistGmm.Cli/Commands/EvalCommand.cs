@@ -10,7 +10,7 @@ namespace DistGmm.Cli.Commands;
 
 /// <summary>
 /// `distgmm eval --protocol seed|dagmm|subsets|nslkdd DATA [TEST]`: the published evaluation protocols, in-process;
-/// prints a table and writes eval.json (and, with --export, the very matrices for scripts/reference-sklearn.sh).
+/// prints a table and, with --out, writes eval.json (and, with --export, the very matrices for scripts/reference-sklearn.sh).
 /// </summary>
 public sealed class EvalCommand : ICliCommand
 {
@@ -39,7 +39,7 @@ public sealed class EvalCommand : ICliCommand
         var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default: 1/12, the dequantisation variance of 0/1 and integer columns, for dagmm and for --scoring records; 1e-6 otherwise)." };
         var nInit = new Option<int?>("--n-init") { Description = "EM restarts; the best lower bound is kept (default: 3 for dagmm, 1 otherwise)." };
         var workers = new Option<int>("--workers") { Description = "Threads (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var output = new Option<string>("--out") { Description = "Folder for eval.json.", DefaultValueFactory = _ => "." };
+        var output = new Option<string?>("--out") { Description = "Folder to write eval.json into (default: the table is printed, nothing written)." };
         var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
         var trainVocabulary = new Option<bool>("--train-vocabulary-only") { Description = "dagmm/nslkdd: one-hot only categories seen in the training rows (default: the whole data's categories, labels unused, as DAGMM)." };
         var unsupervised = new Option<bool>("--unsupervised") { Description = "subsets: fit on each whole subset (scikit-learn's outlier benchmark) instead of the training half's normal rows." };
@@ -84,8 +84,9 @@ public sealed class EvalCommand : ICliCommand
             }
             catch (ArgumentException e) { throw new CliException(e.Message, ExitCodes.Usage); }
 
-            var outDir = parse.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
+            // A file in the way is a command-line error (2), said before minutes of fitting, as for run's --out.
+            var outDir = parse.GetValue(output) is { } o ? CliPaths.OutputFolder(o) : null;
+            if (outDir is not null) Directory.CreateDirectory(outDir);
             var scratch = Path.Combine(Path.GetTempPath(), "distgmm-eval-" + Environment.ProcessId);
             var clock = Stopwatch.StartNew();
             try
@@ -101,10 +102,14 @@ public sealed class EvalCommand : ICliCommand
                     _ => Evaluator.NslKdd(tables[0], tables[1], settings, log),
                 } with { Data = inputs.Select(Path.GetFullPath).ToList() };
                 report.Seconds = clock.Elapsed.TotalSeconds;
-                var jsonPath = Path.Combine(outDir, "eval.json");
-                Evaluator.Save(report, jsonPath);
                 PrintTable(terminal, report);
-                terminal.Line($"wrote {jsonPath} ({Format.Fixed(report.Seconds, 1)} s)");
+                if (outDir is null) terminal.Line($"done in {Format.Fixed(report.Seconds, 1)} s (--out DIR writes eval.json)");
+                else
+                {
+                    var jsonPath = Path.Combine(outDir, "eval.json");
+                    Evaluator.Save(report, jsonPath);
+                    terminal.Line($"wrote {jsonPath} ({Format.Fixed(report.Seconds, 1)} s)");
+                }
             }
             catch (ArgumentException e) { throw new CliException($"eval: {e.Message}", ExitCodes.BadInput, e); }
             finally
