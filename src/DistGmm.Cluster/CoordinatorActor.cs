@@ -245,7 +245,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         if (!_state.IsPlaced)
         {
             // A new job (or one just resumed from the journal): place once the expected workers are here.
-            Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false));
+            Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false, NodeAddress(sender)));
             if (_state.Workers.Count < _state.Plan.ExpectedWorkers) return;
             Apply(new ShardsPlaced(_placement.Place(_state.Plan.ShardRowsHint, _state.Workers)));
             Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
@@ -253,7 +253,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
             return;
         }
-        Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true));
+        Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true, NodeAddress(sender)));
         if (_state.OrphanShards is { Count: > 0 } orphans)
         {
             // Everyone had been lost: the newcomer takes the orphaned shards at once.
@@ -266,6 +266,9 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
         _rebalanceDue = true; // shards move at the next iteration boundary, never under a running pass
     }
+
+    /// <summary>A remote worker's node address (akka.tcp://system@host:port); null when the worker lives in this process.</summary>
+    private static string? NodeAddress(IActorRef worker) => worker.Path.Address is { HasGlobalScope: true } a ? a.ToString() : null;
 
     private void OnShardLoaded(ShardLoaded loaded)
     {

@@ -36,6 +36,12 @@ public sealed record CoordinatorState
     public JobStage Stage { get; private init; } = JobStage.Registering;
     public string? Error { get; private init; }
     public ImmutableList<string> Workers { get; private init; } = [];
+    /// <summary>Every worker that joined this job, lost or not, in order of joining (membership since this coordinator's start).</summary>
+    public ImmutableList<string> JoinedWorkers { get; private init; } = [];
+    /// <summary>Members when the shards were first placed (0 until then).</summary>
+    public int WorkersAtPlacement { get; private init; }
+    /// <summary>How many times a member was lost (a worker that rejoined and was lost again counts twice).</summary>
+    public int WorkersLost { get; private init; }
     /// <summary>Owner worker of each shard (empty until placed).</summary>
     public ImmutableArray<string> Owners { get; private init; } = [];
     public ImmutableSortedDictionary<int, (long Rows, int Cols)> Loaded { get; private init; } = ImmutableSortedDictionary<int, (long, int)>.Empty;
@@ -177,7 +183,10 @@ public sealed record CoordinatorState
         if (IsFinished && e is not JobFailed) return this;
         return e switch
         {
-            WorkerJoined j => Workers.Contains(j.WorkerId) ? this : this with { Workers = Workers.Add(j.WorkerId) },
+            WorkerJoined j => Workers.Contains(j.WorkerId) ? this : this with
+            {
+                Workers = Workers.Add(j.WorkerId), JoinedWorkers = JoinedWorkers.Contains(j.WorkerId) ? JoinedWorkers : JoinedWorkers.Add(j.WorkerId),
+            },
             WorkerLost l => OnWorkerLost(l),
             ShardsPlaced p => OnPlaced(p),
             ShardLoadConfirmed s => OnLoaded(s),
@@ -199,9 +208,9 @@ public sealed record CoordinatorState
         if (!Workers.Contains(lost.WorkerId)) return this;
         var survivors = Workers.Remove(lost.WorkerId);
         // With nobody left the shards stay orphaned (owned by the lost worker) until a worker joins: the job waits.
-        if (Owners.IsDefaultOrEmpty || survivors.IsEmpty) return this with { Workers = survivors };
+        if (Owners.IsDefaultOrEmpty || survivors.IsEmpty) return this with { Workers = survivors, WorkersLost = WorkersLost + 1 };
         var owners = PlacementExtensions.Reassign(Owners, Plan.ShardRowsHint, lost.WorkerId, survivors);
-        return this with { Workers = survivors, Owners = [.. owners] };
+        return this with { Workers = survivors, Owners = [.. owners], WorkersLost = WorkersLost + 1 };
     }
 
     /// <summary>True once shards have been placed (false in a new job and right after a resume from the journal).</summary>
@@ -215,7 +224,8 @@ public sealed record CoordinatorState
     {
         if (placed.Owners.Count != ShardCount)
             throw new ArgumentException($"Placement has {placed.Owners.Count} owners for {ShardCount} shards.", nameof(placed));
-        var next = this with { Owners = [.. placed.Owners] };
+        // The first placement with members (a journal replay places before anyone has rejoined) fixes the start count.
+        var next = this with { Owners = [.. placed.Owners], WorkersAtPlacement = WorkersAtPlacement == 0 ? Workers.Count : WorkersAtPlacement };
         return Stage == JobStage.Registering ? next with { Stage = JobStage.Loading } : next;
     }
 

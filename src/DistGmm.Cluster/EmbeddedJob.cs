@@ -63,8 +63,15 @@ public sealed record RunJobSpec(string DatasetDir, PreprocessingSpec Preprocessi
     public Scoring Scoring { get; init; } = Scoring.Rows;
 }
 
+/// <param name="Workers">Workers that took part (see <see cref="WorkerCounts"/> for those at the start and the end, and losses).</param>
 public sealed record TrainOutcome(string ModelPath, ModelFile Model, GmmFitResult Fit, IReadOnlyList<GmmFitResult> Candidates,
-    int Workers, TimeSpan Elapsed, string JobId);
+    int Workers, TimeSpan Elapsed, string JobId)
+{
+    public WorkerCounts? WorkerCounts { get; init; }
+
+    /// <summary>The training job's final state (a run's scoring combines its membership with its own).</summary>
+    internal CoordinatorState? State { get; init; }
+}
 
 public sealed record ScoreOutcome(string OutDir, RunSummary Summary, string ScoresPath, string AnomaliesParquetPath,
     string AnomaliesCsvPath, string SummaryPath, string ModelPath, TimeSpan Elapsed, string JobId);
@@ -109,7 +116,8 @@ public static class EmbeddedJob
             with { Scoring = spec.Scoring, Multiplicity = state.Multiplicity };
         var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
         model.Save(modelPath);
-        return new TrainOutcome(modelPath, model, best, state.Fits, spec.Workers, watch.Elapsed, jobId);
+        var workers = WorkerCounts.Of(state);
+        return new TrainOutcome(modelPath, model, best, state.Fits, workers.TookPart, watch.Elapsed, jobId) { WorkerCounts = workers, State = state };
     }
 
     /// <summary>
@@ -121,7 +129,7 @@ public static class EmbeddedJob
         ArgumentNullException.ThrowIfNull(spec);
         var recovery = new RecoveryRecorder(observer);
         using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), recovery);
-        var outcome = await ScoreCoreAsync(spec, timeline, secondsTrain: null, ct).ConfigureAwait(false);
+        var outcome = await ScoreCoreAsync(spec, timeline, train: null, ct).ConfigureAwait(false);
         recovery.WriteInto(outcome.SummaryPath);
         return outcome;
     }
@@ -142,14 +150,16 @@ public static class EmbeddedJob
         var train = await TrainAsync(new TrainJobSpec(spec.DatasetDir, spec.Preprocessing, spec.Em, spec.Workers, spec.TrainOnLabels,
             spec.OutDir, spec.KCandidates, cluster) { Scoring = spec.Scoring }, log, ct).ConfigureAwait(false);
         var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, cluster),
-            log, train.Elapsed.TotalSeconds, ct).ConfigureAwait(false);
+            log, train, ct).ConfigureAwait(false);
         recovery.WriteInto(score.SummaryPath);
         return new RunOutcome(spec.OutDir, train, score, eventsPath);
     }
 
-    private static async Task<ScoreOutcome> ScoreCoreAsync(ScoreJobSpec spec, IJobObserver? observer, double? secondsTrain, CancellationToken ct)
+    /// <param name="train">A run's training outcome (its time and membership go into summary.json), or null for a scoring job.</param>
+    private static async Task<ScoreOutcome> ScoreCoreAsync(ScoreJobSpec spec, IJobObserver? observer, TrainOutcome? train, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var secondsTrain = train?.Elapsed.TotalSeconds;
         var watch = Stopwatch.StartNew();
         var modelFile = ModelFile.Load(spec.ModelPath);
         var manifest = DatasetManifest.Load(spec.DatasetDir);
@@ -192,14 +202,15 @@ public static class EmbeddedJob
 
         // Under records a score is log p(x) + log P(m): the rows' mean log-likelihood is the mean score less the mean
         // multiplicity term, which the merged record counts give exactly.
+        var workers = train?.State is { } trained ? WorkerCounts.Of(trained, state) : WorkerCounts.Of(state);
         double? meanLogPm = records && state.RecordCounts is { } counts && state.Multiplicity is { } pm ? pm.MeanLogProbability(counts) : null;
         var summary = new RunSummary(moments.Count, collected.Sum(c => (long)c.Rows.Count), threshold, spec.Threshold.ToString(),
             moments.Mean, moments.StdDev, moments.Mean - (meanLogPm ?? 0), modelFile.Iterations, modelFile.Converged, modelFile.Model.K,
-            modelFile.Model.CovarianceType, spec.Workers, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold),
+            modelFile.Model.CovarianceType, workers.TookPart, secondsTrain, watch.Elapsed.TotalSeconds, RunFolderWriter.Metrics(scored, threshold),
             // Trained rows are counted in a run, where the model was fitted on this very dataset.
             RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows,
                 RowAccounting.CountUnseenCategories(manifest, Preprocessor.FromJson(modelFile.PreprocessorJson!))))
-            { Scoring = scoring, MeanLogPMultiplicity = meanLogPm };
+            { Scoring = scoring, MeanLogPMultiplicity = meanLogPm, WorkerCounts = workers };
         var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
         File.WriteAllText(summaryPath, summary.ToJson());
         return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);

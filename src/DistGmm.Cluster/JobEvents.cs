@@ -57,11 +57,12 @@ public sealed record WorkerFailed(DateTimeOffset Time, string WorkerId, string R
 }
 
 /// <summary>A worker joined the running job; mid-job joiners get shards at the next iteration boundary (rebalance).</summary>
-public sealed record WorkerJoinedJob(DateTimeOffset Time, string WorkerId, bool MidJob) : JobEvent(Time)
+/// <param name="Address">The worker's node (e.g. akka.tcp://distgmm@10.0.0.11:4053); null for a worker in the coordinator's own process.</param>
+public sealed record WorkerJoinedJob(DateTimeOffset Time, string WorkerId, bool MidJob, string? Address = null) : JobEvent(Time)
 {
-    public override string Describe() => MidJob
+    public override string Describe() => (MidJob
         ? $"worker {WorkerId} joined mid-job; it gets shards at the next iteration boundary"
-        : $"worker {WorkerId} joined";
+        : $"worker {WorkerId} joined") + (Address is null ? "" : $" from {Address}");
 }
 
 /// <summary>Akka's failure detector marked the worker's node unreachable; it is not downed yet (that is the split-brain resolver's call).</summary>

@@ -19,6 +19,26 @@ public sealed record DetectionMetrics(long LabelledRows, double Precision, doubl
         : $"every labelled row is {(attacks > 0 ? "an attack" : "normal")} ({attacks + normals} rows): label metrics that need both attack and normal rows are left out";
 }
 
+/// <summary>
+/// Who did the work, from the coordinators' membership: <paramref name="TookPart"/> distinct workers joined, the first
+/// job was placed on <paramref name="AtStart"/>, <paramref name="AtEnd"/> were members when the last job finished, and
+/// a member was lost <paramref name="Lost"/> times.
+/// </summary>
+public sealed record WorkerCounts(int TookPart, int AtStart, int AtEnd, int Lost)
+{
+    public static WorkerCounts Of(CoordinatorState state) =>
+        new(state.JoinedWorkers.Count, state.WorkersAtPlacement, state.Workers.Count, state.WorkersLost);
+
+    /// <summary>A run's training job then its scoring job (a worker is counted once, by id, across both).</summary>
+    public static WorkerCounts Of(CoordinatorState first, CoordinatorState then) =>
+        new(first.JoinedWorkers.Union(then.JoinedWorkers, StringComparer.Ordinal).Count(), first.WorkersAtPlacement, then.Workers.Count,
+            first.WorkersLost + then.WorkersLost);
+
+    /// <summary>"2", or when membership changed "3 (2 at start, 1 at end, 2 lost)".</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"{TookPart}{(TookPart == AtStart && AtStart == AtEnd && Lost == 0 ? "" : $" ({AtStart} at start, {AtEnd} at end, {Lost} lost)")}");
+}
+
 /// <summary>The contents of summary.json (keys camelCase as documented in the issue, plus formatVersion).</summary>
 public sealed record RunSummary(long Rows, long Anomalies, double Threshold, string ThresholdRule, double ScoreMean, double ScoreStd,
     double MeanLogLikelihood, int Iterations, bool Converged, int K, CovarianceType CovarianceType, int Workers,
@@ -26,6 +46,9 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
 {
     /// <summary>How the rows were scored (records: log p(x) + log P(m), the model fitted on distinct records).</summary>
     public Scoring Scoring { get; init; } = Scoring.Rows;
+
+    /// <summary>Membership over the run; null: only <see cref="Workers"/> is known.</summary>
+    public WorkerCounts? WorkerCounts { get; init; }
 
     /// <summary>Records scoring: the rows' mean multiplicity term, mean log P(m) (scoreMean = meanLogLikelihood + this).</summary>
     public double? MeanLogPMultiplicity { get; init; }
@@ -68,6 +91,12 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             w.WriteNumber("k", K);
             w.WriteString("covarianceType", ModelFile.CovarianceName(CovarianceType));
             w.WriteNumber("workers", Workers);
+            if (WorkerCounts is { } wc)
+            {
+                w.WriteNumber("workersAtStart", wc.AtStart);
+                w.WriteNumber("workersAtEnd", wc.AtEnd);
+                w.WriteNumber("workersLost", wc.Lost);
+            }
             if (SecondsTrain is { } t) Num(w, "secondsTrain", Math.Round(t, 3)); else w.WriteNull("secondsTrain");
             Num(w, "secondsScore", Math.Round(SecondsScore, 3));
             if (Metrics is { } m)

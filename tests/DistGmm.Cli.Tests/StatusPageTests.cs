@@ -57,8 +57,51 @@ public sealed class StatusPageTests
         s = StatusBridge.Apply(s, new WorkerFailed(t, "w1", "crashed"));
         s = StatusBridge.Apply(s, new JobFinished(t, "job-1", false, "no workers"));
         Assert.Equal("failed", s.State);
-        Assert.Equal(["up", "failed"], s.Nodes.Select(n => n.State));
+        Assert.Equal(["up", "lost"], s.Nodes.Select(n => n.State));
         Assert.Equal(["w0", "w1"], s.Shards.Select(x => x.Node));
         Assert.Equal(["info", "info", "warning", "error"], s.Events.Select(e => e.Level));
+    }
+
+    [Fact]
+    public void Bridge_lists_remote_workers_by_node_address_with_their_own_last_membership_event()
+    {
+        var t = DateTimeOffset.UnixEpoch;
+        var s = StatusBridge.Apply(StatusSnapshot.Empty, new JobStarted(t, "run-train", "train", 2, 2));
+        s = StatusBridge.Apply(s, new WorkerJoinedJob(t.AddSeconds(1), "worker-1", false, "akka.tcp://distgmm@127.0.0.1:41001"));
+        s = StatusBridge.Apply(s, new WorkerJoinedJob(t.AddSeconds(2), "worker-2", false, "akka.tcp://distgmm@127.0.0.1:41002"));
+        s = StatusBridge.Apply(s, new ShardsAssigned(t.AddSeconds(2), new Dictionary<string, IReadOnlyList<int>> { ["worker-1"] = [0], ["worker-2"] = [1] }, "initial placement"));
+        s = StatusBridge.Apply(s, new IterationCompleted(t.AddSeconds(5), 2, 1, -3.5, null, TimeSpan.FromSeconds(1)));
+        s = StatusBridge.Apply(s, new WorkerUnreachable(t.AddSeconds(6), "worker-2"));
+        s = StatusBridge.Apply(s, new WorkerDowned(t.AddSeconds(9), "worker-2"));
+        s = StatusBridge.Apply(s, new WorkerFailed(t.AddSeconds(10), "worker-2", "node removed from the cluster", TimeSpan.FromSeconds(4)));
+        s = StatusBridge.Apply(s, new ShardsAssigned(t.AddSeconds(10), new Dictionary<string, IReadOnlyList<int>> { ["worker-1"] = [0, 1] }, "worker-2 lost"));
+
+        Assert.Equal(
+            [
+                new NodeStatus("worker-1", "akka.tcp://distgmm@127.0.0.1:41001", "up", 2, t.AddSeconds(1), "joined"),
+                new NodeStatus("worker-2", "akka.tcp://distgmm@127.0.0.1:41002", "lost", 0, t.AddSeconds(10), "lost"),
+            ], s.Nodes);
+
+        // The scoring job of the run introduces the survivor again; the lost worker stays listed as lost.
+        s = StatusBridge.Apply(s, new JobStarted(t.AddSeconds(20), "run-score", "score", 2, 1));
+        s = StatusBridge.Apply(s, new WorkerJoinedJob(t.AddSeconds(21), "worker-1", false, "akka.tcp://distgmm@127.0.0.1:41001"));
+        Assert.Equal([("worker-1", "up", t.AddSeconds(21)), ("worker-2", "lost", t.AddSeconds(10))],
+            s.Nodes.Select(n => (n.Id, n.State, n.LastEvent!.Value)));
+
+        var json = JsonSerializer.Serialize(s, StatusServer.Json);
+        Assert.Contains("\"address\":\"akka.tcp://distgmm@127.0.0.1:41001\"", json);
+        Assert.Contains("\"lastEvent\":", json);
+        Assert.DoesNotContain("lastHeartbeat", json);
+    }
+
+    [Fact]
+    public void Bridge_shows_embedded_workers_as_in_process_and_a_reachable_worker_as_up_again()
+    {
+        var t = DateTimeOffset.UnixEpoch;
+        var s = StatusBridge.Apply(StatusSnapshot.Empty, new WorkerJoinedJob(t, "worker-0", false));
+        s = StatusBridge.Apply(s, new WorkerUnreachable(t.AddSeconds(1), "worker-0"));
+        Assert.Equal(new NodeStatus("worker-0", "in-process", "unreachable", 0, t.AddSeconds(1), "unreachable"), Assert.Single(s.Nodes));
+        s = StatusBridge.Apply(s, new WorkerRecovered(t.AddSeconds(2), "worker-0"));
+        Assert.Equal(new NodeStatus("worker-0", "in-process", "up", 0, t.AddSeconds(2), "recovered"), Assert.Single(s.Nodes));
     }
 }

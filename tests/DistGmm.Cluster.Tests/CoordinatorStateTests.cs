@@ -132,6 +132,31 @@ public sealed class CoordinatorStateTests
         var resent = Assert.IsType<ComputePass>(adopted.CommandsFor("w2", includeLoad: true)[1]);
         Assert.Equal(pass.PassNumber, resent.PassNumber);
         Assert.Equal(w1Shards, resent.Shards.Select(s => s.Shard)); // w0's results of this pass still count
+
+        // Membership over the job, as summary.json reports it: three took part, two at the start, one at the end, two losses.
+        Assert.Equal(new WorkerCounts(3, 2, 1, 2), WorkerCounts.Of(adopted));
+        Assert.Equal(new WorkerCounts(2, 2, 1, 1), WorkerCounts.Of(state));
+    }
+
+    [Fact]
+    public void Worker_counts_of_a_run_span_its_training_and_scoring_jobs_and_reach_summary_json()
+    {
+        var plan = Synthetic.TrainPlan(Shards, 2);
+        var train = CoordinatorState.Initial(plan).Apply(new WorkerJoined("w0")).Apply(new WorkerJoined("w1"));
+        train = train.Apply(new ShardsPlaced(BalancedByRowsPlacement.Instance.Place(plan.ShardRowsHint, train.Workers)))
+            .Apply(new WorkerLost("w1", "node removed from the cluster"));
+        // The scoring job only meets the survivor; a worker that rejoins under its old id is still one worker.
+        var score = CoordinatorState.Initial(plan with { ExpectedWorkers = 1 }).Apply(new WorkerJoined("w0"));
+        score = score.Apply(new ShardsPlaced([.. Enumerable.Repeat("w0", Shards.Length)])).Apply(new WorkerJoined("w1"));
+        var counts = WorkerCounts.Of(train, score);
+        Assert.Equal(new WorkerCounts(2, 2, 2, 1), counts);
+        Assert.Equal("2 (2 at start, 2 at end, 1 lost)", counts.ToString());
+        Assert.Equal("2", new WorkerCounts(2, 2, 2, 0).ToString());
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(new RunSummary(10, 1, -5, "mean-2std", 0, 1, 0, 3, true, 2, CovarianceType.Full,
+            2, null, 1, null) { WorkerCounts = new WorkerCounts(2, 2, 1, 1) }.ToJson())!;
+        Assert.Equal((2, 2, 1, 1), (json["workers"]!.GetValue<int>(), json["workersAtStart"]!.GetValue<int>(),
+            json["workersAtEnd"]!.GetValue<int>(), json["workersLost"]!.GetValue<int>()));
     }
 
     [Fact]

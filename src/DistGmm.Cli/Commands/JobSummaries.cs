@@ -16,7 +16,7 @@ internal static class JobSummaries
             ("features", t.Model.FeatureNames.Count.ToString(CultureInfo.InvariantCulture)),
             ("iterations", $"{t.Fit.Iterations} ({(t.Fit.Converged ? "converged" : "NOT converged: raise --max-iter")})"),
             ("lower bound", Format.Number(t.Fit.LowerBound, 10)),
-            ("workers", t.Workers.ToString(CultureInfo.InvariantCulture)),
+            ("workers", t.WorkerCounts?.ToString() ?? t.Workers.ToString(CultureInfo.InvariantCulture)),
             ("time", Format.Seconds(t.Elapsed)),
         };
         if (t.Candidates.Count > 1)
@@ -41,6 +41,8 @@ internal static class JobSummaries
             ("anomalies", $"{Format.Count(m.Anomalies)} ({Format.Fixed(100.0 * m.Anomalies / Math.Max(1, m.Rows), 3)}%)"),
             ("threshold", $"{Format.Number(m.Threshold, 8)} ({m.ThresholdRule})"),
             ("score mean / std", $"{Format.Number(m.ScoreMean, 8)} / {Format.Number(m.ScoreStd, 8)}"),
+            // As summary.json has it: over the whole run in a run, including workers lost while scoring.
+            ("workers", m.WorkerCounts?.ToString() ?? m.Workers.ToString(CultureInfo.InvariantCulture)),
         };
         if (m.Metrics is { } e)
         {

@@ -7,7 +7,9 @@ namespace DistGmm.Cli.Commands;
 
 /// <summary>
 /// Feeds the live status page from the coordinator's job events: nodes and their shards, iteration, lower bound,
-/// recent events. The page polls /api/status; this only keeps the board current.
+/// recent events. The page polls /api/status; this only keeps the board current. A node's address and state come from
+/// the membership events about it (joined with its node address, unreachable, downed, lost, recovered), which are
+/// per worker; nodes are kept across the run's jobs, so a worker lost in training stays listed as lost.
 /// </summary>
 internal sealed class StatusBridge(StatusBoard board) : IJobObserver
 {
@@ -29,9 +31,15 @@ internal sealed class StatusBridge(StatusBoard board) : IJobObserver
                 Shards = [.. Enumerable.Range(0, j.Shards).Select(i =>
                     new ShardStatus($"shard-{i:D5}", "pending", null, s.Shards.Count == j.Shards ? s.Shards[i].Records : 0))],
             },
+            WorkerJoinedJob j => s with { Nodes = Upsert(s.Nodes, j.WorkerId, n => n with
+            {
+                Address = j.Address ?? InProcess, State = "up", LastEvent = e.Time, LastEventKind = j.MidJob ? "joined mid-job" : "joined",
+            }) },
+            // Shard counts only: an assignment says nothing about a worker's liveness, and lost workers stay listed.
             ShardsAssigned a => s with
             {
-                Nodes = [.. a.ByWorker.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new NodeStatus(kv.Key, "in-process", "up", kv.Value.Count, e.Time))],
+                Nodes = [.. a.ByWorker.Keys.Aggregate(s.Nodes, (nodes, id) => Upsert(nodes, id, n => n))
+                    .Select(n => n with { ShardsAssigned = a.ByWorker.TryGetValue(n.Id, out var shards) ? shards.Count : 0 })],
                 Shards = [.. s.Shards.Select((shard, i) =>
                     a.ByWorker.FirstOrDefault(kv => kv.Value.Contains(i)) is { Key: { } worker } ? shard with { State = "running", Node = worker } : shard)],
             },
@@ -40,10 +48,12 @@ internal sealed class StatusBridge(StatusBoard board) : IJobObserver
             {
                 Iteration = it.Iteration,
                 LowerBound = it.Iteration == 1 ? [it.LowerBound] : [.. s.LowerBound, it.LowerBound],
-                Nodes = [.. s.Nodes.Select(n => n with { LastHeartbeat = e.Time })],
             },
-            WorkerFailed f => s with { Nodes = [.. s.Nodes.Select(n => n.Id == f.WorkerId ? n with { State = "failed" } : n)] },
-            WorkerRecovered r => s with { Nodes = [.. s.Nodes.Select(n => n.Id == r.WorkerId ? n with { State = "up", LastHeartbeat = e.Time } : n)] },
+            WorkerUnreachable u => s with { Nodes = Mark(s.Nodes, u.WorkerId, "unreachable", "unreachable", e.Time) },
+            WorkerDowned d => s with { Nodes = Mark(s.Nodes, d.WorkerId, "downed", "downed", e.Time) },
+            WorkerFailed f => s with { Nodes = Mark(s.Nodes, f.WorkerId, "lost", "lost", e.Time) },
+            // Reachable again after a suspicion, or restarted (embedded): a member again either way.
+            WorkerRecovered r => s with { Nodes = Mark(s.Nodes, r.WorkerId, "up", "recovered", e.Time) },
             ScoringProgress p => s with
             {
                 State = "scoring",
@@ -57,6 +67,18 @@ internal sealed class StatusBridge(StatusBoard board) : IJobObserver
             _ => s,
         };
     }
+
+    /// <summary>What a worker's address is shown as when it runs in the coordinator's process (embedded runs).</summary>
+    public const string InProcess = "in-process";
+
+    /// <summary>The nodes with <paramref name="id"/> changed (added first if new: address unknown until it joins), in id order.</summary>
+    private static IReadOnlyList<NodeStatus> Upsert(IReadOnlyList<NodeStatus> nodes, string id, Func<NodeStatus, NodeStatus> change) =>
+        nodes.Any(n => n.Id == id)
+            ? [.. nodes.Select(n => n.Id == id ? change(n) : n)]
+            : [.. nodes.Append(change(new NodeStatus(id, "unknown", "up", 0))).OrderBy(n => n.Id, StringComparer.Ordinal)];
+
+    private static IReadOnlyList<NodeStatus> Mark(IReadOnlyList<NodeStatus> nodes, string id, string state, string kind, DateTimeOffset at) =>
+        Upsert(nodes, id, n => n with { State = state, LastEvent = at, LastEventKind = kind });
 }
 
 /// <summary>`--status-urls`: serve the live status page while a job runs.</summary>

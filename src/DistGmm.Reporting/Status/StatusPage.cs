@@ -39,7 +39,7 @@ public static class StatusPage
         th { color:var(--muted); font-weight:500; }
         .st { display:inline-block; width:9px; height:9px; border-radius:50%; margin-right:6px; background:#9aa5b1; }
         .st.up, .st.done, .st.busy, .st.running { background:#3c9a5f; } .st.running, .st.busy { background:#2f6fed; }
-        .st.lost, .st.failed { background:#e45756; } .st.reassigned { background:#f2a33a; }
+        .st.lost, .st.failed { background:#e45756; } .st.reassigned, .st.unreachable, .st.downed { background:#f2a33a; }
         #shard-grid { display:flex; flex-wrap:wrap; gap:3px; margin:6px 0 8px; }
         #shard-grid span { width:14px; height:14px; border-radius:2px; background:#d9dee4; }
         #shard-grid span.running { background:#2f6fed; } #shard-grid span.done { background:#3c9a5f; }
@@ -67,7 +67,7 @@ public static class StatusPage
             <svg id="lb-chart" viewBox="0 0 560 260" role="img" aria-label="Lower bound per iteration"></svg>
             <p class="muted" id="lb-note">No iteration completed yet.</p></section>
           <section><h2>Recent events</h2><ul id="events"></ul></section>
-          <section><h2>Nodes</h2><table><thead><tr><th>node</th><th>address</th><th>state</th><th>shards</th><th>last heartbeat</th></tr></thead><tbody id="nodes"></tbody></table></section>
+          <section><h2>Nodes</h2><table><thead><tr><th>node</th><th>address</th><th>state</th><th>shards</th><th>last membership event</th></tr></thead><tbody id="nodes"></tbody></table></section>
           <section><h2>Shards</h2><div id="shard-grid"></div><p class="muted" id="shard-summary"></p>
             <table><thead><tr><th>shard</th><th>state</th><th>node</th><th>records</th></tr></thead><tbody id="shards"></tbody></table></section>
         </main>
@@ -121,12 +121,12 @@ public static class StatusPage
             text('lower-bound', lb.length ? fmt(lb[lb.length - 1]) : '–');
             text('lb-note', lb.length ? lb.length + ' iterations' + (lb.length > 1 ? ', last change ' + fmt(lb[lb.length - 1] - lb[lb.length - 2]) : '') : 'No iteration completed yet.');
             chart(lb);
-            var nodes = s.nodes || [], up = nodes.filter(function (n) { return cls(n.state) !== 'lost'; }).length;
+            var nodes = s.nodes || [], up = nodes.filter(function (n) { return ['lost', 'failed', 'unreachable', 'downed'].indexOf(cls(n.state)) < 0; }).length;
             text('nodes-up', up + ' / ' + nodes.length);
             var nb = $('nodes'); clear(nb);
             nodes.forEach(function (n) { var tr = el('tr'); tr.appendChild(el('td', null, n.id)); tr.appendChild(el('td', null, n.address));
               var td = el('td'); td.appendChild(el('span', 'st ' + cls(n.state))); td.appendChild(document.createTextNode(n.state)); tr.appendChild(td);
-              tr.appendChild(el('td', null, String(n.shardsAssigned))); tr.appendChild(el('td', null, time(n.lastHeartbeat))); nb.appendChild(tr); });
+              tr.appendChild(el('td', null, String(n.shardsAssigned))); tr.appendChild(el('td', null, n.lastEvent ? time(n.lastEvent) + (n.lastEventKind ? ' ' + n.lastEventKind : '') : '–')); nb.appendChild(tr); });
             var shards = s.shards || [], counts = {};
             shards.forEach(function (x) { var k = cls(x.state); counts[k] = (counts[k] || 0) + 1; });
             text('shards-done', (counts.done || 0) + ' / ' + shards.length);

@@ -31,8 +31,13 @@ public sealed record StatusSnapshot
     public static StatusSnapshot Empty { get; } = new() { State = "waiting for the job" };
 }
 
-/// <param name="State">e.g. "up", "busy", "lost".</param>
-public sealed record NodeStatus(string Id, string Address, string State, int ShardsAssigned, DateTimeOffset? LastHeartbeat = null);
+/// <param name="Address">The worker's node (akka.tcp://system@host:port), or "in-process" for a worker in the coordinator's process.</param>
+/// <param name="State">e.g. "up", "busy", "unreachable", "downed", "lost".</param>
+/// <param name="LastEvent">When the last membership event about this worker arrived (joined, unreachable, reachable again,
+/// restarted, downed, lost): Akka cluster events, not heartbeats; null before any.</param>
+/// <param name="LastEventKind">What that event was, e.g. "joined", "unreachable".</param>
+public sealed record NodeStatus(string Id, string Address, string State, int ShardsAssigned, DateTimeOffset? LastEvent = null,
+    string? LastEventKind = null);
 
 /// <param name="State">e.g. "pending", "running", "done", "failed", "reassigned".</param>
 public sealed record ShardStatus(string Id, string State, string? Node, long Records);
