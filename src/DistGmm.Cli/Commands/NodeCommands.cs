@@ -102,7 +102,11 @@ public sealed class CoordinatorCommand : ICliCommand
         var threshold = new ThresholdOptions();
         var faults = new FaultOptions();
         var status = new StatusOption();
-        var waitSeconds = new Option<int>("--wait-seconds") { Description = "How long to wait for the workers to join.", DefaultValueFactory = _ => 120 };
+        var waitSeconds = new Option<int>("--wait-seconds")
+        {
+            Description = "How long to wait for this node to join the cluster (a seed node must admit it), and then as long for the workers to join.",
+            DefaultValueFactory = _ => 120,
+        };
         waitSeconds.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var jobIdOption = new Option<string?>("--job-id")
         {
@@ -144,10 +148,24 @@ public sealed class CoordinatorCommand : ICliCommand
             var owner = $"{config.NodeName}@{Environment.MachineName}";
             IAsyncDisposable? ownership = null;
             if (!standby) ownership = await Claim(() => JobOwnership.ClaimAsync(config.Journal, jobId, owner, ct));
+            var wait = TimeSpan.FromSeconds(parse.GetValue(waitSeconds));
             await using var coordinator = CoordinatorNode.Start(config);
             try
             {
-                terminal.Line($"coordinator '{config.NodeName}': cluster member at {coordinator.Address} (seed nodes {string.Join(", ", config.SeedNodes)}), " +
+                var seeds = string.Join(", ", config.SeedNodes);
+                if (!coordinator.IsSeedNode)
+                    terminal.Error.WriteLine($"distgmm: warning: coordinator '{config.NodeName}': its own address {coordinator.Address} is not among the seed nodes ({seeds}): " +
+                        "it can only join a cluster a seed node has formed");
+                terminal.Line($"coordinator '{config.NodeName}': joining the cluster at {coordinator.Address} (seed nodes {seeds}), waiting up to {wait.TotalSeconds:0} s");
+                try
+                {
+                    await coordinator.WhenUpAsync(wait, ct);
+                }
+                catch (TimeoutException ex)
+                {
+                    throw new CliException(ex.Message, ExitCodes.Failure, ex);
+                }
+                terminal.Line($"coordinator '{config.NodeName}': cluster member at {coordinator.Address} (seed nodes {seeds}), " +
                     $"job '{jobId}', journal {config.Journal.Provider}");
                 if (standby)
                 {
@@ -168,7 +186,6 @@ public sealed class CoordinatorCommand : ICliCommand
                 var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em, candidates, outDir, ct);
                 await using var __ = statusServer;
                 coordinator.Settings = faults.Resolve(parse, em.Seed) with { JournalPluginId = null };
-                var wait = TimeSpan.FromSeconds(parse.GetValue(waitSeconds));
                 terminal.Line($"coordinator '{config.NodeName}': waiting up to {wait.TotalSeconds:0} s for {workers} worker(s)");
                 int joined;
                 try

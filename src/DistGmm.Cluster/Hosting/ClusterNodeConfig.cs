@@ -72,6 +72,9 @@ public sealed class ClusterNodeConfig
 
     public int Port => Config.GetInt("akka.remote.dot-netty.tcp.port");
 
+    /// <summary><c>distgmm.worker.rejoin-after</c>: how long a worker stays with no coordinator-role member before it rejoins.</summary>
+    public TimeSpan RejoinAfter { get; private init; } = TimeSpan.FromSeconds(15);
+
     public IReadOnlyList<string> SeedNodes => [.. Config.GetStringList("akka.cluster.seed-nodes") ?? []];
 
     /// <summary>DistGmm's cluster defaults (embedded resource distgmm-cluster.conf).</summary>
@@ -85,7 +88,14 @@ public sealed class ClusterNodeConfig
         Config file;
         try
         {
-            file = ConfigurationFactory.ParseString(File.ReadAllText(path));
+            var text = File.ReadAllText(path);
+            // Akka's parser keeps whatever it read up to an unclosed brace or string, silently.
+            if (HoconSyntax.FindUnbalanced(text) is { } slip) throw new ClusterConfigException($"{path}:{slip}");
+            file = ConfigurationFactory.ParseString(text);
+        }
+        catch (ClusterConfigException)
+        {
+            throw;
         }
         catch (Exception ex) when (ex is not IOException and not UnauthorizedAccessException)
         {
@@ -96,7 +106,7 @@ public sealed class ClusterNodeConfig
         if (overrides.Hostname is { } host) lines.Add($"akka.remote.dot-netty.tcp.hostname = {Quote(host)}");
         if (overrides.PublicHostname is { } publicHost) lines.Add($"akka.remote.dot-netty.tcp.public-hostname = {Quote(publicHost)}");
         if (overrides.Port is { } portOverride) lines.Add($"akka.remote.dot-netty.tcp.port = {portOverride.ToString(CultureInfo.InvariantCulture)}");
-        var tlsOn = file.GetBoolean("distgmm.tls.enabled", false);
+        var tlsOn = new NodeSettings(file, path).Bool("distgmm.tls.enabled", false);
         if (overrides.SeedNodes is { } seeds)
             lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => Quote(SeedAddress(s, path, tlsOn))))}]");
         // HOCON here does not read the environment: secrets come from variables the deployment sets.
@@ -108,16 +118,36 @@ public sealed class ClusterNodeConfig
         if (overrides.JournalConnection is { } connection) lines.Add($"distgmm.journal.connection-string = {Quote(connection)}");
         lines.Add($"akka.cluster.roles = [{Quote(role)}]");
         var config = ConfigurationFactory.ParseString(string.Join("\n", lines)).WithFallback(file).WithFallback(ClusterDefaults);
+        var settings = new NodeSettings(config, path);
 
-        var nodeName = config.GetString("distgmm.node-name", null)
+        var nodeName = settings.String("distgmm.node-name", null)
             ?? throw new ClusterConfigException($"{path}: distgmm.node-name is not set (or give --node-name)");
         if (!NodeNames.IsValid(nodeName))
             throw new ClusterConfigException($"{path}: distgmm.node-name '{nodeName}': use letters, digits, '.', '_' and '-' (at most 64)");
-        var frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null);
+        var frame = settings.ByteSize("akka.remote.dot-netty.tcp.maximum-frame-size");
         if (frame is < 32000)
             throw new ClusterConfigException($"{path}: akka.remote.dot-netty.tcp.maximum-frame-size is {frame} bytes; Akka.Remote needs at least 32000");
-        var port = config.GetInt("akka.remote.dot-netty.tcp.port");
-        if (port is < 0 or > 65535) throw new ClusterConfigException($"{path}: akka.remote.dot-netty.tcp.port {port} is not a port");
+        settings.Int("akka.remote.dot-netty.tcp.port", "port (0-65535)", 0, p => p is >= 0 and <= 65535);
+        settings.String("akka.remote.dot-netty.tcp.hostname", null);
+        settings.String("akka.remote.dot-netty.tcp.public-hostname", null);
+        settings.Bool("distgmm.tls.insecure", false);
+        foreach (var key in new[] { "certificate-path", "certificate-password-env", "ca-certificate-path" }) settings.String($"distgmm.tls.{key}", null);
+        var rejoinAfter = settings.PositiveDuration("distgmm.worker.rejoin-after", TimeSpan.FromSeconds(15));
+        // The health endpoint and the split-brain lease read these only once the actor system runs: check them now.
+        if (settings.Bool("distgmm.health.enabled", false))
+        {
+            settings.Int("distgmm.health.port", "port (1-65535)", HealthEndpoint.DefaultPort, p => p is >= 1 and <= 65535);
+            settings.String("distgmm.health.hostname", null);
+        }
+        var leaseProvider = settings.String("distgmm.split-brain-lease.provider", "file")!.ToLowerInvariant();
+        if (leaseProvider is not ("file" or "postgres"))
+            throw new ClusterConfigException($"{path}: setting 'distgmm.split-brain-lease.provider': '{leaseProvider}' is not a valid lease provider (file or postgres)");
+        settings.String("distgmm.split-brain-lease.path", null);
+        if (leaseProvider == "postgres" && string.IsNullOrEmpty(settings.String("distgmm.split-brain-lease.connection-string", null)))
+            throw new ClusterConfigException($"{path}: distgmm.split-brain-lease.connection-string is required for the postgres lease");
+        settings.String("distgmm.journal.provider", null);
+        settings.String("distgmm.journal.connection-string", null);
+        var seedList = settings.StringList("akka.cluster.seed-nodes");
         Security.TlsSettings tls;
         try
         {
@@ -129,20 +159,19 @@ public sealed class ClusterNodeConfig
             throw new ClusterConfigException($"{path}: {ex.Message}", ex);
         }
         var scheme = tls.Enabled ? "akka.ssl.tcp" : "akka.tcp";
-        foreach (var seed in config.GetStringList("akka.cluster.seed-nodes") ?? [])
+        foreach (var seed in seedList)
             if (!seed.StartsWith($"{scheme}://{SystemName}@", StringComparison.Ordinal))
                 throw new ClusterConfigException($"{path}: akka.cluster.seed-nodes: '{seed}' must be {scheme}://{SystemName}@HOST:PORT" +
                     (tls.Enabled ? " (TLS is on)" : ""));
         // One split-brain lease per cluster: named after the first seed node unless the file names it.
-        var seedList = config.GetStringList("akka.cluster.seed-nodes") ?? [];
-        if (string.IsNullOrEmpty(config.GetString("akka.cluster.split-brain-resolver.lease-majority.lease-name", null)) && seedList.Count > 0)
+        if (string.IsNullOrEmpty(settings.String("akka.cluster.split-brain-resolver.lease-majority.lease-name", null)) && seedList.Count > 0)
         {
             var leaseName = "distgmm-sbr-" + new string([.. seedList[0].Split('@')[^1].Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
             config = ConfigurationFactory.ParseString($"akka.cluster.split-brain-resolver.lease-majority.lease-name = {Quote(leaseName)}").WithFallback(config);
         }
         var journal = role == CoordinatorRole ? JournalSettings.From(config, path, runFolder) : JournalSettings.None;
         var withJournal = journal.ToAkkaConfig().WithFallback(config);
-        return new ClusterNodeConfig(path, withJournal, nodeName, role, journal, tls, overrides.Insecure);
+        return new ClusterNodeConfig(path, withJournal, nodeName, role, journal, tls, overrides.Insecure) { RejoinAfter = rejoinAfter };
     }
 
     private static string SeedAddress(string hostPort, string path, bool tls)

@@ -16,6 +16,7 @@ public sealed class CoordinatorNode : IAsyncDisposable
     public const string HostName = "job-host";
 
     private readonly TaskCompletionSource _active = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IActorRef _host;
     private readonly HealthEndpoint? _health;
 
@@ -24,6 +25,7 @@ public sealed class CoordinatorNode : IAsyncDisposable
         Config = config;
         System = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
         _health = HealthEndpoint.StartFromConfig(System, config.Config);
+        Akka.Cluster.Cluster.Get(System).RegisterOnMemberUp(() => _up.TrySetResult());
         var hostProps = JobHostActor.Props(new WorkerProvisioning.ClusterMembers(ClusterNodeConfig.WorkerRole, () => _active.TrySetResult()));
         System.ActorOf(ClusterSingletonManager.Props(hostProps, PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System).WithRole(ClusterNodeConfig.CoordinatorRole)), HostName);
@@ -38,6 +40,45 @@ public sealed class CoordinatorNode : IAsyncDisposable
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
     public static CoordinatorNode Start(ClusterNodeConfig config) => new(config);
+
+    /// <summary>Whether this node's own address is one of its seed nodes (only the first seed node forms a cluster by itself).</summary>
+    public bool IsSeedNode => Config.SeedNodes.Any(seed => SameAddress(seed, Address));
+
+    /// <summary>
+    /// Completes when this node is Up in the cluster. Akka retries a join forever, so without a bound a coordinator
+    /// that no seed node admits would wait silently for good: after <paramref name="timeout"/> it is a clear error.
+    /// </summary>
+    public async Task WhenUpAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await _up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"coordinator '{Config.NodeName}': did not join the cluster within {timeout.TotalSeconds:0.#} s " +
+                $"(seed nodes tried: {string.Join(", ", Config.SeedNodes)}); {JoinFailureCause()}", ex);
+        }
+    }
+
+    /// <summary>The likely reason no seed node admitted this node, from where its own address stands in the seed list.</summary>
+    private string JoinFailureCause()
+    {
+        var seeds = Config.SeedNodes;
+        if (seeds.Count == 0) return "no seed nodes are configured (akka.cluster.seed-nodes or --seed-nodes)";
+        if (SameAddress(seeds[0], Address))
+            return $"this node ({Address}) is the first seed node and forms the cluster by itself once no other seed node answers within " +
+                "akka.cluster.seed-node-timeout; another seed node may have refused it (TLS), or the wait is shorter than that timeout";
+        var where = IsSeedNode ? "is not the first seed node" : "is not among the seed nodes";
+        return $"no seed node is running, or none admitted this node; this node's own address ({Address}) {where}, so it cannot form the cluster " +
+            $"by itself: start the seed node {seeds[0]} first, or list this node's address first";
+    }
+
+    private static bool SameAddress(string seed, Address self)
+    {
+        try { return Address.Parse(seed).Equals(self); }
+        catch (UriFormatException) { return false; }
+    }
 
     /// <summary>Completes when the job host (the cluster singleton) runs on this node.</summary>
     public Task WhenActiveAsync(CancellationToken ct) => _active.Task.WaitAsync(ct);
@@ -108,7 +149,7 @@ public static class WorkerNode
     public static async Task RunAsync(ClusterNodeConfig config, int cores, Action<string> log, CancellationToken ct, Action? onChaosKill = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
-        var rejoinAfter = config.Config.GetTimeSpan("distgmm.worker.rejoin-after", TimeSpan.FromSeconds(15));
+        var rejoinAfter = config.RejoinAfter;
         // Scoring reuses the shards training loaded (same dataset and preprocessor), across incarnations too.
         var shards = new ReusingShardSource(new DatasetShardSource());
         var kill = onChaosKill ?? (() => Process.GetCurrentProcess().Kill());
