@@ -126,6 +126,8 @@ public static class CliApp
         CliException c => c.ExitCode,
         FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException
             or DistGmm.Data.DataFormatException => ExitCodes.BadInput,
+        // A node's TLS settings or files (missing, wrong password, foreign CA, no TLS off loopback): unusable configuration.
+        DistGmm.Cluster.Security.TransportSecurityException => ExitCodes.BadInput,
         ArgumentException => ExitCodes.Usage,
         _ => ExitCodes.Failure,
     };

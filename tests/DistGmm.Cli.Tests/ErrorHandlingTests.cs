@@ -82,6 +82,17 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
+    public void A_node_whose_TLS_certificate_is_missing_is_refused_at_start_as_unusable_input()
+    {
+        var config = Path.Combine(Directory.CreateTempSubdirectory("distgmm-tls-").FullName, "worker.conf");
+        File.WriteAllText(config, File.ReadAllText(DistGmm.Testing.RepoPaths.InRepo("cluster-config", "loopback", "worker.conf")) +
+            "\nakka.cluster.seed-nodes = [\"akka.ssl.tcp://distgmm@127.0.0.1:4053\"]" +
+            "\ndistgmm.tls { enabled = on, certificate-path = \"/nonexistent/w9.pfx\", ca-certificate-path = \"/nonexistent/ca.crt\" }\n");
+        var r = CliRunner.Run("worker", "--config", config, "--node-name", "w9");
+        AssertOneLineError(r, ExitCodes.BadInput, "distgmm.tls.certificate-path: /nonexistent/w9.pfx: not found");
+    }
+
+    [Fact]
     public void Help_lists_every_command()
     {
         var r = CliRunner.Run("--help");
