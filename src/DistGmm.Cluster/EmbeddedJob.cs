@@ -156,6 +156,13 @@ public static class EmbeddedJob
     }
 
     /// <param name="train">A run's training outcome (its time and membership go into summary.json), or null for a scoring job.</param>
+    /// <summary>The scored dataset for summary.json: relative when inside the run folder (which is renamed when published), else its full path.</summary>
+    private static string DatasetAsSeenFrom(string outDir, string datasetDir)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(outDir), Path.GetFullPath(datasetDir));
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.GetFullPath(datasetDir) : relative;
+    }
+
     private static async Task<ScoreOutcome> ScoreCoreAsync(ScoreJobSpec spec, IJobObserver? observer, TrainOutcome? train, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -210,7 +217,7 @@ public static class EmbeddedJob
             // Trained rows are counted in a run, where the model was fitted on this very dataset.
             RowAccounting.Count(manifest, moments.Count, unscorable, secondsTrain is null ? null : modelFile.Rows,
                 RowAccounting.CountUnseenCategories(manifest, Preprocessor.FromJson(modelFile.PreprocessorJson!))))
-            { Scoring = scoring, MeanLogPMultiplicity = meanLogPm, WorkerCounts = workers };
+            { Scoring = scoring, MeanLogPMultiplicity = meanLogPm, WorkerCounts = workers, Dataset = DatasetAsSeenFrom(spec.OutDir, spec.DatasetDir) };
         var summaryPath = Path.Combine(spec.OutDir, RunFolderWriter.SummaryFile);
         File.WriteAllText(summaryPath, summary.ToJson());
         return new ScoreOutcome(spec.OutDir, summary, scoresPath, parquetPath, csvPath, summaryPath, modelPath, watch.Elapsed, jobId);

@@ -50,6 +50,9 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
     /// <summary>Membership over the run; null: only <see cref="Workers"/> is known.</summary>
     public WorkerCounts? WorkerCounts { get; init; }
 
+    /// <summary>The dataset folder scored (full path), so that `distgmm report` finds it when it is not RUN_DIR/dataset.</summary>
+    public string? Dataset { get; init; }
+
     /// <summary>Records scoring: the rows' mean multiplicity term, mean log P(m) (scoreMean = meanLogLikelihood + this).</summary>
     public double? MeanLogPMultiplicity { get; init; }
 
@@ -65,6 +68,7 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             w.WriteNumber("formatVersion", CurrentFormatVersion);
             w.WriteNumber("rows", Rows);
             w.WriteNumber("anomalies", Anomalies);
+            if (Dataset is not null) w.WriteString("dataset", Dataset);
             if (Counts is { } c)
             {
                 w.WriteNumber("rowsRead", c.Read);

@@ -333,6 +333,19 @@ public sealed class ReportCommand : ICliCommand
 {
     public int Order => 60;
 
+    /// <summary>RUN_DIR/dataset when the run ingested its input there; else the dataset summary.json names (relative to RUN_DIR, or absolute).</summary>
+    private static string ScoredDataset(string runDir)
+    {
+        var inFolder = Path.Combine(runDir, "dataset");
+        if (DatasetManifest.Exists(inFolder)) return inFolder;
+        try
+        {
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(runDir, "summary.json")));
+            return summary.RootElement.TryGetProperty("dataset", out var d) && d.GetString() is { } named ? Path.Combine(runDir, named) : inFolder;
+        }
+        catch (System.Text.Json.JsonException) { return inFolder; }
+    }
+
     public Command Build()
     {
         var run = new Argument<string>("RUN_DIR") { Description = "A run folder written by run or score." };
@@ -346,7 +359,7 @@ public sealed class ReportCommand : ICliCommand
             using var folderLock = RunFolderLock.Acquire(Path.GetFullPath(runDir), "report", terminal.Error);
             foreach (var f in new[] { "model.json", "summary.json", "scores.parquet" })
                 if (!File.Exists(Path.Combine(runDir, f))) throw new CliException($"{runDir}: no {f} (not a scored run folder)");
-            var datasetDir = parse.GetValue(dataset) ?? Path.Combine(runDir, "dataset");
+            var datasetDir = parse.GetValue(dataset) ?? ScoredDataset(runDir);
             if (!DatasetManifest.Exists(datasetDir))
                 throw new CliException($"{datasetDir}: no manifest.json; give the scored dataset with --dataset");
             string written;
