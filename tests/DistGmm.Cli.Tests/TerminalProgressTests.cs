@@ -72,9 +72,10 @@ public sealed class TerminalProgressTests
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
         Assert.Equal("shards assigned (initial placement): worker-0=[0,2]; worker-1=[1,3]", lines[0]);
         Assert.Equal(["stage: loading", "all shards loaded: 3000 rows, 39 features"], lines[1..3]);
-        // Times are the coordinator's; the ETA (an upper bound: EM may stop at tol) depends on the clock, so only its shape is checked.
-        Assert.Matches(@"^train: K=2 iteration   1/100  lower bound 150.0861005 {22}85 ms  ETA ≤ \d\d:\d\d$", lines[3]);
-        Assert.Matches(@"^train: K=2 iteration   2/100  lower bound 162.0204155     Δ 1.19E\+001       4 ms  ETA ≤ \d\d:\d\d$", lines[4]);
+        // Times are the coordinator's; the ETA (an upper bound: EM may stop at tol) is the remaining iterations at the pace of
+        // those after the first (which carries the initialisation): 99 × 85 ms, then 98 × 4 ms.
+        Assert.Matches(@"^train: K=2 iteration   1/100  lower bound 150.0861005 {22}85 ms  ETA ≤ 00:08$", lines[3]);
+        Assert.Matches(@"^train: K=2 iteration   2/100  lower bound 162.0204155     Δ 1.19E\+001       4 ms  ETA ≤ 00:00$", lines[4]);
         Assert.StartsWith("train: K=2 iteration   3/100  lower bound 162.0204155     Δ 1.00E-005       3 ms", lines[5]);
         Assert.StartsWith("K=2 fitted: 3 iterations, converged=True", lines[6]);
         Assert.Equal("stage: scoring", lines[7]);
@@ -84,6 +85,13 @@ public sealed class TerminalProgressTests
         Assert.Equal(["Scored", "  rows  3,000"], lines[13..]);
         Assert.DoesNotContain('\u001b', output.ToString()); // no escape codes in a log file
     }
+
+    [Theory]
+    [InlineData(8.415, "ETA 00:08")]
+    [InlineData(754, "ETA 12:34")]
+    [InlineData(4 * 3600 + 5 * 60 + 6, "ETA 4:05:06")]
+    public void Remaining_time_is_minutes_and_seconds_with_hours_when_there_are_any(double seconds, string text) =>
+        Assert.Equal(text, DistGmm.Cli.Console.Format.Remaining(TimeSpan.FromSeconds(seconds)));
 
     [Fact]
     public void Rich_output_draws_live_bars_then_a_table_below_them()

@@ -13,6 +13,7 @@ internal sealed class ProgressObserver(Terminal terminal, int maxIter) : IJobObs
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _gate = new();
+    private readonly IterationPace _iterations = new();
     private Stopwatch? _scoring;
     private int _shards;
 
@@ -31,8 +32,10 @@ internal sealed class ProgressObserver(Terminal terminal, int maxIter) : IJobObs
         switch (e)
         {
             case IterationCompleted it:
-                // EM stops at tol or max-iter: the ETA is an upper bound.
-                var eta = maxIter > 0 && it.Iteration < maxIter ? Format.Eta(_clock.Elapsed, (double)it.Iteration / maxIter).Replace("ETA", "ETA ≤") : "";
+                // EM stops at tol or max-iter: the ETA is an upper bound. From the iterations' own times: the clock also
+                // counted ingest, preprocessing and loading, and the first iteration carries the initialisation.
+                var eta = maxIter > 0 && it.Iteration < maxIter
+                    ? Format.Remaining(TimeSpan.FromTicks(_iterations.Next(it).Ticks * (maxIter - it.Iteration))).Replace("ETA", "ETA ≤") : "";
                 terminal.Line($"train: {IterationText(it)}  {eta}".TrimEnd());
                 break;
             case StageChanged { Stage: "scoring" } stage:
@@ -98,4 +101,21 @@ internal sealed class ProgressObserver(Terminal terminal, int maxIter) : IJobObs
     private string IterationText(IterationCompleted it) =>
         $"K={it.K} iteration {it.Iteration,3}{(maxIter > 0 ? "/" + maxIter : "")}  lower bound {Format.Number(it.LowerBound, 10),-14}"
         + (it.Delta is { } d ? $"  Δ {d:E2}" : "             ") + $"  {it.Elapsed.TotalMilliseconds,6:F0} ms";
+
+    /// <summary>Mean time of a fit's iterations after its first (which carries the initialisation); the first's alone until then.</summary>
+    private sealed class IterationPace
+    {
+        private int _k = -1;
+        private TimeSpan _sum;
+        private int _count;
+
+        public TimeSpan Next(IterationCompleted it)
+        {
+            if (it.K != _k || it.Iteration == 1) (_k, _sum, _count) = (it.K, TimeSpan.Zero, 0);
+            if (it.Iteration == 1) return it.Elapsed;
+            _sum += it.Elapsed;
+            _count++;
+            return _sum / _count;
+        }
+    }
 }

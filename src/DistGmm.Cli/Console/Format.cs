@@ -13,6 +13,10 @@ public static class Format
 
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture) + " s";
 
+    /// <summary>"ETA mm:ss" for a known remaining time.</summary>
+    public static string Remaining(TimeSpan remaining) =>
+        remaining.TotalHours >= 1 ? $"ETA {(int)remaining.TotalHours}:{remaining:mm\\:ss}" : $"ETA {remaining:mm\\:ss}";
+
     public static string Eta(TimeSpan elapsed, double fractionDone) =>
         fractionDone <= 0 || fractionDone >= 1 ? "" :
         $"ETA {TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - fractionDone) / fractionDone):mm\\:ss}";
