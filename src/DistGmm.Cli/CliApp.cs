@@ -72,6 +72,7 @@ public static class CliApp
         // signal's exit code, not as "A task was canceled.".
         PosixSignal? signal = null;
         using var interrupt = new CancellationTokenSource();
+        using var returned = new CancellationTokenSource(); // the command came back: no forced exit (an in-process caller goes on)
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true;
@@ -81,12 +82,12 @@ public static class CliApp
             // A command that does not watch the token (a synchronous ingest) still stops: after a grace period that lets
             // a job stop cleanly (a coordinator leaves the cluster), the process exits with the signal's code.
             var code = context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated;
-            _ = Task.Delay(InterruptGrace).ContinueWith(_ =>
+            _ = Task.Delay(InterruptGrace, returned.Token).ContinueWith(_ =>
             {
                 stderr.WriteLine($"distgmm: interrupted by {context.Signal}");
                 stderr.Flush();
                 Environment.Exit(code);
-            }, TaskScheduler.Default);
+            }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -118,6 +119,10 @@ public static class CliApp
             // Failed jobs are recorded too (run, train, score, coordinator), with their exit code and error.
             Tracking.RunTracking.RecordFailure(parse, code, message, System.Diagnostics.Stopwatch.GetElapsedTime(started), stderr);
             return code;
+        }
+        finally
+        {
+            returned.Cancel();
         }
     }
 
