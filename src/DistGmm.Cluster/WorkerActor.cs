@@ -11,8 +11,9 @@ namespace DistGmm.Cluster;
 /// <param name="Source">Where shards come from (default: the Parquet dataset).</param>
 /// <param name="BeforeCommand">Fault-injection hook for tests: runs before each command; throwing crashes the worker.</param>
 /// <param name="OnChaosKill">What <c>--chaos kill</c> does: a worker node SIGKILLs its process; null: the worker actor stops for good.</param>
+/// <param name="Compute">The node's compute threads, shared by its workers (null: the worker's cores from the thread pool).</param>
 public sealed record WorkerOptions(string WorkerId, int Cores, IShardSource? Source = null, Action<string, object>? BeforeCommand = null,
-    Action<string>? OnChaosKill = null);
+    Action<string>? OnChaosKill = null, ChunkPool? Compute = null);
 
 /// <summary>
 /// The coordinator a worker answers to, shared by every incarnation of one worker actor (Akka restarts create a new
@@ -49,12 +50,14 @@ public sealed class WorkerActor : UntypedActor
     private readonly Dictionary<(string Job, int Shard), (DataMatrix Representatives, long[] Multiplicities)> _records = [];
     private readonly Dictionary<string, RecordCountsResult> _counts = new(StringComparer.Ordinal);
     private (byte[] Bytes, GaussianMixture Model)? _model;
+    private readonly ChunkRunner _runner;
 
     public WorkerActor(CoordinatorLink link, WorkerOptions options)
     {
         _link = link;
         _options = options with { Cores = Math.Max(1, options.Cores) };
         _source = options.Source ?? new DatasetShardSource();
+        _runner = options.Compute ?? ChunkRunner.Parallel(_options.Cores);
     }
 
     /// <param name="link">The coordinator to announce to (embedded: known at once; cluster: set by <see cref="IdentifyWorker"/>).</param>
@@ -151,21 +154,21 @@ public sealed class WorkerActor : UntypedActor
     private void Compute(ComputePass command)
     {
         var replyTo = Sender;
-        var (self, system) = (Self, Context.System); // both read the actor context, which the parallel loop's threads lack
         var slices = command.Shards;
-        var shards = slices.Select(s => command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features)
+        var works = slices.Select(s => PartitionCompute.Plan(command.Pass,
+                command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset))
             .ToArray();
-        // Many shards: one per core; few shards: each uses the cores itself. Same bits either way.
-        var innerDop = Math.Max(1, _options.Cores / Math.Max(1, slices.Count));
-        ForEachParallel(slices.Count, i =>
+        // Every chunk of every shard at once: on a node whose workers share its compute threads, a core that is done
+        // with this worker's chunks takes another worker's. Same bits whoever computes a chunk.
+        _runner.Run(works);
+        for (var i = 0; i < slices.Count; i++)
         {
-            var result = PartitionCompute.Compute(command.Pass, shards[i], slices[i].GlobalRowOffset, innerDop);
-            var bytes = result.ToBytes();
-            if (FrameLimit.Exceeded(system, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
-                replyTo.Tell(new WorkFailed(command.JobId, Id, error), self);
+            var bytes = works[i].Result().ToBytes();
+            if (FrameLimit.Exceeded(Context.System, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
+                replyTo.Tell(new WorkFailed(command.JobId, Id, error), Self);
             else
-                replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes), self);
-        });
+                replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes), Self);
+        }
     }
 
     private void Score(ScoreShards command)

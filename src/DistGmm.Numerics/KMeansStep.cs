@@ -29,13 +29,21 @@ internal static class KMeansStep
     /// <summary>Counts, Σ(x − c_k) and inertia over fixed chunks merged in order (thread-count independent).</summary>
     public static KMeansResult Compute(double[][] centroids, DataMatrix partition, int dop)
     {
+        var work = Plan(centroids, partition);
+        ChunkRunner.Parallel(dop).Run(work);
+        return work.Result();
+    }
+
+    /// <summary>The assignment step over a partition as chunks for a <see cref="ChunkRunner"/>.</summary>
+    public static ChunkedWork<KMeansResult> Plan(double[][] centroids, DataMatrix partition)
+    {
         int k = centroids.Length, d = partition.Cols;
         if (k == 0 || centroids[0].Length != d)
             throw new ArgumentException($"Centroids have {(k == 0 ? 0 : centroids[0].Length)} columns, the partition {d}.");
         int n = partition.Rows;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        var partial = new KMeansResult[Math.Max(chunks, 1)];
-        void Run(int c)
+        // No scratch: each chunk's part is its own result.
+        return new ChunkedComputation<object, KMeansResult>(Math.Max(chunks, 1), () => NoScratch, (_, c) =>
         {
             var counts = new long[k];
             var sums = new double[k][];
@@ -52,13 +60,9 @@ internal static class KMeansStep
                 var cj = centroids[j];
                 for (int i = 0; i < d; i++) s[i] += x[i] - cj[i];
             }
-            partial[c] = new KMeansResult(counts, sums, inertia);
-        }
-        if (chunks == 0) Run(0);
-        else if (dop == 1 || chunks == 1) for (int c = 0; c < chunks; c++) Run(c);
-        else Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = dop <= 0 ? Environment.ProcessorCount : dop }, Run);
-        PassResult total = partial[0];
-        for (int c = 1; c < partial.Length; c++) total = total.Merge(partial[c]);
-        return (KMeansResult)total;
+            return new KMeansResult(counts, sums, inertia);
+        }, (a, b) => (KMeansResult)a.Merge(b));
     }
+
+    private static readonly object NoScratch = new();
 }

@@ -5,19 +5,36 @@ public static class PartitionCompute
 {
     public static PassResult Compute(DataPass pass, DataMatrix partition, long globalRowOffset, int maxDegreeOfParallelism)
     {
+        var work = Plan(pass, partition, globalRowOffset);
+        ChunkRunner.Parallel(maxDegreeOfParallelism).Run(work);
+        return work.Result();
+    }
+
+    /// <summary>
+    /// The pass over a partition as chunks for a <see cref="ChunkRunner"/> (a worker runs all its shards' chunks on
+    /// its node's shared <see cref="ChunkPool"/>); passes that are not chunked are one chunk.
+    /// </summary>
+    public static ChunkedWork<PassResult> Plan(DataPass pass, DataMatrix partition, long globalRowOffset)
+    {
         ArgumentNullException.ThrowIfNull(pass);
         ArgumentNullException.ThrowIfNull(partition);
         return pass switch
         {
-            EStepPass e => new StatisticsResult(SufficientStatistics.Compute(e.Model, partition, maxDegreeOfParallelism)),
-            SampleRowsPass s => Sample(s, partition, globalRowOffset),
-            KMeansPass k => KMeansStep.Compute(k.Centroids, partition, maxDegreeOfParallelism),
-            HardAssignmentPass h => new StatisticsResult(HardAssignment(h, partition, maxDegreeOfParallelism)),
-            RandomResponsibilityPass r => new StatisticsResult(RandomResponsibilities(r, partition, globalRowOffset, maxDegreeOfParallelism)),
-            RecordCountsPass => RecordCountsResult.Compute(partition, globalRowOffset),
+            EStepPass e => SufficientStatistics.Plan(e.Model, partition).Select(AsResult),
+            SampleRowsPass s => Whole(() => Sample(s, partition, globalRowOffset)),
+            KMeansPass k => KMeansStep.Plan(k.Centroids, partition).Select(r => (PassResult)r),
+            HardAssignmentPass h => HardAssignment(h, partition).Select(AsResult),
+            RandomResponsibilityPass r => RandomResponsibilities(r, partition, globalRowOffset).Select(AsResult),
+            RecordCountsPass => Whole(() => RecordCountsResult.Compute(partition, globalRowOffset)),
             _ => throw new ArgumentException($"Unknown pass {pass.GetType().Name}.", nameof(pass)),
         };
     }
+
+    private static PassResult AsResult(SufficientStatistics statistics) => new StatisticsResult(statistics);
+
+    /// <summary>A pass computed whole, as one chunk.</summary>
+    private static ChunkedComputation<object, PassResult> Whole(Func<PassResult> compute) =>
+        new(1, () => compute, (_, _) => compute(), (a, _) => a);
 
     private static SampleResult Sample(SampleRowsPass pass, DataMatrix partition, long offset)
     {
@@ -50,12 +67,12 @@ public static class PartitionCompute
         return i;
     }
 
-    private static SufficientStatistics HardAssignment(HardAssignmentPass pass, DataMatrix partition, int dop)
+    private static ChunkedWork<SufficientStatistics> HardAssignment(HardAssignmentPass pass, DataMatrix partition)
     {
         CheckColumns(pass.Centroids, partition);
         bool full = pass.CovarianceType is CovarianceType.Full or CovarianceType.Tied;
         int k = pass.Centroids.Length, d = partition.Cols;
-        return SufficientStatistics.ComputeChunked(partition, dop,
+        return SufficientStatistics.Chunked(partition,
             () => new EStepKernel(pass.Centroids, full),
             (kernel, rows, count, _) =>
             {
@@ -69,12 +86,12 @@ public static class PartitionCompute
             () => SufficientStatistics.Empty(pass.CovarianceType, full, pass.Centroids));
     }
 
-    private static SufficientStatistics RandomResponsibilities(RandomResponsibilityPass pass, DataMatrix partition, long offset, int dop)
+    private static ChunkedWork<SufficientStatistics> RandomResponsibilities(RandomResponsibilityPass pass, DataMatrix partition, long offset)
     {
         CheckColumns(pass.Shift, partition);
         bool full = pass.CovarianceType is CovarianceType.Full or CovarianceType.Tied;
         int k = pass.Shift.Length;
-        return SufficientStatistics.ComputeChunked(partition, dop,
+        return SufficientStatistics.Chunked(partition,
             () => new EStepKernel(pass.Shift, full),
             (kernel, rows, count, firstRow) =>
             {

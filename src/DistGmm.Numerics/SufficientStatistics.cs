@@ -51,12 +51,20 @@ public sealed class SufficientStatistics
     /// <summary>As above on a given kernel path (128, 256 or 512 bits, at most the start-up one): tests compare them.</summary>
     internal static SufficientStatistics Compute(GaussianMixture model, DataMatrix partition, int maxDegreeOfParallelism, int? vectorBits)
     {
+        var work = Plan(model, partition, vectorBits);
+        ChunkRunner.Parallel(maxDegreeOfParallelism).Run(work);
+        return work.Result();
+    }
+
+    /// <summary>The E-step over a partition as chunks for a <see cref="ChunkRunner"/>.</summary>
+    internal static ChunkedWork<SufficientStatistics> Plan(GaussianMixture model, DataMatrix partition, int? vectorBits = null)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(partition);
         if (partition.Cols != model.D)
             throw new ArgumentException($"Partition has {partition.Cols} columns, the model {model.D}.", nameof(partition));
         bool full = model.IsTriangular;
-        return ComputeChunked(partition, maxDegreeOfParallelism,
+        return Chunked(partition,
             () => new EStepKernel(model, collectStatistics: true, fullSecondMoments: full, vectorBits),
             (kernel, rows, count, _) => kernel.ProcessBlock(rows, count),
             kernel => kernel.Flush(model.CovarianceType),
@@ -65,15 +73,18 @@ public sealed class SufficientStatistics
 
     internal delegate void BlockAction(EStepKernel kernel, ReadOnlySpan<double> rows, int count, int firstRow);
 
-    internal static SufficientStatistics ComputeChunked(DataMatrix partition, int maxDegreeOfParallelism,
+    /// <summary>
+    /// Statistics over fixed chunks of <see cref="ChunkRows"/> rows, each a run of kernel blocks flushed into its own
+    /// part; the parts merge in chunk order.
+    /// </summary>
+    internal static ChunkedWork<SufficientStatistics> Chunked(DataMatrix partition,
         Func<EStepKernel> newKernel, BlockAction block, Func<EStepKernel, SufficientStatistics> flush,
         Func<SufficientStatistics> empty)
     {
         int n = partition.Rows, d = partition.Cols;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        if (chunks == 0) return empty();
-        var partial = new SufficientStatistics[chunks];
-        void RunChunk(EStepKernel kernel, int c)
+        if (chunks == 0) return new ChunkedComputation<EStepKernel, SufficientStatistics>(1, newKernel, (_, _) => empty(), (a, _) => a);
+        return new ChunkedComputation<EStepKernel, SufficientStatistics>(chunks, newKernel, (kernel, c) =>
         {
             int start = c * ChunkRows, end = Math.Min(n, start + ChunkRows);
             var values = partition.Values.AsSpan();
@@ -82,22 +93,8 @@ public sealed class SufficientStatistics
                 int count = Math.Min(EStepKernel.BlockRows, end - b);
                 block(kernel, values.Slice(b * d, count * d), count, b);
             }
-            partial[c] = flush(kernel);
-        }
-        int dop = maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
-        if (dop == 1 || chunks == 1)
-        {
-            var kernel = newKernel();
-            for (int c = 0; c < chunks; c++) RunChunk(kernel, c);
-        }
-        else
-        {
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = dop }, newKernel,
-                (c, _, kernel) => { RunChunk(kernel, c); return kernel; }, _ => { });
-        }
-        var total = partial[0];
-        for (int c = 1; c < chunks; c++) total = total.Merge(partial[c]);
-        return total;
+            return flush(kernel);
+        }, (a, b) => a.Merge(b));
     }
 
     internal static SufficientStatistics Empty(CovarianceType type, bool full, double[][] shift)

@@ -153,6 +153,7 @@ public static class WorkerNode
         // Scoring reuses the shards training loaded (same dataset and preprocessor), across incarnations too.
         var shards = new ReusingShardSource(new DatasetShardSource());
         var kill = onChaosKill ?? (() => Process.GetCurrentProcess().Kill());
+        using var compute = new DistGmm.Numerics.ChunkPool(cores);
         for (var incarnation = 1; !ct.IsCancellationRequested; incarnation++)
         {
             var system = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
@@ -161,7 +162,7 @@ public static class WorkerNode
             var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var orphaned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(WorkerActor.Props(new CoordinatorLink(), new WorkerOptions(config.NodeName, cores, shards,
-                OnChaosKill: reason => { log($"worker '{config.NodeName}': killed by {reason}"); kill(); })), JobHostActor.WorkerActorName);
+                OnChaosKill: reason => { log($"worker '{config.NodeName}': killed by {reason}"); kill(); }, Compute: compute)), JobHostActor.WorkerActorName);
             system.ActorOf(Props.Create(() => new CoordinatorPresenceActor(rejoinAfter, orphaned)), "coordinator-presence");
             // One line per command: which shards and passes this worker computes.
             var progress = system.ActorOf(Props.Create(() => new ProgressLinesActor(log)), "progress-lines");

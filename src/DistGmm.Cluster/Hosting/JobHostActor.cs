@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Pattern;
+using DistGmm.Numerics;
 
 namespace DistGmm.Cluster.Hosting;
 
@@ -51,6 +52,7 @@ public sealed class JobHostActor : ReceiveActor
     // the replay on CoordinatorRecovered introduces it, and forwarding it too would look like a worker restart.
     private bool _coordinatorRecovered;
     private Akka.Cluster.Cluster? _cluster;
+    private ChunkPool? _compute;
     private readonly List<(IActorRef Waiter, int Count)> _waiters = [];
 
     public JobHostActor(WorkerProvisioning provisioning)
@@ -152,11 +154,14 @@ public sealed class JobHostActor : ReceiveActor
         switch (_provisioning)
         {
             case WorkerProvisioning.Children children:
+                // The workers of one process share its cores: one set of compute threads (no more than the cores), so
+                // a worker that finishes its part of a pass first lends its core to the others.
+                _compute = new ChunkPool(Math.Min(children.Count * children.CoresPerWorker, Environment.ProcessorCount));
                 for (var w = 0; w < children.Count; w++)
                 {
                     var id = $"worker-{w}";
                     Context.ActorOf(WorkerActor.Props(new CoordinatorLink(Self), new WorkerOptions(id, children.CoresPerWorker, children.Source,
-                        children.FaultHook)), id);
+                        children.FaultHook, Compute: _compute)), id);
                 }
                 break;
             case WorkerProvisioning.ClusterMembers members:
@@ -168,7 +173,11 @@ public sealed class JobHostActor : ReceiveActor
         }
     }
 
-    protected override void PostStop() => _cluster?.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        _cluster?.Unsubscribe(Self);
+        _compute?.Dispose(); // the children have stopped before their parent
+    }
 
     private bool IsWorker(Member member) =>
         _provisioning is WorkerProvisioning.ClusterMembers { Role: var role } && member.HasRole(role);

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+
+namespace DistGmm.Numerics;
+
+/// <summary>
+/// One partition's computation cut into fixed chunks of rows, the unit of the reduction order: any thread may run any
+/// chunk (with scratch of its own), and the result merges the chunks' parts in chunk order, so it does not depend on
+/// which thread ran what, nor on how many there were. A <see cref="ChunkRunner"/> runs the chunks.
+/// </summary>
+public abstract class ChunkedWork
+{
+    public abstract int Chunks { get; }
+
+    /// <summary>Runs chunk <paramref name="chunk"/> (thread-safe: chunks run concurrently, each exactly once).</summary>
+    public abstract void RunChunk(int chunk);
+}
+
+/// <summary>A <see cref="ChunkedWork"/> with a result, read after a runner has run every chunk.</summary>
+public abstract class ChunkedWork<TResult> : ChunkedWork
+{
+    public abstract TResult Result();
+
+    /// <summary>The same chunks, with <paramref name="map"/> applied to the result.</summary>
+    public ChunkedWork<TOut> Select<TOut>(Func<TResult, TOut> map) => new Mapped<TOut>(this, map);
+
+    private sealed class Mapped<TOut>(ChunkedWork<TResult> inner, Func<TResult, TOut> map) : ChunkedWork<TOut>
+    {
+        public override int Chunks => inner.Chunks;
+        public override void RunChunk(int chunk) => inner.RunChunk(chunk);
+        public override TOut Result() => map(inner.Result());
+    }
+}
+
+/// <summary>Chunks whose parts merge, left to right in chunk order, into <typeparamref name="TResult"/>.</summary>
+/// <typeparam name="TScratch">Per-thread working memory (a kernel with its buffers): reused across chunks, never shared by two at once.</typeparam>
+public sealed class ChunkedComputation<TScratch, TResult> : ChunkedWork<TResult> where TScratch : class
+{
+    private readonly Func<TScratch> _newScratch;
+    private readonly Func<TScratch, int, TResult> _runChunk;
+    private readonly Func<TResult, TResult, TResult> _merge;
+    private readonly TResult[] _parts;
+    // Scratch is created by the first chunks that run at once and handed on (a bag keeps per-thread lists, so a thread
+    // usually gets its own back): as many as ran concurrently, none per chunk after that.
+    private readonly ConcurrentBag<TScratch> _free = [];
+
+    /// <param name="chunks">At least 1 (an empty partition is one chunk that produces the empty result).</param>
+    public ChunkedComputation(int chunks, Func<TScratch> newScratch, Func<TScratch, int, TResult> runChunk, Func<TResult, TResult, TResult> merge)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        _newScratch = newScratch;
+        _runChunk = runChunk;
+        _merge = merge;
+        _parts = new TResult[chunks];
+    }
+
+    public override int Chunks => _parts.Length;
+
+    public override void RunChunk(int chunk)
+    {
+        var scratch = _free.TryTake(out var s) ? s : _newScratch();
+        _parts[chunk] = _runChunk(scratch, chunk);
+        _free.Add(scratch);
+    }
+
+    public override TResult Result()
+    {
+        var total = _parts[0];
+        for (var c = 1; c < _parts.Length; c++) total = _merge(total, _parts[c]);
+        return total;
+    }
+}
