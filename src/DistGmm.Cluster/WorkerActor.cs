@@ -176,9 +176,8 @@ public sealed class WorkerActor : UntypedActor
         var replyTo = Sender;
         var model = Model(command.ModelBytes);
         var shards = command.Shards.Select(s => Shard(command.JobId, s)).ToArray();
-        var scores = new double[shards.Length][];
         var multiplicities = command.Shards.Select(s => Multiplicities(command.JobId, s, command.Multiplicity)).ToArray();
-        ForEachParallel(shards.Length, i => scores[i] = ScoreRows(model, shards[i], command.Multiplicity, multiplicities[i]));
+        var scores = ScoreRows(model, shards, command.Multiplicity, multiplicities);
         for (var i = 0; i < shards.Length; i++)
         {
             _scores[(command.JobId, command.Shards[i])] = scores[i];
@@ -200,7 +199,7 @@ public sealed class WorkerActor : UntypedActor
             var shard = Shard(command.JobId, s);
             var multiplicities = Multiplicities(command.JobId, s, command.Multiplicity);
             if (!_scores.TryGetValue((command.JobId, s), out var scores))
-                _scores[(command.JobId, s)] = scores = ScoreRows(model, shard, command.Multiplicity, multiplicities); // lost in a restart or inherited
+                _scores[(command.JobId, s)] = scores = ScoreRows(model, [shard], command.Multiplicity, [multiplicities])[0]; // lost in a restart or inherited
             var rows = new List<AnomalyRow>();
             for (var r = 0; r < scores.Length; r++)
             {
@@ -221,14 +220,15 @@ public sealed class WorkerActor : UntypedActor
     }
 
     /// <summary>
-    /// score_samples over the shard, in fixed row blocks (no per-row allocation); in the records scoring plus log P(m)
-    /// of each row's multiplicity.
+    /// score_samples over the shards, in fixed chunks on the node's compute threads (no per-row allocation); in the
+    /// records scoring plus log P(m) of each row's multiplicity.
     /// </summary>
-    private static double[] ScoreRows(GaussianMixture model, WorkerShard shard, MultiplicityModel? multiplicity, long[]? multiplicities)
+    private double[][] ScoreRows(GaussianMixture model, WorkerShard[] shards, MultiplicityModel? multiplicity, long[]?[] multiplicities)
     {
-        var scores = new double[shard.Rows];
-        model.ScoreSamples(shard.Features.Values.AsSpan(0, shard.Rows * shard.Features.Cols), scores);
-        if (multiplicity is not null) DistinctRecords.AddMultiplicity(scores, multiplicities!, multiplicity);
+        var scores = shards.Select(s => new double[s.Rows]).ToArray();
+        _runner.Run(shards.Select((s, i) => model.PlanScoreSamples(s.Features, scores[i])).ToArray());
+        if (multiplicity is not null)
+            for (var i = 0; i < shards.Length; i++) DistinctRecords.AddMultiplicity(scores[i], multiplicities[i]!, multiplicity);
         return scores;
     }
 

@@ -147,20 +147,35 @@ public sealed class GaussianMixture
     /// <see cref="ScoreSamples(ReadOnlySpan{double}, Span{double})"/> over a matrix, parallel over fixed chunks
     /// (each row's value does not depend on the thread count).
     /// </summary>
-    public void ScoreSamples(DataMatrix data, double[] logLikelihood, int maxDegreeOfParallelism)
+    public void ScoreSamples(DataMatrix data, double[] logLikelihood, int maxDegreeOfParallelism) =>
+        ChunkRunner.Parallel(maxDegreeOfParallelism).Run(PlanScoreSamples(data, logLikelihood));
+
+    /// <summary>
+    /// Score_samples over a matrix as chunks for a <see cref="ChunkRunner"/>, each writing its own rows of
+    /// <paramref name="logLikelihood"/>; the result is that array.
+    /// </summary>
+    public ChunkedWork<double[]> PlanScoreSamples(DataMatrix data, double[] logLikelihood)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(logLikelihood);
         if (data.Cols != D) throw new ArgumentException($"Data has {data.Cols} columns, the model {D}.", nameof(data));
         if (logLikelihood.Length != data.Rows) throw new ArgumentException($"Output has {logLikelihood.Length} slots for {data.Rows} rows.", nameof(logLikelihood));
         int chunk = SufficientStatistics.ChunkRows;
-        int chunks = (data.Rows + chunk - 1) / chunk;
-        int dop = maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = dop }, c =>
-        {
-            int start = c * chunk, count = Math.Min(chunk, data.Rows - start);
-            ScoreSamples(data.Values.AsSpan(start * D, count * D), logLikelihood.AsSpan(start, count));
-        });
+        int chunks = Math.Max(1, (data.Rows + chunk - 1) / chunk);
+        return new ChunkedComputation<EStepKernel, double[]>(chunks,
+            () => new EStepKernel(this, collectStatistics: false, fullSecondMoments: false),
+            (kernel, c) =>
+            {
+                int start = c * chunk, end = Math.Min(data.Rows, start + chunk);
+                for (int b = start; b < end; b += EStepKernel.BlockRows)
+                {
+                    int count = Math.Min(EStepKernel.BlockRows, end - b);
+                    kernel.ProcessBlock(data.Values.AsSpan(b * D, count * D), count);
+                    kernel.LogLikelihood(count).CopyTo(logLikelihood.AsSpan(b, count));
+                }
+                return logLikelihood;
+            },
+            (all, _) => all);
     }
 
     /// <summary>Most probable component per row (argmax of the weighted log-probability, first on ties).</summary>
