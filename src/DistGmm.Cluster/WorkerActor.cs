@@ -159,16 +159,16 @@ public sealed class WorkerActor : UntypedActor
                 command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset))
             .ToArray();
         // Every chunk of every shard at once: on a node whose workers share its compute threads, a core that is done
-        // with this worker's chunks takes another worker's. Same bits whoever computes a chunk.
-        _runner.Run(works);
-        for (var i = 0; i < slices.Count; i++)
+        // with this worker's chunks takes another worker's. Same bits whoever computes a chunk. Each shard's statistics
+        // go as soon as they are complete, while the next shards compute.
+        _runner.Run(works, i =>
         {
             var bytes = works[i].Result().ToBytes();
             if (FrameLimit.Exceeded(Context.System, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
                 replyTo.Tell(new WorkFailed(command.JobId, Id, error), Self);
             else
                 replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes), Self);
-        }
+        });
     }
 
     private void Score(ScoreShards command)

@@ -5,7 +5,11 @@ namespace DistGmm.Numerics;
 /// <summary>Runs every chunk of some <see cref="ChunkedWork"/>s and returns when all are done (rethrowing the first failure).</summary>
 public abstract class ChunkRunner
 {
-    public abstract void Run(IReadOnlyList<ChunkedWork> works);
+    /// <param name="onDone">
+    /// Called on the calling thread with each work's index, in work order, as soon as that work and those before it are
+    /// done (a worker sends a shard's statistics while the next shards are still computing); not after a failure.
+    /// </param>
+    public abstract void Run(IReadOnlyList<ChunkedWork> works, Action<int>? onDone = null);
 
     public void Run(ChunkedWork work) => Run([work]);
 
@@ -16,13 +20,16 @@ public abstract class ChunkRunner
     {
         private readonly int _dop = maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
 
-        public override void Run(IReadOnlyList<ChunkedWork> works)
+        public override void Run(IReadOnlyList<ChunkedWork> works, Action<int>? onDone = null)
         {
             var (total, first) = Flatten(works);
             if (_dop == 1 || total == 1)
             {
-                foreach (var work in works)
-                    for (var c = 0; c < work.Chunks; c++) work.RunChunk(c);
+                for (var w = 0; w < works.Count; w++)
+                {
+                    for (var c = 0; c < works[w].Chunks; c++) works[w].RunChunk(c);
+                    onDone?.Invoke(w);
+                }
                 return;
             }
             try
@@ -37,6 +44,8 @@ public abstract class ChunkRunner
             {
                 ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
             }
+            if (onDone is not null)
+                for (var w = 0; w < works.Count; w++) onDone(w);
         }
     }
 
@@ -88,7 +97,7 @@ public sealed class ChunkPool : ChunkRunner, IDisposable
 
     public int Threads => _threads.Length;
 
-    public override void Run(IReadOnlyList<ChunkedWork> works)
+    public override void Run(IReadOnlyList<ChunkedWork> works, Action<int>? onDone = null)
     {
         var batch = new Batch(works);
         if (batch.Total == 0) return;
@@ -98,8 +107,17 @@ public sealed class ChunkPool : ChunkRunner, IDisposable
             _pending.Enqueue(batch);
             Monitor.PulseAll(_gate);
         }
-        batch.Done.Wait();
-        if (batch.Error is { } error) error.Throw();
+        for (var w = 0; w < works.Count; w++)
+        {
+            batch.WaitFor(w);
+            if (batch.Error is { } error)
+            {
+                // Every chunk ends (the rest are skipped) before the failure is rethrown: nothing writes the parts after.
+                for (var v = w + 1; v < works.Count; v++) batch.WaitFor(v);
+                error.Throw();
+            }
+            onDone?.Invoke(w);
+        }
     }
 
     private void Loop()
@@ -137,38 +155,41 @@ public sealed class ChunkPool : ChunkRunner, IDisposable
     {
         private readonly IReadOnlyList<ChunkedWork> _works;
         private readonly int[] _first;
-        private int _remaining;
+        private readonly int[] _remaining; // per work: chunks not yet ended
+        private volatile ExceptionDispatchInfo? _error;
 
         public Batch(IReadOnlyList<ChunkedWork> works)
         {
             _works = works;
             (Total, _first) = Flatten(works);
-            _remaining = Total;
+            _remaining = works.Select(w => w.Chunks).ToArray();
         }
 
         public int Total { get; }
         public int Next; // guarded by the pool's lock
-        // No spinning while waiting: the waiter shares the cores with the threads it waits for.
-        public ManualResetEventSlim Done { get; } = new(false, spinCount: 0);
-        private volatile ExceptionDispatchInfo? _error;
         public ExceptionDispatchInfo? Error => _error;
+
+        /// <summary>Blocks (no spinning: the waiter shares the cores with the threads it waits for) until work <paramref name="w"/> has ended.</summary>
+        public void WaitFor(int w)
+        {
+            lock (this)
+                while (_remaining[w] > 0) Monitor.Wait(this);
+        }
 
         public void RunChunk(int index)
         {
+            var w = WorkOf(_first, index);
             try
             {
                 // After a failure the rest is skipped: the waiter rethrows it and nobody reads the parts.
-                if (Error is null)
-                {
-                    var w = WorkOf(_first, index);
-                    _works[w].RunChunk(index - _first[w]);
-                }
+                if (_error is null) _works[w].RunChunk(index - _first[w]);
             }
             catch (Exception ex)
             {
                 Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null);
             }
-            if (Interlocked.Decrement(ref _remaining) == 0) Done.Set();
+            lock (this)
+                if (--_remaining[w] == 0) Monitor.PulseAll(this);
         }
     }
 }

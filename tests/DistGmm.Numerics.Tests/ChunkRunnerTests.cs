@@ -109,6 +109,33 @@ public sealed class ChunkRunnerTests
     }
 
     [Fact]
+    public void Each_work_is_reported_done_in_work_order_with_its_result_complete()
+    {
+        using var pool = new ChunkPool(2);
+        foreach (var runner in new[] { pool, ChunkRunner.Parallel(1), ChunkRunner.Parallel(3) })
+        {
+            var works = Enumerable.Range(0, 6).Select(w => new ChunkedComputation<object, long>(w + 1, () => new object(),
+                (_, c) => 1L << (c + w), (x, y) => x + y)).ToArray();
+            var done = new List<(int Work, long Result)>();
+            runner.Run(works, w => done.Add((w, works[w].Result())));
+            Assert.Equal(Enumerable.Range(0, 6).Select(w => (w, ((1L << (2 * w + 1)) - 1) - ((1L << w) - 1))), done);
+        }
+    }
+
+    [Fact]
+    public void After_a_failure_no_work_is_reported_done_past_it()
+    {
+        using var pool = new ChunkPool(2);
+        var works = Enumerable.Range(0, 4).Select(w => new ChunkedComputation<object, int>(3, () => new object(),
+            (_, c) => w == 2 && c == 1 ? throw new InvalidOperationException("work 2 failed") : c, (x, y) => x + y)).ToArray();
+        var done = new List<int>();
+        var error = Assert.Throws<InvalidOperationException>(() => pool.Run(works, done.Add));
+        Assert.Equal("work 2 failed", error.Message);
+        Assert.DoesNotContain(2, done);
+        Assert.DoesNotContain(3, done);
+    }
+
+    [Fact]
     public void A_disposed_pool_refuses_new_work_by_name()
     {
         var pool = new ChunkPool(1);
