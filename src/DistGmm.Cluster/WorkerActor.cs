@@ -155,9 +155,8 @@ public sealed class WorkerActor : UntypedActor
     {
         var replyTo = Sender;
         var slices = command.Shards;
-        var works = slices.Select(s => PartitionCompute.Plan(command.Pass,
-                command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset))
-            .ToArray();
+        var works = PartitionCompute.Plan(command.Pass, slices.Select(s =>
+            (command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset)).ToArray());
         // Every chunk of every shard at once: on a node whose workers share its compute threads, a core that is done
         // with this worker's chunks takes another worker's. Same bits whoever computes a chunk. Each shard's statistics
         // go as soon as they are complete, while the next shards compute.
@@ -226,7 +225,7 @@ public sealed class WorkerActor : UntypedActor
     private double[][] ScoreRows(GaussianMixture model, WorkerShard[] shards, MultiplicityModel? multiplicity, long[]?[] multiplicities)
     {
         var scores = shards.Select(s => new double[s.Rows]).ToArray();
-        _runner.Run(shards.Select((s, i) => model.PlanScoreSamples(s.Features, scores[i])).ToArray());
+        _runner.Run(model.PlanScoreSamples(shards.Select(s => s.Features).ToArray(), scores));
         if (multiplicity is not null)
             for (var i = 0; i < shards.Length; i++) DistinctRecords.AddMultiplicity(scores[i], multiplicities[i]!, multiplicity);
         return scores;

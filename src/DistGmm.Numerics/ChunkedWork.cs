@@ -31,35 +31,52 @@ public abstract class ChunkedWork<TResult> : ChunkedWork
     }
 }
 
+/// <summary>
+/// Working memory for chunks (a kernel with its buffers), shared by every work of one pass: made by the first chunks
+/// that run at once and handed on, never to two chunks at once. A bag keeps a list per thread, so a thread gets its own
+/// back (still in its core's cache) across chunks and partitions: as many as ran concurrently, none per chunk after that.
+/// </summary>
+public sealed class ScratchPool<TScratch>(Func<TScratch> create) where TScratch : class
+{
+    private readonly ConcurrentBag<TScratch> _free = [];
+
+    public TScratch Rent() => _free.TryTake(out var s) ? s : create();
+
+    public void Return(TScratch scratch) => _free.Add(scratch);
+}
+
 /// <summary>Chunks whose parts merge, left to right in chunk order, into <typeparamref name="TResult"/>.</summary>
-/// <typeparam name="TScratch">Per-thread working memory (a kernel with its buffers): reused across chunks, never shared by two at once.</typeparam>
+/// <typeparam name="TScratch">Working memory of a chunk, from a <see cref="ScratchPool{TScratch}"/>: it must not carry anything from one chunk to the next.</typeparam>
 public sealed class ChunkedComputation<TScratch, TResult> : ChunkedWork<TResult> where TScratch : class
 {
-    private readonly Func<TScratch> _newScratch;
+    private readonly ScratchPool<TScratch> _scratch;
     private readonly Func<TScratch, int, TResult> _runChunk;
     private readonly Func<TResult, TResult, TResult> _merge;
     private readonly TResult[] _parts;
-    // Scratch is created by the first chunks that run at once and handed on (a bag keeps per-thread lists, so a thread
-    // usually gets its own back): as many as ran concurrently, none per chunk after that.
-    private readonly ConcurrentBag<TScratch> _free = [];
 
     /// <param name="chunks">At least 1 (an empty partition is one chunk that produces the empty result).</param>
-    public ChunkedComputation(int chunks, Func<TScratch> newScratch, Func<TScratch, int, TResult> runChunk, Func<TResult, TResult, TResult> merge)
+    public ChunkedComputation(int chunks, ScratchPool<TScratch> scratch, Func<TScratch, int, TResult> runChunk, Func<TResult, TResult, TResult> merge)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
-        _newScratch = newScratch;
+        _scratch = scratch;
         _runChunk = runChunk;
         _merge = merge;
         _parts = new TResult[chunks];
+    }
+
+    /// <summary>With scratch of its own.</summary>
+    public ChunkedComputation(int chunks, Func<TScratch> newScratch, Func<TScratch, int, TResult> runChunk, Func<TResult, TResult, TResult> merge)
+        : this(chunks, new ScratchPool<TScratch>(newScratch), runChunk, merge)
+    {
     }
 
     public override int Chunks => _parts.Length;
 
     public override void RunChunk(int chunk)
     {
-        var scratch = _free.TryTake(out var s) ? s : _newScratch();
+        var scratch = _scratch.Rent();
         _parts[chunk] = _runChunk(scratch, chunk);
-        _free.Add(scratch);
+        _scratch.Return(scratch);
     }
 
     public override TResult Result()

@@ -148,13 +148,22 @@ public sealed class GaussianMixture
     /// (each row's value does not depend on the thread count).
     /// </summary>
     public void ScoreSamples(DataMatrix data, double[] logLikelihood, int maxDegreeOfParallelism) =>
-        ChunkRunner.Parallel(maxDegreeOfParallelism).Run(PlanScoreSamples(data, logLikelihood));
+        ChunkRunner.Parallel(maxDegreeOfParallelism).Run(PlanScoreSamples([data], [logLikelihood]));
 
     /// <summary>
-    /// Score_samples over a matrix as chunks for a <see cref="ChunkRunner"/>, each writing its own rows of
-    /// <paramref name="logLikelihood"/>; the result is that array.
+    /// Score_samples over matrices (a worker's shards) as chunks for a <see cref="ChunkRunner"/>, one work each, each
+    /// chunk writing its own rows of the matrix's output array (the work's result); the kernels are shared.
     /// </summary>
-    public ChunkedWork<double[]> PlanScoreSamples(DataMatrix data, double[] logLikelihood)
+    public ChunkedWork<double[]>[] PlanScoreSamples(IReadOnlyList<DataMatrix> data, IReadOnlyList<double[]> logLikelihood)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(logLikelihood);
+        if (data.Count != logLikelihood.Count) throw new ArgumentException($"{data.Count} matrices but {logLikelihood.Count} outputs.", nameof(logLikelihood));
+        var kernels = new ScratchPool<EStepKernel>(() => new EStepKernel(this, collectStatistics: false, fullSecondMoments: false));
+        return data.Select((d, i) => PlanScoreSamples(d, logLikelihood[i], kernels)).ToArray();
+    }
+
+    private ChunkedWork<double[]> PlanScoreSamples(DataMatrix data, double[] logLikelihood, ScratchPool<EStepKernel> kernels)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(logLikelihood);
@@ -162,8 +171,7 @@ public sealed class GaussianMixture
         if (logLikelihood.Length != data.Rows) throw new ArgumentException($"Output has {logLikelihood.Length} slots for {data.Rows} rows.", nameof(logLikelihood));
         int chunk = SufficientStatistics.ChunkRows;
         int chunks = Math.Max(1, (data.Rows + chunk - 1) / chunk);
-        return new ChunkedComputation<EStepKernel, double[]>(chunks,
-            () => new EStepKernel(this, collectStatistics: false, fullSecondMoments: false),
+        return new ChunkedComputation<EStepKernel, double[]>(chunks, kernels,
             (kernel, c) =>
             {
                 int start = c * chunk, end = Math.Min(data.Rows, start + chunk);

@@ -11,24 +11,43 @@ public static class PartitionCompute
     }
 
     /// <summary>
-    /// The pass over a partition as chunks for a <see cref="ChunkRunner"/> (a worker runs all its shards' chunks on
-    /// its node's shared <see cref="ChunkPool"/>); passes that are not chunked are one chunk.
+    /// The pass over a partition as chunks for a <see cref="ChunkRunner"/>; passes that are not chunked are one chunk.
     /// </summary>
-    public static ChunkedWork<PassResult> Plan(DataPass pass, DataMatrix partition, long globalRowOffset)
+    public static ChunkedWork<PassResult> Plan(DataPass pass, DataMatrix partition, long globalRowOffset) =>
+        Plan(pass, [(partition, globalRowOffset)])[0];
+
+    /// <summary>
+    /// The pass over several partitions (a worker's shards), one work each, whose kernels are shared: a thread keeps
+    /// using its own from shard to shard (a worker runs them all on its node's <see cref="ChunkPool"/>).
+    /// </summary>
+    public static ChunkedWork<PassResult>[] Plan(DataPass pass, IReadOnlyList<(DataMatrix Partition, long GlobalRowOffset)> partitions)
     {
         ArgumentNullException.ThrowIfNull(pass);
-        ArgumentNullException.ThrowIfNull(partition);
-        return pass switch
+        ArgumentNullException.ThrowIfNull(partitions);
+        switch (pass)
         {
-            EStepPass e => SufficientStatistics.Plan(e.Model, partition).Select(AsResult),
-            SampleRowsPass s => Whole(() => Sample(s, partition, globalRowOffset)),
-            KMeansPass k => KMeansStep.Plan(k.Centroids, partition).Select(r => (PassResult)r),
-            HardAssignmentPass h => HardAssignment(h, partition).Select(AsResult),
-            RandomResponsibilityPass r => RandomResponsibilities(r, partition, globalRowOffset).Select(AsResult),
-            RecordCountsPass => Whole(() => RecordCountsResult.Compute(partition, globalRowOffset)),
-            _ => throw new ArgumentException($"Unknown pass {pass.GetType().Name}.", nameof(pass)),
-        };
+            case EStepPass e:
+                var kernels = SufficientStatistics.Kernels(e.Model);
+                return partitions.Select(p => SufficientStatistics.Plan(e.Model, p.Partition, kernels: kernels).Select(AsResult)).ToArray();
+            case HardAssignmentPass h:
+                var assigning = AssignmentKernels(h.Centroids, h.CovarianceType);
+                return partitions.Select(p => HardAssignment(h, p.Partition, assigning).Select(AsResult)).ToArray();
+            case RandomResponsibilityPass r:
+                var weighing = AssignmentKernels(r.Shift, r.CovarianceType);
+                return partitions.Select(p => RandomResponsibilities(r, p.Partition, p.GlobalRowOffset, weighing).Select(AsResult)).ToArray();
+            case KMeansPass k:
+                return partitions.Select(p => KMeansStep.Plan(k.Centroids, p.Partition).Select(r => (PassResult)r)).ToArray();
+            case SampleRowsPass s:
+                return partitions.Select(p => (ChunkedWork<PassResult>)Whole(() => Sample(s, p.Partition, p.GlobalRowOffset))).ToArray();
+            case RecordCountsPass:
+                return partitions.Select(p => (ChunkedWork<PassResult>)Whole(() => RecordCountsResult.Compute(p.Partition, p.GlobalRowOffset))).ToArray();
+            default:
+                throw new ArgumentException($"Unknown pass {pass.GetType().Name}.", nameof(pass));
+        }
     }
+
+    private static ScratchPool<EStepKernel> AssignmentKernels(double[][] shift, CovarianceType type) =>
+        new(() => new EStepKernel(shift, type is CovarianceType.Full or CovarianceType.Tied));
 
     private static PassResult AsResult(SufficientStatistics statistics) => new StatisticsResult(statistics);
 
@@ -67,13 +86,12 @@ public static class PartitionCompute
         return i;
     }
 
-    private static ChunkedWork<SufficientStatistics> HardAssignment(HardAssignmentPass pass, DataMatrix partition)
+    private static ChunkedWork<SufficientStatistics> HardAssignment(HardAssignmentPass pass, DataMatrix partition, ScratchPool<EStepKernel> kernels)
     {
         CheckColumns(pass.Centroids, partition);
         bool full = pass.CovarianceType is CovarianceType.Full or CovarianceType.Tied;
-        int k = pass.Centroids.Length, d = partition.Cols;
-        return SufficientStatistics.Chunked(partition,
-            () => new EStepKernel(pass.Centroids, full),
+        int d = partition.Cols;
+        return SufficientStatistics.Chunked(partition, kernels,
             (kernel, rows, count, _) =>
             {
                 var resp = kernel.AssignmentScratch;
@@ -86,13 +104,13 @@ public static class PartitionCompute
             () => SufficientStatistics.Empty(pass.CovarianceType, full, pass.Centroids));
     }
 
-    private static ChunkedWork<SufficientStatistics> RandomResponsibilities(RandomResponsibilityPass pass, DataMatrix partition, long offset)
+    private static ChunkedWork<SufficientStatistics> RandomResponsibilities(RandomResponsibilityPass pass, DataMatrix partition, long offset,
+        ScratchPool<EStepKernel> kernels)
     {
         CheckColumns(pass.Shift, partition);
         bool full = pass.CovarianceType is CovarianceType.Full or CovarianceType.Tied;
         int k = pass.Shift.Length;
-        return SufficientStatistics.Chunked(partition,
-            () => new EStepKernel(pass.Shift, full),
+        return SufficientStatistics.Chunked(partition, kernels,
             (kernel, rows, count, firstRow) =>
             {
                 var resp = kernel.AssignmentScratch;

@@ -57,19 +57,24 @@ public sealed class SufficientStatistics
     }
 
     /// <summary>The E-step over a partition as chunks for a <see cref="ChunkRunner"/>.</summary>
-    internal static ChunkedWork<SufficientStatistics> Plan(GaussianMixture model, DataMatrix partition, int? vectorBits = null)
+    /// <param name="kernels">Kernels of <see cref="Kernels"/> for this model, shared by the partitions of one pass (null: its own).</param>
+    internal static ChunkedWork<SufficientStatistics> Plan(GaussianMixture model, DataMatrix partition, int? vectorBits = null,
+        ScratchPool<EStepKernel>? kernels = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(partition);
         if (partition.Cols != model.D)
             throw new ArgumentException($"Partition has {partition.Cols} columns, the model {model.D}.", nameof(partition));
         bool full = model.IsTriangular;
-        return Chunked(partition,
-            () => new EStepKernel(model, collectStatistics: true, fullSecondMoments: full, vectorBits),
+        return Chunked(partition, kernels ?? Kernels(model, vectorBits),
             (kernel, rows, count, _) => kernel.ProcessBlock(rows, count),
             kernel => kernel.Flush(model.CovarianceType),
             () => Empty(model.CovarianceType, full, model.Means));
     }
+
+    /// <summary>E-step kernels (statistics collecting) for <paramref name="model"/>.</summary>
+    internal static ScratchPool<EStepKernel> Kernels(GaussianMixture model, int? vectorBits = null) =>
+        new(() => new EStepKernel(model, collectStatistics: true, fullSecondMoments: model.IsTriangular, vectorBits));
 
     internal delegate void BlockAction(EStepKernel kernel, ReadOnlySpan<double> rows, int count, int firstRow);
 
@@ -78,13 +83,13 @@ public sealed class SufficientStatistics
     /// part; the parts merge in chunk order.
     /// </summary>
     internal static ChunkedWork<SufficientStatistics> Chunked(DataMatrix partition,
-        Func<EStepKernel> newKernel, BlockAction block, Func<EStepKernel, SufficientStatistics> flush,
+        ScratchPool<EStepKernel> kernels, BlockAction block, Func<EStepKernel, SufficientStatistics> flush,
         Func<SufficientStatistics> empty)
     {
         int n = partition.Rows, d = partition.Cols;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        if (chunks == 0) return new ChunkedComputation<EStepKernel, SufficientStatistics>(1, newKernel, (_, _) => empty(), (a, _) => a);
-        return new ChunkedComputation<EStepKernel, SufficientStatistics>(chunks, newKernel, (kernel, c) =>
+        if (chunks == 0) return new ChunkedComputation<EStepKernel, SufficientStatistics>(1, kernels, (_, _) => empty(), (a, _) => a);
+        return new ChunkedComputation<EStepKernel, SufficientStatistics>(chunks, kernels, (kernel, c) =>
         {
             int start = c * ChunkRows, end = Math.Min(n, start + ChunkRows);
             var values = partition.Values.AsSpan();
