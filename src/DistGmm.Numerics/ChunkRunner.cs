@@ -155,7 +155,8 @@ public sealed class ChunkPool : ChunkRunner, IDisposable
     {
         private readonly IReadOnlyList<ChunkedWork> _works;
         private readonly int[] _first;
-        private readonly int[] _remaining; // per work: chunks not yet ended
+        private readonly int[] _remaining; // per work: chunks not yet ended (guarded by _ended)
+        private readonly object _ended = new();
         private volatile ExceptionDispatchInfo? _error;
 
         public Batch(IReadOnlyList<ChunkedWork> works)
@@ -172,8 +173,8 @@ public sealed class ChunkPool : ChunkRunner, IDisposable
         /// <summary>Blocks (no spinning: the waiter shares the cores with the threads it waits for) until work <paramref name="w"/> has ended.</summary>
         public void WaitFor(int w)
         {
-            lock (this)
-                while (_remaining[w] > 0) Monitor.Wait(this);
+            lock (_ended)
+                while (_remaining[w] > 0) Monitor.Wait(_ended);
         }
 
         public void RunChunk(int index)
@@ -188,8 +189,8 @@ public sealed class ChunkPool : ChunkRunner, IDisposable
             {
                 Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null);
             }
-            lock (this)
-                if (--_remaining[w] == 0) Monitor.PulseAll(this);
+            lock (_ended)
+                if (--_remaining[w] == 0) Monitor.PulseAll(_ended);
         }
     }
 }
