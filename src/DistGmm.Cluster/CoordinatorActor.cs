@@ -115,6 +115,17 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
     private sealed record Delayed(object Message, IActorRef Sender);
 
     private int _ignored;
+
+    /// <summary>The pass in flight's timing (observation only, see <see cref="PassTimed"/>): when its commands went out, and each worker's seconds so far.</summary>
+    private sealed class PassTiming(int passNumber)
+    {
+        public int PassNumber { get; } = passNumber;
+        public long SentAt { get; } = Stopwatch.GetTimestamp();
+        public Dictionary<string, double> WorkerSeconds { get; } = [];
+    }
+
+    private PassTiming? _passTiming;
+
     private DateTimeOffset Now => Context.System.Scheduler.Now;
     private string JobId => _state.Plan.JobId;
 
@@ -295,7 +306,9 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
         Apply(new ShardResultAccepted(stats.PassNumber, stats.Shard, result));
         Recovered(stats.Shard);
+        TimeResult(stats);
         if (_state.PendingResults.Count < _state.ShardCount) return;
+        PublishPassTiming();
 
         var merged = _state.MergePending();
         if (_state.Stage == JobStage.Counting)
@@ -324,6 +337,20 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             ReportIteration(candidate, fitsBefore);
             if (_state.IsFinished) Finish();
         });
+    }
+
+    private void TimeResult(ShardStatsComputed stats)
+    {
+        if (_passTiming is not { } timing || timing.PassNumber != stats.PassNumber || WorkerOf(stats) is not { } worker) return;
+        timing.WorkerSeconds[worker] = Math.Max(timing.WorkerSeconds.GetValueOrDefault(worker), stats.WorkerSeconds);
+    }
+
+    private void PublishPassTiming()
+    {
+        if (_passTiming is not { WorkerSeconds.Count: > 0 } timing) return;
+        _passTiming = null;
+        Publish(new PassTimed(Now, timing.PassNumber, Stopwatch.GetElapsedTime(timing.SentAt),
+            TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Max()), TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Min()), timing.WorkerSeconds.Count));
     }
 
     /// <summary>At an iteration boundary: spread shards onto workers that joined mid-job. Returns the workers that gained shards.</summary>
@@ -499,6 +526,8 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
                 Fail(error);
                 return;
             }
+            // A pass's clock starts with its first command; a re-send after a lost worker keeps it (the wall includes recovery).
+            if (command is ComputePass pass && _passTiming?.PassNumber != pass.PassNumber) _passTiming = new PassTiming(pass.PassNumber);
             worker.Tell(command, Self);
         }
     }

@@ -140,7 +140,8 @@ public static class EmbeddedJob
         ArgumentNullException.ThrowIfNull(spec);
         Directory.CreateDirectory(spec.OutDir);
         var eventsPath = Path.Combine(spec.OutDir, RunFolderWriter.EventsLogFile);
-        var recovery = new RecoveryRecorder(observer);
+        var passes = new PassTimingRecorder(observer);
+        var recovery = new RecoveryRecorder(passes);
         using var timeline = new TimelineRecorder(Path.Combine(spec.OutDir, TimelineRecorder.FileName), recovery);
         using var log = new EventLogObserver(eventsPath, timeline);
         // The scoring job reuses the shards the training job loaded (same rows, same preprocessor): no second read.
@@ -152,6 +153,7 @@ public static class EmbeddedJob
         var score = await ScoreCoreAsync(new ScoreJobSpec(train.ModelPath, spec.DatasetDir, spec.Workers, spec.Threshold, spec.OutDir, cluster),
             log, train, ct).ConfigureAwait(false);
         recovery.WriteInto(score.SummaryPath);
+        passes.WriteInto(score.SummaryPath);
         return new RunOutcome(spec.OutDir, train, score, eventsPath);
     }
 

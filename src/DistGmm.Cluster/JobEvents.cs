@@ -41,6 +41,32 @@ public sealed record IterationCompleted(DateTimeOffset Time, int K, int Iteratio
         $"K={K} iteration {Iteration}: lower bound {LowerBound:R}{(Delta is { } d ? $", delta {d:E3}" : "")}, {Elapsed.TotalMilliseconds:0} ms");
 }
 
+/// <summary>
+/// A pass's timing, as the coordinator saw it: <paramref name="Wall"/> from sending the pass's commands to accepting its
+/// last shard result; per worker, the time from taking up its command to its last result (<paramref name="SlowestWorker"/>,
+/// <paramref name="FastestWorker"/>). Wall − slowest is what coordination costs (transport, merge, waking threads); slowest
+/// − fastest is the time the faster workers waited. Observation only: never journaled, never part of the model.
+/// </summary>
+public sealed record PassTimed(DateTimeOffset Time, int PassNumber, TimeSpan Wall, TimeSpan SlowestWorker, TimeSpan FastestWorker, int Workers)
+    : JobEvent(Time)
+{
+    public override string Describe() => FormattableString.Invariant(
+        $"pass {PassNumber} timed: {Wall.TotalMilliseconds:0.0} ms from commands to last result; {Workers} worker(s) busy {FastestWorker.TotalMilliseconds:0.0}–{SlowestWorker.TotalMilliseconds:0.0} ms");
+
+    private static readonly System.Text.RegularExpressions.Regex Line = new(
+        @"^pass (?<pass>\d+) timed: (?<wall>[0-9.]+) ms from commands to last result; (?<workers>\d+) worker\(s\) busy (?<fast>[0-9.]+)–(?<slow>[0-9.]+) ms$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Reads back an events.log text written by <see cref="Describe"/> (times to 0.1 ms); null for any other line.</summary>
+    public static PassTimed? Parse(DateTimeOffset time, string text)
+    {
+        if (Line.Match(text) is not { Success: true } m) return null;
+        TimeSpan Ms(string group) => TimeSpan.FromMilliseconds(double.Parse(m.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture));
+        return new PassTimed(time, int.Parse(m.Groups["pass"].Value, System.Globalization.CultureInfo.InvariantCulture), Ms("wall"), Ms("slow"), Ms("fast"),
+            int.Parse(m.Groups["workers"].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
 public sealed record CandidateFitted(DateTimeOffset Time, int K, int Iterations, bool Converged, double LowerBound, double Bic) : JobEvent(Time)
 {
     public override string Describe() => FormattableString.Invariant(

@@ -47,8 +47,12 @@ public sealed record ReleaseJob(string JobId) : IProtocolMessage;
 public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards, bool OnDistinctRecords = false)
     : IProtocolMessage;
 
-/// <summary>One shard's partial result (<c>PassResult.ToBytes()</c>, little-endian binary).</summary>
-public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes) : IProtocolMessage;
+/// <summary>
+/// One shard's partial result (<c>PassResult.ToBytes()</c>, little-endian binary). <paramref name="WorkerSeconds"/>: how
+/// long after the worker took up the pass's command this result was ready (what the coordinator's pass timing reads;
+/// never part of the model).
+/// </summary>
+public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes, double WorkerSeconds = 0) : IProtocolMessage;
 
 // ---- record counts (the records scoring) ----
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using DistGmm.Cluster.Serialization;
@@ -154,6 +155,7 @@ public sealed class WorkerActor : UntypedActor
     private void Compute(ComputePass command)
     {
         var replyTo = Sender;
+        var started = Stopwatch.GetTimestamp();
         var slices = command.Shards;
         var works = PartitionCompute.Plan(command.Pass, slices.Select(s =>
             (command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset)).ToArray());
@@ -166,7 +168,8 @@ public sealed class WorkerActor : UntypedActor
             if (FrameLimit.Exceeded(Context.System, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
                 replyTo.Tell(new WorkFailed(command.JobId, Id, error), Self);
             else
-                replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes), Self);
+                replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes,
+                    Stopwatch.GetElapsedTime(started).TotalSeconds), Self);
         });
     }
 

@@ -53,6 +53,10 @@ public sealed class BenchCommandTests
             Assert.Equal(3000L * 39 * 8, run.GetProperty("matrixBytes").GetInt64());
             Assert.True(run.GetProperty("peakMemoryBytes").GetInt64() > 0);
             Assert.Equal("run", Assert.Single(run.GetProperty("processes").EnumerateArray()).GetProperty("name").GetString());
+            // The anatomy of the passes after the first iteration (PassTimed events): at least iteration 2's E-step.
+            var passes = run.GetProperty("passes");
+            Assert.True(passes.GetProperty("passes").GetInt32() >= 1);
+            Assert.True(passes.GetProperty("medianSlowestWorkerSeconds").GetDouble() >= passes.GetProperty("medianFastestWorkerSeconds").GetDouble());
         }
         // The runs themselves are ordinary run folders.
         Assert.True(File.Exists(Path.Combine(outDir, "embedded-w1", "scores.parquet")));

@@ -48,6 +48,37 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
     }
 
     [Fact]
+    public void Each_pass_is_timed_from_its_workers_seconds()
+    {
+        var client = CreateTestProbe();
+        var observer = new ProbeObserver(CreateTestProbe());
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(2), BalancedByRowsPlacement.Instance, client.Ref, CreateTestProbe("host").Ref, observer));
+        var w0 = Join(this, coordinator, "w0");
+        var w1 = Join(this, coordinator, "w1");
+        foreach (var (worker, id) in new[] { (w0, "w0"), (w1, "w1") }) Answer(worker, id, worker.ExpectMsg<LoadShards>());
+
+        // w1 holds shards 0 and 1: its seconds are its last result's (the larger), whatever the order they arrive in.
+        var pass0 = w0.ExpectMsg<ComputePass>();
+        var pass1 = w1.ExpectMsg<ComputePass>();
+        w1.Reply(Stats(pass1, pass1.Shards[1]) with { WorkerSeconds = 0.030 });
+        w1.Reply(Stats(pass1, pass1.Shards[0]) with { WorkerSeconds = 0.020 });
+        w0.Reply(Stats(pass0, pass0.Shards[0]) with { WorkerSeconds = 0.010 });
+        var timed = observer.Await<PassTimed>();
+        Assert.Equal(pass0.PassNumber, timed.PassNumber);
+        Assert.Equal(2, timed.Workers);
+        Assert.Equal(TimeSpan.FromSeconds(0.030), timed.SlowestWorker);
+        Assert.Equal(TimeSpan.FromSeconds(0.010), timed.FastestWorker);
+        Assert.True(timed.Wall >= TimeSpan.Zero);
+        // events.log keeps it readable (what `bench` reads from a coordinator process), to 0.1 ms.
+        var read = PassTimed.Parse(timed.Time, timed.Describe());
+        Assert.Equal(timed with { Wall = read!.Wall }, read);
+        Assert.Equal(timed.Wall.TotalMilliseconds, read.Wall.TotalMilliseconds, 0.05);
+        Assert.Null(PassTimed.Parse(timed.Time, "K=2 iteration 3: lower bound 1.5, 12 ms"));
+        // The next pass goes out as usual.
+        Assert.Equal(pass0.PassNumber + 1, w0.ExpectMsg<ComputePass>().PassNumber);
+    }
+
+    [Fact]
     public void A_worker_that_stops_has_its_shards_recomputed_by_the_survivor()
     {
         var client = CreateTestProbe();

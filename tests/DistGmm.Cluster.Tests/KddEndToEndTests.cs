@@ -36,6 +36,12 @@ public sealed class KddEndToEndTests(DatasetFixture data, ITestOutputHelper outp
             Assert.True(root.TryGetProperty(key, out _), $"summary.json lacks '{key}'");
         Assert.Equal("full", root.GetProperty("covarianceType").GetString());
         Assert.Equal(summary.Anomalies, root.GetProperty("anomalies").GetInt64());
+        // Every training pass timed (observation only): at least one per iteration; medians ordered as their definitions.
+        var passTiming = root.GetProperty("passTiming");
+        Assert.True(passTiming.GetProperty("passes").GetInt32() >= run.Train.Fit.Iterations);
+        Assert.True(passTiming.GetProperty("medianSlowestWorkerSeconds").GetDouble() >= passTiming.GetProperty("medianFastestWorkerSeconds").GetDouble());
+        Assert.True(passTiming.GetProperty("slowestPass").GetProperty("wallSeconds").GetDouble() >= passTiming.GetProperty("medianWallSeconds").GetDouble());
+        Assert.Equal(2, passTiming.GetProperty("slowestPass").GetProperty("workers").GetInt32());
 
         var model = ModelFile.Load(Path.Combine(outDir, "model.json"));
         Assert.Equal(summary.Threshold, model.Threshold);

@@ -34,7 +34,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         yield return new ComputePass("train-1", 1, new KMeansPass(1, [[0, 1], [-2.5, double.Epsilon]]), []);
         yield return new ComputePass("train-1", 2, new HardAssignmentPass(2, CovarianceType.Tied, [[1, 2], [3, 4]]), [new ShardSlice(0, 0)]);
         yield return new ComputePass("train-1", 3, new RandomResponsibilityPass(3, CovarianceType.Spherical, ulong.MaxValue, [[0.5, -0.5]]), [new ShardSlice(0, 0)]);
-        yield return new ShardStatsComputed("train-1", 7, 2, PartitionCompute.Compute(pass, Shards[2], 110, 1).ToBytes());
+        yield return new ShardStatsComputed("train-1", 7, 2, PartitionCompute.Compute(pass, Shards[2], 110, 1).ToBytes(), 0.0123);
         yield return new ComputePass("train-1", 4, pass, [new ShardSlice(1, 37)], OnDistinctRecords: true);
         yield return new ComputePass("train-1", CoordinatorState.CountingPassNumber, new RecordCountsPass(CoordinatorState.CountingPassNumber), [new ShardSlice(2, 110)]);
         yield return new ShardStatsComputed("train-1", CoordinatorState.CountingPassNumber, 2, RecordCountsResult.Compute(Shards[2], 110).ToBytes());
@@ -200,10 +200,10 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         var trailing = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([.. release, 0], 4711, "ReleaseJob"));
         Assert.Equal($"payload of 'ReleaseJob' at byte offset {release.Length}: 1 unexpected trailing bytes", trailing.Message);
 
-        var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([1, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("'ReleaseJob': payload format version 1, this node reads version 2", version.Message, StringComparison.Ordinal);
-        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("payload format version 3", future.Message, StringComparison.Ordinal);
+        var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([2, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("'ReleaseJob': payload format version 2, this node reads version 3", version.Message, StringComparison.Ordinal);
+        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([4, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("payload format version 4", future.Message, StringComparison.Ordinal);
         // Journaled events kept their layout: a version-1 journal still replays.
         var completed = new PassCompleted(3, [1, 2, 3]);
         var eventBytes = SerializerFor(completed).ToBinary(completed);
@@ -226,7 +226,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     [Fact]
     public void An_unknown_manifest_fails_naming_it()
     {
-        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([2, 0, 0, 0, 0], 4711, "ShardExploded"));
+        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, 0, 0, 0, 0], 4711, "ShardExploded"));
         Assert.Contains("unknown manifest 'ShardExploded'", ex.Message, StringComparison.Ordinal);
     }
 

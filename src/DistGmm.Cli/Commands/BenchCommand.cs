@@ -316,7 +316,7 @@ internal static class BenchEndToEnd
     internal sealed record JobMeasurement(string Mode, int Workers, long Rows, int D, double PreprocessorFitSeconds, double LoadSeconds,
         double[] IterationSeconds, double FirstIterationSeconds, double MedianIterationSeconds, double TrainSeconds,
         double ScoringSeconds, double ScoringRowsPerSecond, double ScoreJobSeconds, double ScoreJobRowsPerSecond, double TotalSeconds,
-        long MatrixBytes, long PeakMemoryBytes, double PeakOverMatrix, IReadOnlyList<ProcessPeak> Processes);
+        long MatrixBytes, long PeakMemoryBytes, double PeakOverMatrix, IReadOnlyList<ProcessPeak> Processes, PassTimingSummary? Passes = null);
 
     internal sealed record ProcessPeak(string Name, long PeakMemoryBytes);
 
@@ -327,6 +327,13 @@ internal static class BenchEndToEnd
         private readonly DateTimeOffset _start = DateTimeOffset.UtcNow;
         private readonly List<(DateTimeOffset Time, string Text)> _events = [];
         private readonly List<double> _iterations = [];
+        private readonly List<PassTimed> _passes = [];
+
+        // Passes before the first iteration's end initialise (k-means and the like): not an EM pass's anatomy.
+        private void AddPass(PassTimed p)
+        {
+            if (_iterations.Count > 0) _passes.Add(p);
+        }
 
         public void OnEvent(JobEvent e)
         {
@@ -334,6 +341,7 @@ internal static class BenchEndToEnd
             {
                 _events.Add((e.Time, e.Describe()));
                 if (e is IterationCompleted i) _iterations.Add(i.Elapsed.TotalSeconds);
+                if (e is PassTimed p) AddPass(p);
             }
         }
 
@@ -347,6 +355,7 @@ internal static class BenchEndToEnd
                 if (space < 0 || !DateTimeOffset.TryParse(line[..space], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) continue;
                 var text = line[(space + 1)..];
                 r._events.Add((time, text));
+                if (PassTimed.Parse(time, text) is { } pass) r.AddPass(pass);
                 if (text.Contains(" iteration ", StringComparison.Ordinal) && text.EndsWith(" ms", StringComparison.Ordinal))
                 {
                     var comma = text.LastIndexOf(", ", StringComparison.Ordinal);
@@ -385,7 +394,8 @@ internal static class BenchEndToEnd
                 var matrix = rows * d * 8L;
                 var peak = processes.Sum(p => p.PeakMemoryBytes);
                 return new JobMeasurement(mode, workers, rows, d, fit, load, its, its.Length > 0 ? its[0] : double.NaN, median, trainSeconds,
-                    scoring, rows / scoring, scoreJobSeconds, rows / scoreJobSeconds, totalSeconds, matrix, peak, (double)peak / matrix, processes);
+                    scoring, rows / scoring, scoreJobSeconds, rows / scoreJobSeconds, totalSeconds, matrix, peak, (double)peak / matrix, processes,
+                    PassTimingSummary.Of(_passes));
             }
         }
     }
@@ -561,7 +571,10 @@ internal static class BenchEndToEnd
         $"bench: {what}: load {m.LoadSeconds:F2} s, iteration {m.MedianIterationSeconds:F3} s (first {m.FirstIterationSeconds:F2} s, " +
         $"{IterationGflops(m, settings):F1} GFLOP/s = {100 * IterationGflops(m, settings) / KernelPath.Peak().Gflops:F0} % of the FMA peak), " +
         $"scoring {m.ScoringRowsPerSecond / 1e6:F2} M rows/s (score job {m.ScoreJobRowsPerSecond / 1e6:F2} M rows/s), " +
-        $"peak {m.PeakMemoryBytes / 1e9:F2} GB = {m.PeakOverMatrix:F2}x the matrix");
+        $"peak {m.PeakMemoryBytes / 1e9:F2} GB = {m.PeakOverMatrix:F2}x the matrix{Anatomy(m.Passes)}");
+
+    private static string Anatomy(PassTimingSummary? p) => p is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"; a pass (median of {p.Passes}): workers done after {1e3 * p.MedianFastestWorkerSeconds:F1}–{1e3 * p.MedianSlowestWorkerSeconds:F1} ms, coordination {1e3 * p.MedianCoordinationSeconds:F1} ms");
 
     /// <summary>EM arithmetic per second of a median iteration (2·K·n·d² full/tied, 6·K·n·d diag/spherical).</summary>
     private static double IterationGflops(JobMeasurement m, Settings settings) =>

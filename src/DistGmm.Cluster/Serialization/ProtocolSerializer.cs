@@ -20,8 +20,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     public const int SerializerId = 4711;
 
     /// <summary>Format version of every payload; a reader refuses versions it does not know instead of misreading them.</summary>
-    /// <remarks>2: ComputePass, ScoreShards, CollectAnomalies and AnomaliesCollected carry the records scoring.</remarks>
-    private const byte FormatVersion = 2;
+    /// <remarks>
+    /// 2: ComputePass, ScoreShards, CollectAnomalies and AnomaliesCollected carry the records scoring.
+    /// 3: ShardStatsComputed carries the worker's seconds.
+    /// </remarks>
+    private const byte FormatVersion = 3;
 
     /// <summary>Journaled events kept their layout since version 1: a journal written by version 1 still replays.</summary>
     private const byte OldestEventVersion = 1;
@@ -120,7 +123,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 w.WriteString(m.JobId).WriteBytes(m.CountsBytes);
                 WriteSlices(w, m.Shards);
                 break;
-            case ShardStatsComputed m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32(m.Shard).WriteBytes(m.ResultBytes); break;
+            case ShardStatsComputed m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32(m.Shard).WriteBytes(m.ResultBytes).WriteDouble(m.WorkerSeconds); break;
             case ScoreShards m:
                 w.WriteString(m.JobId).WriteBytes(m.ModelBytes).WriteInt32s([.. m.Shards]);
                 WriteMultiplicity(w, m.Multiplicity);
@@ -185,7 +188,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 var counts = r.ReadBytes();
                 return new UseRecordCounts(jobId, counts, ReadSlices(ref r));
             }
-            case "ShardStatsComputed": return new ShardStatsComputed(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBytes());
+            case "ShardStatsComputed": return new ShardStatsComputed(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBytes(), r.ReadDouble());
             case "ScoreShards": return new ScoreShards(r.ReadString(), r.ReadBytes(), r.ReadInt32s(), ReadMultiplicity(ref r));
             case "ShardScored":
                 return new ShardScored(r.ReadString(), r.ReadInt32(), new ScoreMoments(r.ReadInt64(), r.ReadDouble(), r.ReadDouble()),

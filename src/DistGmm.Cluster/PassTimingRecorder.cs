@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DistGmm.Cluster;
+
+/// <summary>
+/// Turns a run's <see cref="PassTimed"/> events into summary.json's <c>passTiming</c>: where a training pass's time
+/// goes — the workers computing (slowest, fastest), the faster ones waiting, and coordination (sending the commands,
+/// the results' way back, merging) — so a straggling node or a slow network shows without a profiler. Thread-safe.
+/// </summary>
+public sealed class PassTimingRecorder(IJobObserver? next = null) : IJobObserver
+{
+    private readonly Lock _gate = new();
+    private readonly List<PassTimed> _passes = [];
+
+    public void OnEvent(JobEvent e)
+    {
+        if (e is PassTimed p)
+            lock (_gate) _passes.Add(p);
+        next?.OnEvent(e);
+    }
+
+    /// <summary>Medians over every timed pass (each pass of a training job, initialisation included) and the slowest pass.</summary>
+    public JsonObject Report()
+    {
+        lock (_gate)
+        {
+            if (PassTimingSummary.Of(_passes) is not { } summary) return new JsonObject { ["passes"] = 0 };
+            var slowest = _passes.MaxBy(p => p.Wall)!;
+            return new JsonObject
+            {
+                ["passes"] = summary.Passes,
+                ["medianWallSeconds"] = summary.MedianWallSeconds,
+                ["medianSlowestWorkerSeconds"] = summary.MedianSlowestWorkerSeconds,
+                ["medianFastestWorkerSeconds"] = summary.MedianFastestWorkerSeconds,
+                ["medianCoordinationSeconds"] = summary.MedianCoordinationSeconds,
+                ["slowestPass"] = new JsonObject
+                {
+                    ["passNumber"] = slowest.PassNumber, ["wallSeconds"] = slowest.Wall.TotalSeconds,
+                    ["slowestWorkerSeconds"] = slowest.SlowestWorker.TotalSeconds, ["workers"] = slowest.Workers,
+                },
+            };
+        }
+    }
+
+    /// <summary>Adds the report to a written summary.json as its <c>passTiming</c> object.</summary>
+    public void WriteInto(string summaryPath)
+    {
+        var summary = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
+        summary["passTiming"] = Report();
+        File.WriteAllText(summaryPath, summary.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // as RunSummary writes it
+        }));
+    }
+}
+
+/// <summary>
+/// Medians over passes (<see cref="PassTimed"/>): wall time, slowest and fastest worker, and coordination (wall − slowest
+/// worker: the commands' way out, the results' way back, waking threads, merging).
+/// </summary>
+public sealed record PassTimingSummary(int Passes, double MedianWallSeconds, double MedianSlowestWorkerSeconds, double MedianFastestWorkerSeconds,
+    double MedianCoordinationSeconds)
+{
+    public static PassTimingSummary? Of(IReadOnlyCollection<PassTimed> passes) => passes.Count == 0 ? null : new(passes.Count,
+        Median(passes.Select(p => p.Wall.TotalSeconds)), Median(passes.Select(p => p.SlowestWorker.TotalSeconds)),
+        Median(passes.Select(p => p.FastestWorker.TotalSeconds)), Median(passes.Select(p => (p.Wall - p.SlowestWorker).TotalSeconds)));
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+}
