@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace DistGmm.Cluster;
@@ -46,12 +45,7 @@ public sealed class PassTimingRecorder(IJobObserver? next = null) : IJobObserver
     /// <summary>Adds the report to a written summary.json as its <c>passTiming</c> object.</summary>
     public void WriteInto(string summaryPath)
     {
-        var summary = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
-        summary["passTiming"] = Report();
-        File.WriteAllText(summaryPath, summary.ToJsonString(new JsonSerializerOptions
-        {
-            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // as RunSummary writes it
-        }));
+        RunSummary.SetSection(summaryPath, "passTiming", Report());
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace DistGmm.Cluster;
@@ -140,11 +139,6 @@ public sealed class RecoveryRecorder(IJobObserver? next = null) : IJobObserver
     /// <summary>Adds the report to a written summary.json as its <c>recovery</c> object.</summary>
     public void WriteInto(string summaryPath)
     {
-        var summary = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
-        summary["recovery"] = Report();
-        File.WriteAllText(summaryPath, summary.ToJsonString(new JsonSerializerOptions
-        {
-            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // as RunSummary writes it
-        }));
+        RunSummary.SetSection(summaryPath, "recovery", Report());
     }
 }

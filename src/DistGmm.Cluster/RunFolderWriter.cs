@@ -58,6 +58,17 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
 
     public const int CurrentFormatVersion = 1;
 
+    /// <summary>Sets one top-level object of a written summary.json (a recorder's report), escaping as <see cref="ToJson"/> does.</summary>
+    public static void SetSection(string summaryPath, string name, System.Text.Json.Nodes.JsonNode section)
+    {
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
+        summary[name] = section;
+        File.WriteAllText(summaryPath, summary.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }));
+    }
+
     public string ToJson()
     {
         using var buffer = new MemoryStream();
