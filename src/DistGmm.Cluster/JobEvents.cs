@@ -44,8 +44,9 @@ public sealed record IterationCompleted(DateTimeOffset Time, int K, int Iteratio
 /// <summary>
 /// A pass's timing, as the coordinator saw it: <paramref name="Wall"/> from sending the pass's commands to accepting its
 /// last shard result; per worker, the time from taking up its command to its last result (<paramref name="SlowestWorker"/>,
-/// <paramref name="FastestWorker"/>). Wall − slowest is what coordination costs (transport, merge, waking threads); slowest
-/// − fastest is the time the faster workers waited. Observation only: never journaled, never part of the model.
+/// <paramref name="FastestWorker"/>). Wall − slowest is what coordination costs (transport, merge, waking threads); with
+/// workers on their own nodes, slowest − fastest is the time the faster ones waited (embedded workers share one pool of
+/// compute threads, so theirs finish one after the other). Observation only: never journaled, never part of the model.
 /// </summary>
 public sealed record PassTimed(DateTimeOffset Time, int PassNumber, TimeSpan Wall, TimeSpan SlowestWorker, TimeSpan FastestWorker, int Workers)
     : JobEvent(Time)
