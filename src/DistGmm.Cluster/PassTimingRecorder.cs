@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MathNet.Numerics.Statistics;
 
 namespace DistGmm.Cluster;
 
@@ -57,12 +58,6 @@ public sealed record PassTimingSummary(int Passes, double MedianWallSeconds, dou
     double MedianCoordinationSeconds)
 {
     public static PassTimingSummary? Of(IReadOnlyCollection<PassTimed> passes) => passes.Count == 0 ? null : new(passes.Count,
-        Median(passes.Select(p => p.Wall.TotalSeconds)), Median(passes.Select(p => p.SlowestWorker.TotalSeconds)),
-        Median(passes.Select(p => p.FastestWorker.TotalSeconds)), Median(passes.Select(p => (p.Wall - p.SlowestWorker).TotalSeconds)));
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
+        passes.Select(p => p.Wall.TotalSeconds).Median(), passes.Select(p => p.SlowestWorker.TotalSeconds).Median(),
+        passes.Select(p => p.FastestWorker.TotalSeconds).Median(), passes.Select(p => (p.Wall - p.SlowestWorker).TotalSeconds).Median());
 }

@@ -46,6 +46,7 @@ internal static class ReportAssets
         .s-normal { fill:var(--normal); stroke:var(--normal); }
         .s-anomaly { fill:var(--anomaly); stroke:var(--anomaly); }
         .s-bic { fill:#4c78a8; stroke:#4c78a8; } .s-aic { fill:#f58518; stroke:#f58518; }
+        .s-wall { fill:#14213d; stroke:#14213d; } .s-slowest { fill:#e45756; stroke:#e45756; } .s-fastest { fill:#54a24b; stroke:#54a24b; }
         .s-roc, .s-pr, .s-lb { fill:var(--accent); stroke:var(--accent); }
         .s-threshold { fill:#14213d; stroke:#14213d; }
         .points.s-normal .pt { fill-opacity:.45; stroke:none; }

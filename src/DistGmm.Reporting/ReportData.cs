@@ -44,6 +44,9 @@ public sealed record ReportData
     /// <summary>Present only for cluster runs.</summary>
     public ClusterTimeline? Timeline { get; init; }
 
+    /// <summary>Each training pass's timing, in the order the passes ran (events.log); empty when the run has none.</summary>
+    public IReadOnlyList<PassTimingPoint> PassTimings { get; init; } = [];
+
     /// <summary>The most anomalous flagged records with why they were flagged (anomalies.parquet's first rows).</summary>
     public IReadOnlyList<FlaggedRecord> Flagged { get; init; } = [];
 
@@ -53,6 +56,12 @@ public sealed record ReportData
     /// </summary>
     public long FlaggedTotal { get; init; }
 }
+
+/// <summary>
+/// One pass: wall time from its first command to its last result, and when its slowest and fastest worker were done.
+/// Wall − slowest worker is coordination (messages, merging, waking threads).
+/// </summary>
+public sealed record PassTimingPoint(double WallSeconds, double SlowestWorkerSeconds, double FastestWorkerSeconds);
 
 /// <summary>One flagged record as the report lists it: id, score, label, and its explanation.</summary>
 public sealed record FlaggedRecord(long RowId, double Score, string? Label, long? Multiplicity, int? Component, double? ComponentWeight,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DistGmm.Reporting.Charts;
 using DistGmm.Reporting.Svg;
+using MathNet.Numerics.Statistics;
 
 namespace DistGmm.Reporting;
 
@@ -225,7 +226,7 @@ public static class ReportWriter
 
     private static string? TrainingSection(ReportData data)
     {
-        if (data.LowerBound.Count == 0 && data.ModelSelection.Count == 0) return null;
+        if (data.LowerBound.Count == 0 && data.ModelSelection.Count == 0 && data.PassTimings.Count == 0) return null;
         var sb = new StringBuilder("<div class=\"grid2\">");
         if (data.LowerBound.Count > 0)
         {
@@ -254,7 +255,29 @@ public static class ReportWriter
                 .Append("</div>");
         }
 
+        if (data.PassTimings.Count > 0) sb.Append(PassTimingChart(data.PassTimings));
+
         return sb.Append("</div>").ToString();
+    }
+
+    /// <summary>Time per pass: the wall time and when the slowest and fastest worker were done (the gap to the wall is coordination).</summary>
+    private static string PassTimingChart(IReadOnlyList<PassTimingPoint> passes)
+    {
+        var x = Enumerable.Range(1, passes.Count).Select(i => (double)i).ToArray();
+        double[] Ms(Func<PassTimingPoint, double> f) => [.. passes.Select(p => 1e3 * f(p))];
+        var wall = Ms(p => p.WallSeconds);
+        var slowest = Ms(p => p.SlowestWorkerSeconds);
+        var fastest = Ms(p => p.FastestWorkerSeconds);
+        var coordination = Ms(p => p.WallSeconds - p.SlowestWorkerSeconds);
+        var caption = string.Create(CultureInfo.InvariantCulture,
+            $"{passes.Count} passes (initialisation, EM iterations, the final E-step); medians: {wall.Median():0.0} ms per pass, workers done after {fastest.Median():0.0}–{slowest.Median():0.0} ms, coordination (wall − slowest worker: messages, merging) {coordination.Median():0.0} ms.");
+        var markers = passes.Count <= 60;
+        return "<div><h3>Time per pass</h3><p class=\"caption\">" + Escape.Text(caption) + "</p>"
+               + LineChart.Render("pass-timing", "Wall time and worker times per pass",
+                   [new LineSeries("wall", "s-wall", x, wall, Markers: markers), new LineSeries("slowest worker", "s-slowest", x, slowest, Markers: markers),
+                    new LineSeries("fastest worker", "s-fastest", x, fastest, Markers: markers)],
+                   "pass", "milliseconds", integerX: true)
+               + "</div>";
     }
 
     private static string ScoreSection(ScoreDistribution s, ReportOptions o)

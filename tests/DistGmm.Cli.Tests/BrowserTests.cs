@@ -52,6 +52,11 @@ public sealed class BrowserTests(ChromiumFixture chromium) : IClassFixture<Chrom
         // Training: one marker and one path vertex per EM iteration.
         Assert.Equal(iterations, await Count(page, "#lower-bound circle.pt"));
         Assert.Equal(iterations, await PathVertices(page, "#lower-bound path.line"));
+        // One vertex per timed pass (events.log) on each of the pass-timing lines: wall, slowest and fastest worker.
+        var passes = File.ReadLines(Path.Combine(outDir, "events.log")).Count(l => l.Contains(" timed: ", StringComparison.Ordinal));
+        Assert.True(passes > iterations, $"{passes} timed passes for {iterations} iterations");
+        foreach (var series in new[] { "s-wall", "s-slowest", "s-fastest" })
+            Assert.Equal(passes, await PathVertices(page, $"#pass-timing .{series} path.line"));
 
         // Scores: the histogram bars add up to every record, attacks binned apart, one threshold line.
         var histogram = await page.EvalOnSelectorAsync<int[]>("#score-histogram", """
@@ -84,7 +89,7 @@ public sealed class BrowserTests(ChromiumFixture chromium) : IClassFixture<Chrom
         Assert.All(shardsHeld, t => Assert.Matches(@"^shards? [\d,-]+ on worker-\d+: \S+–\S+ s, completed$", t));
         Assert.Contains($"{workers} worker", await page.InnerTextAsync("#cluster .caption"));
 
-        foreach (var id in new[] { "scatter2d", "scatter3d", "missing-matrix", "lower-bound", "score-histogram", "confusion", "detection-by-label", "roc-curve", "pr-curve", "cluster-timeline" })
+        foreach (var id in new[] { "scatter2d", "scatter3d", "missing-matrix", "lower-bound", "pass-timing", "score-histogram", "confusion", "detection-by-label", "roc-curve", "pr-curve", "cluster-timeline" })
         {
             var box = await page.Locator("#" + id).BoundingBoxAsync();
             Assert.True(box is { Width: > 100, Height: > 50 }, $"#{id} is not laid out: {box?.Width}x{box?.Height}");

@@ -115,6 +115,20 @@ public class ReportWriterTests
         Assert.Equal((700, 300), Scatter3dCounts(html));
     }
 
+    [Fact]
+    public void Pass_timing_is_charted_with_its_medians_when_the_run_timed_its_passes()
+    {
+        Assert.DoesNotContain("id=\"pass-timing\"", ReportWriter.Render(Data));
+        // Wall 60, 70, 65 ms; slowest worker 57, 66, 63; fastest 55, 60, 61: coordination 3, 4, 2 ms.
+        PassTimingPoint[] passes = [new(0.060, 0.057, 0.055), new(0.070, 0.066, 0.060), new(0.065, 0.063, 0.061)];
+        var html = ReportWriter.Render(Data with { PassTimings = passes });
+        Assert.Contains("3 passes (initialisation, EM iterations, the final E-step); medians: 65.0 ms per pass, workers done after "
+            + "60.0–63.0 ms, coordination (wall − slowest worker: messages, merging) 3.0 ms.", html);
+        var svg = Between(html, "id=\"pass-timing\"", "</svg>");
+        foreach (var series in new[] { "s-wall", "s-slowest", "s-fastest" })
+            Assert.Equal(3, SvgBuilderTests.Occurrences(Between(svg, $"<g class=\"series {series}\">", "</g>"), "<circle"));
+    }
+
     /// <summary>Circles drawn per class in the 2-D scatter (normal, flagged).</summary>
     private static (int Normal, int Flagged) Scatter2dCounts(string html)
     {

@@ -82,10 +82,20 @@ public static class RunReportBuilder
             Evaluation = actual is null || evaluationNote is not null ? null : LabelEvaluation.FromScores(scores.Score, scores.Anomaly, actual, scores.Labels!, normal),
             EvaluationNote = evaluationNote,
             Timeline = ClusterTimelineBuilder.Load(runDir),
+            PassTimings = ReadPassTimings(Path.Combine(runDir, RunFolderWriter.EventsLogFile)),
             Flagged = ReadFlagged(Path.Combine(runDir, RunFolderWriter.AnomaliesParquetFile), FlaggedShown),
             FlaggedTotal = scores.Anomaly.LongCount(a => a),
         };
     }
+
+    /// <summary>The passes' timing lines of events.log ("TIME pass N timed: …"), in order; none without events.log.</summary>
+    private static IReadOnlyList<PassTimingPoint> ReadPassTimings(string eventsLog) => !File.Exists(eventsLog) ? [] :
+    [
+        .. File.ReadLines(eventsLog)
+            .Select(line => line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? PassTimed.Parse(default, line[(space + 1)..]) : null)
+            .OfType<PassTimed>()
+            .Select(p => new PassTimingPoint(p.Wall.TotalSeconds, p.SlowestWorker.TotalSeconds, p.FastestWorker.TotalSeconds)),
+    ];
 
     private sealed record Scores(long[] RowIds, double[] Score, bool[] Anomaly, string?[]? Labels);
 
