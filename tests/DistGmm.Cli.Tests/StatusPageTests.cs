@@ -55,6 +55,8 @@ public sealed class StatusPageTests
         Assert.Equal([5L, 7L], s.Shards.Select(x => x.Records));   // the manifest's row counts survive the job start
         s = StatusBridge.Apply(s, new ShardsAssigned(t, new Dictionary<string, IReadOnlyList<int>> { ["w0"] = [0], ["w1"] = [1] }, "initial"));
         s = StatusBridge.Apply(s, new WorkerFailed(t, "w1", "crashed"));
+        // A pass's timing is not a recent event of the page (there is one per pass).
+        Assert.Same(s, StatusBridge.Apply(s, new PassTimed(t, 3, TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(57), TimeSpan.FromMilliseconds(55), 2)));
         s = StatusBridge.Apply(s, new JobFinished(t, "job-1", false, "no workers"));
         Assert.Equal("failed", s.State);
         Assert.Equal(["up", "lost"], s.Nodes.Select(n => n.State));

@@ -20,6 +20,9 @@ internal sealed class StatusBridge(StatusBoard board) : IJobObserver
     /// <summary>The snapshot after one event (pure, so it is easy to test).</summary>
     public static StatusSnapshot Apply(StatusSnapshot s, JobEvent e)
     {
+        // One per pass: they would push the membership and stage events out of the page's recent events (events.log,
+        // summary.json and the report have them).
+        if (e is PassTimed) return s;
         var level = e is WorkerFailed ? "warning" : e is JobFinished { Succeeded: false } ? "error" : "info";
         s = s with { Events = [.. s.Events.TakeLast(MaxEvents - 1), new StatusEvent(e.Time, level, e.Describe())] };
         return e switch
