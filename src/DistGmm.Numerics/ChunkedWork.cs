@@ -86,3 +86,12 @@ public sealed class ChunkedComputation<TScratch, TResult> : ChunkedWork<TResult>
         return total;
     }
 }
+
+/// <summary>Chunked computations that need no working memory (each chunk's part is its own result).</summary>
+public static class ChunkedComputation
+{
+    private static readonly object Nothing = new();
+
+    public static ChunkedComputation<object, TResult> WithoutScratch<TResult>(int chunks, Func<int, TResult> runChunk,
+        Func<TResult, TResult, TResult> merge) => new(chunks, () => Nothing, (_, c) => runChunk(c), merge);
+}

@@ -42,8 +42,7 @@ internal static class KMeansStep
             throw new ArgumentException($"Centroids have {(k == 0 ? 0 : centroids[0].Length)} columns, the partition {d}.");
         int n = partition.Rows;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        // No scratch: each chunk's part is its own result.
-        return new ChunkedComputation<object, KMeansResult>(Math.Max(chunks, 1), () => NoScratch, (_, c) =>
+        return ChunkedComputation.WithoutScratch(Math.Max(chunks, 1), c =>
         {
             var counts = new long[k];
             var sums = new double[k][];
@@ -63,6 +62,4 @@ internal static class KMeansStep
             return new KMeansResult(counts, sums, inertia);
         }, (a, b) => (KMeansResult)a.Merge(b));
     }
-
-    private static readonly object NoScratch = new();
 }

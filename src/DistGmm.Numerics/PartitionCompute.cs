@@ -53,7 +53,7 @@ public static class PartitionCompute
 
     /// <summary>A pass computed whole, as one chunk.</summary>
     private static ChunkedComputation<object, PassResult> Whole(Func<PassResult> compute) =>
-        new(1, () => compute, (_, _) => compute(), (a, _) => a);
+        ChunkedComputation.WithoutScratch(1, _ => compute(), (a, _) => a);
 
     private static SampleResult Sample(SampleRowsPass pass, DataMatrix partition, long offset)
     {
