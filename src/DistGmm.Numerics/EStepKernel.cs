@@ -219,7 +219,7 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>Rows (row-major) into xT (dimension-major, BlockRows lanes); padding rows/dimensions stay zero.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(ReadOnlySpan<double> rows, int count)
     {
         int d = _d;
@@ -325,10 +325,9 @@ internal sealed unsafe class EStepKernel
             {
                 TV a00 = default, a01 = default, a02 = default, a03 = default;
                 TV a10 = default, a11 = default, a12 = default, a13 = default;
-                int iEnd = Math.Min(j0 + 4, d);
                 double* x = dT + rg;
                 double* uu = u + j0;
-                for (int i = 0; i < iEnd; i++, x += BlockRows, uu += dp)
+                for (int i = 0; i <= j0; i++, x += BlockRows, uu += dp)
                 {
                     var x0 = T.Load(x);
                     var x1 = T.Load(x + w);
@@ -340,6 +339,34 @@ internal sealed unsafe class EStepKernel
                     a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
                     var u3 = T.Create(uu[3]);
                     a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
+                }
+                // The rest of the diagonal block (see TriangularSquaredNorm512): row j0 + a needs columns a..3 only.
+                if (j0 + 1 < d)
+                {
+                    var x0 = T.Load(x);
+                    var x1 = T.Load(x + w);
+                    var u1 = T.Create(uu[1]);
+                    a01 = T.Fma(x0, u1, a01); a11 = T.Fma(x1, u1, a11);
+                    var u2 = T.Create(uu[2]);
+                    a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
+                    var u3 = T.Create(uu[3]);
+                    a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
+                    x += BlockRows; uu += dp;
+                }
+                if (j0 + 2 < d)
+                {
+                    var x0 = T.Load(x);
+                    var x1 = T.Load(x + w);
+                    var u2 = T.Create(uu[2]);
+                    a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
+                    var u3 = T.Create(uu[3]);
+                    a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
+                    x += BlockRows; uu += dp;
+                }
+                if (j0 + 3 < d)
+                {
+                    var u3 = T.Create(uu[3]);
+                    a03 = T.Fma(T.Load(x), u3, a03); a13 = T.Fma(T.Load(x + w), u3, a13);
                 }
                 q0 = SumSquares<T, TV>(q0, a00, a01, a02, a03);
                 q1 = SumSquares<T, TV>(q1, a10, a11, a12, a13);
@@ -757,7 +784,7 @@ internal sealed unsafe class EStepKernel
     /// <summary>
     /// S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only), 256- and 128-bit paths: the 8
     /// logical lanes of an accumulator are 8/G vectors, one per lane group of the panel (<see cref="PanelSlot"/>); each
-    /// tile is done as 2×4 half tiles per lane group: 8 accumulators + 2 + 4 loaded rows, within 16 registers.
+    /// tile is done as 2×4 half tiles per lane group: 8 accumulators + 2 + 4 loaded rows, within 16 registers (a diagonal tile skips the products below its diagonal).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpperNarrow<T, TV>(double* wT, double* dT, double* tileLanes, int rows) where T : ISimd<TV> where TV : struct
@@ -778,16 +805,46 @@ internal sealed unsafe class EStepKernel
                         var c10 = T.Load(acc + 32); var c11 = T.Load(acc + 40); var c12 = T.Load(acc + 48); var c13 = T.Load(acc + 56);
                         double* w0 = wT + (4 * ti + a0) * PanelRows + offset;
                         double* e0 = dT + 4 * tj * PanelRows + offset;
-                        for (int r = 0; r < slots; r += g)
+                        if (ti == tj)
                         {
-                            var w_0 = T.Load(w0 + r);
-                            var w_1 = T.Load(w0 + PanelRows + r);
-                            var e_0 = T.Load(e0 + r);
-                            var e_1 = T.Load(e0 + PanelRows + r);
-                            var e_2 = T.Load(e0 + 2 * PanelRows + r);
-                            var e_3 = T.Load(e0 + 3 * PanelRows + r);
-                            c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
-                            c10 = T.Fma(w_1, e_0, c10); c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
+                            // A diagonal tile needs its upper triangle only: half tile 0 skips (1,0), half tile 2 is
+                            // rows 2–3 × columns 2–3 less (3,2); the skipped accumulators are never read.
+                            if (a0 == 0)
+                                for (int r = 0; r < slots; r += g)
+                                {
+                                    var w_0 = T.Load(w0 + r);
+                                    var w_1 = T.Load(w0 + PanelRows + r);
+                                    var e_0 = T.Load(e0 + r);
+                                    var e_1 = T.Load(e0 + PanelRows + r);
+                                    var e_2 = T.Load(e0 + 2 * PanelRows + r);
+                                    var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                                    c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
+                                    c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
+                                }
+                            else
+                                for (int r = 0; r < slots; r += g)
+                                {
+                                    var w_0 = T.Load(w0 + r);
+                                    var w_1 = T.Load(w0 + PanelRows + r);
+                                    var e_2 = T.Load(e0 + 2 * PanelRows + r);
+                                    var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                                    c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
+                                    c13 = T.Fma(w_1, e_3, c13);
+                                }
+                        }
+                        else
+                        {
+                            for (int r = 0; r < slots; r += g)
+                            {
+                                var w_0 = T.Load(w0 + r);
+                                var w_1 = T.Load(w0 + PanelRows + r);
+                                var e_0 = T.Load(e0 + r);
+                                var e_1 = T.Load(e0 + PanelRows + r);
+                                var e_2 = T.Load(e0 + 2 * PanelRows + r);
+                                var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                                c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
+                                c10 = T.Fma(w_1, e_0, c10); c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
+                            }
                         }
                         T.Store(c00, acc); T.Store(c01, acc + 8); T.Store(c02, acc + 16); T.Store(c03, acc + 24);
                         T.Store(c10, acc + 32); T.Store(c11, acc + 40); T.Store(c12, acc + 48); T.Store(c13, acc + 56);
@@ -797,14 +854,19 @@ internal sealed unsafe class EStepKernel
         }
     }
 
-    /// <summary>The outer product with 8 rows per vector (all 8 logical lanes in one register), 4×4 tiles: 16 accumulators + 8 rows of AVX-512's 32 registers.</summary>
+    /// <summary>
+    /// The outer product with 8 rows per vector (all 8 logical lanes in one register), 4×4 tiles: 16 accumulators + 8 rows
+    /// of AVX-512's 32 registers; a diagonal tile computes its upper triangle only (<see cref="OuterProductDiagonalTile512"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles, int rows)
     {
         int t4 = _dp / 4;
         for (int ti = 0; ti < t4; ti++)
         {
-            for (int tj = ti; tj < t4; tj++, tiles += 16)
+            OuterProductDiagonalTile512(wT + 4 * ti * PanelRows, dT + 4 * ti * PanelRows, tiles, rows);
+            tiles += 16;
+            for (int tj = ti + 1; tj < t4; tj++, tiles += 16)
             {
                 var a00 = tiles[0]; var a01 = tiles[1]; var a02 = tiles[2]; var a03 = tiles[3];
                 var a10 = tiles[4]; var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
@@ -839,6 +901,37 @@ internal sealed unsafe class EStepKernel
         }
     }
 
+    /// <summary>A diagonal tile of <see cref="OuterProductUpper512"/>: its upper triangle only (10 of 16 products; the others are never read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OuterProductDiagonalTile512(double* w0, double* e0, Vector512<double>* tiles, int rows)
+    {
+        var a00 = tiles[0]; var a01 = tiles[1]; var a02 = tiles[2]; var a03 = tiles[3];
+        var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
+        var a22 = tiles[10]; var a23 = tiles[11];
+        var a33 = tiles[15];
+        for (int r = 0; r < rows; r += 8)
+        {
+            var w_0 = Vector512.Load(w0 + r);
+            var w_1 = Vector512.Load(w0 + PanelRows + r);
+            var w_2 = Vector512.Load(w0 + 2 * PanelRows + r);
+            var w_3 = Vector512.Load(w0 + 3 * PanelRows + r);
+            var e_0 = Vector512.Load(e0 + r);
+            var e_1 = Vector512.Load(e0 + PanelRows + r);
+            var e_2 = Vector512.Load(e0 + 2 * PanelRows + r);
+            var e_3 = Vector512.Load(e0 + 3 * PanelRows + r);
+            a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
+            a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
+            a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11); a12 = Vector512.FusedMultiplyAdd(w_1, e_2, a12);
+            a13 = Vector512.FusedMultiplyAdd(w_1, e_3, a13);
+            a22 = Vector512.FusedMultiplyAdd(w_2, e_2, a22); a23 = Vector512.FusedMultiplyAdd(w_2, e_3, a23);
+            a33 = Vector512.FusedMultiplyAdd(w_3, e_3, a33);
+        }
+        tiles[0] = a00; tiles[1] = a01; tiles[2] = a02; tiles[3] = a03;
+        tiles[5] = a11; tiles[6] = a12; tiles[7] = a13;
+        tiles[10] = a22; tiles[11] = a23;
+        tiles[15] = a33;
+    }
+
     /// <summary>Triangular product, 512-bit: 32 rows (4 vectors) × 4 columns, 16 accumulators of AVX-512's 32 registers.</summary>
 [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularSquaredNorm512(double* dT, double* u, double* q)
@@ -853,10 +946,9 @@ internal sealed unsafe class EStepKernel
                 Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
                 Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
                 Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
-                int iEnd = Math.Min(j0 + 4, d);
                 double* x = dT + rg;
                 double* uu = u + j0;
-                for (int i = 0; i < iEnd; i++, x += BlockRows, uu += dp)
+                for (int i = 0; i <= j0; i++, x += BlockRows, uu += dp)
                 {
                     var x0 = Vector512.Load(x);
                     var x1 = Vector512.Load(x + 8);
@@ -874,6 +966,46 @@ internal sealed unsafe class EStepKernel
                     a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
                     a30 = Vector512.FusedMultiplyAdd(x3, u0, a30); a31 = Vector512.FusedMultiplyAdd(x3, u1, a31);
                     a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+                }
+                // The rest of the diagonal block: U[j0 + a, j0 + b] is zero for b < a, so row j0 + a needs columns a..3
+                // only (6 of its 16 products are exact zeros; skipping them changes no bits, as no accumulator is −0).
+                // j0 < d always; rows past d do not exist (their U rows are padding).
+                if (j0 + 1 < d)
+                {
+                    var x0 = Vector512.Load(x);
+                    var x1 = Vector512.Load(x + 8);
+                    var x2 = Vector512.Load(x + 16);
+                    var x3 = Vector512.Load(x + 24);
+                    var u1 = Vector512.Create(uu[1]);
+                    var u2 = Vector512.Create(uu[2]);
+                    var u3 = Vector512.Create(uu[3]);
+                    a01 = Vector512.FusedMultiplyAdd(x0, u1, a01); a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                    a11 = Vector512.FusedMultiplyAdd(x1, u1, a11); a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                    a21 = Vector512.FusedMultiplyAdd(x2, u1, a21); a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                    a31 = Vector512.FusedMultiplyAdd(x3, u1, a31); a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+                    x += BlockRows; uu += dp;
+                }
+                if (j0 + 2 < d)
+                {
+                    var x0 = Vector512.Load(x);
+                    var x1 = Vector512.Load(x + 8);
+                    var x2 = Vector512.Load(x + 16);
+                    var x3 = Vector512.Load(x + 24);
+                    var u2 = Vector512.Create(uu[2]);
+                    var u3 = Vector512.Create(uu[3]);
+                    a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                    a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                    a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                    a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+                    x += BlockRows; uu += dp;
+                }
+                if (j0 + 3 < d)
+                {
+                    var u3 = Vector512.Create(uu[3]);
+                    a03 = Vector512.FusedMultiplyAdd(Vector512.Load(x), u3, a03);
+                    a13 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 8), u3, a13);
+                    a23 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 16), u3, a23);
+                    a33 = Vector512.FusedMultiplyAdd(Vector512.Load(x + 24), u3, a33);
                 }
                 q0 = SumSquares(q0, a00, a01, a02, a03);
                 q1 = SumSquares(q1, a10, a11, a12, a13);
