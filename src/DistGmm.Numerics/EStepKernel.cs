@@ -50,7 +50,10 @@ internal sealed unsafe class EStepKernel
     // 4 blocks: moment accumulation (cpu − scoring, 1 thread, d=118 K=4) 0.585 → 0.53 s per iteration; 8 was no better.
     private const int PanelBlocks = 4;
     private const int PanelRows = PanelBlocks * BlockRows;
-    private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelRows: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
+    // Doubles from one dimension to the next in a panel array: one cache line more than a row's worth, so that the
+    // dimensions of a tile (2 KB apart otherwise) do not all fall into the same few sets of the 8-way L1.
+    private const int PanelStride = PanelRows + 8;
+    private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
     private readonly double[] _rPanel;                     // K × PanelRows responsibilities
     private int _panelBlocks;
 
@@ -103,9 +106,9 @@ internal sealed unsafe class EStepKernel
         _dT = new double[_dp * BlockRows];
         if (collectStatistics && fullSecondMoments)
         {
-            _xPanel = new double[_dp * PanelRows];
-            _dPanel = new double[_dp * PanelRows];
-            _wPanel = new double[_dp * PanelRows];
+            _xPanel = new double[_dp * PanelStride];
+            _dPanel = new double[_dp * PanelStride];
+            _wPanel = new double[_dp * PanelStride];
             _rPanel = new double[_k * PanelRows];
         }
         else _xPanel = _dPanel = _wPanel = _rPanel = [];
@@ -605,7 +608,7 @@ internal sealed unsafe class EStepKernel
         {
             // Deferred to the panel: the block's rows and responsibilities wait in their slot.
             int slot = _panelBlocks * BlockRows;
-            for (int i = 0; i < _d; i++) _xT.AsSpan(i * BlockRows, BlockRows).CopyTo(_xPanel.AsSpan(i * PanelRows + slot));
+            for (int i = 0; i < _d; i++) _xT.AsSpan(i * BlockRows, BlockRows).CopyTo(_xPanel.AsSpan(i * PanelStride + slot));
             for (int k = 0; k < _k; k++) _resp.AsSpan(k * BlockRows, BlockRows).CopyTo(_rPanel.AsSpan(k * PanelRows + slot));
             if (++_panelBlocks == PanelBlocks) DrainPanel();
             return;
@@ -662,13 +665,13 @@ internal sealed unsafe class EStepKernel
                 int i = 0;
                 if (_bits != 128)
                     for (; i + 4 <= _d; i += 4)
-                        CenterWeigh256x4(xP + i * PanelRows, mu + i, resp, dP + i * PanelRows, wP + i * PanelRows, s1 + 4 * i, rows, log2G);
+                        CenterWeigh256x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, rows, log2G);
                 else
                     for (; i + 2 <= _d; i += 2)
-                        CenterWeigh128x2(xP + i * PanelRows, mu + i, resp, dP + i * PanelRows, wP + i * PanelRows, s1 + 4 * i, rows);
+                        CenterWeigh128x2(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, rows);
                 for (; i < _d; i++)
                 {
-                    double* x = xP + i * PanelRows, e = dP + i * PanelRows, w = wP + i * PanelRows;
+                    double* x = xP + i * PanelStride, e = dP + i * PanelStride, w = wP + i * PanelStride;
                     if (_bits == 128) CenterWeigh128(x, mu[i], resp, e, w, s1 + 4 * i, rows);
                     else CenterWeigh256(x, mu[i], resp, e, w, s1 + 4 * i, rows, log2G);
                 }
@@ -701,7 +704,7 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
-    /// <see cref="CenterWeigh256"/> for four dimensions at once (x, e, w at their first, stride PanelRows; mu and s1 at
+    /// <see cref="CenterWeigh256"/> for four dimensions at once (x, e, w at their first, stride PanelStride; mu and s1 at
     /// theirs): four independent S1 chains, where one dimension at a time waited on the latency of its single chain
     /// (K=4 d=39: centring and weighing were ~14 % of the E-step). Each dimension's sum keeps its order: the same bits.
     /// </summary>
@@ -718,14 +721,14 @@ internal sealed unsafe class EStepKernel
             var rr = Vector256.Load(resp + r);
             int slot = PanelSlot(r, log2G);
             var c0 = Vector256.Load(x + r) - m0;
-            var c1 = Vector256.Load(x + PanelRows + r) - m1;
-            var c2 = Vector256.Load(x + 2 * PanelRows + r) - m2;
-            var c3 = Vector256.Load(x + 3 * PanelRows + r) - m3;
+            var c1 = Vector256.Load(x + PanelStride + r) - m1;
+            var c2 = Vector256.Load(x + 2 * PanelStride + r) - m2;
+            var c3 = Vector256.Load(x + 3 * PanelStride + r) - m3;
             var v0 = c0 * rr; var v1 = c1 * rr; var v2 = c2 * rr; var v3 = c3 * rr;
             Vector256.Store(c0, e + slot); Vector256.Store(v0, w + slot);
-            Vector256.Store(c1, e + PanelRows + slot); Vector256.Store(v1, w + PanelRows + slot);
-            Vector256.Store(c2, e + 2 * PanelRows + slot); Vector256.Store(v2, w + 2 * PanelRows + slot);
-            Vector256.Store(c3, e + 3 * PanelRows + slot); Vector256.Store(v3, w + 3 * PanelRows + slot);
+            Vector256.Store(c1, e + PanelStride + slot); Vector256.Store(v1, w + PanelStride + slot);
+            Vector256.Store(c2, e + 2 * PanelStride + slot); Vector256.Store(v2, w + 2 * PanelStride + slot);
+            Vector256.Store(c3, e + 3 * PanelStride + slot); Vector256.Store(v3, w + 3 * PanelStride + slot);
             a0 += v0; a1 += v1; a2 += v2; a3 += v3;
         }
         Vector256.Store(a0, s1); Vector256.Store(a1, s1 + 4); Vector256.Store(a2, s1 + 8); Vector256.Store(a3, s1 + 12);
@@ -763,7 +766,7 @@ internal sealed unsafe class EStepKernel
         var m0 = Vector128.Create(mu[0]);
         var m1 = Vector128.Create(mu[1]);
         Vector128<double> a0l = Vector128.Load(s1), a0h = Vector128.Load(s1 + 2), a1l = Vector128.Load(s1 + 4), a1h = Vector128.Load(s1 + 6);
-        double* x1 = x + PanelRows, e1 = e + PanelRows, w1 = w + PanelRows;
+        double* x1 = x + PanelStride, e1 = e + PanelStride, w1 = w + PanelStride;
         for (int r = 0; r < rows; r += 4)
         {
             var rl = Vector128.Load(resp + r);
@@ -803,8 +806,8 @@ internal sealed unsafe class EStepKernel
                         double* acc = tileLanes + a0 * 4 * 8 + group * g;   // slot (a0 + a)·4 + b, lanes [group·G, group·G + G)
                         var c00 = T.Load(acc); var c01 = T.Load(acc + 8); var c02 = T.Load(acc + 16); var c03 = T.Load(acc + 24);
                         var c10 = T.Load(acc + 32); var c11 = T.Load(acc + 40); var c12 = T.Load(acc + 48); var c13 = T.Load(acc + 56);
-                        double* w0 = wT + (4 * ti + a0) * PanelRows + offset;
-                        double* e0 = dT + 4 * tj * PanelRows + offset;
+                        double* w0 = wT + (4 * ti + a0) * PanelStride + offset;
+                        double* e0 = dT + 4 * tj * PanelStride + offset;
                         if (ti == tj)
                         {
                             // A diagonal tile needs its upper triangle only: half tile 0 skips (1,0), half tile 2 is
@@ -813,11 +816,11 @@ internal sealed unsafe class EStepKernel
                                 for (int r = 0; r < slots; r += g)
                                 {
                                     var w_0 = T.Load(w0 + r);
-                                    var w_1 = T.Load(w0 + PanelRows + r);
+                                    var w_1 = T.Load(w0 + PanelStride + r);
                                     var e_0 = T.Load(e0 + r);
-                                    var e_1 = T.Load(e0 + PanelRows + r);
-                                    var e_2 = T.Load(e0 + 2 * PanelRows + r);
-                                    var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                                    var e_1 = T.Load(e0 + PanelStride + r);
+                                    var e_2 = T.Load(e0 + 2 * PanelStride + r);
+                                    var e_3 = T.Load(e0 + 3 * PanelStride + r);
                                     c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
                                     c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
                                 }
@@ -825,9 +828,9 @@ internal sealed unsafe class EStepKernel
                                 for (int r = 0; r < slots; r += g)
                                 {
                                     var w_0 = T.Load(w0 + r);
-                                    var w_1 = T.Load(w0 + PanelRows + r);
-                                    var e_2 = T.Load(e0 + 2 * PanelRows + r);
-                                    var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                                    var w_1 = T.Load(w0 + PanelStride + r);
+                                    var e_2 = T.Load(e0 + 2 * PanelStride + r);
+                                    var e_3 = T.Load(e0 + 3 * PanelStride + r);
                                     c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
                                     c13 = T.Fma(w_1, e_3, c13);
                                 }
@@ -837,11 +840,11 @@ internal sealed unsafe class EStepKernel
                             for (int r = 0; r < slots; r += g)
                             {
                                 var w_0 = T.Load(w0 + r);
-                                var w_1 = T.Load(w0 + PanelRows + r);
+                                var w_1 = T.Load(w0 + PanelStride + r);
                                 var e_0 = T.Load(e0 + r);
-                                var e_1 = T.Load(e0 + PanelRows + r);
-                                var e_2 = T.Load(e0 + 2 * PanelRows + r);
-                                var e_3 = T.Load(e0 + 3 * PanelRows + r);
+                                var e_1 = T.Load(e0 + PanelStride + r);
+                                var e_2 = T.Load(e0 + 2 * PanelStride + r);
+                                var e_3 = T.Load(e0 + 3 * PanelStride + r);
                                 c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
                                 c10 = T.Fma(w_1, e_0, c10); c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
                             }
@@ -864,7 +867,7 @@ internal sealed unsafe class EStepKernel
         int t4 = _dp / 4;
         for (int ti = 0; ti < t4; ti++)
         {
-            OuterProductDiagonalTile512(wT + 4 * ti * PanelRows, dT + 4 * ti * PanelRows, tiles, rows);
+            OuterProductDiagonalTile512(wT + 4 * ti * PanelStride, dT + 4 * ti * PanelStride, tiles, rows);
             tiles += 16;
             for (int tj = ti + 1; tj < t4; tj++, tiles += 16)
             {
@@ -872,18 +875,18 @@ internal sealed unsafe class EStepKernel
                 var a10 = tiles[4]; var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
                 var a20 = tiles[8]; var a21 = tiles[9]; var a22 = tiles[10]; var a23 = tiles[11];
                 var a30 = tiles[12]; var a31 = tiles[13]; var a32 = tiles[14]; var a33 = tiles[15];
-                double* w0 = wT + 4 * ti * PanelRows;
-                double* e0 = dT + 4 * tj * PanelRows;
+                double* w0 = wT + 4 * ti * PanelStride;
+                double* e0 = dT + 4 * tj * PanelStride;
                 for (int r = 0; r < rows; r += 8)
                 {
                     var w_0 = Vector512.Load(w0 + r);
-                    var w_1 = Vector512.Load(w0 + PanelRows + r);
-                    var w_2 = Vector512.Load(w0 + 2 * PanelRows + r);
-                    var w_3 = Vector512.Load(w0 + 3 * PanelRows + r);
+                    var w_1 = Vector512.Load(w0 + PanelStride + r);
+                    var w_2 = Vector512.Load(w0 + 2 * PanelStride + r);
+                    var w_3 = Vector512.Load(w0 + 3 * PanelStride + r);
                     var e_0 = Vector512.Load(e0 + r);
-                    var e_1 = Vector512.Load(e0 + PanelRows + r);
-                    var e_2 = Vector512.Load(e0 + 2 * PanelRows + r);
-                    var e_3 = Vector512.Load(e0 + 3 * PanelRows + r);
+                    var e_1 = Vector512.Load(e0 + PanelStride + r);
+                    var e_2 = Vector512.Load(e0 + 2 * PanelStride + r);
+                    var e_3 = Vector512.Load(e0 + 3 * PanelStride + r);
                     a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
                     a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
                     a10 = Vector512.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11);
@@ -912,13 +915,13 @@ internal sealed unsafe class EStepKernel
         for (int r = 0; r < rows; r += 8)
         {
             var w_0 = Vector512.Load(w0 + r);
-            var w_1 = Vector512.Load(w0 + PanelRows + r);
-            var w_2 = Vector512.Load(w0 + 2 * PanelRows + r);
-            var w_3 = Vector512.Load(w0 + 3 * PanelRows + r);
+            var w_1 = Vector512.Load(w0 + PanelStride + r);
+            var w_2 = Vector512.Load(w0 + 2 * PanelStride + r);
+            var w_3 = Vector512.Load(w0 + 3 * PanelStride + r);
             var e_0 = Vector512.Load(e0 + r);
-            var e_1 = Vector512.Load(e0 + PanelRows + r);
-            var e_2 = Vector512.Load(e0 + 2 * PanelRows + r);
-            var e_3 = Vector512.Load(e0 + 3 * PanelRows + r);
+            var e_1 = Vector512.Load(e0 + PanelStride + r);
+            var e_2 = Vector512.Load(e0 + 2 * PanelStride + r);
+            var e_3 = Vector512.Load(e0 + 3 * PanelStride + r);
             a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
             a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
             a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11); a12 = Vector512.FusedMultiplyAdd(w_1, e_2, a12);
