@@ -471,7 +471,7 @@ public sealed partial class Preprocessor
         private bool Merge(ReadOnlySpan<double> values, bool force)
         {
             var n = values.Length;
-            var mean = System.Numerics.Tensors.TensorPrimitives.Sum(values) / n;
+            var mean = FixedOrderSum(values) / n;
             var m2 = 0.0;
             foreach (var v in values) m2 += (v - mean) * (v - mean);
             var total = _n + n;
@@ -481,6 +481,29 @@ public sealed partial class Preprocessor
             if (!force && !(double.IsFinite(newMean) && double.IsFinite(newM2))) return false;
             (_mean, _m2, _n) = (newMean, newM2, total);
             return true;
+        }
+
+        /// <summary>
+        /// Σ values in an order fixed by the data alone: four running sums (value i into sum i mod 4), folded (0+1)+(2+3).
+        /// TensorPrimitives.Sum's order follows the vector width, so an AVX2 and an AVX-512 machine fitted different
+        /// centres to the last bit for non-integer columns (kdd-wide's log1p ones) and trained different models from the
+        /// same file. Runs once per value at fit time, not in a hot loop.
+        /// </summary>
+        private static double FixedOrderSum(ReadOnlySpan<double> values)
+        {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int i = 0;
+            for (; i + 4 <= values.Length; i += 4)
+            {
+                s0 += values[i];
+                s1 += values[i + 1];
+                s2 += values[i + 2];
+                s3 += values[i + 3];
+            }
+            if (i < values.Length) s0 += values[i];
+            if (i + 1 < values.Length) s1 += values[i + 1];
+            if (i + 2 < values.Length) s2 += values[i + 2];
+            return (s0 + s1) + (s2 + s3);
         }
 
         /// <summary>The largest magnitude that <paramref name="fitted"/> gives the values seen (scaling is monotone).</summary>
