@@ -31,7 +31,7 @@ internal sealed unsafe class EStepKernel
     private readonly bool _triangular;
     private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
-    private readonly double[] _xT;                  // dp × BlockRows
+    private readonly double[] _xT;                  // dp × BlockRows (unless full moments are collected: see XBlock)
     private readonly double[] _dT;                  // dp × BlockRows: x − μ_k of the component at hand
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
@@ -56,6 +56,13 @@ internal sealed unsafe class EStepKernel
     private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
     private readonly double[] _rPanel;                     // K × PanelRows responsibilities
     private int _panelBlocks;
+
+    /// <summary>
+    /// Where the block's transposed rows (dimension-major) are written and read: straight into their panel slot when full
+    /// moments are collected (the panel needs them there; copying them from xT cost ~3 % of a K=2 d=39 pass), else xT.
+    /// </summary>
+    private (double[] Array, int Offset, int Stride) XBlock =>
+        _xPanel.Length > 0 ? (_xPanel, _panelBlocks * BlockRows, PanelStride) : (_xT, 0, BlockRows);
 
     /// <summary>Vector width of this kernel's d² loops: 512, 256 or 128.</summary>
     private readonly int _bits;
@@ -102,16 +109,20 @@ internal sealed unsafe class EStepKernel
                 _precision[k] = p;
             }
         }
-        _xT = new double[_dp * BlockRows];
         _dT = new double[_dp * BlockRows];
         if (collectStatistics && fullSecondMoments)
         {
+            _xT = [];
             _xPanel = new double[_dp * PanelStride];
             _dPanel = new double[_dp * PanelStride];
             _wPanel = new double[_dp * PanelStride];
             _rPanel = new double[_k * PanelRows];
         }
-        else _xPanel = _dPanel = _wPanel = _rPanel = [];
+        else
+        {
+            _xT = new double[_dp * BlockRows];
+            _xPanel = _dPanel = _wPanel = _rPanel = [];
+        }
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
         _lse = new double[BlockRows];
@@ -182,18 +193,19 @@ internal sealed unsafe class EStepKernel
     private void WeightedLogProbabilities<T, TV>(GaussianMixture model) where T : ISimd<TV> where TV : struct
     {
         double dLog2Pi = _d * Log2Pi;
+        var (xArray, xOffset, xStride) = XBlock;
         for (int k = 0; k < _k; k++)
         {
             // The diagonal path centres on the fly (x − μ is recomputed, never stored).
             if (_triangular && _bits == 512) Center512(k);
             else if (_triangular) Center<T, TV>(k);
-            fixed (double* xT = _xT)
+            fixed (double* xBase = xArray)
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dT = _dT)
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
-                if (!_triangular) DiagonalSquaredNorm<T, TV>(xT, mu, prec, q);
+                if (!_triangular) DiagonalSquaredNorm<T, TV>(xBase + xOffset, xStride, mu, prec, q);
                 else if (_bits == 512) TriangularSquaredNorm512(dT, prec, q);
                 else TriangularSquaredNormNarrow<T, TV>(dT, prec, q);
                 // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
@@ -221,14 +233,16 @@ internal sealed unsafe class EStepKernel
         Accumulate(count);
     }
 
-    /// <summary>Rows (row-major) into xT (dimension-major, BlockRows lanes); padding rows/dimensions stay zero.</summary>
+    /// <summary>Rows (row-major) into <see cref="XBlock"/> (dimension-major, BlockRows lanes); padding rows/dimensions stay zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(ReadOnlySpan<double> rows, int count)
     {
         int d = _d;
+        var (xArray, xOffset, stride) = XBlock;
         fixed (double* src = rows)
-        fixed (double* xT = _xT)
+        fixed (double* xBase = xArray)
         {
+            double* xT = xBase + xOffset;
             int r = 0;
             if (Avx2.IsSupported)
             {
@@ -254,23 +268,23 @@ internal sealed unsafe class EStepKernel
                         var ab1 = Avx.UnpackHigh(a, b);  // a1 b1 a3 b3
                         var ce0 = Avx.UnpackLow(c, e);
                         var ce1 = Avx.UnpackHigh(c, e);
-                        double* dst = xT + i * BlockRows + r;
+                        double* dst = xT + i * stride + r;
                         Avx.Store(dst, Avx.Permute2x128(ab0, ce0, 0x20));
-                        Avx.Store(dst + BlockRows, Avx.Permute2x128(ab1, ce1, 0x20));
-                        Avx.Store(dst + 2 * BlockRows, Avx.Permute2x128(ab0, ce0, 0x31));
-                        Avx.Store(dst + 3 * BlockRows, Avx.Permute2x128(ab1, ce1, 0x31));
+                        Avx.Store(dst + stride, Avx.Permute2x128(ab1, ce1, 0x20));
+                        Avx.Store(dst + 2 * stride, Avx.Permute2x128(ab0, ce0, 0x31));
+                        Avx.Store(dst + 3 * stride, Avx.Permute2x128(ab1, ce1, 0x31));
                     }
                     for (; i < d; i++)
                     {
-                        double* dst = xT + i * BlockRows + r;
+                        double* dst = xT + i * stride + r;
                         dst[0] = s0[i]; dst[1] = s0[d + i]; dst[2] = s0[2 * d + i]; dst[3] = s0[3 * d + i];
                     }
                 }
             }
             for (; r < count; r++)
-                for (int i = 0; i < d; i++) xT[i * BlockRows + r] = src[r * d + i];
+                for (int i = 0; i < d; i++) xT[i * stride + r] = src[r * d + i];
             if (count < BlockRows)
-                for (int i = 0; i < d; i++) new Span<double>(xT + i * BlockRows + count, BlockRows - count).Clear();
+                for (int i = 0; i < d; i++) new Span<double>(xT + i * stride + count, BlockRows - count).Clear();
             // Padding dimensions are zero from construction and never written.
         }
     }
@@ -278,13 +292,14 @@ internal sealed unsafe class EStepKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Center<T, TV>(int k) where T : ISimd<TV> where TV : struct
     {
-        fixed (double* xT = _xT)
+        var (xArray, xOffset, stride) = XBlock;
+        fixed (double* xBase = xArray)
         fixed (double* dT = _dT)
         {
             for (int i = 0; i < _d; i++)
             {
                 var mu = T.Create(_meansPadded[k * _dp + i]);
-                double* src = xT + i * BlockRows, dst = dT + i * BlockRows;
+                double* src = xBase + xOffset + i * stride, dst = dT + i * BlockRows;
                 for (int r = 0; r < BlockRows; r += T.Count)
                     T.Store(T.Sub(T.Load(src + r), mu), dst + r);
             }
@@ -296,13 +311,14 @@ internal sealed unsafe class EStepKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Center512(int k)
     {
-        fixed (double* xT = _xT)
+        var (xArray, xOffset, stride) = XBlock;
+        fixed (double* xBase = xArray)
         fixed (double* dT = _dT)
         {
             for (int i = 0; i < _d; i++)
             {
                 var mu = Vector512.Create(_meansPadded[k * _dp + i]);
-                double* src = xT + i * BlockRows, dst = dT + i * BlockRows;
+                double* src = xBase + xOffset + i * stride, dst = dT + i * BlockRows;
                 for (int r = 0; r < BlockRows; r += 8)
                     Vector512.Store(Vector512.Load(src + r) - mu, dst + r);
             }
@@ -393,14 +409,14 @@ internal sealed unsafe class EStepKernel
     /// (each row's sum keeps its order over i, so the bits do not depend on the grouping or the width).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DiagonalSquaredNorm<T, TV>(double* xT, double* mu, double* p, double* q) where T : ISimd<TV> where TV : struct
+    private void DiagonalSquaredNorm<T, TV>(double* xT, int stride, double* mu, double* p, double* q) where T : ISimd<TV> where TV : struct
     {
         int d = _d, w = T.Count;
         for (int rg = 0; rg < BlockRows; rg += 4 * w)
         {
             TV q0 = default, q1 = default, q2 = default, q3 = default;
             double* x = xT + rg;
-            for (int i = 0; i < d; i++, x += BlockRows)
+            for (int i = 0; i < d; i++, x += stride)
             {
                 var m = T.Create(mu[i]);
                 var pi = T.Create(p[i]);
@@ -606,9 +622,8 @@ internal sealed unsafe class EStepKernel
             AddLanes4(ll, lse, BlockRows);
         if (FullSecondMoments)
         {
-            // Deferred to the panel: the block's rows and responsibilities wait in their slot.
+            // Deferred to the panel: the block's rows are in their slot already (XBlock), its responsibilities go there.
             int slot = _panelBlocks * BlockRows;
-            for (int i = 0; i < _d; i++) _xT.AsSpan(i * BlockRows, BlockRows).CopyTo(_xPanel.AsSpan(i * PanelStride + slot));
             for (int k = 0; k < _k; k++) _resp.AsSpan(k * BlockRows, BlockRows).CopyTo(_rPanel.AsSpan(k * PanelRows + slot));
             if (++_panelBlocks == PanelBlocks) DrainPanel();
             return;
