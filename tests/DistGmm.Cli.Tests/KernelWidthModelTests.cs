@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using DistGmm.Numerics;
+using DistGmm.Testing;
 
 namespace DistGmm.Cli.Tests;
 
@@ -31,20 +31,9 @@ public sealed class KernelWidthModelTests : IDisposable
     private byte[] Train(string name, string[] env)
     {
         var outDir = Path.Combine(_dir, name);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "exec", typeof(CliApp).Assembly.Location, "train", SmallKdd.File3000, "--preset", "kdd-wide",
-                     "--scoring", "rows", "--k", "2", "--max-iter", "4", "--tol", "0", "--out", outDir })
-            start.ArgumentList.Add(a);
-        foreach (var e in env)
-        {
-            var eq = e.IndexOf('=', StringComparison.Ordinal);
-            start.Environment[e[..eq]] = e[(eq + 1)..];
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{name}: exit {process.ExitCode}: {stderr.Result}{stdout}");
+        var (exitCode, stdout, stderr) = DotnetExec.Run(typeof(CliApp).Assembly.Location,
+            ["train", SmallKdd.File3000, "--preset", "kdd-wide", "--scoring", "rows", "--k", "2", "--max-iter", "4", "--tol", "0", "--out", outDir], env);
+        Assert.True(exitCode == 0, $"{name}: exit {exitCode}: {stderr}{stdout}");
         return File.ReadAllBytes(Path.Combine(outDir, "model.json"));
     }
 }

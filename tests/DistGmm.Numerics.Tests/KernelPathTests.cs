@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using DistGmm.Numerics;
+using DistGmm.Testing;
 using Xunit;
 
 namespace DistGmm.Numerics.Tests;
@@ -135,20 +135,8 @@ public sealed class KernelPathTests
 
     private static string[] RunFingerprint(string[] env)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(typeof(KernelPathTests).Assembly.Location);
-        start.ArgumentList.Add(KernelFingerprint.Command);
-        foreach (var e in env)
-        {
-            var eq = e.IndexOf('=', StringComparison.Ordinal);
-            start.Environment[e[..eq]] = e[(eq + 1)..];
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"child [{string.Join(' ', env)}] exited {process.ExitCode}: {stderr.Result}");
+        var (exitCode, stdout, stderr) = DotnetExec.Run(typeof(KernelPathTests).Assembly.Location, [KernelFingerprint.Command], env);
+        Assert.True(exitCode == 0, $"child [{string.Join(' ', env)}] exited {exitCode}: {stderr}");
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 }
