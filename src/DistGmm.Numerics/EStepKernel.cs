@@ -802,7 +802,8 @@ internal sealed unsafe class EStepKernel
     /// <summary>
     /// S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only), 256- and 128-bit paths: the 8
     /// logical lanes of an accumulator are 8/G vectors, one per lane group of the panel (<see cref="PanelSlot"/>); each
-    /// tile is done as 2×4 half tiles per lane group: 8 accumulators + 2 + 4 loaded rows, within 16 registers (a diagonal tile skips the products below its diagonal).
+    /// tile is done as 2×4 half tiles per lane group: 8 accumulators + 2 + 4 loaded rows, within 16 registers (a diagonal
+    /// tile skips the products below its diagonal).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpperNarrow<T, TV>(double* wT, double* dT, double* tileLanes, int rows) where T : ISimd<TV> where TV : struct
