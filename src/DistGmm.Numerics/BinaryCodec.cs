@@ -31,6 +31,43 @@ internal sealed class ByteWriter
         foreach (var r in rows) Doubles(r);
     }
 
+    /// <summary>
+    /// Symmetric d×d matrices (row-major) as their upper triangles, row by row: half the bytes of <see cref="Jagged"/>.
+    /// Each must be symmetric bit for bit (the reader mirrors the triangle), else this throws: nothing may be dropped.
+    /// </summary>
+    public void UpperTriangles(double[][] matrices, int d, string what)
+    {
+        Int32(matrices.Length);
+        foreach (var m in matrices)
+        {
+            if (m.Length != d * d) throw new InvalidOperationException($"{what}: a {m.Length}-value matrix is not {d}×{d}.");
+            Int32(d * (d + 1) / 2);
+            var dst = Grow(d * (d + 1) / 2 * 8);
+            int at = 0;
+            for (int i = 0; i < d; i++)
+                for (int j = i; j < d; j++, at += 8)
+                {
+                    double v = m[i * d + j];
+                    if (BitConverter.DoubleToInt64Bits(v) != BitConverter.DoubleToInt64Bits(m[j * d + i]))
+                        throw new InvalidOperationException($"{what}: the matrix is not symmetric at ({i}, {j}); it cannot be sent as a triangle.");
+                    BinaryPrimitives.WriteDoubleLittleEndian(dst.Slice(at, 8), v);
+                }
+        }
+    }
+
+    /// <summary>Whether every matrix is d×d and symmetric bit for bit (then <see cref="UpperTriangles"/> keeps every value).</summary>
+    public static bool AreSymmetric(double[][] matrices, int d)
+    {
+        foreach (var m in matrices)
+        {
+            if (m.Length != d * d) return false;
+            for (int i = 0; i < d; i++)
+                for (int j = i + 1; j < d; j++)
+                    if (BitConverter.DoubleToInt64Bits(m[i * d + j]) != BitConverter.DoubleToInt64Bits(m[j * d + i])) return false;
+        }
+        return true;
+    }
+
     public void Int64s(ReadOnlySpan<long> values)
     {
         Int32(values.Length);
@@ -109,6 +146,30 @@ internal ref struct ByteReader
         var rows = new double[n][];
         for (int i = 0; i < n; i++) rows[i] = Doubles();
         return rows;
+    }
+
+    /// <summary>Matrices written by <see cref="ByteWriter.UpperTriangles"/>, each a full symmetric d×d again.</summary>
+    public double[][] UpperTriangles(int d)
+    {
+        int n = Count(0, 4);
+        var matrices = new double[n][];
+        for (int c = 0; c < n; c++)
+        {
+            int at = _offset;
+            var packed = Doubles();
+            if (packed.Length != d * (d + 1) / 2)
+                throw Error($"matrix {c}: {packed.Length} values, expected the {d * (d + 1) / 2} of a {d}×{d} upper triangle", at);
+            var m = new double[d * d];
+            int p = 0;
+            for (int i = 0; i < d; i++)
+                for (int j = i; j < d; j++, p++)
+                {
+                    m[i * d + j] = packed[p];
+                    m[j * d + i] = packed[p];
+                }
+            matrices[c] = m;
+        }
+        return matrices;
     }
 
     public long[] Int64s()

@@ -7,7 +7,9 @@ namespace DistGmm.Numerics;
 public sealed class GaussianMixture
 {
     private const uint Magic = 0x4D4D4744; // "DGMM"
-    private const ushort Version = 1;
+    // 2: a byte saying whether full/tied covariances follow as upper triangles (when symmetric bit for bit, as every
+    // fitted model's are: half the bytes of each pass command); version 1 payloads are still read.
+    private const ushort Version = 2;
 
     private GaussianMixture(CovarianceType type, double[] weights, double[][] means, double[][] covariances, double[][] precisionsCholesky)
     {
@@ -269,18 +271,24 @@ public sealed class GaussianMixture
         w.Byte((byte)CovarianceType);
         w.Doubles(Weights);
         w.Jagged(Means);
-        w.Jagged(Covariances);
+        bool triangles = IsTriangular && ByteWriter.AreSymmetric(Covariances, D);
+        w.Byte(triangles ? (byte)1 : (byte)0);
+        if (triangles) w.UpperTriangles(Covariances, D, "GaussianMixture covariance");
+        else w.Jagged(Covariances);
     }
 
     internal static GaussianMixture Read(ref ByteReader r)
     {
-        r.Magic(Magic, Version);
+        int version = r.Magic(Magic, Version);
         int at = r.Offset;
         byte t = r.Byte();
         if (t > (byte)CovarianceType.Spherical) throw r.Error($"unknown covariance type {t}", at);
         var weights = r.Doubles();
         var means = r.Jagged();
-        var covs = r.Jagged();
+        at = r.Offset;
+        byte layout = version >= 2 ? r.Byte() : (byte)0;
+        if (layout > 1) throw r.Error($"unknown covariance layout {layout}", at);
+        var covs = layout == 1 ? r.UpperTriangles(means.Length == 0 ? 0 : means[0].Length) : r.Jagged();
         try
         {
             return Create((CovarianceType)t, weights, means, covs);

@@ -10,7 +10,9 @@ namespace DistGmm.Numerics;
 public sealed class SufficientStatistics
 {
     private const uint Magic = 0x54534744; // "DGST"
-    private const ushort Version = 1;
+    // 2: full second moments as upper triangles (S2 is symmetric by construction; half the bytes on the wire and in the
+    // journal). Version 1 payloads (whole matrices) are still read: journals written before stay replayable.
+    private const ushort Version = 2;
 
     /// <summary>Rows per chunk: the fixed unit of the reduction tree (blocks inside a chunk, chunks in order).</summary>
     public const int ChunkRows = 256 * EStepKernel.BlockRows;
@@ -165,12 +167,13 @@ public sealed class SufficientStatistics
         w.Jagged(Shift);
         w.Doubles(ResponsibilitySum);
         w.Jagged(FirstMoment);
-        w.Jagged(SecondMoment);
+        if (FullSecondMoments) w.UpperTriangles(SecondMoment, D, "SufficientStatistics second moment");
+        else w.Jagged(SecondMoment);
     }
 
     internal static SufficientStatistics Read(ref ByteReader r)
     {
-        r.Magic(Magic, Version);
+        int version = r.Magic(Magic, Version);
         int at = r.Offset;
         byte t = r.Byte();
         if (t > (byte)CovarianceType.Spherical) throw r.Error($"unknown covariance type {t}", at);
@@ -181,7 +184,7 @@ public sealed class SufficientStatistics
         var n = r.Doubles();
         var s1 = r.Jagged();
         at = r.Offset;
-        var s2 = r.Jagged();
+        var s2 = full && version >= 2 ? r.UpperTriangles(shift.Length == 0 ? 0 : shift[0].Length) : r.Jagged();
         int k = shift.Length;
         if (k == 0 || n.Length != k || s1.Length != k || s2.Length != k)
             throw r.Error($"inconsistent component counts ({k}, {n.Length}, {s1.Length}, {s2.Length})", at);

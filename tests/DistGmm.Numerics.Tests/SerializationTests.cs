@@ -44,6 +44,58 @@ public sealed class SerializationTests
     }
 
     [Fact]
+    public void SymmetricMatricesTravelAsUpperTrianglesAndVersion1PayloadsStillRead()
+    {
+        var data = TestData.Blobs(5, 400, 6, 3);
+        int d = 6, k = 3, halfSaved = k * (d * d - d * (d + 1) / 2) * 8;
+        var model = TestData.Model(2, data, k, CovarianceType.Full);
+        var stats = SufficientStatistics.Compute(model, data);
+
+        // Version 1 wrote whole matrices; a journal from before must replay to the very same values.
+        var v1 = new ByteWriter();
+        v1.Magic(0x54534744, 1);
+        v1.Byte((byte)stats.CovarianceType);
+        v1.Byte(1);
+        v1.Int64(stats.Rows);
+        v1.Double(stats.LogLikelihoodSum);
+        v1.Jagged(stats.Shift);
+        v1.Doubles(stats.ResponsibilitySum);
+        v1.Jagged(stats.FirstMoment);
+        v1.Jagged(stats.SecondMoment);
+        var v1Bytes = v1.ToArray();
+        var bytes = stats.ToBytes();
+        Assert.Equal(v1Bytes.Length - halfSaved, bytes.Length);
+        Assert.Equal(bytes, SufficientStatistics.FromBytes(v1Bytes).ToBytes());
+        var back = SufficientStatistics.FromBytes(bytes);
+        for (int c = 0; c < k; c++) Assert.Equal(stats.SecondMoment[c], back.SecondMoment[c]);
+
+        var m1 = new ByteWriter();
+        m1.Magic(0x4D4D4744, 1);
+        m1.Byte((byte)CovarianceType.Full);
+        m1.Doubles(model.Weights);
+        m1.Jagged(model.Means);
+        m1.Jagged(model.Covariances);
+        var m1Bytes = m1.ToArray();
+        Assert.Equal(m1Bytes.Length + 1 - halfSaved, model.ToBytes().Length); // + the layout byte
+        Assert.Equal(model.ToBytes(), GaussianMixture.FromBytes(m1Bytes).ToBytes());
+
+        // A model whose covariance is not symmetric bit for bit (one written by hand) travels whole, every bit kept.
+        var skewed = model.Covariances.Select(c => (double[])c.Clone()).ToArray();
+        skewed[1][0 * d + 2] = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(skewed[1][2 * d + 0]) + 1);
+        var asymmetric = GaussianMixture.Create(CovarianceType.Full, model.Weights, model.Means, skewed);
+        var asymmetricBytes = asymmetric.ToBytes();
+        Assert.Equal(m1Bytes.Length + 1, asymmetricBytes.Length);
+        Assert.Equal(skewed[1], GaussianMixture.FromBytes(asymmetricBytes).Covariances[1]);
+
+        // Statistics are symmetric by construction; one that is not would lose a value as a triangle, so it is refused.
+        var s2 = stats.SecondMoment.Select(m => (double[])m.Clone()).ToArray();
+        s2[0][1] += 1;
+        var broken = new SufficientStatistics(stats.CovarianceType, true, stats.Rows, stats.LogLikelihoodSum, stats.Shift,
+            stats.ResponsibilitySum, stats.FirstMoment, s2);
+        Assert.Contains("not symmetric at (0, 1)", Assert.Throws<InvalidOperationException>(() => broken.ToBytes()).Message);
+    }
+
+    [Fact]
     public void TruncatedOrForeignPayloadsFailWithOffset()
     {
         var data = TestData.Blobs(3, 50, 2, 2);
