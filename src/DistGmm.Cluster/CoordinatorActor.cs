@@ -538,7 +538,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         if (!worker.Path.Address.HasGlobalScope) return null; // local: never serialized, and ComputePass bytes not needed
         long bytes = command switch
         {
-            ComputePass p => p.Pass.ToBytes().Length,
+            ComputePass p => PassBytes.Of(p.Pass).Length,
             ScoreShards s => s.ModelBytes.Length,
             CollectAnomalies c => c.ModelBytes.Length,
             LoadShards l => 2L * l.Dataset.PreprocessorJson.Length,

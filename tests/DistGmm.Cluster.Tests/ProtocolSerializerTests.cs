@@ -97,6 +97,24 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     }
 
     [Fact]
+    public void A_pass_sent_to_every_worker_is_serialized_once()
+    {
+        var pass = new EStepPass(7, Model);
+        var serializer = SerializerFor(new WorkerReady("w", 1));
+        var first = serializer.ToBinary(new ComputePass("train-1", 7, pass, [new ShardSlice(0, 0)]));
+        var cached = PassBytes.Of(pass);
+        Assert.Same(cached, PassBytes.Of(pass));
+        Assert.Equal(pass.ToBytes(), cached);
+        var second = serializer.ToBinary(new ComputePass("train-1", 7, pass, [new ShardSlice(1, 40)]));
+        Assert.Same(cached, PassBytes.Of(pass));
+        Assert.Equal(first.Length, second.Length);
+        // An equal pass that is another object is serialized on its own (the cache is by reference), to the same bytes.
+        var twin = new EStepPass(7, Model);
+        Assert.NotSame(cached, PassBytes.Of(twin));
+        Assert.Equal(cached, PassBytes.Of(twin));
+    }
+
+    [Fact]
     public void Decoded_messages_carry_the_same_values()
     {
         var serializer = SerializerFor(new WorkerReady("w", 1));

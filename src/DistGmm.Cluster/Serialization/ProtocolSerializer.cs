@@ -115,7 +115,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             case ShardLoadFailed m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteInt32(m.Shard).WriteString(m.Error); break;
             case ReleaseJob m: w.WriteString(m.JobId); break;
             case ComputePass m:
-                w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteBytes(m.Pass.ToBytes());
+                w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteBytes(PassBytes.Of(m.Pass));
                 WriteSlices(w, m.Shards);
                 w.WriteBool(m.OnDistinctRecords);
                 break;
