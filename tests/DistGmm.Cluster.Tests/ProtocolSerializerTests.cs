@@ -218,10 +218,10 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         var trailing = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([.. release, 0], 4711, "ReleaseJob"));
         Assert.Equal($"payload of 'ReleaseJob' at byte offset {release.Length}: 1 unexpected trailing bytes", trailing.Message);
 
-        var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([2, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("'ReleaseJob': payload format version 2, this node reads version 3", version.Message, StringComparison.Ordinal);
-        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([4, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("payload format version 4", future.Message, StringComparison.Ordinal);
+        var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 4", version.Message, StringComparison.Ordinal);
+        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([5, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("payload format version 5", future.Message, StringComparison.Ordinal);
         // Journaled events kept their layout: a version-1 journal still replays.
         var completed = new PassCompleted(3, [1, 2, 3]);
         var eventBytes = SerializerFor(completed).ToBinary(completed);
@@ -244,7 +244,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     [Fact]
     public void An_unknown_manifest_fails_naming_it()
     {
-        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, 0, 0, 0, 0], 4711, "ShardExploded"));
+        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([4, 0, 0, 0, 0], 4711, "ShardExploded"));
         Assert.Contains("unknown manifest 'ShardExploded'", ex.Message, StringComparison.Ordinal);
     }
 

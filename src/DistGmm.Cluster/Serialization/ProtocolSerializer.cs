@@ -23,8 +23,10 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// <remarks>
     /// 2: ComputePass, ScoreShards, CollectAnomalies and AnomaliesCollected carry the records scoring.
     /// 3: ShardStatsComputed carries the worker's seconds.
+    /// 4: the models and statistics inside carry symmetric matrices as upper triangles (their own version 2), which a
+    ///    node of version 3 could not read: it is refused here, naming the mismatch, not deep inside a payload.
     /// </remarks>
-    private const byte FormatVersion = 3;
+    private const byte FormatVersion = 4;
 
     /// <summary>Journaled events kept their layout since version 1: a journal written by version 1 still replays.</summary>
     private const byte OldestEventVersion = 1;
