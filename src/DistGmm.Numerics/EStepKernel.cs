@@ -22,11 +22,9 @@ namespace DistGmm.Numerics;
 internal sealed unsafe class EStepKernel
 {
     public const int BlockRows = 64;
-    // Rows are prefetched 1.5 blocks ahead into L2 (prefetcht1): a block's d² work between two transpositions
-    // lets the lines arrive, and L2 keeps them through it (L1 would not). 32 rows into L1 left the transposition
-    // waiting on memory (a third of its samples on the prefetch instruction itself, with the line fill buffers full);
-    // K=2 d=39 full, 512-bit, 2 threads: 0.0545–0.0564 → 0.0509–0.0524 s per iteration (L2 hint at 64–256 rows
-    // alike, prefetcht2 no gain).
+    // Diagonal kernels prefetch rows 1.5 blocks ahead into L2 (prefetcht1) from the transposition: the block's work
+    // in between lets the lines arrive and L2 keeps them through it (L1 would not). 32 rows into L1 had left the
+    // transposition waiting on memory (KDD diag K=4, 2 threads: 0.0207–0.0236 → 0.0161–0.0167 s per iteration).
     private const int PrefetchRows = 96;
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
@@ -71,6 +69,16 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>Vector width of this kernel's d² loops: 512, 256 or 128.</summary>
     private readonly int _bits;
+
+    // Triangular kernels prefetch the block after next into L2 a few lines at a time from inside the triangular
+    // product (PrefetchStep), spread over the block's d² work: issued in a burst from the transposition, the prefetches
+    // themselves stalled on full line-fill buffers (a third of the transposition's perf samples). K=2 d=39 full,
+    // 512-bit, 2 threads: 0.0545–0.0564 (32 rows ahead into L1) → 0.0509–0.0524 (96 rows ahead into L2, from the
+    // transposition) → 0.0503–0.0515 s per iteration. The addresses are kept as numbers, outside any `fixed`: a
+    // prefetch is a hint that never faults, so one to a moved or ended array only misses.
+    private readonly bool _spreadPrefetch;
+    private readonly int _prefetchLinesPerStep;
+    private nint _prefetchNext, _prefetchEnd;
     private long _rows;
 
     /// <summary>A scoring/E-step kernel on the start-up path, or (tests, benchmarks) a narrower one: 512, 256 or 128 bits.</summary>
@@ -115,6 +123,10 @@ internal sealed unsafe class EStepKernel
             }
         }
         _dT = new double[_dp * BlockRows];
+        _spreadPrefetch = _triangular && Sse.IsSupported;
+        // PrefetchStep calls per block: components × row groups of the triangular tile × column blocks.
+        int steps = _k * (BlockRows / (_bits == 512 ? 32 : 2 * (_bits / 64))) * (_dp / 4);
+        _prefetchLinesPerStep = (BlockRows * _d * sizeof(double) / 64 + steps - 1) / steps;
         if (collectStatistics && fullSecondMoments)
         {
             _xT = [];
@@ -248,6 +260,11 @@ internal sealed unsafe class EStepKernel
         fixed (double* xBase = xArray)
         {
             double* xT = xBase + xOffset;
+            if (_spreadPrefetch)
+            {
+                _prefetchNext = (nint)(src + 2 * BlockRows * d);
+                _prefetchEnd = (nint)(src + 3 * BlockRows * d);
+            }
             int r = 0;
             if (Avx2.IsSupported)
             {
@@ -256,11 +273,13 @@ internal sealed unsafe class EStepKernel
                 for (; r + 4 <= count; r += 4)
                 {
                     double* s0 = src + r * d;
-                    // Software prefetch of the rows PrefetchRows ahead: the shuffle-heavy loop keeps too few loads in
-                    // flight for the hardware prefetcher; measured on KDD diag K=2, 1 thread: 0.028 → 0.015 s per
-                    // iteration. A prefetch past the end of the matrix is harmless (it never faults).
-                    byte* ahead = (byte*)(s0 + PrefetchRows * d);
-                    for (int b = 0; b < groupBytes; b += 64) Sse.Prefetch1(ahead + b);
+                    // Software prefetch (see PrefetchRows): the shuffle-heavy loop keeps too few loads in flight for
+                    // the hardware prefetcher. A prefetch past the end of the matrix is harmless (it never faults).
+                    if (!_spreadPrefetch)
+                    {
+                        byte* ahead = (byte*)(s0 + PrefetchRows * d);
+                        for (int b = 0; b < groupBytes; b += 64) Sse.Prefetch1(ahead + b);
+                    }
                     int i = 0;
                     for (; i < d4; i += 4)
                     {
@@ -292,6 +311,16 @@ internal sealed unsafe class EStepKernel
                 for (int i = 0; i < d; i++) new Span<double>(xT + i * stride + count, BlockRows - count).Clear();
             // Padding dimensions are zero from construction and never written.
         }
+    }
+
+    /// <summary>The next few lines of the block after next (armed by the transposition; see _spreadPrefetch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchStep()
+    {
+        if (!Sse.IsSupported) return;
+        nint next = _prefetchNext, end = _prefetchEnd;
+        for (int n = _prefetchLinesPerStep; n > 0 && next < end; n--, next += 64) Sse.Prefetch1((void*)next);
+        _prefetchNext = next;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -347,6 +376,7 @@ internal sealed unsafe class EStepKernel
             TV q0 = default, q1 = default;
             for (int j0 = 0; j0 < dp; j0 += 4)
             {
+                PrefetchStep();
                 TV a00 = default, a01 = default, a02 = default, a03 = default;
                 TV a10 = default, a11 = default, a12 = default, a13 = default;
                 double* x = dT + rg;
@@ -966,6 +996,7 @@ internal sealed unsafe class EStepKernel
             Vector512<double> q0 = default, q1 = default, q2 = default, q3 = default;
             for (int j0 = 0; j0 < dp; j0 += 4)
             {
+                PrefetchStep();
                 Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
                 Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
                 Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
