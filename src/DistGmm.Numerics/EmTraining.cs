@@ -39,11 +39,21 @@ public sealed class EmTraining
 
     public GmmFitResult? Result { get; }
 
-    /// <summary>Completed EM iterations of the current run.</summary>
-    public int Iteration => _phase is EmPhase em ? em.Iteration : Result?.Iterations ?? 0;
+    /// <summary>Completed EM iterations of the current run (during the final scoring pass: of the last run).</summary>
+    public int Iteration => _phase switch
+    {
+        EmPhase em => em.Iteration,
+        ScoringPhase s => s.Iteration,
+        _ => Result?.Iterations ?? 0,
+    };
 
-    /// <summary>The lower bound of the latest EM iteration (of the current run).</summary>
-    public double? LastLowerBound => _phase is EmPhase { History.Count: > 0 } em ? em.History[^1] : Result?.LowerBound;
+    /// <summary>The lower bound of the latest EM iteration (of the current run; during the final scoring pass: of the last run).</summary>
+    public double? LastLowerBound => _phase switch
+    {
+        EmPhase { History.Count: > 0 } em => em.History[^1],
+        ScoringPhase s => s.LowerBound,
+        _ => Result?.LowerBound,
+    };
 
     /// <summary>Human-readable stage: "sampling", "kmeans 12", "em 7", "scoring", "done".</summary>
     public string Stage => _phase.Describe();
@@ -250,7 +260,7 @@ public sealed class EmTraining
             warnings = warnings.Add($"run {Run} did not converge in {iteration} iterations (last change {lowerBound - e.LowerBound:G3}, tol {Options.Tol:G3}).");
         if (Run + 1 < Options.NInit)
             return new EmTraining(Options, TotalRows, Run + 1, FirstPhase(Options, TotalRows, Run + 1, next), best, warnings, null);
-        return new EmTraining(Options, TotalRows, Run, new ScoringPhase(new EStepPass(next, best.Model)), best, warnings, null);
+        return new EmTraining(Options, TotalRows, Run, new ScoringPhase(new EStepPass(next, best.Model), iteration, lowerBound), best, warnings, null);
     }
 
     private EmTraining Finish(ScoringPhase f, SufficientStatistics stats)
@@ -302,7 +312,8 @@ public sealed class EmTraining
         public override string Describe() => $"em {Iteration + 1}";
     }
 
-    private sealed record ScoringPhase(EStepPass Pass) : Phase
+    /// <summary>The final E-step (scikit-learn's, after the loop); Iteration and LowerBound: the last run's last EM iteration, which is thus reported before this pass, not with its time.</summary>
+    private sealed record ScoringPhase(EStepPass Pass, int Iteration, double LowerBound) : Phase
     {
         public override DataPass Next => Pass;
         public override string Describe() => "scoring";

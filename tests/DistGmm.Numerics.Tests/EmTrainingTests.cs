@@ -74,6 +74,25 @@ public sealed class EmTrainingTests
     }
 
     [Fact]
+    public void TheLastIterationIsReportedBeforeTheFinalScoringPass()
+    {
+        // A progress line (and bench's iteration times) must not charge scikit-learn's final E-step to the last iteration.
+        var t = EmTraining.Start(new EmOptions(3, CovarianceType.Full, MaxIter: 4, Tol: 0), Blobs.Rows);
+        var seen = new List<(string Stage, int Iteration, double? LowerBound)>();
+        while (t.NextPass is { } pass)
+        {
+            seen.Add((t.Stage, t.Iteration, t.LastLowerBound));
+            t = t.Advance(PartitionCompute.Compute(pass, Blobs, 0, 1));
+        }
+        var scoring = Assert.Single(seen, s => s.Stage == "scoring");
+        Assert.Equal(4, scoring.Iteration);
+        Assert.Equal(t.Result!.LowerBoundHistory[^1], scoring.LowerBound);
+        Assert.Equal(t.Result.LowerBound, scoring.LowerBound);
+        Assert.Equal(4, t.Result.Iterations);
+        Assert.Equal(3, seen.Where(s => s.Stage.StartsWith("em ", StringComparison.Ordinal)).Max(s => s.Iteration));
+    }
+
+    [Fact]
     public void MissingPartitionIsDetected()
     {
         var t = EmTraining.Start(new EmOptions(2, CovarianceType.Diag, InitModel: TestData.Model(1, Blobs, 2, CovarianceType.Diag)), Blobs.Rows);
