@@ -22,9 +22,10 @@ namespace DistGmm.Numerics;
 internal sealed unsafe class EStepKernel
 {
     public const int BlockRows = 64;
-    // Diagonal kernels prefetch rows 1.5 blocks ahead into L2 (prefetcht1) from the transposition: the block's work
-    // in between lets the lines arrive and L2 keeps them through it (L1 would not). 32 rows into L1 had left the
-    // transposition waiting on memory (KDD diag K=4, 2 threads: 0.0207–0.0236 → 0.0161–0.0167 s per iteration).
+    // Other kernels (diagonal, statistics-only) prefetch rows 1.5 blocks ahead into L2 (prefetcht1) from the
+    // transposition: the block's work in between lets the lines arrive and L2 keeps them through it (L1 would not).
+    // 32 rows into L1 had left the transposition waiting on memory (KDD diag K=4, 2 threads: 0.0207–0.0236 →
+    // 0.0161–0.0167 s per iteration).
     private const int PrefetchRows = 96;
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
