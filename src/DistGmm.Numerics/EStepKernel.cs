@@ -142,11 +142,11 @@ internal sealed unsafe class EStepKernel
         {
             _xT = [];
             _xPanel = new double[_dp * PanelStride];
-            _dPanel = new double[_dp * PanelStride];
-            _wPanel = new double[_dp * PanelStride];
-            _rPanel = new double[_k * PanelRows];
             _ePanels = _bits == 512 && _triangular && (long)_k * _dp * PanelStride * sizeof(double) <= CentredPanelsBudgetBytes
                 ? new double[_k * _dp * PanelStride] : [];
+            _dPanel = _ePanels.Length > 0 ? [] : new double[_dp * PanelStride]; // the centred panels take its place
+            _wPanel = new double[_dp * PanelStride];
+            _rPanel = new double[_k * PanelRows];
         }
         else
         {
