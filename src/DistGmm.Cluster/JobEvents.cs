@@ -35,10 +35,25 @@ public sealed record StageChanged(DateTimeOffset Time, string Stage) : JobEvent(
 }
 
 /// <summary>An EM iteration finished; <paramref name="Delta"/> is the lower bound change (null on the first).</summary>
+/// <remarks>Elapsed to 0.1 ms: `bench` reads cluster iterations back from this line, and whole milliseconds were 2 % of a K=2 iteration.</remarks>
 public sealed record IterationCompleted(DateTimeOffset Time, int K, int Iteration, double LowerBound, double? Delta, TimeSpan Elapsed) : JobEvent(Time)
 {
     public override string Describe() => FormattableString.Invariant(
-        $"K={K} iteration {Iteration}: lower bound {LowerBound:R}{(Delta is { } d ? $", delta {d:E3}" : "")}, {Elapsed.TotalMilliseconds:0} ms");
+        $"K={K} iteration {Iteration}: lower bound {LowerBound:R}{(Delta is { } d ? $", delta {d:E3}" : "")}, {Elapsed.TotalMilliseconds:0.0} ms");
+
+    private static readonly System.Text.RegularExpressions.Regex Line = new(
+        @"^K=(?<k>\d+) iteration (?<it>\d+): lower bound (?<lb>\S+?)(, delta (?<delta>\S+))?, (?<ms>[0-9.]+) ms$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Reads back an events.log text written by <see cref="Describe"/> (elapsed to 0.1 ms); null for any other line.</summary>
+    public static IterationCompleted? Parse(DateTimeOffset time, string text)
+    {
+        if (Line.Match(text) is not { Success: true } m) return null;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        double? delta = m.Groups["delta"].Success ? double.Parse(m.Groups["delta"].Value, inv) : null;
+        return new IterationCompleted(time, int.Parse(m.Groups["k"].Value, inv), int.Parse(m.Groups["it"].Value, inv),
+            double.Parse(m.Groups["lb"].Value, inv), delta, TimeSpan.FromMilliseconds(double.Parse(m.Groups["ms"].Value, inv)));
+    }
 }
 
 /// <summary>

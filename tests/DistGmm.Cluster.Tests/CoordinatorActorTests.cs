@@ -74,6 +74,7 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
         Assert.Equal(timed with { Wall = read!.Wall }, read);
         Assert.Equal(timed.Wall.TotalMilliseconds, read.Wall.TotalMilliseconds, 0.05);
         Assert.Null(PassTimed.Parse(timed.Time, "K=2 iteration 3: lower bound 1.5, 12 ms"));
+        Assert.Null(IterationCompleted.Parse(timed.Time, timed.Describe()));
         // The next pass goes out as usual.
         Assert.Equal(pass0.PassNumber + 1, w0.ExpectMsg<ComputePass>().PassNumber);
     }

@@ -345,7 +345,7 @@ internal static class BenchEndToEnd
             }
         }
 
-        /// <summary>From events.log: "TIME text" lines; iteration times from "…, N ms".</summary>
+        /// <summary>From events.log: "TIME text" lines; iteration and pass times as their events wrote them.</summary>
         public static EventRecorder FromLog(string path, DateTimeOffset start)
         {
             var r = new EventRecorder(start);
@@ -356,11 +356,7 @@ internal static class BenchEndToEnd
                 var text = line[(space + 1)..];
                 r._events.Add((time, text));
                 if (PassTimed.Parse(time, text) is { } pass) r.AddPass(pass);
-                if (text.Contains(" iteration ", StringComparison.Ordinal) && text.EndsWith(" ms", StringComparison.Ordinal))
-                {
-                    var comma = text.LastIndexOf(", ", StringComparison.Ordinal);
-                    if (comma > 0 && double.TryParse(text[(comma + 2)..^3], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) r._iterations.Add(ms / 1000);
-                }
+                if (IterationCompleted.Parse(time, text) is { } iteration) r._iterations.Add(iteration.Elapsed.TotalSeconds);
             }
             return r;
         }
