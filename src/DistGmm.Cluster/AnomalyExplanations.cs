@@ -30,7 +30,8 @@ public static class AnomalyExplanations
         var notes = new Dictionary<long, AnomalyNote>();
         if (model.PreprocessorJson is null || collected.All(c => c.Rows.Count == 0)) return notes;
         var preprocessor = Preprocessor.FromJson(model.PreprocessorJson);
-        var explainer = new AnomalyExplainer(model.Model);
+        // Component and log-density as the rows were scored; the component's weight as fitted.
+        var explainer = new AnomalyExplainer(scoring.ScoringMixture(model.Model), model.Model.Weights);
         foreach (var shard in collected)
         {
             if (shard.Rows.Count == 0) continue;
@@ -39,7 +40,7 @@ public static class AnomalyExplanations
             {
                 var row = shard.Rows[i];
                 var e = explainer.Explain(features.Row(i), TopFeatures);
-                double? logPm = scoring == Scoring.Records && multiplicity is not null ? multiplicity.LogProbability(Math.Max(1, row.Multiplicity)) : null;
+                double? logPm = scoring.CountsRecords() && multiplicity is not null ? multiplicity.LogProbability(Math.Max(1, row.Multiplicity)) : null;
                 var unlikely = string.Join("; ", e.Unlikely.Select(f => string.Create(CultureInfo.InvariantCulture,
                     $"{preprocessor.FeatureNames[f.Feature]} z={FormatZ(f.Z)}")));
                 notes[row.RowId] = new AnomalyNote(e.Component, e.Weight, e.LogLikelihood, logPm, unlikely,

@@ -20,7 +20,7 @@ public sealed record JobPlan(string JobId, DatasetRef Dataset, IReadOnlyList<lon
 {
     public int ShardCount => ShardRowsHint.Count;
     public bool IsTraining => Candidates.Count > 0;
-    public bool CountsRecords => Scoring == Scoring.Records;
+    public bool CountsRecords => Scoring.CountsRecords();
 }
 
 /// <summary>

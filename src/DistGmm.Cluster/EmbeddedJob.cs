@@ -174,12 +174,13 @@ public static class EmbeddedJob
         var manifest = DatasetManifest.Load(spec.DatasetDir);
         ModelCheck.Check(modelFile, spec.ModelPath, manifest);
         var jobId = JobIdFor(spec.Cluster, "score");
-        // Records: the multiplicities are counted in the scored data; P(m) is the model's (of its training data), or,
-        // for a model trained on rows, that of the scored data itself.
+        // Records scorings: the multiplicities are counted in the scored data; P(m) is the model's (of its training data),
+        // or, for a model trained on rows, that of the scored data itself. Workers score the scoring's mixture (for
+        // mahalanobis the volume-neutral form of the fitted one), so their kernels and the wire are those of any model.
         var scoring = spec.Scoring ?? modelFile.Scoring;
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson!, []),
-            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], modelFile.Model.ToBytes(), spec.Threshold,
-            scoring, scoring == Scoring.Records ? modelFile.Multiplicity : null);
+            [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], scoring.ScoringMixture(modelFile.Model).ToBytes(), spec.Threshold,
+            scoring, scoring.CountsRecords() ? modelFile.Multiplicity : null);
         var state = await RunPlanAsync(plan, spec.Cluster ?? ClusterOptions.Default, observer, ct).ConfigureAwait(false);
         // The outputs need the scores, row ids and labels only: free the feature matrices before writing them.
         (spec.Cluster?.ShardSource as ReusingShardSource)?.Clear();
@@ -196,7 +197,7 @@ public static class EmbeddedJob
         var csvPath = Path.Combine(spec.OutDir, RunFolderWriter.AnomaliesCsvFile);
         var unscorable = RowAccounting.FindUnscorable(manifest, scored, modelFile.PreprocessorJson!); // ModelCheck refused a model without one
         RunFolderWriter.WriteScores(scoresPath, scored, threshold, unscorable);
-        var records = scoring == Scoring.Records;
+        var records = scoring.CountsRecords();
         var notes = AnomalyExplanations.Explain(collected, modelFile, threshold, spec.Threshold.ToString(), scoring, state.Multiplicity);
         RunFolderWriter.WriteAnomaliesParquet(parquetPath, collected, hasLabels, withMultiplicity: records, notes);
         RunFolderWriter.WriteAnomaliesCsv(csvPath, collected, hasLabels, withMultiplicity: records, notes);
@@ -209,8 +210,8 @@ public static class EmbeddedJob
         var modelPath = Path.Combine(spec.OutDir, RunFolderWriter.ModelFileName);
         withThreshold.Save(modelPath);
 
-        // Under records a score is log p(x) + log P(m): the rows' mean log-likelihood is the mean score less the mean
-        // multiplicity term, which the merged record counts give exactly.
+        // Under the records scorings a score is log-density + log P(m): the rows' mean log-density (log-likelihood under
+        // records) is the mean score less the mean multiplicity term, which the merged record counts give exactly.
         var workers = train?.State is { } trained ? WorkerCounts.Of(trained, state) : WorkerCounts.Of(state);
         double? meanLogPm = records && state.RecordCounts is { } counts && state.Multiplicity is { } pm ? pm.MeanLogProbability(counts) : null;
         var summary = new RunSummary(moments.Count, collected.Sum(c => (long)c.Rows.Count), threshold, spec.Threshold.ToString(),

@@ -12,7 +12,7 @@ public sealed record CandidateSummary(int K, int Iterations, bool Converged, dou
 /// model.json: a versioned, human-readable model. Keys (camelCase): formatVersion, covarianceType, weights [K],
 /// means [K][d], covariances ([K][d][d] full, [K][d] diag, [d][d] tied, [K] spherical), iterations, converged,
 /// lowerBound, lowerBoundHistory, meanLogLikelihood, rows, bic, aic, init, featureNames, preprocessor, options,
-/// trainOnLabels, candidates, scoring ("rows" or "records"; absent: rows) with multiplicityBins (records: distinct
+/// trainOnLabels, candidates, scoring ("rows", "records" or "mahalanobis"; absent: rows) with multiplicityBins (the records scorings: distinct
 /// records per multiplicity bin [2^b, 2^(b+1)) of the training data, P(m)), and after scoring threshold, thresholdRule, scoreMean, scoreStd. Doubles are written
 /// shortest-round-trip, so parameters survive a save/load bit for bit. A JSON with only covarianceType, weights,
 /// means and covariances is a valid (init) model.
@@ -42,7 +42,7 @@ public sealed record ModelFile
     public double? ScoreStd { get; init; }
     /// <summary>How the model was fitted and scores (records: on distinct records, score log p(x) + log P(m)).</summary>
     public Scoring Scoring { get; init; } = Scoring.Rows;
-    /// <summary>The records scoring's P(m): the multiplicity distribution of the training data (null for rows).</summary>
+    /// <summary>The records scorings' P(m): the multiplicity distribution of the training data (null for rows).</summary>
     public MultiplicityModel? Multiplicity { get; init; }
 
     public static string ScoringName(Scoring scoring) => scoring.ToString().ToLowerInvariant();
@@ -51,7 +51,8 @@ public sealed record ModelFile
     {
         "rows" => Scoring.Rows,
         "records" => Scoring.Records,
-        _ => throw new FormatException($"Unknown scoring '{name}': use rows or records."),
+        "mahalanobis" => Scoring.Mahalanobis,
+        _ => throw new FormatException($"Unknown scoring '{name}': use rows, records or mahalanobis."),
     };
 
     public static ModelFile FromFit(GmmFitResult fit, EmOptions options, IReadOnlyList<string> featureNames, string? preprocessorJson,
@@ -322,7 +323,7 @@ public sealed record ModelFile
         private MultiplicityModel? ReadMultiplicity(Scoring scoring)
         {
             if (!root.TryGetProperty("multiplicityBins", out var e) || e.ValueKind == JsonValueKind.Null)
-                return scoring == Scoring.Records ? throw Error("multiplicityBins", "missing (a records model needs its multiplicity distribution)") : null;
+                return scoring.CountsRecords() ? throw Error("multiplicityBins", $"missing (a {ScoringName(scoring)} model needs its multiplicity distribution)") : null;
             if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != MultiplicityModel.Bins)
                 throw Error("multiplicityBins", $"expected an array of {MultiplicityModel.Bins} counts");
             var bins = e.EnumerateArray().Select((v, i) => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var c) && c >= 0

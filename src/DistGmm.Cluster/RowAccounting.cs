@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DistGmm.Data;
+using DistGmm.Numerics;
 
 namespace DistGmm.Cluster;
 
@@ -20,7 +21,7 @@ public sealed record RowCounts(long Read, long Rejected, long? Trained, long Sco
     public IReadOnlyDictionary<string, long> UnseenCategories { get; init; } = new Dictionary<string, long>();
 
     /// <summary>One warning line when any row was rejected, left out of training, or not scored; null when none was.</summary>
-    /// <param name="scoring">Records: training sees each distinct record once, so copies are not trained on by design.</param>
+    /// <param name="scoring">The records scorings: training sees each distinct record once, so copies are not trained on by design.</param>
     public string? Warning(Numerics.Scoring scoring = Numerics.Scoring.Rows)
     {
         var parts = new List<string>();
@@ -30,8 +31,8 @@ public sealed record RowCounts(long Read, long Rejected, long? Trained, long Sco
         if (UnseenCategories.Count > 0)
             parts.Add($"rows with a category not seen in training: {string.Join(", ", UnseenCategories.Select(u => $"{u.Key} {u.Value:N0}"))}");
         if (Trained is { } trained && trained < Scored + Unscorable)
-            parts.Add(scoring == Numerics.Scoring.Records
-                ? $"{Scored + Unscorable - trained:N0} rows not trained on (copies of a record fitted once under --scoring records, preprocessing policy or --train-on-label)"
+            parts.Add(scoring.CountsRecords()
+                ? $"{Scored + Unscorable - trained:N0} rows not trained on (copies of a record fitted once under --scoring {ModelFile.ScoringName(scoring)}, preprocessing policy or --train-on-label)"
                 : $"{Scored + Unscorable - trained:N0} rows not trained on (preprocessing policy or --train-on-label)");
         if (Rejected > 0) parts.Add($"{Rejected:N0} rows rejected at ingestion (see the dataset's rejects.tsv)");
         return parts.Count == 0 ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join("; ", parts)}");

@@ -40,6 +40,8 @@ public sealed record WorkerCounts(int TookPart, int AtStart, int AtEnd, int Lost
 }
 
 /// <summary>The contents of summary.json (keys camelCase as documented in the issue, plus formatVersion).</summary>
+/// <param name="MeanLogLikelihood">The rows' mean log-density under the scoring's mixture: log p(x), written as
+/// meanLogLikelihood; under mahalanobis that of the volume-neutral mixture, which is not a likelihood: meanLogDensity.</param>
 public sealed record RunSummary(long Rows, long Anomalies, double Threshold, string ThresholdRule, double ScoreMean, double ScoreStd,
     double MeanLogLikelihood, int Iterations, bool Converged, int K, CovarianceType CovarianceType, int Workers,
     double? SecondsTrain, double SecondsScore, DetectionMetrics? Metrics, RowCounts? Counts = null)
@@ -53,7 +55,7 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
     /// <summary>The dataset folder scored (full path), so that `distgmm report` finds it when it is not RUN_DIR/dataset.</summary>
     public string? Dataset { get; init; }
 
-    /// <summary>Records scoring: the rows' mean multiplicity term, mean log P(m) (scoreMean = meanLogLikelihood + this).</summary>
+    /// <summary>Records scorings: the rows' mean multiplicity term, mean log P(m) (scoreMean = meanLogLikelihood, or meanLogDensity, + this).</summary>
     public double? MeanLogPMultiplicity { get; init; }
 
     public const int CurrentFormatVersion = 1;
@@ -99,7 +101,7 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             w.WriteString("scoring", ModelFile.ScoringName(Scoring));
             Num(w, "scoreMean", ScoreMean);
             Num(w, "scoreStd", ScoreStd);
-            Num(w, "meanLogLikelihood", MeanLogLikelihood);
+            Num(w, Scoring == Scoring.Mahalanobis ? "meanLogDensity" : "meanLogLikelihood", MeanLogLikelihood);
             if (MeanLogPMultiplicity is { } logPm) Num(w, "meanLogPMultiplicity", logPm);
             w.WriteNumber("iterations", Iterations);
             w.WriteBoolean("converged", Converged);

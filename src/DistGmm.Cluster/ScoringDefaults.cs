@@ -9,20 +9,21 @@ public static class ScoringDefaults
     public const string NotebookPreset = "seed";
 
     /// <summary>
-    /// Records for unlabelled traffic — where it was measured to find attacks that rows scores as the most normal
-    /// traffic (src/DistGmm.Evaluation/README.md); rows for the notebook's <c>seed</c> preset and for a model fitted on
-    /// one class (<c>--train-on-label</c>: semi-supervised, where rows was measured).
+    /// Mahalanobis (records with volume-free densities) for unlabelled traffic — where the records scorings were measured
+    /// to find attacks that rows scores as the most normal traffic, and mahalanobis was chosen over records on the
+    /// development sets (src/DistGmm.Evaluation/README.md); rows for the notebook's <c>seed</c> preset and for a model
+    /// fitted on one class (<c>--train-on-label</c>: semi-supervised, where rows was measured).
     /// </summary>
     public static Scoring For(string preset, IReadOnlyCollection<string>? trainOnLabels = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         if (string.Equals(preset, NotebookPreset, StringComparison.OrdinalIgnoreCase)) return Scoring.Rows;
-        return trainOnLabels is { Count: > 0 } ? Scoring.Rows : Scoring.Records;
+        return trainOnLabels is { Count: > 0 } ? Scoring.Rows : Scoring.Mahalanobis;
     }
 
     /// <summary>
-    /// reg_covar when not given: 1/12 for records — the variance of uniform dequantisation noise on a lattice of step
+    /// reg_covar when not given: 1/12 for the records scorings — the variance of uniform dequantisation noise on a lattice of step
     /// 1 (one-hot columns, integer counts), chosen with records on the development sets — and scikit-learn's 1e-6 for rows.
     /// </summary>
-    public static double RegCovar(Scoring scoring) => scoring == Scoring.Records ? EmOptions.DequantisationRegCovar : EmOptions.DefaultRegCovar;
+    public static double RegCovar(Scoring scoring) => scoring.CountsRecords() ? EmOptions.DequantisationRegCovar : EmOptions.DefaultRegCovar;
 }

@@ -149,9 +149,12 @@ public static class Evaluator
                     Files = Export(s, $"subset-{name}-seed{seed}", trainMatrix, s.SubsetsUnsupervised ? null : testMatrix, attack),
                 });
             }
-        var rule = scoring == Scoring.Records
-            ? "fitted on distinct records; score log p(x) + log P(multiplicity)"
-            : "score log-likelihood";
+        var rule = scoring switch
+        {
+            Scoring.Records => "fitted on distinct records; score log p(x) + log P(multiplicity)",
+            Scoring.Mahalanobis => "fitted on distinct records; score log Σ_k w_k exp(−½ Mahalanobis²) + log P(multiplicity)",
+            _ => "score log-likelihood",
+        };
         return Report(EvalProtocol.Subsets, s, selection, spec, cases, s.SubsetsUnsupervised
             ? $"unsupervised on each whole subset, {rule}; ROC/PR AUC, attacks positive"
             : $"50/50 split of each subset; fit on the training half's normal rows, {rule}; ROC/PR AUC on the test half, attacks positive", scoring: scoring);

@@ -9,18 +9,18 @@ public static class ModelRunner
     /// <summary>The final fit, the candidates compared (null for a fixed fit), and the reg_covar of the final fit.</summary>
     public sealed record Fitted(GmmFitResult Fit, IReadOnlyList<KCandidate>? Selection, double RegCovar)
     {
-        /// <summary>Distinct records fitted on (<see cref="Scoring.Records"/>); null when fitted on every row.</summary>
+        /// <summary>Distinct records fitted on (<see cref="ScoringExtensions.CountsRecords"/>); null when fitted on every row.</summary>
         public long? FittedRows { get; init; }
     }
 
     /// <summary>
-    /// Fits for a scoring: <see cref="Scoring.Rows"/> on every training row; <see cref="Scoring.Records"/> on each distinct
+    /// Fits for a scoring: <see cref="Scoring.Rows"/> on every training row; the records scorings on each distinct
     /// training record once (its first occurrence), so K selection and EM see what the traffic looks like, not how often
     /// a record was copied.
     /// </summary>
     public static Fitted Fit(Scoring scoring, DataMatrix train, int k, ResolvedSelection selection, int seed, EvalSettings s, Action<string>? log = null)
     {
-        if (scoring == Scoring.Rows) return Fit([train], k, selection, seed, s, log);
+        if (!scoring.CountsRecords()) return Fit([train], k, selection, seed, s, log);
         var counts = DistinctRecords.Count([train]);
         var distinct = DistinctRecords.Representatives(train, 0, counts);
         log?.Invoke($"  fitting on {distinct.Rows} distinct records of {train.Rows} rows");
@@ -28,13 +28,14 @@ public static class ModelRunner
     }
 
     /// <summary>
-    /// Scores for a scoring: the log-likelihood, plus for <see cref="Scoring.Records"/> log P(m) of each row's
-    /// multiplicity m in <paramref name="data"/> (the traffic scored; <see cref="MultiplicityModel"/> fitted on it).
+    /// Scores for a scoring: the log-density of its mixture (<see cref="ScoringExtensions.ScoringMixture"/>), plus for the
+    /// records scorings log P(m) of each row's multiplicity m in <paramref name="data"/> (the traffic scored;
+    /// <see cref="MultiplicityModel"/> fitted on it).
     /// </summary>
     public static double[] Score(Scoring scoring, GaussianMixture model, DataMatrix data, int threads)
     {
-        var scores = Score(model, data, threads);
-        if (scoring == Scoring.Records)
+        var scores = Score(scoring.ScoringMixture(model), data, threads);
+        if (scoring.CountsRecords())
         {
             var counts = DistinctRecords.Count([data]);
             DistinctRecords.AddMultiplicity(scores, DistinctRecords.Multiplicities(data, counts), MultiplicityModel.From(counts));

@@ -17,11 +17,17 @@ public sealed record Explanation(int Component, double Weight, double Responsibi
 public sealed class AnomalyExplainer
 {
     private readonly GaussianMixture _model;
+    private readonly IReadOnlyList<double> _weights;
     private readonly double[][] _marginalStd;
 
-    public AnomalyExplainer(GaussianMixture model)
+    /// <param name="model">The mixture rows are scored under (responsibilities, log-likelihood).</param>
+    /// <param name="weights">The weights to report (default: the model's): the fitted ones when <paramref name="model"/>
+    /// is their <see cref="GaussianMixture.VolumeNeutral"/> form, whose weights are a scoring device.</param>
+    public AnomalyExplainer(GaussianMixture model, IReadOnlyList<double>? weights = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        _weights = weights ?? model.Weights;
+        if (_weights.Count != model.K) throw new ArgumentException($"{_weights.Count} weights for {model.K} components.", nameof(weights));
         _marginalStd = [.. Enumerable.Range(0, model.K).Select(MarginalStd)];
     }
 
@@ -35,7 +41,7 @@ public sealed class AnomalyExplainer
         int k = 0;
         for (int c = 1; c < responsibilities.Length; c++)
             if (responsibilities[c] > responsibilities[k]) k = c;
-        return new Explanation(k, _model.Weights[k], responsibilities[k], logLikelihood, Unlikely(x, k, top));
+        return new Explanation(k, _weights[k], responsibilities[k], logLikelihood, Unlikely(x, k, top));
     }
 
     /// <summary>The at most <paramref name="top"/> features of a preprocessed row farthest from component <paramref name="k"/>'s mean.</summary>

@@ -132,6 +132,23 @@ public sealed class GaussianMixture
     /// <summary>Akaike information criterion: −2·n·meanLogLikelihood + 2p (lower is better).</summary>
     public double Aic(double meanLogLikelihood, long n) => -2 * meanLogLikelihood * n + 2 * FreeParameterCount;
 
+    /// <summary>
+    /// The same components with each weight multiplied by its component's volume √det Σ_k = 1 / det U_k and renormalised.
+    /// Its log-density is log Σ_k w_k exp(−½‖U_k(x − μ_k)‖²) − ½·d·log 2π − log Σ_j w_j / det U_j: the fitted mixture's,
+    /// with every component taken at unit volume (a constant shift aside), so the same kernels score it.
+    /// </summary>
+    /// <remarks>A weight can underflow to 0 only when volumes differ by e^700; that component then never contributes.</remarks>
+    public GaussianMixture VolumeNeutral()
+    {
+        var logW = new double[K];
+        for (int k = 0; k < K; k++) logW[k] = LogWeights[k] - LogDetPrecisionCholesky[k];
+        double max = logW.Max(), z = 0;
+        foreach (var v in logW) z += Math.Exp(v - max);
+        var weights = logW.Select(v => Math.Exp(v - max) / z).ToArray();
+        return new GaussianMixture(CovarianceType, weights, Means.Select(m => (double[])m.Clone()).ToArray(),
+            Covariances.Select(c => (double[])c.Clone()).ToArray(), PrecisionsCholesky.Select(p => (double[])p.Clone()).ToArray());
+    }
+
     /// <summary>Per-row log-likelihood log p(x) (scikit-learn's score_samples).</summary>
     public void ScoreSamples(ReadOnlySpan<double> rowsRowMajor, Span<double> logLikelihood)
     {

@@ -24,7 +24,7 @@ public sealed class RecordsScoringCliTests
 
     private static string RunWarnings { get; set; } = "";
 
-    private static JsonElement Json(string path)
+    internal static JsonElement Json(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         return doc.RootElement.Clone();
@@ -94,7 +94,7 @@ public sealed class RecordsScoringCliTests
         var r = CliRunner.Run("run", SmallKdd.File3000, "--scoring", "distinct", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--scoring", r.Error);
-        Assert.Contains("must be rows or records", r.Error);
+        Assert.Contains("must be rows, records or mahalanobis", r.Error);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class RecordsScoringCliTests
     }
 
     /// <summary>RFC 4180 fields of one line (quotes doubled inside quoted fields).</summary>
-    private static List<string> SplitCsv(string line)
+    internal static List<string> SplitCsv(string line)
     {
         var cells = new List<string>();
         var cell = new StringBuilder();
@@ -155,21 +155,22 @@ public sealed class RecordsScoringCliTests
     }
 
     [Fact]
-    public void The_seed_preset_and_one_class_training_default_to_rows_unlabelled_traffic_to_records()
+    public void The_seed_preset_and_one_class_training_default_to_rows_unlabelled_traffic_to_mahalanobis()
     {
         Assert.Equal(Scoring.Rows, ScoringDefaults.For("seed"));
         Assert.Equal(Scoring.Rows, ScoringDefaults.For("SEED"));
         foreach (var preset in new[] { "kdd-wide", "none", "my-preprocessing.json" })
         {
-            Assert.Equal(Scoring.Records, ScoringDefaults.For(preset));
+            Assert.Equal(Scoring.Mahalanobis, ScoringDefaults.For(preset));
             Assert.Equal(Scoring.Rows, ScoringDefaults.For(preset, ["normal"]));
         }
         Assert.Equal(1.0 / 12, ScoringDefaults.RegCovar(Scoring.Records));
+        Assert.Equal(1.0 / 12, ScoringDefaults.RegCovar(Scoring.Mahalanobis));
         Assert.Equal(1e-6, ScoringDefaults.RegCovar(Scoring.Rows));
     }
 
     /// <summary>anomalies.csv's rows as serve request rows (raw values, by column name) with their multiplicity.</summary>
-    private static List<(string Json, double Score, long Multiplicity, string Reason)> AnomalyRequests(string run)
+    internal static List<(string Json, double Score, long Multiplicity, string Reason)> AnomalyRequests(string run)
     {
         var lines = File.ReadAllLines(Path.Combine(run, "anomalies.csv"));
         var header = lines[0].Split(',');

@@ -264,16 +264,21 @@ public sealed class RecordsClusterTests() : Akka.TestKit.Xunit2.TestKit(AkkaTest
         Assert.Equal((Shards.Sum(s => (long)s.Rows), Reference.Counts.Distinct), (counted.Rows, counted.Distinct));
 
         var pmf = trained.Multiplicity!;
-        var plan = new JobPlan($"score-{workers}", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], workers, [],
-            trained.BestFit.Model.ToBytes(), new ThresholdRule.MeanMinusKStd(2), Scoring.Records, pmf);
-        var scored = await Run(plan, new ClusterOptions(ShardSource: source, CoresPerWorker: 1));
-        var expected = RecordsData.Scores(Shards, trained.BestFit.Model, Reference.Counts, pmf);
-        Assert.Equal(expected, scored.Scored.Values.SelectMany(s => s.Scores));
-        var anomalies = scored.Anomalies.Values.SelectMany(a => a.Rows).ToList();
-        Assert.Equal(expected.Select((x, id) => (x, id)).Where(p => p.x < scored.Threshold).Select(p => (long)p.id), anomalies.Select(a => a.RowId));
-        var scratch = new double[2];
-        foreach (var row in anomalies)
-            Assert.Equal(Reference.Counts.Multiplicity(RecordCountsResult.Hash(row.Numbers, scratch)), row.Multiplicity);
+        // Both records scorings: mahalanobis scores the volume-neutral form of the same fit (as `score` sends it).
+        foreach (var scoring in new[] { Scoring.Records, Scoring.Mahalanobis })
+        {
+            var scoringModel = scoring.ScoringMixture(trained.BestFit.Model);
+            var plan = new JobPlan($"score-{workers}-{scoring}", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], workers, [],
+                scoringModel.ToBytes(), new ThresholdRule.MeanMinusKStd(2), scoring, pmf);
+            var scored = await Run(plan, new ClusterOptions(ShardSource: source, CoresPerWorker: 1));
+            var expected = RecordsData.Scores(Shards, scoringModel, Reference.Counts, pmf);
+            Assert.Equal(expected, scored.Scored.Values.SelectMany(s => s.Scores));
+            var anomalies = scored.Anomalies.Values.SelectMany(a => a.Rows).ToList();
+            Assert.Equal(expected.Select((x, id) => (x, id)).Where(p => p.x < scored.Threshold).Select(p => (long)p.id), anomalies.Select(a => a.RowId));
+            var scratch = new double[2];
+            foreach (var row in anomalies)
+                Assert.Equal(Reference.Counts.Multiplicity(RecordCountsResult.Hash(row.Numbers, scratch)), row.Multiplicity);
+        }
     }
 
     [Fact]

@@ -58,13 +58,19 @@ public sealed class RecordsScoringTests
         Assert.Equal(rows[99] + multiplicity.LogProbability(60), records[99]);
         // The copied record sits in the middle of the data, yet its 60 copies make it the least likely row.
         Assert.True(records[99] < records.Take(40).Min());
+        // mahalanobis: the same multiplicity term on the volume-neutral mixture's log-density.
+        var mahalanobis = ModelRunner.Score(Scoring.Mahalanobis, fitted.Fit.Model, data, 1);
+        var neutral = ModelRunner.Score(Scoring.Rows, fitted.Fit.Model.VolumeNeutral(), data, 1);
+        Assert.Equal(neutral[0] + multiplicity.LogProbability(1), mahalanobis[0]);
+        Assert.Equal(neutral[99] + multiplicity.LogProbability(60), mahalanobis[99]);
     }
 
     [Fact]
-    public void UnsupervisedSubsetsDefaultToRecordsOverThreeSeedsAndSemiSupervisedToRows()
+    public void UnsupervisedSubsetsDefaultToMahalanobisOverThreeSeedsAndSemiSupervisedToRows()
     {
         var unsupervised = new EvalSettings(SubsetsUnsupervised: true);
-        Assert.Equal(Scoring.Records, ProtocolDefaults.Scoring(EvalProtocol.Subsets, unsupervised));
+        Assert.Equal(Scoring.Mahalanobis, ProtocolDefaults.Scoring(EvalProtocol.Subsets, unsupervised));
+        Assert.Equal(ProtocolDefaults.DequantisationRegCovar, ProtocolDefaults.Resolve(EvalProtocol.Subsets, unsupervised).RegCovar);
         Assert.Equal(3, ProtocolDefaults.Repeats(EvalProtocol.Subsets, unsupervised));
         Assert.Equal(Scoring.Rows, ProtocolDefaults.Scoring(EvalProtocol.Subsets, new EvalSettings()));
         Assert.Equal(Scoring.Rows, ProtocolDefaults.Scoring(EvalProtocol.Seed, unsupervised));

@@ -55,7 +55,9 @@ public static class RunReportBuilder
             new("covariance", ModelFile.CovarianceName(model.Model.CovarianceType)),
             new("init", model.Init ?? "-"),
             new("EM iterations", $"{model.Iterations} ({(model.Converged ? "converged" : "not converged")})"),
-            new("mean log-likelihood", Fmt(Number(s, "meanLogLikelihood"))),
+            Number(s, "meanLogDensity") is { } density
+                ? new("mean log-density (volume-neutral)", Fmt(density))
+                : new("mean log-likelihood", Fmt(Number(s, "meanLogLikelihood"))),
             new("threshold", $"{Fmt(threshold)} ({model.ThresholdRule ?? "mean − 2·std"})"),
             new("anomalies", $"{scores.Anomaly.Count(a => a):N0}"),
         };

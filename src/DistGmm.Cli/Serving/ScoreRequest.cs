@@ -64,7 +64,7 @@ public static class ScoreRequest
     {
         var batch = model.NewBatch(count);
         var multiplicityIsColumn = model.Inputs.Any(c => c.Name == MultiplicityKey);
-        var multiplicities = model.File.Scoring == Scoring.Records ? Enumerable.Repeat(1L, count).ToArray() : null;
+        var multiplicities = model.File.Scoring.CountsRecords() ? Enumerable.Repeat(1L, count).ToArray() : null;
         var reasons = new List<string>();
         var problems = 0;
         void Problem(string reason)

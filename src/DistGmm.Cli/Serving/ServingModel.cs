@@ -19,13 +19,14 @@ public sealed record ScoredRow(double Score, bool? Anomaly, int Component, IRead
 
 /// <summary>
 /// A model.json ready to score raw rows exactly as <c>distgmm score</c> does: the same preprocessor transform and the
-/// same <see cref="GaussianMixture.ScoreSamples"/>, so a row gets the same log-likelihood bit for bit. Immutable and
+/// same <see cref="GaussianMixture.ScoreSamples"/>, so a row gets the same score bit for bit. Immutable and
 /// safe for concurrent requests.
 /// </summary>
 public sealed class ServingModel
 {
     private readonly int[] _featureColumn; // output feature -> index into Inputs
     private readonly AnomalyExplainer _explainer; // the unlikely features, as anomalies.csv and the report name them
+    private readonly GaussianMixture _scored;     // the scoring's mixture: the fitted one, or its volume-neutral form (mahalanobis)
 
     private ServingModel(string path, ModelFile file, Preprocessor preprocessor, double? threshold)
     {
@@ -44,7 +45,8 @@ public sealed class ServingModel
             var fitted = preprocessor.Columns[c];
             for (var j = 0; j < fitted.OutputWidth; j++) _featureColumn[fitted.OutputOffset + j] = c;
         }
-        _explainer = new AnomalyExplainer(Model);
+        _scored = file.Scoring.ScoringMixture(Model);
+        _explainer = new AnomalyExplainer(_scored, Model.Weights);
     }
 
     public string Path { get; }
@@ -104,16 +106,16 @@ public sealed class ServingModel
         var rows = Enumerable.Range(0, n).ToArray();
         var features = Preprocessor.Transform(batch, rows);
         var scores = new double[n];
-        Model.ScoreSamples(features.Values, scores);
+        _scored.ScoreSamples(features.Values, scores);
         var logDensity = (double[])scores.Clone();
-        if (File.Scoring == Scoring.Records && File.Multiplicity is { } pmf)
+        if (File.Scoring.CountsRecords() && File.Multiplicity is { } pmf)
         {
             multiplicities ??= Enumerable.Repeat(1L, n).ToArray();
             DistinctRecords.AddMultiplicity(scores, multiplicities, pmf);
         }
         else multiplicities = null;
         var components = new int[n];
-        Model.Predict(features.Values, components);
+        _scored.Predict(features.Values, components);
         var result = new ScoredRow[n];
         for (var r = 0; r < n; r++)
         {
