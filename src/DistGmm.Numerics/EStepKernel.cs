@@ -62,7 +62,9 @@ internal sealed unsafe class EStepKernel
     // 512-bit E-step with full moments, when K panels fit the budget: x − μ_k stays in component k's panel (CentredBlock)
     // from the triangular product to the moments, which then weigh it instead of centring x a second time (the same
     // subtraction, once). d=39, 1 thread: K=2 0.0967–0.0983 → 0.0921–0.0926 s per iteration, K=4 0.1773–0.1800 →
-    // 0.1701–0.1721; K=8 (676 KB of panels) gained nothing with a 1 MB budget, so larger K·d keep the single dP.
+    // 0.1701–0.1721; K=8 (676 KB of panels) gained nothing with a 1 MB budget, so larger K·d keep the single dP. The
+    // 256/128-bit paths, whose panels hold a block's rows in 2 or 4 runs of lane-group slots, were no faster with it
+    // (1 thread, K=2: 256-bit 0.1046–0.1091 vs 0.1047–0.1077 s; 128-bit 0.186–0.187 vs 0.172–0.181): they centre twice.
     private readonly double[] _ePanels;                    // K × dp × PanelStride, or empty
     private const int CentredPanelsBudgetBytes = 512 * 1024;
     private int _panelBlocks;

@@ -29,6 +29,19 @@ public sealed class KernelPathTests
     }
 
     [Fact]
+    public void FullStatisticsAreBitIdenticalOnEveryPathWhenTheCentredPanelsDoNotFit()
+    {
+        // K·d past the centred panels' budget (5 components × 60 dimensions × a panel of 264 rows > 512 KB): each width
+        // centres into one block-sized buffer and again for the moments, instead of keeping x − μ_k per component.
+        var data = TestData.Blobs(32, 3 * 4 * EStepKernel.BlockRows + 21, 60, 5);
+        var model = TestData.Model(5, data, 5, CovarianceType.Full);
+        var expected = SufficientStatistics.Compute(model, data, 2, Paths[0]).ToBytes();
+        foreach (var bits in Paths[1..])
+            Assert.True(expected.AsSpan().SequenceEqual(SufficientStatistics.Compute(model, data, 2, bits).ToBytes()),
+                $"the {bits}-bit statistics differ from the {Paths[0]}-bit ones");
+    }
+
+    [Fact]
     public void ScoresAndAssignedStatisticsAreBitIdenticalOnEveryPath()
     {
         var data = TestData.Blobs(5, 3 * EStepKernel.BlockRows + 9, 6, 3);
