@@ -21,7 +21,7 @@ public enum Scoring
     /// As <see cref="Records"/> (fitted on distinct records, log P(m) added), with the mixture's density taken without the
     /// components' volumes: log Σ_k w_k exp(−½‖U_k(x − μ_k)‖²) up to a constant (<see cref="GaussianMixture.VolumeNeutral"/>).
     /// A record is judged by how many of a component's own standard deviations it lies from it, and no longer scores
-    /// higher for belonging to a tight component (near-copies of one attack record make a tight one).
+    /// higher for belonging to a tight component (near-copies of one attack record can make a very tight one).
     /// </summary>
     Mahalanobis,
 }
