@@ -250,7 +250,7 @@ public sealed class ScoreCommand : ICliCommand
         var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
         var noVerify = TrainOptions.NoVerifyOption();
-        var scoring = TrainOptions.ScoringOption("rows (log-likelihood) or records (log p(x) + log P(m), m counted in this data). Default: the model's (model.json's scoring).");
+        var scoring = TrainOptions.ScoringOption("rows (log-likelihood), records (log p(x) + log P(m), m counted in this data) or mahalanobis (as records, the density without the components' volumes). Default: the model's (model.json's scoring).");
         var threshold = new ThresholdOptions();
         var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, noReport, noVerify, scoring };
         threshold.AddTo(command);
