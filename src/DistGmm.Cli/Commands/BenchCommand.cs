@@ -54,6 +54,7 @@ public sealed class BenchCommand : ICliCommand
             var seconds = new double[n];
             var cpuSeconds = new double[n];   // this process's CPU time: on a busy machine, what the kernels cost when they run
             var self = Process.GetCurrentProcess();
+            using var skipped = new MomentGroupsListener();
             for (var i = 0; i < n; i++)
             {
                 self.Refresh();
@@ -78,7 +79,7 @@ public sealed class BenchCommand : ICliCommand
             var result = new BenchEmResult(median, flops / median / 1e9, matrix.Rows, matrix.Cols, kValue,
                 type.ToString().ToLowerInvariant(), threads, n, seconds.Min(), seconds.Max(),
                 KernelPath.Describe(), KernelPath.VectorBits, KernelPath.HardwareFma, peak.Describe(), usedPeak, flops / median / 1e9 / usedPeak,
-                cpuMedian, flops / cpuMedian / 1e9, flops / cpuMedian / 1e9 / perCorePeak, BenchEndToEnd.LoadAverage());
+                cpuMedian, flops / cpuMedian / 1e9, flops / cpuMedian / 1e9 / perCorePeak, BenchEndToEnd.LoadAverage(), skipped.SkippedFraction);
             if (asJson) terminal.Out.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
             else terminal.Summary("EM iteration benchmark", [
                 ("rows x d", $"{Format.Count(result.Rows)} x {result.D}"), ("K / covariance", $"{result.K} / {result.Covariance}"),
@@ -88,6 +89,7 @@ public sealed class BenchCommand : ICliCommand
                 ("seconds / iteration (median)", Format.Fixed(result.SecondsPerIteration, 4)),
                 ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2)),
                 ("fraction of peak" + (threads < peak.Cores ? $" ({threads} of {peak.Cores} cores)" : ""), double.IsNaN(result.FractionOfPeak) ? "unknown (no clock)" : Format.Fixed(100 * result.FractionOfPeak, 1) + " %"),
+                ("moment groups skipped (zero responsibilities)", double.IsNaN(result.MomentGroupsSkipped) ? "none collected" : Format.Fixed(100 * result.MomentGroupsSkipped, 1) + " % (their flops are counted above)"),
                 ("CPU seconds / iteration (median)", Format.Fixed(result.CpuSecondsPerIteration, 4)),
                 ("GFLOP/s per busy core (of its peak)", $"{Format.Fixed(result.GflopsPerCpuSecond, 2)} ({(double.IsNaN(result.FractionOfCorePeak) ? "unknown" : Format.Fixed(100 * result.FractionOfCorePeak, 1) + " %")})"),
                 ("load average (1/5/15 min)", result.LoadAverage is { } l ? string.Join(" ", l.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture))) : "unknown")]);
@@ -156,7 +158,43 @@ public sealed class BenchCommand : ICliCommand
     private sealed record BenchEmResult(double SecondsPerIteration, double Gflops, long Rows, int D, int K, string Covariance,
         int Workers, int Iterations, double MinSeconds, double MaxSeconds,
         string KernelPath, int VectorBits, bool HardwareFma, string Peak, double PeakGflops, double FractionOfPeak,
-        double CpuSecondsPerIteration, double GflopsPerCpuSecond, double FractionOfCorePeak, double[]? LoadAverage);
+        double CpuSecondsPerIteration, double GflopsPerCpuSecond, double FractionOfCorePeak, double[]? LoadAverage,
+        double MomentGroupsSkipped);
+
+    /// <summary>
+    /// The share of 8-row groups × components whose full-moment accumulation the kernels skipped because every
+    /// responsibility was zero (<see cref="KernelMetrics"/>): work the nominal flop count includes but the kernels did not do.
+    /// </summary>
+    private sealed class MomentGroupsListener : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _groups, _skipped;
+
+        public MomentGroupsListener()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == KernelMetrics.MeterName) listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                if (instrument.Name == KernelMetrics.MomentGroupsName) Interlocked.Add(ref _groups, value);
+                else if (instrument.Name == KernelMetrics.MomentGroupsSkippedName) Interlocked.Add(ref _skipped, value);
+            });
+            _listener.Start();
+        }
+
+        public double SkippedFraction
+        {
+            get
+            {
+                var groups = Interlocked.Read(ref _groups);
+                return groups == 0 ? double.NaN : (double)Interlocked.Read(ref _skipped) / groups;
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
 }
 
 /// <summary>
