@@ -67,8 +67,9 @@ internal sealed unsafe class EStepKernel
     // (1 thread, K=2: 256-bit 0.1046–0.1091 vs 0.1047–0.1077 s; 128-bit 0.186–0.187 vs 0.172–0.181): they centre twice.
     private readonly double[] _ePanels;                    // K × dp × PanelStride, or empty
     private readonly double[] _packedE, _packedW;          // dp × PanelStride: packed lanes (512-bit, see PackLanes), or empty
-    private readonly double[] _rowPanel;                   // (PanelRows + 1) × _rowStride: the panel's rows, row-major; the last is zero
-    private readonly int _rowStride;                       // dp rounded up to 8 (zero padding)
+    // The panel's rows as they came (row-major, d apart), then a zero row and 8 zeros: the packed transposes read 8
+    // values from a row's start, past d into the next row's (finite, landing in padding dimensions no one reads).
+    private readonly double[] _rowPanel;
     private const int CentredPanelsBudgetBytes = 512 * 1024;
     private int _panelBlocks;
 
@@ -164,8 +165,7 @@ internal sealed unsafe class EStepKernel
             _rPanel = new double[_k * PanelRows];
             _packedE = _bits == 512 ? new double[_dp * PanelStride] : [];
             _packedW = _bits == 512 ? new double[_dp * PanelStride] : [];
-            _rowStride = (_dp + 7) & ~7;
-            _rowPanel = _bits == 512 ? new double[(PanelRows + 1) * _rowStride] : [];
+            _rowPanel = _bits == 512 ? new double[(PanelRows + 1) * _d + 8] : [];
         }
         else
         {
@@ -348,9 +348,7 @@ internal sealed unsafe class EStepKernel
             // Padding dimensions are zero from construction and never written.
         }
         // The row-major copy the packed outer product reads (rows past count keep stale values: their responsibilities are 0).
-        if (_rowPanel.Length > 0)
-            for (int r = 0; r < count; r++)
-                rows.Slice(r * d, d).CopyTo(_rowPanel.AsSpan((_panelBlocks * BlockRows + r) * _rowStride, d));
+        if (_rowPanel.Length > 0) rows.Slice(0, count * d).CopyTo(_rowPanel.AsSpan(_panelBlocks * BlockRows * d));
     }
 
     /// <summary>The next few lines of the block after next (armed by the transposition; see _spreadPrefetch).</summary>
@@ -758,7 +756,7 @@ internal sealed unsafe class EStepKernel
             fixed (double* tiles = _s2Tiles)
             {
                 AddLanes4(n, resp, rows);
-                int runsLength = ActiveRuns(resp, rows, runs, out int activeGroups);
+                int runsLength = ActiveRuns(resp, rows, runs, out int activeGroups, out int fullGroups);
                 if (runsLength == 0)
                 {
                     _momentGroups += rows / 8;
@@ -768,7 +766,9 @@ internal sealed unsafe class EStepKernel
                 // Packing (512-bit) pays for its transposes when it saves a quarter of the vectors: rows in random order,
                 // where few groups of 8 are all zero. Full-KDD size (bootstrap-resampled, so shuffled), K=8, 2 threads:
                 // 30 % of the vectors skipped by groups alone, 58 % with packing; ~3 % less time (noisy machine).
-                int packed = _bits == 512 && SkipZeroResponsibilityGroups ? PackLanes(resp, rows, laneRows, laneResp, laneCounts) : activeGroups;
+                // Every lane has a row in each full group, so packing needs at least fullGroups vectors: no scan when that is too many.
+                int packed = _bits == 512 && SkipZeroResponsibilityGroups && 4 * fullGroups <= 3 * activeGroups
+                    ? PackLanes(resp, rows, laneRows, laneResp, laneCounts) : activeGroups;
                 bool pack = 4 * packed <= 3 * activeGroups;
                 _momentGroups += rows / 8;
                 _momentGroupsSkipped += rows / 8 - (pack ? packed : activeGroups);
@@ -821,15 +821,15 @@ internal sealed unsafe class EStepKernel
     /// 0.649–0.654 → 0.476–0.482 s.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int ActiveRuns(double* resp, int rows, int* runs, out int active)
+    private int ActiveRuns(double* resp, int rows, int* runs, out int active, out int full)
     {
         int length = 0, groups = rows / 8;
-        active = 0;
+        active = full = 0;
         if (!SkipZeroResponsibilityGroups)
         {
             runs[0] = 0;
             runs[1] = groups;
-            active = groups;
+            active = full = groups;
             return 2;
         }
         bool open = false;
@@ -838,6 +838,7 @@ internal sealed unsafe class EStepKernel
         {
             bool nonzero = ((bits[0] | bits[1]) | (bits[2] | bits[3]) | (bits[4] | bits[5]) | (bits[6] | bits[7])) != 0;
             if (nonzero) active++;
+            if (bits[0] != 0 && bits[1] != 0 && bits[2] != 0 && bits[3] != 0 && bits[4] != 0 && bits[5] != 0 && bits[6] != 0 && bits[7] != 0) full++;
             if (nonzero == open) continue;
             runs[length++] = j;
             open = nonzero;
@@ -883,7 +884,7 @@ internal sealed unsafe class EStepKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductPacked512(double* mu, int* laneRows, double* laneResp, int vectors, Vector512<double>* tiles)
     {
-        int dp8 = _rowStride, dp = _dp;
+        int d = _d, dp = _dp;
         fixed (double* rowPanel = _rowPanel)
         fixed (double* pe = _packedE)
         fixed (double* pw = _packedW)
@@ -892,10 +893,10 @@ internal sealed unsafe class EStepKernel
             {
                 int* lr = laneRows + 8 * m;
                 var r = Vector512.Load(laneResp + 8 * m);
-                double* s0 = rowPanel + (nint)lr[0] * dp8, s1 = rowPanel + (nint)lr[1] * dp8;
-                double* s2 = rowPanel + (nint)lr[2] * dp8, s3 = rowPanel + (nint)lr[3] * dp8;
-                double* s4 = rowPanel + (nint)lr[4] * dp8, s5 = rowPanel + (nint)lr[5] * dp8;
-                double* s6 = rowPanel + (nint)lr[6] * dp8, s7 = rowPanel + (nint)lr[7] * dp8;
+                double* s0 = rowPanel + (nint)lr[0] * d, s1 = rowPanel + (nint)lr[1] * d;
+                double* s2 = rowPanel + (nint)lr[2] * d, s3 = rowPanel + (nint)lr[3] * d;
+                double* s4 = rowPanel + (nint)lr[4] * d, s5 = rowPanel + (nint)lr[5] * d;
+                double* s6 = rowPanel + (nint)lr[6] * d, s7 = rowPanel + (nint)lr[7] * d;
                 for (int c = 0; c < dp; c += 8)
                 {
                     // 8×8 transpose: unpack pairs, then 128-bit lanes twice (C_j = dimension c + j of the 8 lanes' rows).
