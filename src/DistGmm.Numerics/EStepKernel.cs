@@ -59,18 +59,10 @@ internal sealed unsafe class EStepKernel
     private const int PanelStride = PanelRows + 8;
     private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
     private readonly double[] _rPanel;                     // K × PanelRows responsibilities
-    // 512-bit E-step with full moments, when K panels fit the budget: x − μ_k stays in component k's panel (CentredBlock)
-    // from the triangular product to the moments, which then weigh it instead of centring x a second time (the same
-    // subtraction, once). d=39, 1 thread: K=2 0.0967–0.0983 → 0.0921–0.0926 s per iteration, K=4 0.1773–0.1800 →
-    // 0.1701–0.1721; K=8 (676 KB of panels) gained nothing with a 1 MB budget, so larger K·d keep the single dP. The
-    // 256/128-bit paths, whose panels hold a block's rows in 2 or 4 runs of lane-group slots, were no faster with it
-    // (1 thread, K=2: 256-bit 0.1046–0.1091 vs 0.1047–0.1077 s; 128-bit 0.186–0.187 vs 0.172–0.181): they centre twice.
-    private readonly double[] _ePanels;                    // K × dp × PanelStride, or empty
     private readonly double[] _packedE, _packedW;          // dp × PanelStride: packed lanes (512-bit, see PackLanes), or empty
     // The panel's rows as they came (row-major, d apart), then a zero row and 8 zeros: the packed transposes read 8
     // values from a row's start, past d into the next row's (finite, landing in padding dimensions no one reads).
     private readonly double[] _rowPanel;
-    private const int CentredPanelsBudgetBytes = 512 * 1024;
     private int _panelBlocks;
 
     /// <summary>
@@ -79,10 +71,6 @@ internal sealed unsafe class EStepKernel
     /// </summary>
     private (double[] Array, int Offset, int Stride) XBlock =>
         _xPanel.Length > 0 ? (_xPanel, _panelBlocks * BlockRows, PanelStride) : (_xT, 0, BlockRows);
-
-    /// <summary>Where the 512-bit path writes and reads the block's x − μ_k: its slot in component k's panel, else dT.</summary>
-    private (double[] Array, int Offset, int Stride) CentredBlock(int k) =>
-        _ePanels.Length > 0 ? (_ePanels, k * _dp * PanelStride + _panelBlocks * BlockRows, PanelStride) : (_dT, 0, BlockRows);
 
     /// <summary>Vector width of this kernel's d² loops: 512, 256 or 128.</summary>
     private readonly int _bits;
@@ -158,9 +146,7 @@ internal sealed unsafe class EStepKernel
         {
             _xT = [];
             _xPanel = new double[_dp * PanelStride];
-            _ePanels = _bits == 512 && _triangular && (long)_k * _dp * PanelStride * sizeof(double) <= CentredPanelsBudgetBytes
-                ? new double[_k * _dp * PanelStride] : [];
-            _dPanel = _ePanels.Length > 0 ? [] : new double[_dp * PanelStride]; // the centred panels take its place
+            _dPanel = new double[_dp * PanelStride];
             _wPanel = new double[_dp * PanelStride];
             _rPanel = new double[_k * PanelRows];
             _packedE = _bits == 512 ? new double[_dp * PanelStride] : [];
@@ -170,7 +156,7 @@ internal sealed unsafe class EStepKernel
         else
         {
             _xT = new double[_dp * BlockRows];
-            _xPanel = _dPanel = _wPanel = _rPanel = _ePanels = _packedE = _packedW = _rowPanel = [];
+            _xPanel = _dPanel = _wPanel = _rPanel = _packedE = _packedW = _rowPanel = [];
         }
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
@@ -246,23 +232,20 @@ internal sealed unsafe class EStepKernel
         for (int k = 0; k < _k; k++)
         {
             // The diagonal path centres on the fly (x − μ is recomputed, never stored).
-            // 512-bit: x − μ_k is stored only where the moments reuse it (centred panels); else the product centres on the
-            // fly, the subtractions riding Zen 4's separate add pipes instead of a store pass (1 thread, fastest of 7
-            // iterations: K=8 d=39 0.223–0.243 → 0.200–0.220 s, kdd-wide K=4 0.894–0.901 → 0.869–0.873 s). Unmeasured on
-            // Intel, whose FMA and add share ports.
-            if (_triangular && _bits == 512 && _ePanels.Length > 0) Center512(k);
-            else if (_triangular && _bits != 512) Center<T, TV>(k);
-            var (eArray, eOffset, eStride) = CentredBlock(k);
+            // The 512-bit triangular product centres on the fly, its subtractions riding Zen 4's separate add pipes instead
+            // of a store pass (1 thread, fastest of 7 iterations: K=8 d=39 0.223–0.243 → 0.200–0.220 s, kdd-wide K=4
+            // 0.894–0.901 → 0.869–0.873 s). That also retired the per-component panels of x − μ_k that the moments had
+            // reused at small K·d (K=2 0.0772–0.0785 → 0.0728–0.0740 s, K=4 0.1286–0.1303 → 0.1175–0.1212 s). Unmeasured
+            // on Intel, whose FMA and add share ports.
+            if (_triangular && _bits != 512) Center<T, TV>(k);
             fixed (double* xBase = xArray)
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dT = _dT)
-            fixed (double* eBase = eArray)
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
                 if (!_triangular) DiagonalSquaredNorm<T, TV>(xBase + xOffset, xStride, mu, prec, q);
-                else if (_bits == 512 && _ePanels.Length > 0) TriangularSquaredNorm512<Stored>(eBase + eOffset, eStride, prec, mu, q);
-                else if (_bits == 512) TriangularSquaredNorm512<OnTheFly>(xBase + xOffset, xStride, prec, mu, q);
+                else if (_bits == 512) TriangularSquaredNorm512(xBase + xOffset, xStride, prec, mu, q);
                 else TriangularSquaredNormNarrow<T, TV>(dT, prec, q);
                 // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
                 var vLog2Pi = T.Create(dLog2Pi);
@@ -379,25 +362,6 @@ internal sealed unsafe class EStepKernel
                     T.Store(T.Sub(T.Load(src + r), mu), dst + r);
             }
             // Padding dimensions are zero from construction and never written.
-        }
-    }
-
-    /// <summary>As <see cref="Center{T, TV}"/> with 8 rows per vector (a lane-wise difference: the same bits).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Center512(int k)
-    {
-        var (xArray, xOffset, stride) = XBlock;
-        var (eArray, eOffset, eStride) = CentredBlock(k);
-        fixed (double* xBase = xArray)
-        fixed (double* eBase = eArray)
-        {
-            for (int i = 0; i < _d; i++)
-            {
-                var mu = Vector512.Create(_meansPadded[k * _dp + i]);
-                double* src = xBase + xOffset + i * stride, dst = eBase + eOffset + i * eStride;
-                for (int r = 0; r < BlockRows; r += 8)
-                    Vector512.Store(Vector512.Load(src + r) - mu, dst + r);
-            }
         }
     }
 
@@ -776,16 +740,6 @@ internal sealed unsafe class EStepKernel
                 _momentGroups += rows / 8;
                 _momentGroupsSkipped += rows / 8 - (pack ? packed : activeGroups);
                 if (pack) _packedAccumulations++;
-                if (_ePanels.Length > 0)
-                {
-                    fixed (double* e = &_ePanels[k * _dp * PanelStride])
-                    {
-                        Weigh512(e, resp, wP, s1, runs, runsLength);
-                        if (pack) OuterProductPacked512(mu, laneRows, laneResp, packed, (Vector512<double>*)(tiles + k * _tiles * 16 * 8));
-                        else OuterProductUpper512(wP, e, (Vector512<double>*)(tiles + k * _tiles * 16 * 8), runs, runsLength);
-                    }
-                    continue;
-                }
                 int i = 0;
                 if (_bits != 128)
                     for (; i + 4 <= _d; i += 4)
@@ -938,47 +892,6 @@ internal sealed unsafe class EStepKernel
             var centred = x - Vector512.Create(mu);
             Vector512.Store(centred, e);
             Vector512.Store(centred * r, w);
-        }
-    }
-
-    /// <summary>
-    /// v = e·r from component k's centred panel (<see cref="CentredBlock"/>) into wP, S1 += v in 4 lanes: the products
-    /// and sums of <see cref="CenterWeigh256x4"/> with G = 8 (slot = row), in the same order, without centring again.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Weigh512(double* e, double* resp, double* w, double* s1, int* runs, int runsLength)
-    {
-        int i = 0;
-        for (; i + 4 <= _d; i += 4)
-        {
-            double* e0 = e + i * PanelStride, w0 = w + i * PanelStride, a = s1 + 4 * i;
-            Vector256<double> a0 = Vector256.Load(a), a1 = Vector256.Load(a + 4), a2 = Vector256.Load(a + 8), a3 = Vector256.Load(a + 12);
-            for (int q = 0; q < runsLength; q += 2)
-            for (int r = 8 * runs[q], end = 8 * runs[q + 1]; r < end; r += 4)
-            {
-                var rr = Vector256.Load(resp + r);
-                var v0 = Vector256.Load(e0 + r) * rr;
-                var v1 = Vector256.Load(e0 + PanelStride + r) * rr;
-                var v2 = Vector256.Load(e0 + 2 * PanelStride + r) * rr;
-                var v3 = Vector256.Load(e0 + 3 * PanelStride + r) * rr;
-                Vector256.Store(v0, w0 + r); Vector256.Store(v1, w0 + PanelStride + r);
-                Vector256.Store(v2, w0 + 2 * PanelStride + r); Vector256.Store(v3, w0 + 3 * PanelStride + r);
-                a0 += v0; a1 += v1; a2 += v2; a3 += v3;
-            }
-            Vector256.Store(a0, a); Vector256.Store(a1, a + 4); Vector256.Store(a2, a + 8); Vector256.Store(a3, a + 12);
-        }
-        for (; i < _d; i++)
-        {
-            double* e0 = e + i * PanelStride, w0 = w + i * PanelStride, a = s1 + 4 * i;
-            var acc = Vector256.Load(a);
-            for (int q = 0; q < runsLength; q += 2)
-            for (int r = 8 * runs[q], end = 8 * runs[q + 1]; r < end; r += 4)
-            {
-                var v = Vector256.Load(e0 + r) * Vector256.Load(resp + r);
-                Vector256.Store(v, w0 + r);
-                acc += v;
-            }
-            Vector256.Store(acc, a);
         }
     }
 
@@ -1241,9 +1154,9 @@ internal sealed unsafe class EStepKernel
         tiles[15] = a33;
     }
 
-    /// <summary>Triangular product, 512-bit: 32 rows (4 vectors) × 4 columns, 16 accumulators of AVX-512's 32 registers.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularSquaredNorm512<TCentring>(double* dT, int stride, double* u, double* mu, double* q) where TCentring : struct, ICentring
+    /// <summary>Triangular product, 512-bit: 32 rows (4 vectors) × 4 columns, 16 accumulators of AVX-512's 32 registers; x − μ as it loads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TriangularSquaredNorm512(double* xT, int stride, double* u, double* mu, double* q)
     {
         int dp = _dp, d = _d;
         for (int rg = 0; rg < BlockRows; rg += 32)
@@ -1256,7 +1169,7 @@ internal sealed unsafe class EStepKernel
                 Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
                 Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
                 Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
-                double* x = dT + rg;
+                double* x = xT + rg;
                 double* uu = u + j0;
                 for (int i = 0; i <= j0; i++, x += stride, uu += dp)
                 {
@@ -1264,11 +1177,8 @@ internal sealed unsafe class EStepKernel
                     var x1 = Vector512.Load(x + 8);
                     var x2 = Vector512.Load(x + 16);
                     var x3 = Vector512.Load(x + 24);
-                    if (TCentring.OnTheFly)
-                    {
-                        var m = Vector512.Create(mu[i]);
-                        x0 -= m; x1 -= m; x2 -= m; x3 -= m;
-                    }
+                    var m = Vector512.Create(mu[i]);
+                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
                     var u0 = Vector512.Create(uu[0]);
                     var u1 = Vector512.Create(uu[1]);
                     var u2 = Vector512.Create(uu[2]);
@@ -1291,11 +1201,8 @@ internal sealed unsafe class EStepKernel
                     var x1 = Vector512.Load(x + 8);
                     var x2 = Vector512.Load(x + 16);
                     var x3 = Vector512.Load(x + 24);
-                    if (TCentring.OnTheFly)
-                    {
-                        var m = Vector512.Create(mu[j0 + 1]);
-                        x0 -= m; x1 -= m; x2 -= m; x3 -= m;
-                    }
+                    var m = Vector512.Create(mu[j0 + 1]);
+                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
                     var u1 = Vector512.Create(uu[1]);
                     var u2 = Vector512.Create(uu[2]);
                     var u3 = Vector512.Create(uu[3]);
@@ -1311,11 +1218,8 @@ internal sealed unsafe class EStepKernel
                     var x1 = Vector512.Load(x + 8);
                     var x2 = Vector512.Load(x + 16);
                     var x3 = Vector512.Load(x + 24);
-                    if (TCentring.OnTheFly)
-                    {
-                        var m = Vector512.Create(mu[j0 + 2]);
-                        x0 -= m; x1 -= m; x2 -= m; x3 -= m;
-                    }
+                    var m = Vector512.Create(mu[j0 + 2]);
+                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
                     var u2 = Vector512.Create(uu[2]);
                     var u3 = Vector512.Create(uu[3]);
                     a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
@@ -1330,11 +1234,8 @@ internal sealed unsafe class EStepKernel
                     var x1 = Vector512.Load(x + 8);
                     var x2 = Vector512.Load(x + 16);
                     var x3 = Vector512.Load(x + 24);
-                    if (TCentring.OnTheFly)
-                    {
-                        var m = Vector512.Create(mu[j0 + 3]);
-                        x0 -= m; x1 -= m; x2 -= m; x3 -= m;
-                    }
+                    var m = Vector512.Create(mu[j0 + 3]);
+                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
                     var u3 = Vector512.Create(uu[3]);
                     a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
                     a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
@@ -1417,20 +1318,4 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>Fixed-order fold of a 4-lane slot: (0+1)+(2+3).</summary>
     private static double Fold4(ReadOnlySpan<double> v) => (v[0] + v[1]) + (v[2] + v[3]);
-
-    /// <summary>Whether a triangular kernel reads x − μ (stored) or x and subtracts μ as it loads (the same operation, so the same values).</summary>
-    private interface ICentring
-    {
-        static abstract bool OnTheFly { get; }
-    }
-
-    private readonly struct Stored : ICentring
-    {
-        public static bool OnTheFly => false;
-    }
-
-    private readonly struct OnTheFly : ICentring
-    {
-        static bool ICentring.OnTheFly => true;
-    }
 }

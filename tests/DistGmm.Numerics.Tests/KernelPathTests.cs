@@ -29,10 +29,9 @@ public sealed class KernelPathTests
     }
 
     [Fact]
-    public void FullStatisticsAreBitIdenticalOnEveryPathWhenTheCentredPanelsDoNotFit()
+    public void FullStatisticsAreBitIdenticalOnEveryPathAtLargerKAndD()
     {
-        // K·d past the centred panels' budget (5 components × 60 dimensions × a panel of 264 rows > 512 KB): each width
-        // centres into one block-sized buffer and again for the moments, instead of keeping x − μ_k per component.
+        // 5 components × 60 dimensions (60 is a multiple of 4, not of 8: the last 8-wide chunk of a 512-bit transpose is half padding).
         var data = TestData.Blobs(32, 3 * 4 * EStepKernel.BlockRows + 21, 60, 5);
         var model = TestData.Model(5, data, 5, CovarianceType.Full);
         var expected = SufficientStatistics.Compute(model, data, 2, Paths[0]).ToBytes();
@@ -76,8 +75,8 @@ public sealed class KernelPathTests
     }
 
     [Theory]
-    [InlineData(3, 13, true)]    // the 512-bit path keeps x − μ_k per component (centred panels)
-    [InlineData(5, 60, true)]    // past the centred panels' budget: centring into one panel per component in turn
+    [InlineData(3, 13, true)]    // d pads to 16
+    [InlineData(5, 60, true)]    // d a multiple of 4, not of 8
     [InlineData(3, 13, false)]   // rows in random order: few all-zero groups, the 512-bit path packs lanes instead
     [InlineData(5, 60, false)]
     public void SkippingZeroResponsibilitiesGivesTheBitsOfTheDenseAccumulation(int k, int d, bool ordered)
