@@ -36,7 +36,6 @@ internal sealed unsafe class EStepKernel
     private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
     private readonly double[] _xT;                  // dp × BlockRows (unless full moments are collected: see XBlock)
-    private readonly double[] _dT;                  // dp × BlockRows: x − μ_k of the component at hand
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
     private readonly double[] _lse;                 // BlockRows
@@ -137,7 +136,6 @@ internal sealed unsafe class EStepKernel
                 _precision[k] = p;
             }
         }
-        _dT = new double[_dp * BlockRows];
         _spreadPrefetch = _triangular && Sse.IsSupported;
         // PrefetchStep calls per block: components × row groups of the triangular tile × column blocks.
         int steps = _k * (BlockRows / (_bits == 512 ? 32 : 2 * (_bits / 64))) * (_dp / 4);
@@ -231,22 +229,20 @@ internal sealed unsafe class EStepKernel
         var (xArray, xOffset, xStride) = XBlock;
         for (int k = 0; k < _k; k++)
         {
-            // The diagonal path centres on the fly (x − μ is recomputed, never stored).
-            // The 512-bit triangular product centres on the fly, its subtractions riding Zen 4's separate add pipes instead
-            // of a store pass (1 thread, fastest of 7 iterations: K=8 d=39 0.223–0.243 → 0.200–0.220 s, kdd-wide K=4
-            // 0.894–0.901 → 0.869–0.873 s). That also retired the per-component panels of x − μ_k that the moments had
-            // reused at small K·d (K=2 0.0772–0.0785 → 0.0728–0.0740 s, K=4 0.1286–0.1303 → 0.1175–0.1212 s). Unmeasured
-            // on Intel, whose FMA and add share ports.
-            if (_triangular && _bits != 512) Center<T, TV>(k);
+            // Every path centres as it loads (x − μ is recomputed, never stored): for the triangular products the
+            // subtractions ride Zen 4's separate add pipes instead of a store pass. 1 thread, fastest of 7 iterations:
+            // 512-bit K=8 d=39 0.223–0.243 → 0.200–0.220 s, kdd-wide K=4 0.894–0.901 → 0.869–0.873 s, and with the
+            // per-component panels of x − μ_k that the moments had reused at small K·d retired, K=2 0.0772–0.0785 →
+            // 0.0728–0.0740 s, K=4 0.1286–0.1303 → 0.1175–0.1212 s; 256-bit K=2 0.0805–0.0811 → 0.0783–0.0793 s, K=8
+            // 0.2458–0.2473 → 0.2347–0.2349 s; 128-bit unchanged. Unmeasured on Intel, whose FMA and add share ports.
             fixed (double* xBase = xArray)
             fixed (double* mu = &_meansPadded[k * _dp])
-            fixed (double* dT = _dT)
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
             {
                 if (!_triangular) DiagonalSquaredNorm<T, TV>(xBase + xOffset, xStride, mu, prec, q);
                 else if (_bits == 512) TriangularSquaredNorm512(xBase + xOffset, xStride, prec, mu, q);
-                else TriangularSquaredNormNarrow<T, TV>(dT, prec, q);
+                else TriangularSquaredNormNarrow<T, TV>(xBase + xOffset, xStride, prec, mu, q);
                 // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
                 var vLog2Pi = T.Create(dLog2Pi);
                 var vLogDet = T.Create(model.LogDetPrecisionCholesky[k]);
@@ -347,25 +343,7 @@ internal sealed unsafe class EStepKernel
         _prefetchNext = next;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Center<T, TV>(int k) where T : ISimd<TV> where TV : struct
-    {
-        var (xArray, xOffset, stride) = XBlock;
-        fixed (double* xBase = xArray)
-        fixed (double* dT = _dT)
-        {
-            for (int i = 0; i < _d; i++)
-            {
-                var mu = T.Create(_meansPadded[k * _dp + i]);
-                double* src = xBase + xOffset + i * stride, dst = dT + i * BlockRows;
-                for (int r = 0; r < BlockRows; r += T.Count)
-                    T.Store(T.Sub(T.Load(src + r), mu), dst + r);
-            }
-            // Padding dimensions are zero from construction and never written.
-        }
-    }
-
-    // The triangular product q[r] = Σ_j (Σ_{i≤j} dT[i,r]·U[i,j])²: every row sums its columns j in order, each column
+    // The triangular product q[r] = Σ_j (Σ_{i≤j} (x[i,r] − μ[i])·U[i,j])², centred as x is loaded: every row sums its columns j in order, each column
     // over i in order (terms past the diagonal are the zero padding of U, adding exact zeros), so the row and column
     // blocking of a register tile changes no bits and each width takes the tile that fits its registers.
 
@@ -374,7 +352,7 @@ internal sealed unsafe class EStepKernel
     /// a broadcast at a time and 2 row sums, within the 16 registers of AVX2 or SSE (NEON has 32).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularSquaredNormNarrow<T, TV>(double* dT, double* u, double* q) where T : ISimd<TV> where TV : struct
+    private void TriangularSquaredNormNarrow<T, TV>(double* xT, int stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
         int dp = _dp, d = _d, w = T.Count;
         for (int rg = 0; rg < BlockRows; rg += 2 * w)
@@ -385,12 +363,13 @@ internal sealed unsafe class EStepKernel
                 PrefetchStep();
                 TV a00 = default, a01 = default, a02 = default, a03 = default;
                 TV a10 = default, a11 = default, a12 = default, a13 = default;
-                double* x = dT + rg;
+                double* x = xT + rg;
                 double* uu = u + j0;
-                for (int i = 0; i <= j0; i++, x += BlockRows, uu += dp)
+                for (int i = 0; i <= j0; i++, x += stride, uu += dp)
                 {
-                    var x0 = T.Load(x);
-                    var x1 = T.Load(x + w);
+                    var m = T.Create(mu[i]);
+                    var x0 = T.Sub(T.Load(x), m);
+                    var x1 = T.Sub(T.Load(x + w), m);
                     var u0 = T.Create(uu[0]);
                     a00 = T.Fma(x0, u0, a00); a10 = T.Fma(x1, u0, a10);
                     var u1 = T.Create(uu[1]);
@@ -403,30 +382,33 @@ internal sealed unsafe class EStepKernel
                 // The rest of the diagonal block (see TriangularSquaredNorm512): row j0 + a needs columns a..3 only.
                 if (j0 + 1 < d)
                 {
-                    var x0 = T.Load(x);
-                    var x1 = T.Load(x + w);
+                    var m = T.Create(mu[j0 + 1]);
+                    var x0 = T.Sub(T.Load(x), m);
+                    var x1 = T.Sub(T.Load(x + w), m);
                     var u1 = T.Create(uu[1]);
                     a01 = T.Fma(x0, u1, a01); a11 = T.Fma(x1, u1, a11);
                     var u2 = T.Create(uu[2]);
                     a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
                     var u3 = T.Create(uu[3]);
                     a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
-                    x += BlockRows; uu += dp;
+                    x += stride; uu += dp;
                 }
                 if (j0 + 2 < d)
                 {
-                    var x0 = T.Load(x);
-                    var x1 = T.Load(x + w);
+                    var m = T.Create(mu[j0 + 2]);
+                    var x0 = T.Sub(T.Load(x), m);
+                    var x1 = T.Sub(T.Load(x + w), m);
                     var u2 = T.Create(uu[2]);
                     a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
                     var u3 = T.Create(uu[3]);
                     a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
-                    x += BlockRows; uu += dp;
+                    x += stride; uu += dp;
                 }
                 if (j0 + 3 < d)
                 {
+                    var m = T.Create(mu[j0 + 3]);
                     var u3 = T.Create(uu[3]);
-                    a03 = T.Fma(T.Load(x), u3, a03); a13 = T.Fma(T.Load(x + w), u3, a13);
+                    a03 = T.Fma(T.Sub(T.Load(x), m), u3, a03); a13 = T.Fma(T.Sub(T.Load(x + w), m), u3, a13);
                 }
                 q0 = SumSquares<T, TV>(q0, a00, a01, a02, a03);
                 q1 = SumSquares<T, TV>(q1, a10, a11, a12, a13);
