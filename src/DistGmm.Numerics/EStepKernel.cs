@@ -1155,12 +1155,7 @@ internal sealed unsafe class EStepKernel
                 double* uu = u + j0;
                 for (int i = 0; i <= j0; i++, x += stride, uu += dp)
                 {
-                    var x0 = Vector512.Load(x);
-                    var x1 = Vector512.Load(x + 8);
-                    var x2 = Vector512.Load(x + 16);
-                    var x3 = Vector512.Load(x + 24);
-                    var m = Vector512.Create(mu[i]);
-                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
+                    LoadCentred(x, mu[i], out var x0, out var x1, out var x2, out var x3);
                     var u0 = Vector512.Create(uu[0]);
                     var u1 = Vector512.Create(uu[1]);
                     var u2 = Vector512.Create(uu[2]);
@@ -1179,12 +1174,7 @@ internal sealed unsafe class EStepKernel
                 // j0 < d always; rows past d do not exist (their U rows are padding).
                 if (j0 + 1 < d)
                 {
-                    var x0 = Vector512.Load(x);
-                    var x1 = Vector512.Load(x + 8);
-                    var x2 = Vector512.Load(x + 16);
-                    var x3 = Vector512.Load(x + 24);
-                    var m = Vector512.Create(mu[j0 + 1]);
-                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
+                    LoadCentred(x, mu[j0 + 1], out var x0, out var x1, out var x2, out var x3);
                     var u1 = Vector512.Create(uu[1]);
                     var u2 = Vector512.Create(uu[2]);
                     var u3 = Vector512.Create(uu[3]);
@@ -1196,12 +1186,7 @@ internal sealed unsafe class EStepKernel
                 }
                 if (j0 + 2 < d)
                 {
-                    var x0 = Vector512.Load(x);
-                    var x1 = Vector512.Load(x + 8);
-                    var x2 = Vector512.Load(x + 16);
-                    var x3 = Vector512.Load(x + 24);
-                    var m = Vector512.Create(mu[j0 + 2]);
-                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
+                    LoadCentred(x, mu[j0 + 2], out var x0, out var x1, out var x2, out var x3);
                     var u2 = Vector512.Create(uu[2]);
                     var u3 = Vector512.Create(uu[3]);
                     a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
@@ -1212,12 +1197,7 @@ internal sealed unsafe class EStepKernel
                 }
                 if (j0 + 3 < d)
                 {
-                    var x0 = Vector512.Load(x);
-                    var x1 = Vector512.Load(x + 8);
-                    var x2 = Vector512.Load(x + 16);
-                    var x3 = Vector512.Load(x + 24);
-                    var m = Vector512.Create(mu[j0 + 3]);
-                    x0 -= m; x1 -= m; x2 -= m; x3 -= m;
+                    LoadCentred(x, mu[j0 + 3], out var x0, out var x1, out var x2, out var x3);
                     var u3 = Vector512.Create(uu[3]);
                     a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
                     a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
@@ -1234,6 +1214,17 @@ internal sealed unsafe class EStepKernel
             Vector512.Store(q2, q + rg + 16);
             Vector512.Store(q3, q + rg + 24);
         }
+    }
+
+    /// <summary>32 rows of one dimension (4 vectors from x), less its mean.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadCentred(double* x, double mu, out Vector512<double> x0, out Vector512<double> x1, out Vector512<double> x2, out Vector512<double> x3)
+    {
+        var m = Vector512.Create(mu);
+        x0 = Vector512.Load(x) - m;
+        x1 = Vector512.Load(x + 8) - m;
+        x2 = Vector512.Load(x + 16) - m;
+        x3 = Vector512.Load(x + 24) - m;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
