@@ -343,9 +343,10 @@ internal sealed unsafe class EStepKernel
         _prefetchNext = next;
     }
 
-    // The triangular product q[r] = Σ_j (Σ_{i≤j} (x[i,r] − μ[i])·U[i,j])², centred as x is loaded: every row sums its columns j in order, each column
-    // over i in order (terms past the diagonal are the zero padding of U, adding exact zeros), so the row and column
-    // blocking of a register tile changes no bits and each width takes the tile that fits its registers.
+    // The triangular product q[r] = Σ_j (Σ_{i≤j} (x[i,r] − μ[i])·U[i,j])², centred as x is loaded: every row sums its
+    // columns j in order, each column over i in order (terms past the diagonal are the zero padding of U, adding exact
+    // zeros), so the row and column blocking of a register tile changes no bits and each width takes the tile that fits
+    // its registers.
 
     /// <summary>
     /// Triangular product for the 256- and 128-bit paths: 2 vectors of rows × 4 columns, i.e. 8 accumulators + 2 rows +
