@@ -138,7 +138,7 @@ internal sealed unsafe class EStepKernel
         }
         _spreadPrefetch = _triangular && Sse.IsSupported;
         // PrefetchStep calls per block: components × row groups of the triangular tile × column blocks.
-        int steps = _k * (BlockRows / (_bits == 512 ? 32 : 2 * (_bits / 64))) * (_dp / 4);
+        int steps = _k * (_bits == 512 ? BlockRows / 32 : NarrowTriangularPasses(_bits)) * (_dp / 4);
         _prefetchLinesPerStep = (BlockRows * _d * sizeof(double) / 64 + steps - 1) / steps;
         if (collectStatistics && fullSecondMoments)
         {
@@ -349,74 +349,163 @@ internal sealed unsafe class EStepKernel
     // its registers.
 
     /// <summary>
-    /// Triangular product for the 256- and 128-bit paths: 2 vectors of rows × 4 columns, i.e. 8 accumulators + 2 rows +
-    /// a broadcast at a time and 2 row sums, within the 16 registers of AVX2 or SSE (NEON has 32).
+    /// Triangular product for the 256- and 128-bit paths (AVX2/SSE: 16 registers): passes of 3 vectors of rows × 4
+    /// columns (12 accumulators + 3 rows + a broadcast), and of 2 where 3 do not divide the block. 12 independent FMA
+    /// chains cover the FMA latency of both pipes with room to spare (8 do exactly, and stall on any late load), and a
+    /// broadcast of U feeds 3 FMAs instead of 2. Row sums live in q between column blocks (adding in the same order).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularSquaredNormNarrow<T, TV>(double* xT, int stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
-        int dp = _dp, d = _d, w = T.Count;
-        for (int rg = 0; rg < BlockRows; rg += 2 * w)
+        int w = T.Count, vectors = BlockRows / w, v = 0;
+        for (; vectors - v == 3 || vectors - v >= 5; v += 3) TriangularRows3<T, TV>(xT + v * w, stride, u, mu, q + v * w);
+        for (; v < vectors; v += 2) TriangularRows2<T, TV>(xT + v * w, stride, u, mu, q + v * w);
+    }
+
+    /// <summary>Passes of <see cref="TriangularSquaredNormNarrow"/> per block (each prefetches once per column block).</summary>
+    private static int NarrowTriangularPasses(int bits)
+    {
+        int vectors = BlockRows / (bits / 64), v = 0, passes = 0;
+        for (; vectors - v == 3 || vectors - v >= 5; v += 3) passes++;
+        for (; v < vectors; v += 2) passes++;
+        return passes;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
+    {
+        int d = _d;
+        nint dp = _dp, w = T.Count;
+        T.Store(default, q);
+        T.Store(default, q + w);
+        T.Store(default, q + 2 * w);
+        for (int j0 = 0; j0 < dp; j0 += 4)
         {
-            TV q0 = default, q1 = default;
-            for (int j0 = 0; j0 < dp; j0 += 4)
+            PrefetchStep();
+            TV a00 = default, a01 = default, a02 = default, a03 = default;
+            TV a10 = default, a11 = default, a12 = default, a13 = default;
+            TV a20 = default, a21 = default, a22 = default, a23 = default;
+            double* x = xT, uu = u + j0, m = mu, mEnd = mu + j0;
+            for (; m <= mEnd; m++, x += stride, uu += dp)
             {
-                PrefetchStep();
-                TV a00 = default, a01 = default, a02 = default, a03 = default;
-                TV a10 = default, a11 = default, a12 = default, a13 = default;
-                double* x = xT + rg;
-                double* uu = u + j0;
-                for (int i = 0; i <= j0; i++, x += stride, uu += dp)
-                {
-                    var m = T.Create(mu[i]);
-                    var x0 = T.Sub(T.Load(x), m);
-                    var x1 = T.Sub(T.Load(x + w), m);
-                    var u0 = T.Create(uu[0]);
-                    a00 = T.Fma(x0, u0, a00); a10 = T.Fma(x1, u0, a10);
-                    var u1 = T.Create(uu[1]);
-                    a01 = T.Fma(x0, u1, a01); a11 = T.Fma(x1, u1, a11);
-                    var u2 = T.Create(uu[2]);
-                    a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
-                    var u3 = T.Create(uu[3]);
-                    a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
-                }
-                // The rest of the diagonal block (see TriangularSquaredNorm512): row j0 + a needs columns a..3 only.
-                if (j0 + 1 < d)
-                {
-                    var m = T.Create(mu[j0 + 1]);
-                    var x0 = T.Sub(T.Load(x), m);
-                    var x1 = T.Sub(T.Load(x + w), m);
-                    var u1 = T.Create(uu[1]);
-                    a01 = T.Fma(x0, u1, a01); a11 = T.Fma(x1, u1, a11);
-                    var u2 = T.Create(uu[2]);
-                    a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
-                    var u3 = T.Create(uu[3]);
-                    a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
-                    x += stride; uu += dp;
-                }
-                if (j0 + 2 < d)
-                {
-                    var m = T.Create(mu[j0 + 2]);
-                    var x0 = T.Sub(T.Load(x), m);
-                    var x1 = T.Sub(T.Load(x + w), m);
-                    var u2 = T.Create(uu[2]);
-                    a02 = T.Fma(x0, u2, a02); a12 = T.Fma(x1, u2, a12);
-                    var u3 = T.Create(uu[3]);
-                    a03 = T.Fma(x0, u3, a03); a13 = T.Fma(x1, u3, a13);
-                    x += stride; uu += dp;
-                }
-                if (j0 + 3 < d)
-                {
-                    var m = T.Create(mu[j0 + 3]);
-                    var u3 = T.Create(uu[3]);
-                    a03 = T.Fma(T.Sub(T.Load(x), m), u3, a03); a13 = T.Fma(T.Sub(T.Load(x + w), m), u3, a13);
-                }
-                q0 = SumSquares<T, TV>(q0, a00, a01, a02, a03);
-                q1 = SumSquares<T, TV>(q1, a10, a11, a12, a13);
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                var x2 = T.Sub(T.Load(x + 2 * w), c);
+                c = T.Create(uu[0]);
+                a00 = T.Fma(x0, c, a00); a10 = T.Fma(x1, c, a10); a20 = T.Fma(x2, c, a20);
+                c = T.Create(uu[1]);
+                a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11); a21 = T.Fma(x2, c, a21);
+                c = T.Create(uu[2]);
+                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
             }
-            T.Store(q0, q + rg);
-            T.Store(q1, q + rg + w);
+            // The rest of the diagonal block (see TriangularSquaredNorm512): row j0 + a needs columns a..3 only.
+            if (j0 + 1 < d)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                var x2 = T.Sub(T.Load(x + 2 * w), c);
+                c = T.Create(uu[1]);
+                a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11); a21 = T.Fma(x2, c, a21);
+                c = T.Create(uu[2]);
+                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
+                m++; x += stride; uu += dp;
+            }
+            if (j0 + 2 < d)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                var x2 = T.Sub(T.Load(x + 2 * w), c);
+                c = T.Create(uu[2]);
+                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
+                m++; x += stride; uu += dp;
+            }
+            if (j0 + 3 < d)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                var x2 = T.Sub(T.Load(x + 2 * w), c);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
+            }
+            T.Store(SumSquares<T, TV>(T.Load(q), a00, a01, a02, a03), q);
+            T.Store(SumSquares<T, TV>(T.Load(q + w), a10, a11, a12, a13), q + w);
+            T.Store(SumSquares<T, TV>(T.Load(q + 2 * w), a20, a21, a22, a23), q + 2 * w);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TriangularRows2<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
+    {
+        int d = _d;
+        nint dp = _dp, w = T.Count;
+        TV q0 = default, q1 = default;
+        for (int j0 = 0; j0 < dp; j0 += 4)
+        {
+            PrefetchStep();
+            TV a00 = default, a01 = default, a02 = default, a03 = default;
+            TV a10 = default, a11 = default, a12 = default, a13 = default;
+            double* x = xT, uu = u + j0, m = mu, mEnd = mu + j0;
+            for (; m <= mEnd; m++, x += stride, uu += dp)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                c = T.Create(uu[0]);
+                a00 = T.Fma(x0, c, a00); a10 = T.Fma(x1, c, a10);
+                c = T.Create(uu[1]);
+                a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11);
+                c = T.Create(uu[2]);
+                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
+            }
+            if (j0 + 1 < d)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                c = T.Create(uu[1]);
+                a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11);
+                c = T.Create(uu[2]);
+                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
+                m++; x += stride; uu += dp;
+            }
+            if (j0 + 2 < d)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                c = T.Create(uu[2]);
+                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
+                m++; x += stride; uu += dp;
+            }
+            if (j0 + 3 < d)
+            {
+                var c = T.Create(*m);
+                var x0 = T.Sub(T.Load(x), c);
+                var x1 = T.Sub(T.Load(x + w), c);
+                c = T.Create(uu[3]);
+                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
+            }
+            q0 = SumSquares<T, TV>(q0, a00, a01, a02, a03);
+            q1 = SumSquares<T, TV>(q1, a10, a11, a12, a13);
+        }
+        T.Store(q0, q);
+        T.Store(q1, q + w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
