@@ -1071,79 +1071,90 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
-    /// S2[i,j] += Σ_r wT[i,r]·dT[j,r] for 4×4 tiles with j0 ≥ i0 (upper triangle only), 256- and 128-bit paths: the 8
-    /// logical lanes of an accumulator are 8/G vectors, one per lane group of the panel (<see cref="PanelSlot"/>); each
-    /// tile is done as 2×4 half tiles per lane group: 8 accumulators + 2 + 4 loaded rows, within 16 registers (a diagonal
-    /// tile skips the products below its diagonal).
+    /// S2[i,j] += Σ_r wT[i,r]·dT[j,r] over the upper triangle of 4×4 tiles, 256- and 128-bit paths (16 registers): the 8
+    /// logical lanes of an accumulator are 8/G vectors, one per lane group of the panel (<see cref="PanelSlot"/>). For each
+    /// tile column, the rows of its tiles (all rows up to the column's last) go in strips of 3 rows × 4 columns — 12
+    /// accumulators + 3 rows + a column, 12 independent FMA chains (a 2×4 tile's 8 only just cover the FMA latency of two
+    /// pipes) — and strips of 2 where 3 do not divide them. Diagonal tiles are computed whole: their lower slots are never
+    /// read, and a 4×4 at full rate costs what the upper 10 products at the latency of fewer chains did. Every accumulator
+    /// still adds its rows in row order: the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductUpperNarrow<T, TV>(double* wT, double* dT, double* tileLanes, int* runs, int runsLength) where T : ISimd<TV> where TV : struct
     {
         int t4 = _dp / 4, g = T.Count;
-        for (int ti = 0; ti < t4; ti++)
+        for (int group = 0; group < 8 / g; group++)
         {
-            for (int tj = ti; tj < t4; tj++, tileLanes += 16 * 8)
+            int offset = group * (PanelRows / 8 * g);
+            double* lanes = tileLanes + group * g;
+            for (int tj = 0; tj < t4; tj++)
             {
-                for (int group = 0; group < 8 / g; group++)
-                {
-                    int offset = group * (PanelRows / 8 * g);
-                    for (int a0 = 0; a0 < 4; a0 += 2)
-                    {
-                        double* acc = tileLanes + a0 * 4 * 8 + group * g;   // slot (a0 + a)·4 + b, lanes [group·G, group·G + G)
-                        var c00 = T.Load(acc); var c01 = T.Load(acc + 8); var c02 = T.Load(acc + 16); var c03 = T.Load(acc + 24);
-                        var c10 = T.Load(acc + 32); var c11 = T.Load(acc + 40); var c12 = T.Load(acc + 48); var c13 = T.Load(acc + 56);
-                        double* w0 = wT + (4 * ti + a0) * PanelStride + offset;
-                        double* e0 = dT + 4 * tj * PanelStride + offset;
-                        if (ti == tj)
-                        {
-                            // A diagonal tile needs its upper triangle only: half tile 0 skips (1,0), half tile 2 is
-                            // rows 2–3 × columns 2–3 less (3,2); the skipped accumulators are never read.
-                            if (a0 == 0)
-                                for (int q = 0; q < runsLength; q += 2)
-                                for (int r = g * runs[q], end = g * runs[q + 1]; r < end; r += g)
-                                {
-                                    var w_0 = T.Load(w0 + r);
-                                    var w_1 = T.Load(w0 + PanelStride + r);
-                                    var e_0 = T.Load(e0 + r);
-                                    var e_1 = T.Load(e0 + PanelStride + r);
-                                    var e_2 = T.Load(e0 + 2 * PanelStride + r);
-                                    var e_3 = T.Load(e0 + 3 * PanelStride + r);
-                                    c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
-                                    c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
-                                }
-                            else
-                                for (int q = 0; q < runsLength; q += 2)
-                                for (int r = g * runs[q], end = g * runs[q + 1]; r < end; r += g)
-                                {
-                                    var w_0 = T.Load(w0 + r);
-                                    var w_1 = T.Load(w0 + PanelStride + r);
-                                    var e_2 = T.Load(e0 + 2 * PanelStride + r);
-                                    var e_3 = T.Load(e0 + 3 * PanelStride + r);
-                                    c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
-                                    c13 = T.Fma(w_1, e_3, c13);
-                                }
-                        }
-                        else
-                        {
-                            for (int q = 0; q < runsLength; q += 2)
-                            for (int r = g * runs[q], end = g * runs[q + 1]; r < end; r += g)
-                            {
-                                var w_0 = T.Load(w0 + r);
-                                var w_1 = T.Load(w0 + PanelStride + r);
-                                var e_0 = T.Load(e0 + r);
-                                var e_1 = T.Load(e0 + PanelStride + r);
-                                var e_2 = T.Load(e0 + 2 * PanelStride + r);
-                                var e_3 = T.Load(e0 + 3 * PanelStride + r);
-                                c00 = T.Fma(w_0, e_0, c00); c01 = T.Fma(w_0, e_1, c01); c02 = T.Fma(w_0, e_2, c02); c03 = T.Fma(w_0, e_3, c03);
-                                c10 = T.Fma(w_1, e_0, c10); c11 = T.Fma(w_1, e_1, c11); c12 = T.Fma(w_1, e_2, c12); c13 = T.Fma(w_1, e_3, c13);
-                            }
-                        }
-                        T.Store(c00, acc); T.Store(c01, acc + 8); T.Store(c02, acc + 16); T.Store(c03, acc + 24);
-                        T.Store(c10, acc + 32); T.Store(c11, acc + 40); T.Store(c12, acc + 48); T.Store(c13, acc + 56);
-                    }
-                }
+                double* e = dT + 4 * tj * PanelStride + offset;
+                int rows = 4 * (tj + 1), i = 0;
+                for (; rows - i == 3 || rows - i >= 5; i += 3)
+                    OuterRows3<T, TV>(wT + i * PanelStride + offset, e, TileRow(lanes, i, tj, t4), TileRow(lanes, i + 1, tj, t4),
+                        TileRow(lanes, i + 2, tj, t4), runs, runsLength);
+                for (; i < rows; i += 2)
+                    OuterRows2<T, TV>(wT + i * PanelStride + offset, e, TileRow(lanes, i, tj, t4), TileRow(lanes, i + 1, tj, t4), runs, runsLength);
             }
         }
+    }
+
+    /// <summary>Accumulator of row i, column 4·tj (then + 8 per column) in tile (i/4, tj) of the upper-triangular tile order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double* TileRow(double* lanes, int i, int tj, int t4)
+    {
+        int ti = i >> 2, tile = ti * t4 - ti * (ti - 1) / 2 + tj - ti;
+        return lanes + (tile * 16 + (i & 3) * 4) * 8;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterRows3<T, TV>(double* w, double* e, double* p0, double* p1, double* p2, int* runs, int runsLength) where T : ISimd<TV> where TV : struct
+    {
+        nint g = T.Count, s = PanelStride;
+        TV c00 = T.Load(p0), c01 = T.Load(p0 + 8), c02 = T.Load(p0 + 16), c03 = T.Load(p0 + 24);
+        TV c10 = T.Load(p1), c11 = T.Load(p1 + 8), c12 = T.Load(p1 + 16), c13 = T.Load(p1 + 24);
+        TV c20 = T.Load(p2), c21 = T.Load(p2 + 8), c22 = T.Load(p2 + 16), c23 = T.Load(p2 + 24);
+        for (int q = 0; q < runsLength; q += 2)
+        for (nint r = g * runs[q], end = g * runs[q + 1]; r < end; r += g)
+        {
+            var w0 = T.Load(w + r);
+            var w1 = T.Load(w + s + r);
+            var w2 = T.Load(w + 2 * s + r);
+            var x = T.Load(e + r);
+            c00 = T.Fma(w0, x, c00); c10 = T.Fma(w1, x, c10); c20 = T.Fma(w2, x, c20);
+            x = T.Load(e + s + r);
+            c01 = T.Fma(w0, x, c01); c11 = T.Fma(w1, x, c11); c21 = T.Fma(w2, x, c21);
+            x = T.Load(e + 2 * s + r);
+            c02 = T.Fma(w0, x, c02); c12 = T.Fma(w1, x, c12); c22 = T.Fma(w2, x, c22);
+            x = T.Load(e + 3 * s + r);
+            c03 = T.Fma(w0, x, c03); c13 = T.Fma(w1, x, c13); c23 = T.Fma(w2, x, c23);
+        }
+        T.Store(c00, p0); T.Store(c01, p0 + 8); T.Store(c02, p0 + 16); T.Store(c03, p0 + 24);
+        T.Store(c10, p1); T.Store(c11, p1 + 8); T.Store(c12, p1 + 16); T.Store(c13, p1 + 24);
+        T.Store(c20, p2); T.Store(c21, p2 + 8); T.Store(c22, p2 + 16); T.Store(c23, p2 + 24);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterRows2<T, TV>(double* w, double* e, double* p0, double* p1, int* runs, int runsLength) where T : ISimd<TV> where TV : struct
+    {
+        nint g = T.Count, s = PanelStride;
+        TV c00 = T.Load(p0), c01 = T.Load(p0 + 8), c02 = T.Load(p0 + 16), c03 = T.Load(p0 + 24);
+        TV c10 = T.Load(p1), c11 = T.Load(p1 + 8), c12 = T.Load(p1 + 16), c13 = T.Load(p1 + 24);
+        for (int q = 0; q < runsLength; q += 2)
+        for (nint r = g * runs[q], end = g * runs[q + 1]; r < end; r += g)
+        {
+            var w0 = T.Load(w + r);
+            var w1 = T.Load(w + s + r);
+            var x0 = T.Load(e + r);
+            var x1 = T.Load(e + s + r);
+            var x2 = T.Load(e + 2 * s + r);
+            var x3 = T.Load(e + 3 * s + r);
+            c00 = T.Fma(w0, x0, c00); c01 = T.Fma(w0, x1, c01); c02 = T.Fma(w0, x2, c02); c03 = T.Fma(w0, x3, c03);
+            c10 = T.Fma(w1, x0, c10); c11 = T.Fma(w1, x1, c11); c12 = T.Fma(w1, x2, c12); c13 = T.Fma(w1, x3, c13);
+        }
+        T.Store(c00, p0); T.Store(c01, p0 + 8); T.Store(c02, p0 + 16); T.Store(c03, p0 + 24);
+        T.Store(c10, p1); T.Store(c11, p1 + 8); T.Store(c12, p1 + 16); T.Store(c13, p1 + 24);
     }
 
     /// <summary>
