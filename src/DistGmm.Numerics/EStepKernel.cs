@@ -33,7 +33,7 @@ internal sealed unsafe class EStepKernel
     private readonly double[][] _shift;             // statistics are centred on these (the model's means)
     private readonly int _k, _d, _dp;               // dp: d rounded up to a multiple of 4 (zero-padded)
     private readonly bool _triangular;
-    private readonly double[][] _precision;          // per component: U padded dp×dp (upper) or diagonal padded dp
+    private readonly double[][] _precision;          // per component: U (512-bit: padded dp×dp; narrower: ColumnBlocks) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
     private readonly double[] _xT;                  // dp × BlockRows (unless full moments are collected: see XBlock)
     private readonly double[] _weightedLogProb;     // K × BlockRows
@@ -124,10 +124,7 @@ internal sealed unsafe class EStepKernel
             var pc = model.PrecisionsCholesky[model.CovarianceType == CovarianceType.Tied ? 0 : k];
             if (_triangular)
             {
-                var u = new double[_dp * _dp];
-                for (int i = 0; i < _d; i++)
-                    for (int j = i; j < _d; j++) u[i * _dp + j] = pc[i * _d + j];
-                _precision[k] = u;
+                _precision[k] = _bits == 512 ? PaddedUpper(pc, _d, _dp) : ColumnBlocks(pc, _d, _dp);
             }
             else
             {
@@ -169,6 +166,37 @@ internal sealed unsafe class EStepKernel
         _s2Lanes = new double[collectStatistics && !fullSecondMoments ? _k * _dp * 4 : 0];
         _s2Tiles = new double[collectStatistics && fullSecondMoments ? _k * _tiles * 16 * 8 : 0];
     }
+
+    /// <summary>The upper-triangular U (d×d row-major) zero-padded to dp×dp.</summary>
+    private static double[] PaddedUpper(double[] pc, int d, int dp)
+    {
+        var u = new double[dp * dp];
+        for (int i = 0; i < d; i++)
+            for (int j = i; j < d; j++) u[i * dp + j] = pc[i * d + j];
+        return u;
+    }
+
+    /// <summary>
+    /// U for the narrow triangular product, by blocks of 4 columns: block b holds rows 0 … 4b+3 of columns 4b … 4b+3,
+    /// 4 doubles per row (zero below the diagonal and past d), one block after another (<see cref="ColumnBlockOffset"/>).
+    /// The product reads each block front to back, every cache line whole; in dp×dp rows it used half a line per row and
+    /// strided through U, which outgrows L1 (d=118: 115 KB, 60 KB as blocks).
+    /// </summary>
+    private static double[] ColumnBlocks(double[] pc, int d, int dp)
+    {
+        var u = new double[ColumnBlockOffset(dp)];
+        for (int j0 = 0; j0 < dp; j0 += 4)
+            for (int i = 0; i < j0 + 4; i++)
+                for (int c = 0; c < 4; c++)
+                {
+                    int j = j0 + c;
+                    if (i <= j && j < d) u[ColumnBlockOffset(j0) + 4 * i + c] = pc[i * d + j];
+                }
+        return u;
+    }
+
+    /// <summary>Where the column block starting at column j0 begins in <see cref="ColumnBlocks"/>: Σ_{b &lt; j0/4} 4·(4b + 4).</summary>
+    private static int ColumnBlockOffset(int j0) => 2 * j0 * (j0 / 4 + 1);
 
     public bool FullSecondMoments { get; }
 
@@ -375,7 +403,8 @@ internal sealed unsafe class EStepKernel
     private void TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
         int d = _d;
-        nint dp = _dp, w = T.Count;
+        int dp = _dp;
+        nint w = T.Count;
         T.Store(default, q);
         T.Store(default, q + w);
         T.Store(default, q + 2 * w);
@@ -385,8 +414,8 @@ internal sealed unsafe class EStepKernel
             TV a00 = default, a01 = default, a02 = default, a03 = default;
             TV a10 = default, a11 = default, a12 = default, a13 = default;
             TV a20 = default, a21 = default, a22 = default, a23 = default;
-            double* x = xT, uu = u + j0, m = mu, mEnd = mu + j0;
-            for (; m <= mEnd; m++, x += stride, uu += dp)
+            double* x = xT, uu = u + ColumnBlockOffset(j0), m = mu, mEnd = mu + j0;
+            for (; m <= mEnd; m++, x += stride, uu += 4)
             {
                 var c = T.Create(*m);
                 var x0 = T.Sub(T.Load(x), c);
@@ -414,7 +443,7 @@ internal sealed unsafe class EStepKernel
                 a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
-                m++; x += stride; uu += dp;
+                m++; x += stride; uu += 4;
             }
             if (j0 + 2 < d)
             {
@@ -426,7 +455,7 @@ internal sealed unsafe class EStepKernel
                 a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
-                m++; x += stride; uu += dp;
+                m++; x += stride; uu += 4;
             }
             if (j0 + 3 < d)
             {
@@ -447,15 +476,16 @@ internal sealed unsafe class EStepKernel
     private void TriangularRows2<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
         int d = _d;
-        nint dp = _dp, w = T.Count;
+        int dp = _dp;
+        nint w = T.Count;
         TV q0 = default, q1 = default;
         for (int j0 = 0; j0 < dp; j0 += 4)
         {
             PrefetchStep();
             TV a00 = default, a01 = default, a02 = default, a03 = default;
             TV a10 = default, a11 = default, a12 = default, a13 = default;
-            double* x = xT, uu = u + j0, m = mu, mEnd = mu + j0;
-            for (; m <= mEnd; m++, x += stride, uu += dp)
+            double* x = xT, uu = u + ColumnBlockOffset(j0), m = mu, mEnd = mu + j0;
+            for (; m <= mEnd; m++, x += stride, uu += 4)
             {
                 var c = T.Create(*m);
                 var x0 = T.Sub(T.Load(x), c);
@@ -480,7 +510,7 @@ internal sealed unsafe class EStepKernel
                 a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
-                m++; x += stride; uu += dp;
+                m++; x += stride; uu += 4;
             }
             if (j0 + 2 < d)
             {
@@ -491,7 +521,7 @@ internal sealed unsafe class EStepKernel
                 a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
-                m++; x += stride; uu += dp;
+                m++; x += stride; uu += 4;
             }
             if (j0 + 3 < d)
             {
