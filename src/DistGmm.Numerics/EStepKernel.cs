@@ -402,8 +402,7 @@ internal sealed unsafe class EStepKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
-        int d = _d;
-        int dp = _dp;
+        int d = _d, dp = _dp;
         nint w = T.Count;
         T.Store(default, q);
         T.Store(default, q + w);
@@ -431,38 +430,22 @@ internal sealed unsafe class EStepKernel
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
             }
             // The rest of the diagonal block (see TriangularSquaredNorm512): row j0 + a needs columns a..3 only.
-            if (j0 + 1 < d)
+            for (int a = 1; a < 4 && j0 + a < d; a++, m++, x += stride, uu += 4)
             {
                 var c = T.Create(*m);
                 var x0 = T.Sub(T.Load(x), c);
                 var x1 = T.Sub(T.Load(x + w), c);
                 var x2 = T.Sub(T.Load(x + 2 * w), c);
-                c = T.Create(uu[1]);
-                a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11); a21 = T.Fma(x2, c, a21);
-                c = T.Create(uu[2]);
-                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
-                c = T.Create(uu[3]);
-                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
-                m++; x += stride; uu += 4;
-            }
-            if (j0 + 2 < d)
-            {
-                var c = T.Create(*m);
-                var x0 = T.Sub(T.Load(x), c);
-                var x1 = T.Sub(T.Load(x + w), c);
-                var x2 = T.Sub(T.Load(x + 2 * w), c);
-                c = T.Create(uu[2]);
-                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
-                c = T.Create(uu[3]);
-                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
-                m++; x += stride; uu += 4;
-            }
-            if (j0 + 3 < d)
-            {
-                var c = T.Create(*m);
-                var x0 = T.Sub(T.Load(x), c);
-                var x1 = T.Sub(T.Load(x + w), c);
-                var x2 = T.Sub(T.Load(x + 2 * w), c);
+                if (a == 1)
+                {
+                    c = T.Create(uu[1]);
+                    a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11); a21 = T.Fma(x2, c, a21);
+                }
+                if (a <= 2)
+                {
+                    c = T.Create(uu[2]);
+                    a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12); a22 = T.Fma(x2, c, a22);
+                }
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
             }
@@ -475,8 +458,7 @@ internal sealed unsafe class EStepKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularRows2<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
-        int d = _d;
-        int dp = _dp;
+        int d = _d, dp = _dp;
         nint w = T.Count;
         TV q0 = default, q1 = default;
         for (int j0 = 0; j0 < dp; j0 += 4)
@@ -499,35 +481,21 @@ internal sealed unsafe class EStepKernel
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
             }
-            if (j0 + 1 < d)
+            for (int a = 1; a < 4 && j0 + a < d; a++, m++, x += stride, uu += 4)
             {
                 var c = T.Create(*m);
                 var x0 = T.Sub(T.Load(x), c);
                 var x1 = T.Sub(T.Load(x + w), c);
-                c = T.Create(uu[1]);
-                a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11);
-                c = T.Create(uu[2]);
-                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
-                c = T.Create(uu[3]);
-                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
-                m++; x += stride; uu += 4;
-            }
-            if (j0 + 2 < d)
-            {
-                var c = T.Create(*m);
-                var x0 = T.Sub(T.Load(x), c);
-                var x1 = T.Sub(T.Load(x + w), c);
-                c = T.Create(uu[2]);
-                a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
-                c = T.Create(uu[3]);
-                a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
-                m++; x += stride; uu += 4;
-            }
-            if (j0 + 3 < d)
-            {
-                var c = T.Create(*m);
-                var x0 = T.Sub(T.Load(x), c);
-                var x1 = T.Sub(T.Load(x + w), c);
+                if (a == 1)
+                {
+                    c = T.Create(uu[1]);
+                    a01 = T.Fma(x0, c, a01); a11 = T.Fma(x1, c, a11);
+                }
+                if (a <= 2)
+                {
+                    c = T.Create(uu[2]);
+                    a02 = T.Fma(x0, c, a02); a12 = T.Fma(x1, c, a12);
+                }
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13);
             }
