@@ -58,8 +58,8 @@ internal sealed unsafe class EStepKernel
     private const int PanelStride = PanelRows + 8;
     private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
     private readonly double[] _rPanel;                     // K × PanelRows responsibilities
-    private readonly double[] _packedE, _packedW;          // dp × PanelStride: packed lanes (512-bit, see PackLanes), or empty
-    // The panel's rows as they came (row-major, d apart), then a zero row and 8 zeros: the packed transposes read 8
+    private readonly double[] _packedE, _packedW;          // dp × PanelStride: packed lanes (512- and 256-bit, see PackLanes), or empty
+    // The panel's rows as they came (row-major, d apart), then a zero row and 8 zeros: the packed transposes read dp
     // values from a row's start, past d into the next row's (finite, landing in padding dimensions no one reads).
     private readonly double[] _rowPanel;
     private int _panelBlocks;
@@ -144,9 +144,9 @@ internal sealed unsafe class EStepKernel
             _dPanel = new double[_dp * PanelStride];
             _wPanel = new double[_dp * PanelStride];
             _rPanel = new double[_k * PanelRows];
-            _packedE = _bits == 512 ? new double[_dp * PanelStride] : [];
-            _packedW = _bits == 512 ? new double[_dp * PanelStride] : [];
-            _rowPanel = _bits == 512 ? new double[(PanelRows + 1) * _d + 8] : [];
+            _packedE = _bits >= 256 ? new double[_dp * PanelStride] : [];
+            _packedW = _bits >= 256 ? new double[_dp * PanelStride] : [];
+            _rowPanel = _bits >= 256 ? new double[(PanelRows + 1) * _d + 8] : [];
         }
         else
         {
@@ -800,11 +800,11 @@ internal sealed unsafe class EStepKernel
                     _momentGroupsSkipped += rows / 8;
                     continue;
                 }
-                // Packing (512-bit) pays for its transposes when it saves a quarter of the vectors: rows in random order,
-                // where few groups of 8 are all zero. Full-KDD size (bootstrap-resampled, so shuffled), K=8, 2 threads:
-                // 30 % of the vectors skipped by groups alone, 58 % with packing; ~3 % less time (noisy machine).
+                // Packing (512- and 256-bit) pays for its transposes when it saves a quarter of the vectors: rows in random
+                // order, where few groups of 8 are all zero. Full-KDD size (bootstrap-resampled, so shuffled), K=8, 2 threads:
+                // 30 % of the vectors skipped by groups alone, 58 % with packing; AVX-512 Zen 4 ~3 % less time (noisy machine).
                 // Every lane has a row in each full group, so packing needs at least fullGroups vectors: no scan when that is too many.
-                int packed = _bits == 512 && SkipZeroResponsibilityGroups && 4 * fullGroups <= 3 * activeGroups
+                int packed = _bits >= 256 && SkipZeroResponsibilityGroups && 4 * fullGroups <= 3 * activeGroups
                     ? PackLanes(resp, rows, laneRows, laneResp, laneCounts) : activeGroups;
                 bool pack = 4 * packed <= 3 * activeGroups;
                 _momentGroups += rows / 8;
@@ -825,7 +825,8 @@ internal sealed unsafe class EStepKernel
                 }
                 // Padding dimensions of dP/wP are zero from construction and never written.
                 double* t = tiles + k * _tiles * 16 * 8;
-                if (pack) OuterProductPacked512(mu, laneRows, laneResp, packed, (Vector512<double>*)t);
+                if (pack && _bits == 512) OuterProductPacked512(mu, laneRows, laneResp, packed, (Vector512<double>*)t);
+                else if (pack) OuterProductPacked256(mu, laneRows, laneResp, packed, t);
                 else if (_bits == 512) OuterProductUpper512(wP, dP, (Vector512<double>*)t, runs, runsLength);
                 else if (_bits == 256) OuterProductUpperNarrow<Simd256, Vector256<double>>(wP, dP, t, runs, runsLength);
                 else OuterProductUpperNarrow<Simd128, Vector128<double>>(wP, dP, t, runs, runsLength);
@@ -962,6 +963,55 @@ internal sealed unsafe class EStepKernel
             var centred = x - Vector512.Create(mu);
             Vector512.Store(centred, e);
             Vector512.Store(centred * r, w);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="OuterProductPacked512"/> for the 256-bit path: lanes 0–3 and 4–7 of packed vector m go to slot 4m of
+    /// lane group 0 and 1 (<see cref="PanelSlot"/> with G = 4), through 4×4 in-register transposes; then the narrow
+    /// product runs over the packed vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OuterProductPacked256(double* mu, int* laneRows, double* laneResp, int vectors, double* tiles)
+    {
+        int d = _d, dp = _dp;
+        fixed (double* rowPanel = _rowPanel)
+        fixed (double* pe = _packedE)
+        fixed (double* pw = _packedW)
+        {
+            for (int m = 0; m < vectors; m++)
+                for (int group = 0; group < 2; group++)
+                {
+                    int* lr = laneRows + 8 * m + 4 * group;
+                    var r = Vector256.Load(laneResp + 8 * m + 4 * group);
+                    double* s0 = rowPanel + (nint)lr[0] * d, s1 = rowPanel + (nint)lr[1] * d;
+                    double* s2 = rowPanel + (nint)lr[2] * d, s3 = rowPanel + (nint)lr[3] * d;
+                    nint slot = group * (PanelRows / 2) + 4 * m;
+                    for (int c = 0; c < dp; c += 4)
+                    {
+                        // 4×4 transpose (as in Transpose): C_j = dimension c + j of the 4 lanes' rows.
+                        var ab0 = Avx.UnpackLow(Vector256.Load(s0 + c), Vector256.Load(s1 + c));
+                        var ab1 = Avx.UnpackHigh(Vector256.Load(s0 + c), Vector256.Load(s1 + c));
+                        var ce0 = Avx.UnpackLow(Vector256.Load(s2 + c), Vector256.Load(s3 + c));
+                        var ce1 = Avx.UnpackHigh(Vector256.Load(s2 + c), Vector256.Load(s3 + c));
+                        double* e = pe + c * PanelStride + slot, w = pw + c * PanelStride + slot;
+                        Store(Avx.Permute2x128(ab0, ce0, 0x20), mu[c], r, e, w);
+                        Store(Avx.Permute2x128(ab1, ce1, 0x20), mu[c + 1], r, e + PanelStride, w + PanelStride);
+                        Store(Avx.Permute2x128(ab0, ce0, 0x31), mu[c + 2], r, e + 2 * PanelStride, w + 2 * PanelStride);
+                        Store(Avx.Permute2x128(ab1, ce1, 0x31), mu[c + 3], r, e + 3 * PanelStride, w + 3 * PanelStride);
+                    }
+                }
+            int* all = stackalloc int[2];
+            all[0] = 0;
+            all[1] = vectors;
+            OuterProductUpperNarrow<Simd256, Vector256<double>>(pw, pe, tiles, all, 2);
+        }
+
+        static void Store(Vector256<double> x, double mu, Vector256<double> r, double* e, double* w)
+        {
+            var centred = x - Vector256.Create(mu);
+            Vector256.Store(centred, e);
+            Vector256.Store(centred * r, w);
         }
     }
 
