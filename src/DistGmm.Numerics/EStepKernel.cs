@@ -386,7 +386,7 @@ internal sealed unsafe class EStepKernel
     private void TriangularSquaredNormNarrow<T, TV>(double* xT, int stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
     {
         int w = T.Count, vectors = BlockRows / w, v = 0;
-        for (; vectors - v == 3 || vectors - v >= 5; v += 3) TriangularRows3<T, TV>(xT + v * w, stride, u, mu, q + v * w);
+        for (; TakeThree(vectors - v); v += 3) TriangularRows3<T, TV>(xT + v * w, stride, u, mu, q + v * w);
         for (; v < vectors; v += 2) TriangularRows2<T, TV>(xT + v * w, stride, u, mu, q + v * w);
     }
 
@@ -394,10 +394,13 @@ internal sealed unsafe class EStepKernel
     private static int NarrowTriangularPasses(int bits)
     {
         int vectors = BlockRows / (bits / 64), v = 0, passes = 0;
-        for (; vectors - v == 3 || vectors - v >= 5; v += 3) passes++;
+        for (; TakeThree(vectors - v); v += 3) passes++;
         for (; v < vectors; v += 2) passes++;
         return passes;
     }
+
+    /// <summary>Whether a pass of 3 (row vectors, or rows of a strip) still leaves what passes of 2 can finish: never 1.</summary>
+    private static bool TakeThree(int left) => left == 3 || left >= 5;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
@@ -1139,7 +1142,7 @@ internal sealed unsafe class EStepKernel
             {
                 double* e = dT + 4 * tj * PanelStride + offset;
                 int rows = 4 * (tj + 1), i = 0;
-                for (; rows - i == 3 || rows - i >= 5; i += 3)
+                for (; TakeThree(rows - i); i += 3)
                     OuterRows3<T, TV>(wT + i * PanelStride + offset, e, TileRow(lanes, i, tj, t4), TileRow(lanes, i + 1, tj, t4),
                         TileRow(lanes, i + 2, tj, t4), runs, runsLength);
                 for (; i < rows; i += 2)
