@@ -816,7 +816,7 @@ internal sealed unsafe class EStepKernel
                 int i = 0;
                 if (_bits != 128)
                     for (; i + 4 <= _d; i += 4)
-                        CenterWeigh256x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, log2G);
+                        CenterWeigh256x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, log2G, !pack);
                 else
                     for (; i + 2 <= _d; i += 2)
                         CenterWeigh128x2(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength);
@@ -824,7 +824,7 @@ internal sealed unsafe class EStepKernel
                 {
                     double* x = xP + i * PanelStride, e = dP + i * PanelStride, w = wP + i * PanelStride;
                     if (_bits == 128) CenterWeigh128(x, mu[i], resp, e, w, s1 + 4 * i, runs, runsLength);
-                    else CenterWeigh256(x, mu[i], resp, e, w, s1 + 4 * i, runs, runsLength, log2G);
+                    else CenterWeigh256(x, mu[i], resp, e, w, s1 + 4 * i, runs, runsLength, log2G, !pack);
                 }
                 // Padding dimensions of dP/wP are zero from construction and never written.
                 double* t = tiles + k * _tiles * 16 * 8;
@@ -1018,9 +1018,12 @@ internal sealed unsafe class EStepKernel
         }
     }
 
-    /// <summary>e = x − μ, v = e·r into their panel slots (<see cref="PanelSlot"/>, G = 4 or 8: log2G 2 or 3), S1 += v in 4 lanes.</summary>
+    /// <summary>
+    /// e = x − μ, v = e·r into their panel slots (<see cref="PanelSlot"/>, G = 4 or 8: log2G 2 or 3), S1 += v in 4 lanes; S1 only
+    /// when the outer product reads packed lanes instead (<paramref name="store"/> false), which it builds from the rows itself.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CenterWeigh256(double* x, double mu, double* resp, double* e, double* w, double* s1, int* runs, int runsLength, int log2G)
+    private static void CenterWeigh256(double* x, double mu, double* resp, double* e, double* w, double* s1, int* runs, int runsLength, int log2G, bool store)
     {
         var m = Vector256.Create(mu);
         var a = Vector256.Load(s1);
@@ -1029,9 +1032,12 @@ internal sealed unsafe class EStepKernel
         {
             var c = Vector256.Load(x + r) - m;
             var v = c * Vector256.Load(resp + r);
-            int slot = PanelSlot(r, log2G);
-            Vector256.Store(c, e + slot);
-            Vector256.Store(v, w + slot);
+            if (store)
+            {
+                int slot = PanelSlot(r, log2G);
+                Vector256.Store(c, e + slot);
+                Vector256.Store(v, w + slot);
+            }
             a += v;
         }
         Vector256.Store(a, s1);
@@ -1043,7 +1049,7 @@ internal sealed unsafe class EStepKernel
     /// (K=4 d=39: centring and weighing were ~14 % of the E-step). Each dimension's sum keeps its order: the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CenterWeigh256x4(double* x, double* mu, double* resp, double* e, double* w, double* s1, int* runs, int runsLength, int log2G)
+    private static void CenterWeigh256x4(double* x, double* mu, double* resp, double* e, double* w, double* s1, int* runs, int runsLength, int log2G, bool store)
     {
         var m0 = Vector256.Create(mu[0]);
         var m1 = Vector256.Create(mu[1]);
@@ -1054,16 +1060,19 @@ internal sealed unsafe class EStepKernel
         for (int r = 8 * runs[q], end = 8 * runs[q + 1]; r < end; r += 4)
         {
             var rr = Vector256.Load(resp + r);
-            int slot = PanelSlot(r, log2G);
             var c0 = Vector256.Load(x + r) - m0;
             var c1 = Vector256.Load(x + PanelStride + r) - m1;
             var c2 = Vector256.Load(x + 2 * PanelStride + r) - m2;
             var c3 = Vector256.Load(x + 3 * PanelStride + r) - m3;
             var v0 = c0 * rr; var v1 = c1 * rr; var v2 = c2 * rr; var v3 = c3 * rr;
-            Vector256.Store(c0, e + slot); Vector256.Store(v0, w + slot);
-            Vector256.Store(c1, e + PanelStride + slot); Vector256.Store(v1, w + PanelStride + slot);
-            Vector256.Store(c2, e + 2 * PanelStride + slot); Vector256.Store(v2, w + 2 * PanelStride + slot);
-            Vector256.Store(c3, e + 3 * PanelStride + slot); Vector256.Store(v3, w + 3 * PanelStride + slot);
+            if (store)
+            {
+                int slot = PanelSlot(r, log2G);
+                Vector256.Store(c0, e + slot); Vector256.Store(v0, w + slot);
+                Vector256.Store(c1, e + PanelStride + slot); Vector256.Store(v1, w + PanelStride + slot);
+                Vector256.Store(c2, e + 2 * PanelStride + slot); Vector256.Store(v2, w + 2 * PanelStride + slot);
+                Vector256.Store(c3, e + 3 * PanelStride + slot); Vector256.Store(v3, w + 3 * PanelStride + slot);
+            }
             a0 += v0; a1 += v1; a2 += v2; a3 += v3;
         }
         Vector256.Store(a0, s1); Vector256.Store(a1, s1 + 4); Vector256.Store(a2, s1 + 8); Vector256.Store(a3, s1 + 12);
