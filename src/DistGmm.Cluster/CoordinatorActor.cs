@@ -116,12 +116,17 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
 
     private int _ignored;
 
-    /// <summary>The pass in flight's timing (observation only, see <see cref="PassTimed"/>): when its commands went out, and each worker's seconds so far.</summary>
+    /// <summary>
+    /// The pass in flight's timing (observation only, see <see cref="PassTimed"/>): when its commands went out, each
+    /// worker's seconds so far, and the protocol payload that crossed the network (remote workers only) both ways.
+    /// </summary>
     private sealed class PassTiming(int passNumber)
     {
         public int PassNumber { get; } = passNumber;
         public long SentAt { get; } = Stopwatch.GetTimestamp();
         public Dictionary<string, double> WorkerSeconds { get; } = [];
+        public long BytesSent { get; set; }
+        public long BytesReceived { get; set; }
     }
 
     private PassTiming? _passTiming;
@@ -306,7 +311,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
         Apply(new ShardResultAccepted(stats.PassNumber, stats.Shard, result));
         Recovered(stats.Shard);
-        TimeResult(stats);
+        TimeResult(stats, Sender);
         if (_state.PendingResults.Count < _state.ShardCount) return;
         PublishPassTiming();
 
@@ -339,10 +344,11 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         });
     }
 
-    private void TimeResult(ShardStatsComputed stats)
+    private void TimeResult(ShardStatsComputed stats, IActorRef sender)
     {
         if (_passTiming is not { } timing || timing.PassNumber != stats.PassNumber || WorkerOf(stats) is not { } worker) return;
         timing.WorkerSeconds[worker] = Math.Max(timing.WorkerSeconds.GetValueOrDefault(worker), stats.WorkerSeconds);
+        if (sender.Path.Address.HasGlobalScope) timing.BytesReceived += stats.ResultBytes.Length;
     }
 
     private void PublishPassTiming()
@@ -350,7 +356,8 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         if (_passTiming is not { WorkerSeconds.Count: > 0 } timing) return;
         _passTiming = null;
         Publish(new PassTimed(Now, timing.PassNumber, Stopwatch.GetElapsedTime(timing.SentAt),
-            TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Max()), TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Min()), timing.WorkerSeconds.Count));
+            TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Max()), TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Min()), timing.WorkerSeconds.Count,
+            timing.BytesSent, timing.BytesReceived));
     }
 
     /// <summary>At an iteration boundary: spread shards onto workers that joined mid-job. Returns the workers that gained shards.</summary>
@@ -527,7 +534,11 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
                 return;
             }
             // A pass's clock starts with its first command; a re-send after a lost worker keeps it (the wall includes recovery).
-            if (command is ComputePass pass && _passTiming?.PassNumber != pass.PassNumber) _passTiming = new PassTiming(pass.PassNumber);
+            if (command is ComputePass pass)
+            {
+                if (_passTiming?.PassNumber != pass.PassNumber) _passTiming = new PassTiming(pass.PassNumber);
+                if (worker.Path.Address.HasGlobalScope) _passTiming.BytesSent += PassBytes.Of(pass.Pass).Length;
+            }
             worker.Tell(command, Self);
         }
     }

@@ -61,25 +61,30 @@ public sealed record IterationCompleted(DateTimeOffset Time, int K, int Iteratio
 /// last shard result; per worker, the time from taking up its command to its last result (<paramref name="SlowestWorker"/>,
 /// <paramref name="FastestWorker"/>). Wall − slowest is what coordination costs (transport, merge, waking threads); with
 /// workers on their own nodes, slowest − fastest is the time the faster ones waited (embedded workers share one pool of
-/// compute threads, so theirs finish one after the other). Observation only: never journaled, never part of the model.
+/// compute threads, so theirs finish one after the other). <paramref name="BytesSent"/> and <paramref name="BytesReceived"/>:
+/// the protocol payload of the pass's commands and shard results that crossed the network (0 for in-process workers).
+/// Observation only: never journaled, never part of the model.
 /// </summary>
-public sealed record PassTimed(DateTimeOffset Time, int PassNumber, TimeSpan Wall, TimeSpan SlowestWorker, TimeSpan FastestWorker, int Workers)
-    : JobEvent(Time)
+public sealed record PassTimed(DateTimeOffset Time, int PassNumber, TimeSpan Wall, TimeSpan SlowestWorker, TimeSpan FastestWorker, int Workers,
+    long BytesSent = 0, long BytesReceived = 0) : JobEvent(Time)
 {
     public override string Describe() => FormattableString.Invariant(
-        $"pass {PassNumber} timed: {Wall.TotalMilliseconds:0.0} ms from commands to last result; {Workers} worker(s) busy {FastestWorker.TotalMilliseconds:0.0}–{SlowestWorker.TotalMilliseconds:0.0} ms");
+        $"pass {PassNumber} timed: {Wall.TotalMilliseconds:0.0} ms from commands to last result; {Workers} worker(s) busy {FastestWorker.TotalMilliseconds:0.0}–{SlowestWorker.TotalMilliseconds:0.0} ms; payload on the network {BytesSent} bytes out, {BytesReceived} bytes in");
 
+    // The payload part is optional: events.log files written before it was added still read back.
     private static readonly System.Text.RegularExpressions.Regex Line = new(
-        @"^pass (?<pass>\d+) timed: (?<wall>[0-9.]+) ms from commands to last result; (?<workers>\d+) worker\(s\) busy (?<fast>[0-9.]+)–(?<slow>[0-9.]+) ms$",
+        @"^pass (?<pass>\d+) timed: (?<wall>[0-9.]+) ms from commands to last result; (?<workers>\d+) worker\(s\) busy (?<fast>[0-9.]+)–(?<slow>[0-9.]+) ms(; payload on the network (?<out>\d+) bytes out, (?<in>\d+) bytes in)?$",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>Reads back an events.log text written by <see cref="Describe"/> (times to 0.1 ms); null for any other line.</summary>
     public static PassTimed? Parse(DateTimeOffset time, string text)
     {
         if (Line.Match(text) is not { Success: true } m) return null;
-        TimeSpan Ms(string group) => TimeSpan.FromMilliseconds(double.Parse(m.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture));
-        return new PassTimed(time, int.Parse(m.Groups["pass"].Value, System.Globalization.CultureInfo.InvariantCulture), Ms("wall"), Ms("slow"), Ms("fast"),
-            int.Parse(m.Groups["workers"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        TimeSpan Ms(string group) => TimeSpan.FromMilliseconds(double.Parse(m.Groups[group].Value, invariant));
+        long Bytes(string group) => m.Groups[group].Success ? long.Parse(m.Groups[group].Value, invariant) : 0;
+        return new PassTimed(time, int.Parse(m.Groups["pass"].Value, invariant), Ms("wall"), Ms("slow"), Ms("fast"),
+            int.Parse(m.Groups["workers"].Value, invariant), Bytes("out"), Bytes("in"));
     }
 }
 

@@ -69,10 +69,16 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
         Assert.Equal(TimeSpan.FromSeconds(0.030), timed.SlowestWorker);
         Assert.Equal(TimeSpan.FromSeconds(0.010), timed.FastestWorker);
         Assert.True(timed.Wall >= TimeSpan.Zero);
+        Assert.Equal((0, 0), (timed.BytesSent, timed.BytesReceived)); // in-process workers: nothing crossed a network
         // events.log keeps it readable (what `bench` reads from a coordinator process), to 0.1 ms.
         var read = PassTimed.Parse(timed.Time, timed.Describe());
         Assert.Equal(timed with { Wall = read!.Wall }, read);
         Assert.Equal(timed.Wall.TotalMilliseconds, read.Wall.TotalMilliseconds, 0.05);
+        var remote = timed with { Wall = read.Wall, BytesSent = 50_912, BytesReceived = 202_880 };
+        Assert.Equal(remote, PassTimed.Parse(timed.Time, remote.Describe()));
+        // A line from before the payload was logged still reads, with no bytes.
+        Assert.Equal(new PassTimed(timed.Time, 3, TimeSpan.FromMilliseconds(50.1), TimeSpan.FromMilliseconds(48.8), TimeSpan.FromMilliseconds(47), 2),
+            PassTimed.Parse(timed.Time, "pass 3 timed: 50.1 ms from commands to last result; 2 worker(s) busy 47.0–48.8 ms"));
         Assert.Null(PassTimed.Parse(timed.Time, "K=2 iteration 3: lower bound 1.5, 12 ms"));
         Assert.Null(IterationCompleted.Parse(timed.Time, timed.Describe()));
         // The next pass goes out as usual.

@@ -109,8 +109,17 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             Assert.Equal(File.ReadAllBytes(reference.Score.ModelPath), File.ReadAllBytes(outcome.Score.ModelPath));
             Assert.Equal(reference.Score.Summary.Anomalies, outcome.Score.Summary.Anomalies);
             Assert.Equal(3, outcome.Train.Workers);
+            // Each pass's parameters went out to the worker processes and their statistics came back over the network;
+            // the embedded run's workers are in-process (no payload on a network).
+            var remote = PassTiming(outcome.Score.SummaryPath);
+            Assert.True(remote.GetProperty("medianBytesSent").GetDouble() > 0);
+            Assert.True(remote.GetProperty("medianBytesReceived").GetDouble() > 0);
+            Assert.Equal(0, PassTiming(reference.Score.SummaryPath).GetProperty("medianBytesReceived").GetDouble());
         });
     }
+
+    private static System.Text.Json.JsonElement PassTiming(string summaryPath) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(summaryPath)).RootElement.GetProperty("passTiming").Clone();
 
     [Fact]
     public async Task Worker_processes_on_different_kernel_widths_give_the_embedded_model_byte_for_byte()
