@@ -20,13 +20,13 @@ public sealed class BenchCommandTests
     {
         var outDir = Path.Combine(Directory.CreateTempSubdirectory("distgmm-bench-").FullName, "bench");
         // Cluster mode (real coordinator and worker processes) is left out here: bench.json says so, with the reason.
-        var result = CliRunner.Run("bench", SmallKdd.File3000, "--k", "2", "--iterations", "2", "--workers", "1,2", "--out", outDir, "--no-cluster");
+        var result = CliRunner.Run("bench", SmallKdd.File3000, "--k", "2", "--iterations", "2", "--workers", "1,2", "--repeats", "2", "--out", outDir, "--no-cluster");
         Assert.True(result.ExitCode == 0, result.Error + result.Out);
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
         var root = json.RootElement;
-        Assert.Equal(1, root.GetProperty("formatVersion").GetInt32());
-        foreach (var key in new[] { "createdUtc", "machine", "dataset", "settings", "ingest", "embedded", "cluster" })
+        Assert.Equal(2, root.GetProperty("formatVersion").GetInt32());
+        foreach (var key in new[] { "createdUtc", "machine", "dataset", "settings", "ingest", "embedded", "cluster", "comparison" })
             Assert.True(root.TryGetProperty(key, out _), $"bench.json lacks '{key}'");
         Assert.Equal(Environment.ProcessorCount, root.GetProperty("machine").GetProperty("processorCount").GetInt32());
         Assert.Equal(KernelPath.Describe(), root.GetProperty("machine").GetProperty("kernelPath").GetString());
@@ -35,6 +35,7 @@ public sealed class BenchCommandTests
         var settings = root.GetProperty("settings");
         Assert.Equal(2, settings.GetProperty("k").GetInt32());
         Assert.Equal("full", settings.GetProperty("covariance").GetString());
+        Assert.Equal(2, settings.GetProperty("repeats").GetInt32());
 
         var ingest = root.GetProperty("ingest");
         Assert.Equal("ok", ingest.GetProperty("status").GetString());
@@ -42,7 +43,9 @@ public sealed class BenchCommandTests
         Assert.True(ingest.GetProperty("rowsPerSecond").GetDouble() > 0);
 
         var embedded = root.GetProperty("embedded").EnumerateArray().ToList();
-        Assert.Equal([1, 2], embedded.Select(e => e.GetProperty("workers").GetInt32()));
+        // The repeats alternate: W=1, W=2 (then cluster mode), W=1, W=2.
+        Assert.Equal([1, 2, 1, 2], embedded.Select(e => e.GetProperty("workers").GetInt32()));
+        Assert.Equal([1, 1, 2, 2], embedded.Select(e => e.GetProperty("repeat").GetInt32()));
         foreach (var run in embedded)
         {
             foreach (var key in MeasurementKeys) Assert.True(run.TryGetProperty(key, out _), $"a measurement lacks '{key}'");
@@ -57,6 +60,7 @@ public sealed class BenchCommandTests
             var passes = run.GetProperty("passes");
             Assert.True(passes.GetProperty("passes").GetInt32() >= 1);
             Assert.True(passes.GetProperty("medianSlowestWorkerSeconds").GetDouble() >= passes.GetProperty("medianFastestWorkerSeconds").GetDouble());
+            Assert.Equal(0, passes.GetProperty("medianBytesReceived").GetDouble()); // in-process workers: no network
         }
         // The runs themselves are ordinary run folders.
         Assert.True(File.Exists(Path.Combine(outDir, "embedded-w1", "scores.parquet")));
@@ -65,5 +69,6 @@ public sealed class BenchCommandTests
         var cluster = root.GetProperty("cluster");
         Assert.Equal("skipped", cluster.GetProperty("status").GetString());
         Assert.Equal("--no-cluster", cluster.GetProperty("reason").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("comparison").ValueKind); // nothing to compare without cluster mode
     }
 }

@@ -205,7 +205,7 @@ public sealed class BenchCommand : ICliCommand
 /// </summary>
 internal static class BenchEndToEnd
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     // A stage a run did not report (e.g. no loading events) is NaN, written as "NaN" rather than failing the bench.
     private static readonly JsonSerializerOptions Json = new()
@@ -234,8 +234,9 @@ internal static class BenchEndToEnd
         var workers = new Option<string>("--workers") { Description = "Embedded worker counts to run, comma-separated.", DefaultValueFactory = _ => "1,2" };
         var shards = new Option<int>("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
         var noCluster = new Option<bool>("--no-cluster") { Description = "Skip cluster mode." };
+        var repeats = new Option<int>("--repeats") { Description = "Times to run the modes, alternating (a shared machine's drift then slows both alike).", DefaultValueFactory = _ => 1 };
         var clusterConfig = new Option<string>("--cluster-config") { Description = "Folder with coordinator.conf and worker.conf (loopback node configs).", DefaultValueFactory = _ => Path.Combine("cluster-config", "loopback") };
-        foreach (var o in new Option[] { preset, k, covariance, iterations, outDir, workers, shards, noCluster, clusterConfig }) bench.Options.Add(o);
+        foreach (var o in new Option[] { preset, k, covariance, iterations, outDir, workers, shards, noCluster, clusterConfig, repeats }) bench.Options.Add(o);
         bench.Arguments.Add(data);
         bench.SetAction(async (parse, ct) =>
         {
@@ -244,6 +245,7 @@ internal static class BenchEndToEnd
             var settings = new Settings(parse.GetValue(preset)!, CommonOptions.Positive(parse.GetValue(k), "--k"), parse.GetValue(covariance),
                 CommonOptions.Positive(parse.GetValue(iterations), "--iterations"));
             var counts = ParseCounts(parse.GetValue(workers)!);
+            var repeatCount = CommonOptions.Positive(parse.GetValue(repeats), "--repeats");
             terminal.Line($"bench: kernel path {KernelPath.Describe()}; FMA peak {KernelPath.Peak().Describe()}");
             var root = Path.GetFullPath(parse.GetValue(outDir)!);
             Directory.CreateDirectory(root);
@@ -266,31 +268,50 @@ internal static class BenchEndToEnd
             }
             var manifest = DatasetManifest.Load(dataset);
 
+            // Repeats alternate the modes (embedded W…, then cluster, then again), so a machine whose speed drifts — a
+            // shared VM — slows both alike; the comparison is the median of the per-repeat ratios.
             var embedded = new List<JobMeasurement>();
-            foreach (var w in counts)
+            var clusterRuns = new List<JobMeasurement>();
+            object? clusterStopped = parse.GetValue(noCluster) ? new { status = "skipped", reason = "--no-cluster" } : null;
+            var ratios = new List<double>();
+            for (var r = 1; r <= repeatCount; r++)
             {
-                terminal.Line($"bench: embedded run, {w} worker(s), K={settings.K} {settings.Covariance}, {settings.Iterations} iterations");
-                var line = await RunChildAsync(["bench", "job", Path.GetFullPath(dataset), "--workers", Inv(w), "--out", Path.Combine(root, $"embedded-w{w}"),
-                    .. JobArgs(settings)], ct);
-                var m = JsonSerializer.Deserialize<JobMeasurement>(line, JsonLine) ?? throw new CliException("bench job printed no measurement");
-                embedded.Add(m);
-                terminal.Line(Describe($"embedded W={w}", m, settings));
-            }
-
-            object cluster;
-            if (parse.GetValue(noCluster)) cluster = new { status = "skipped", reason = "--no-cluster" };
-            else
-            {
+                var tag = repeatCount > 1 ? $" (repeat {r}/{repeatCount})" : "";
+                JobMeasurement? embeddedTwo = null;
+                foreach (var w in counts)
+                {
+                    terminal.Line($"bench: embedded run, {w} worker(s), K={settings.K} {settings.Covariance}, {settings.Iterations} iterations{tag}");
+                    var line = await RunChildAsync(["bench", "job", Path.GetFullPath(dataset), "--workers", Inv(w), "--out", FreshDirectory(Path.Combine(root, $"embedded-w{w}")),
+                        .. JobArgs(settings)], ct);
+                    var m = (JsonSerializer.Deserialize<JobMeasurement>(line, JsonLine) ?? throw new CliException("bench job printed no measurement")) with { Repeat = r };
+                    embedded.Add(m);
+                    if (w == 2) embeddedTwo = m;
+                    terminal.Line(Describe($"embedded W={w}", m, settings));
+                }
+                if (clusterStopped is not null) continue;
                 try
                 {
-                    cluster = await RunClusterAsync(terminal, Path.GetFullPath(dataset), settings, Path.Combine(root, "cluster-w2"),
-                        parse.GetValue(clusterConfig)!, ct);
+                    var m = (await RunClusterAsync(terminal, Path.GetFullPath(dataset), settings, FreshDirectory(Path.Combine(root, "cluster-w2")),
+                        parse.GetValue(clusterConfig)!, ct)) with { Repeat = r };
+                    clusterRuns.Add(m);
+                    if (embeddedTwo is not null) ratios.Add(m.MedianIterationSeconds / embeddedTwo.MedianIterationSeconds);
                 }
                 catch (ClusterUnavailable e)
                 {
-                    cluster = new { status = e.Failed ? "failed" : "skipped", reason = e.Message };
+                    clusterStopped = new { status = e.Failed ? "failed" : "skipped", reason = e.Message, measurements = clusterRuns };
                     terminal.Line($"bench: cluster mode {(e.Failed ? "failed" : "skipped")}: {e.Message}");
                 }
+            }
+            var cluster = clusterStopped ?? new { status = "ok", measurements = clusterRuns };
+            object? comparison = null;
+            if (ratios.Count > 0)
+            {
+                var median = Median(ratios);
+                comparison = new { what = "median iteration, cluster W=2 / embedded W=2", ratios, medianRatio = median };
+                var each = string.Join(", ", ratios.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)));
+                terminal.Line(ratios.Count == 1
+                    ? string.Create(CultureInfo.InvariantCulture, $"bench: cluster W=2 / embedded W=2 iteration: {median:F3}")
+                    : string.Create(CultureInfo.InvariantCulture, $"bench: cluster W=2 / embedded W=2 iteration: {median:F3} (median of {ratios.Count} alternating repeats: {each})"));
             }
 
             var report = new
@@ -308,10 +329,11 @@ internal static class BenchEndToEnd
                     loadAverage = LoadAverage(),
                 },
                 dataset = new { path = Path.GetFullPath(dataset), rows = manifest.TotalRows, shards = manifest.Shards.Count },
-                settings = new { preset = settings.Preset, k = settings.K, covariance = settings.Covariance.ToString().ToLowerInvariant(), iterations = settings.Iterations },
+                settings = new { preset = settings.Preset, k = settings.K, covariance = settings.Covariance.ToString().ToLowerInvariant(), iterations = settings.Iterations, repeats = repeatCount },
                 ingest,
                 embedded,
                 cluster,
+                comparison,
             };
             var path = Path.Combine(root, "bench.json");
             File.WriteAllText(path, JsonSerializer.Serialize(report, Json));
@@ -354,7 +376,11 @@ internal static class BenchEndToEnd
     internal sealed record JobMeasurement(string Mode, int Workers, long Rows, int D, double PreprocessorFitSeconds, double LoadSeconds,
         double[] IterationSeconds, double FirstIterationSeconds, double MedianIterationSeconds, double TrainSeconds,
         double ScoringSeconds, double ScoringRowsPerSecond, double ScoreJobSeconds, double ScoreJobRowsPerSecond, double TotalSeconds,
-        long MatrixBytes, long PeakMemoryBytes, double PeakOverMatrix, IReadOnlyList<ProcessPeak> Processes, PassTimingSummary? Passes = null);
+        long MatrixBytes, long PeakMemoryBytes, double PeakOverMatrix, IReadOnlyList<ProcessPeak> Processes, PassTimingSummary? Passes = null)
+    {
+        /// <summary>Which of bench's alternating repeats (1-based) measured this.</summary>
+        public int Repeat { get; init; } = 1;
+    }
 
     internal sealed record ProcessPeak(string Name, long PeakMemoryBytes);
 
@@ -422,9 +448,7 @@ internal static class BenchEndToEnd
                 var trainSeconds = Seconds(trainStart, trainEnd >= 0 ? _events[trainEnd].Time : null);
                 var scoring = Seconds(First("stage: scoring", score), First("threshold ", score));
                 var its = _iterations.ToArray();
-                var rest = its.Skip(1).Order().ToArray();
-                var median = rest.Length == 0 ? (its.Length > 0 ? its[0] : double.NaN)
-                    : rest.Length % 2 == 1 ? rest[rest.Length / 2] : (rest[rest.Length / 2 - 1] + rest[rest.Length / 2]) / 2;
+                var median = its.Length > 1 ? Median(its.Skip(1)) : its.Length > 0 ? its[0] : double.NaN;
                 var matrix = rows * d * 8L;
                 var peak = processes.Sum(p => p.PeakMemoryBytes);
                 return new JobMeasurement(mode, workers, rows, d, fit, load, its, its.Length > 0 ? its[0] : double.NaN, median, trainSeconds,
@@ -441,7 +465,7 @@ internal static class BenchEndToEnd
     }
 
     /// <summary>A coordinator and 2 worker processes (1 core each), an Akka cluster on 127.0.0.1; peak memory sampled from /proc.</summary>
-    private static async Task<object> RunClusterAsync(Terminal terminal, string dataset, Settings settings, string outDir, string configDir,
+    private static async Task<JobMeasurement> RunClusterAsync(Terminal terminal, string dataset, Settings settings, string outDir, string configDir,
         CancellationToken ct)
     {
         var coordinatorConfig = Path.GetFullPath(Path.Combine(configDir, "coordinator.conf"));
@@ -474,12 +498,28 @@ internal static class BenchEndToEnd
             var m = EventRecorder.FromLog(Path.Combine(outDir, "events.log"), start).Measure("cluster", 2, rows, d, total, scoreSeconds,
                 [new ProcessPeak("coordinator", coordinator.PeakBytes), .. workers.Select((w, i) => new ProcessPeak($"worker-{i + 1}", w.PeakBytes))]);
             terminal.Line(Describe("cluster W=2", m, settings));
-            return new { status = "ok", port, measurement = m };
+            return m;
         }
         finally
         {
             foreach (var w in workers) w.Dispose();
         }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// A run folder of bench's own, emptied first: a run appends to events.log (a resumed job continues its log), so an
+    /// earlier bench's lines would otherwise be read back as this run's.
+    /// </summary>
+    private static string FreshDirectory(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        return path;
     }
 
     private static int FreeLoopbackPort()
@@ -608,7 +648,10 @@ internal static class BenchEndToEnd
         $"peak {m.PeakMemoryBytes / 1e9:F2} GB = {m.PeakOverMatrix:F2}x the matrix{Anatomy(m.Passes)}");
 
     private static string Anatomy(PassTimingSummary? p) => p is null ? "" : string.Create(CultureInfo.InvariantCulture,
-        $"; a pass (median of {p.Passes}): workers done after {1e3 * p.MedianFastestWorkerSeconds:F1}–{1e3 * p.MedianSlowestWorkerSeconds:F1} ms, coordination {1e3 * p.MedianCoordinationSeconds:F1} ms");
+        $"; a pass (median of {p.Passes}): workers done after {1e3 * p.MedianFastestWorkerSeconds:F1}–{1e3 * p.MedianSlowestWorkerSeconds:F1} ms, coordination {1e3 * p.MedianCoordinationSeconds:F1} ms{Network(p)}");
+
+    private static string Network(PassTimingSummary p) => p.MedianBytesSent + p.MedianBytesReceived == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+        $", on the network {p.MedianBytesSent / 1e3:F1} KB out + {p.MedianBytesReceived / 1e3:F1} KB in");
 
     /// <summary>EM arithmetic per second of a median iteration (2·K·n·d² full/tied, 6·K·n·d diag/spherical).</summary>
     private static double IterationGflops(JobMeasurement m, Settings settings) =>
