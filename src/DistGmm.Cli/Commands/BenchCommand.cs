@@ -200,7 +200,8 @@ public sealed class BenchCommand : ICliCommand
 /// <summary>
 /// `distgmm bench DATA`: the whole pipeline at the size given — ingest (when DATA is a file), then `run` with W = 1
 /// and W = 2 embedded workers, each in a fresh process (`bench job`) so its peak memory is its own, and cluster mode
-/// (a coordinator and 2 worker processes forming an Akka cluster on 127.0.0.1); writes OUT/bench.json. Training
+/// (a coordinator and 2 worker processes forming an Akka cluster on 127.0.0.1), all of it --repeats times, alternating;
+/// writes OUT/bench.json with the cluster/embedded W=2 iteration ratio of each repeat and their median. Training
 /// iterations run with tol = 0 (exactly --iterations); the first includes the initialisation and is reported apart.
 /// </summary>
 internal static class BenchEndToEnd
