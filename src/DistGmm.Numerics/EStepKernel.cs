@@ -297,6 +297,19 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>Rows (row-major) into <see cref="XBlock"/> (dimension-major, BlockRows lanes); padding rows/dimensions stay zero.</summary>
+    /// <summary>A 4×4 transpose of doubles in registers: result j holds element j of a, b, c and e, in that order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<double>, Vector256<double>, Vector256<double>, Vector256<double>) Transpose4x4(
+        Vector256<double> a, Vector256<double> b, Vector256<double> c, Vector256<double> e)
+    {
+        var ab0 = Avx.UnpackLow(a, b);   // a0 b0 a2 b2
+        var ab1 = Avx.UnpackHigh(a, b);  // a1 b1 a3 b3
+        var ce0 = Avx.UnpackLow(c, e);
+        var ce1 = Avx.UnpackHigh(c, e);
+        return (Avx.Permute2x128(ab0, ce0, 0x20), Avx.Permute2x128(ab1, ce1, 0x20),
+            Avx.Permute2x128(ab0, ce0, 0x31), Avx.Permute2x128(ab1, ce1, 0x31));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(ReadOnlySpan<double> rows, int count)
     {
@@ -329,20 +342,14 @@ internal sealed unsafe class EStepKernel
                     int i = 0;
                     for (; i < d4; i += 4)
                     {
-                        // 4×4 transpose: rows r..r+3, dimensions i..i+3.
-                        var a = Avx.LoadVector256(s0 + i);
-                        var b = Avx.LoadVector256(s0 + d + i);
-                        var c = Avx.LoadVector256(s0 + 2 * d + i);
-                        var e = Avx.LoadVector256(s0 + 3 * d + i);
-                        var ab0 = Avx.UnpackLow(a, b);   // a0 b0 a2 b2
-                        var ab1 = Avx.UnpackHigh(a, b);  // a1 b1 a3 b3
-                        var ce0 = Avx.UnpackLow(c, e);
-                        var ce1 = Avx.UnpackHigh(c, e);
+                        // Rows r..r+3, dimensions i..i+3.
+                        var (c0, c1, c2, c3) = Transpose4x4(Avx.LoadVector256(s0 + i), Avx.LoadVector256(s0 + d + i),
+                            Avx.LoadVector256(s0 + 2 * d + i), Avx.LoadVector256(s0 + 3 * d + i));
                         double* dst = xT + i * stride + r;
-                        Avx.Store(dst, Avx.Permute2x128(ab0, ce0, 0x20));
-                        Avx.Store(dst + stride, Avx.Permute2x128(ab1, ce1, 0x20));
-                        Avx.Store(dst + 2 * stride, Avx.Permute2x128(ab0, ce0, 0x31));
-                        Avx.Store(dst + 3 * stride, Avx.Permute2x128(ab1, ce1, 0x31));
+                        Avx.Store(dst, c0);
+                        Avx.Store(dst + stride, c1);
+                        Avx.Store(dst + 2 * stride, c2);
+                        Avx.Store(dst + 3 * stride, c3);
                     }
                     for (; i < d; i++)
                     {
@@ -992,16 +999,14 @@ internal sealed unsafe class EStepKernel
                     nint slot = group * (PanelRows / 2) + 4 * m;
                     for (int c = 0; c < dp; c += 4)
                     {
-                        // 4×4 transpose (as in Transpose): C_j = dimension c + j of the 4 lanes' rows.
-                        var ab0 = Avx.UnpackLow(Vector256.Load(s0 + c), Vector256.Load(s1 + c));
-                        var ab1 = Avx.UnpackHigh(Vector256.Load(s0 + c), Vector256.Load(s1 + c));
-                        var ce0 = Avx.UnpackLow(Vector256.Load(s2 + c), Vector256.Load(s3 + c));
-                        var ce1 = Avx.UnpackHigh(Vector256.Load(s2 + c), Vector256.Load(s3 + c));
+                        // Dimension c + j of the 4 lanes' rows.
+                        var (c0, c1, c2, c3) = Transpose4x4(Vector256.Load(s0 + c), Vector256.Load(s1 + c),
+                            Vector256.Load(s2 + c), Vector256.Load(s3 + c));
                         double* e = pe + c * PanelStride + slot, w = pw + c * PanelStride + slot;
-                        Store(Avx.Permute2x128(ab0, ce0, 0x20), mu[c], r, e, w);
-                        Store(Avx.Permute2x128(ab1, ce1, 0x20), mu[c + 1], r, e + PanelStride, w + PanelStride);
-                        Store(Avx.Permute2x128(ab0, ce0, 0x31), mu[c + 2], r, e + 2 * PanelStride, w + 2 * PanelStride);
-                        Store(Avx.Permute2x128(ab1, ce1, 0x31), mu[c + 3], r, e + 3 * PanelStride, w + 3 * PanelStride);
+                        Store(c0, mu[c], r, e, w);
+                        Store(c1, mu[c + 1], r, e + PanelStride, w + PanelStride);
+                        Store(c2, mu[c + 2], r, e + 2 * PanelStride, w + 2 * PanelStride);
+                        Store(c3, mu[c + 3], r, e + 3 * PanelStride, w + 3 * PanelStride);
                     }
                 }
             int* all = stackalloc int[2];
