@@ -39,6 +39,10 @@ internal sealed unsafe class EStepKernel
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
     private readonly double[] _lse;                 // BlockRows
+    private readonly double[] _best, _bound;        // BlockRows: running max of the weighted log-probabilities; pruning bound on ‖y‖²
+    private readonly int[] _order, _argMaxCounts;   // K: the order the next block computes the components in; this block's argmax counts
+    private readonly bool _prune;
+    private long _triangularWork, _triangularWorkDone, _reportedWork, _reportedWorkDone;
 
     // Statistics lane accumulators (folded at Flush): 4 logical lanes per value, the full S2 8.
     private readonly bool _collect;
@@ -94,6 +98,17 @@ internal sealed unsafe class EStepKernel
     /// (all-zero groups, or saved by packing lanes), and the panel × component accumulations that packed lanes.
     /// </summary>
     internal (long Groups, long Skipped, long Packed) MomentGroups => (_momentGroups, _momentGroupsSkipped, _packedAccumulations);
+
+    /// <summary>
+    /// Whether a component's triangular product stops for a group of rows once all of them are certain to end more than
+    /// <see cref="PruneMargin"/> nats below their best component so far (<see cref="WeightedLogProbabilities"/>); off
+    /// only in tests, to compare bits, and for one-row responsibilities (which report the tiny values exactly).
+    /// </summary>
+    internal bool PruneFarComponents { get => _prune && _pruneFar; init => _pruneFar = value; }
+    private readonly bool _pruneFar = true;
+
+    /// <summary>Since construction: triangular-product work (column blocks weighted by their rows) to do, and done.</summary>
+    internal (long Total, long Done) TriangularWork => (_triangularWork, _triangularWorkDone);
 
     /// <summary>A scoring/E-step kernel on the start-up path, or (tests, benchmarks) a narrower one: 512, 256 or 128 bits.</summary>
     public EStepKernel(GaussianMixture model, bool collectStatistics, bool fullSecondMoments, int? vectorBits = null)
@@ -156,6 +171,12 @@ internal sealed unsafe class EStepKernel
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
         _lse = new double[BlockRows];
+        // Pruning needs a triangular product to stop early; the 512-bit path has none yet (no AVX-512 machine to measure it on).
+        _prune = _triangular && _bits < 512 && _k > 1;
+        _best = _prune ? new double[BlockRows] : [];
+        _bound = _prune ? new double[BlockRows] : [];
+        _order = [.. Enumerable.Range(0, _k)];
+        _argMaxCounts = new int[_k];
 
         _collect = collectStatistics;
         FullSecondMoments = fullSecondMoments;
@@ -255,8 +276,11 @@ internal sealed unsafe class EStepKernel
     {
         double dLog2Pi = _d * Log2Pi;
         var (xArray, xOffset, xStride) = XBlock;
-        for (int k = 0; k < _k; k++)
+        bool prune = PruneFarComponents;
+        if (prune) Array.Fill(_best, double.NegativeInfinity);
+        for (int i = 0; i < _k; i++)
         {
+            int k = prune ? _order[i] : i;
             // Every path centres as it loads (x − μ is recomputed, never stored): for the triangular products the
             // subtractions ride Zen 4's separate add pipes instead of a store pass. 1 thread, fastest of 7 iterations:
             // 512-bit K=8 d=39 0.223–0.243 → 0.200–0.220 s, kdd-wide K=4 0.894–0.901 → 0.869–0.873 s, and with the
@@ -267,19 +291,74 @@ internal sealed unsafe class EStepKernel
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* prec = _precision[k])
             fixed (double* q = &_weightedLogProb[k * BlockRows])
+            fixed (double* best = _best)
+            fixed (double* bound = _bound)
             {
                 if (!_triangular) DiagonalSquaredNorm<T, TV>(xBase + xOffset, xStride, mu, prec, q);
                 else if (_bits == 512) TriangularSquaredNorm512(xBase + xOffset, xStride, prec, mu, q);
-                else TriangularSquaredNormNarrow<T, TV>(xBase + xOffset, xStride, prec, mu, q);
+                else
+                {
+                    // Pruning: w_k = −½(d·log 2π + ‖y‖²) + c_k falls more than PruneMargin below the best w so far once
+                    // ‖y‖² > 2(c_k − best + PruneMargin) − d·log 2π; partial sums of squares only grow, so a group whose
+                    // rows all pass the bound mid-product is done (its ‖y‖² is stored as +∞, w_k as −∞).
+                    double* rowBound = null;
+                    if (prune && i > 0)
+                    {
+                        var c = T.Create(model.LogDetPrecisionCholesky[k] + model.LogWeights[k] + PruneMargin);
+                        var two = T.Create(2.0);
+                        var vLog2PiB = T.Create(dLog2Pi);
+                        for (int r = 0; r < BlockRows; r += T.Count)
+                            T.Store(T.Sub(T.Mul(two, T.Sub(c, T.Load(best + r))), vLog2PiB), bound + r);
+                        rowBound = bound;
+                    }
+                    TriangularSquaredNormNarrow<T, TV>(xBase + xOffset, xStride, prec, mu, q, rowBound);
+                }
                 // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
                 var vLog2Pi = T.Create(dLog2Pi);
                 var vLogDet = T.Create(model.LogDetPrecisionCholesky[k]);
                 var vLogW = T.Create(model.LogWeights[k]);
                 var half = T.Create(-0.5);
                 for (int r = 0; r < BlockRows; r += T.Count)
-                    T.Store(T.Add(T.Add(T.Mul(half, T.Add(vLog2Pi, T.Load(q + r))), vLogDet), vLogW), q + r);
+                {
+                    var wk = T.Add(T.Add(T.Mul(half, T.Add(vLog2Pi, T.Load(q + r))), vLogDet), vLogW);
+                    T.Store(wk, q + r);
+                    if (prune) T.Store(T.Max(T.Load(best + r), wk), best + r);
+                }
             }
         }
+        if (prune) OrderComponentsForNextBlock();
+    }
+
+    /// <summary>
+    /// How far below a row's best component a pruned component is, at least: its e^(w_k − max) is then below e^−700,
+    /// which <see cref="Exp"/> flushes to exactly 0 (below −600) as it would have for the finished product — so pruning
+    /// changes no bit of the log-likelihoods, responsibilities or statistics (100 nats spare for rounding).
+    /// </summary>
+    private const double PruneMargin = 700;
+
+    /// <summary>
+    /// The next block computes first the components most of this block's rows were closest to (rows come in runs), so
+    /// the others meet a high best-so-far and prune early. Only speed depends on the order, never a bit.
+    /// </summary>
+    private void OrderComponentsForNextBlock()
+    {
+        Array.Clear(_argMaxCounts);
+        for (int r = 0; r < BlockRows; r++)
+        {
+            double b = _best[r];
+            for (int i = 0; i < _k; i++)
+                if (_weightedLogProb[_order[i] * BlockRows + r] == b) { _argMaxCounts[_order[i]]++; break; }
+        }
+        for (int i = 0; i < _k; i++) _order[i] = i;
+        // Insertion sort by count, descending; ties keep the lower index first (K is small).
+        for (int i = 1; i < _k; i++)
+        {
+            int c = _order[i], j = i - 1;
+            for (; j >= 0 && _argMaxCounts[_order[j]] < _argMaxCounts[c]; j--) _order[j + 1] = _order[j];
+            _order[j + 1] = c;
+        }
+        // Early exits skipped prefetch steps: the rest of the block after next goes now.
+        PrefetchStep(int.MaxValue);
     }
 
     /// <summary>
@@ -370,11 +449,14 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>The next few lines of the block after next (armed by the transposition; see _spreadPrefetch).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchStep()
+    private void PrefetchStep() => PrefetchStep(_prefetchLinesPerStep);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchStep(int lines)
     {
         if (!Sse.IsSupported) return;
         nint next = _prefetchNext, end = _prefetchEnd;
-        for (int n = _prefetchLinesPerStep; n > 0 && next < end; n--, next += 64) Sse.Prefetch1((void*)next);
+        for (int n = lines; n > 0 && next < end; n--, next += 64) Sse.Prefetch1((void*)next);
         _prefetchNext = next;
     }
 
@@ -390,11 +472,15 @@ internal sealed unsafe class EStepKernel
     /// broadcast of U feeds 3 FMAs instead of 2. Row sums live in q between column blocks (adding in the same order).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularSquaredNormNarrow<T, TV>(double* xT, int stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
+    private void TriangularSquaredNormNarrow<T, TV>(double* xT, int stride, double* u, double* mu, double* q, double* bound) where T : ISimd<TV> where TV : struct
     {
         int w = T.Count, vectors = BlockRows / w, v = 0;
-        for (; TakeThree(vectors - v); v += 3) TriangularRows3<T, TV>(xT + v * w, stride, u, mu, q + v * w);
-        for (; v < vectors; v += 2) TriangularRows2<T, TV>(xT + v * w, stride, u, mu, q + v * w);
+        long work = 0;
+        for (; TakeThree(vectors - v); v += 3) work += TriangularRows3<T, TV>(xT + v * w, stride, u, mu, q + v * w, bound == null ? null : bound + v * w);
+        for (; v < vectors; v += 2) work += TriangularRows2<T, TV>(xT + v * w, stride, u, mu, q + v * w, bound == null ? null : bound + v * w);
+        int blocks = _dp / 4;
+        _triangularWork += (long)NarrowTriangularPasses(_bits) * blocks * (blocks + 1) / 2;
+        _triangularWorkDone += work;
     }
 
     /// <summary>Passes of <see cref="TriangularSquaredNormNarrow"/> per block (each prefetches once per column block).</summary>
@@ -410,7 +496,8 @@ internal sealed unsafe class EStepKernel
     private static bool TakeThree(int left) => left == 3 || left >= 5;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
+    /// <returns>The column blocks' work done (block b counts b + 1), less than all when the rows were pruned.</returns>
+    private int TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q, double* bound) where T : ISimd<TV> where TV : struct
     {
         int d = _d, dp = _dp;
         nint w = T.Count;
@@ -459,14 +546,30 @@ internal sealed unsafe class EStepKernel
                 c = T.Create(uu[3]);
                 a03 = T.Fma(x0, c, a03); a13 = T.Fma(x1, c, a13); a23 = T.Fma(x2, c, a23);
             }
-            T.Store(SumSquares<T, TV>(T.Load(q), a00, a01, a02, a03), q);
-            T.Store(SumSquares<T, TV>(T.Load(q + w), a10, a11, a12, a13), q + w);
-            T.Store(SumSquares<T, TV>(T.Load(q + 2 * w), a20, a21, a22, a23), q + 2 * w);
+            var q0 = SumSquares<T, TV>(T.Load(q), a00, a01, a02, a03);
+            var q1 = SumSquares<T, TV>(T.Load(q + w), a10, a11, a12, a13);
+            var q2 = SumSquares<T, TV>(T.Load(q + 2 * w), a20, a21, a22, a23);
+            if (bound != null && T.AllGreaterOrEqual(q0, T.Load(bound)) && T.AllGreaterOrEqual(q1, T.Load(bound + w))
+                && T.AllGreaterOrEqual(q2, T.Load(bound + 2 * w)))
+            {
+                var inf = T.Create(double.PositiveInfinity);
+                T.Store(inf, q);
+                T.Store(inf, q + w);
+                T.Store(inf, q + 2 * w);
+                return Work(j0);
+            }
+            T.Store(q0, q);
+            T.Store(q1, q + w);
+            T.Store(q2, q + 2 * w);
         }
+        return Work(dp - 4);
     }
 
+    /// <summary>Work of column blocks 0 … j0/4 of a triangular pass (block b has b + 1 row blocks).</summary>
+    private static int Work(int j0) => (j0 / 4 + 1) * (j0 / 4 + 2) / 2;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularRows2<T, TV>(double* xT, nint stride, double* u, double* mu, double* q) where T : ISimd<TV> where TV : struct
+    private int TriangularRows2<T, TV>(double* xT, nint stride, double* u, double* mu, double* q, double* bound) where T : ISimd<TV> where TV : struct
     {
         int d = _d, dp = _dp;
         nint w = T.Count;
@@ -511,9 +614,17 @@ internal sealed unsafe class EStepKernel
             }
             q0 = SumSquares<T, TV>(q0, a00, a01, a02, a03);
             q1 = SumSquares<T, TV>(q1, a10, a11, a12, a13);
+            if (bound != null && T.AllGreaterOrEqual(q0, T.Load(bound)) && T.AllGreaterOrEqual(q1, T.Load(bound + w)))
+            {
+                var inf = T.Create(double.PositiveInfinity);
+                T.Store(inf, q);
+                T.Store(inf, q + w);
+                return Work(j0);
+            }
         }
         T.Store(q0, q);
         T.Store(q1, q + w);
+        return Work(dp - 4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -1449,6 +1560,9 @@ internal sealed unsafe class EStepKernel
         _rows = 0;
         KernelMetrics.ReportMomentGroups(_momentGroups - _reportedGroups, _momentGroupsSkipped - _reportedSkipped);
         (_reportedGroups, _reportedSkipped) = (_momentGroups, _momentGroupsSkipped);
+        long work = _triangularWork - _reportedWork, done = _triangularWorkDone - _reportedWorkDone;
+        KernelMetrics.ReportTriangularWork(work, work - done);
+        (_reportedWork, _reportedWorkDone) = (_triangularWork, _triangularWorkDone);
         return stats;
     }
 

@@ -223,7 +223,8 @@ public sealed class GaussianMixture
     {
         CheckRows(row, 1);
         if (responsibilities.Length != K) throw new ArgumentException($"Output has {responsibilities.Length} slots for {K} components.", nameof(responsibilities));
-        var kernel = new EStepKernel(this, collectStatistics: false, fullSecondMoments: false);
+        // Unpruned: a far component's responsibility is reported as its tiny value, not the 0 that pruning would leave.
+        var kernel = new EStepKernel(this, collectStatistics: false, fullSecondMoments: false) { PruneFarComponents = false };
         kernel.ProcessBlock(row, 1);
         kernel.Responsibilities(0, responsibilities);
         return kernel.LogLikelihood(1)[0];

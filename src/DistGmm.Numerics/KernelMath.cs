@@ -125,6 +125,8 @@ internal unsafe interface ISimd<TV> where TV : struct
     /// <summary>2^52 + the biased exponent of s, as a double.</summary>
     static abstract TV ExponentBits(TV s);
     static abstract bool AllInRange(TV s, TV low, TV highExclusive);
+    /// <summary>Whether every lane of a is ≥ the same lane of b (false for a NaN lane).</summary>
+    static abstract bool AllGreaterOrEqual(TV a, TV b);
     /// <summary>Lanes of s outside [low, high) get Math.Log(s), the others keep their result.</summary>
     static abstract TV PatchOutOfRange(TV s, TV result, TV low, TV highExclusive);
 }
@@ -155,6 +157,8 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllInRange(Vector256<double> s, Vector256<double> low, Vector256<double> high) =>
         Vector256.GreaterThanOrEqualAll(s, low) && Vector256.LessThanAll(s, high);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllGreaterOrEqual(Vector256<double> a, Vector256<double> b) => Vector256.GreaterThanOrEqualAll(a, b);
     public static Vector256<double> PatchOutOfRange(Vector256<double> s, Vector256<double> result, Vector256<double> low, Vector256<double> high)
     {
         for (int i = 0; i < 4; i++)
@@ -189,6 +193,8 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllInRange(Vector128<double> s, Vector128<double> low, Vector128<double> high) =>
         Vector128.GreaterThanOrEqualAll(s, low) && Vector128.LessThanAll(s, high);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllGreaterOrEqual(Vector128<double> a, Vector128<double> b) => Vector128.GreaterThanOrEqualAll(a, b);
     public static Vector128<double> PatchOutOfRange(Vector128<double> s, Vector128<double> result, Vector128<double> low, Vector128<double> high)
     {
         for (int i = 0; i < 2; i++)

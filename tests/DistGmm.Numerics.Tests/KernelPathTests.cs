@@ -108,6 +108,70 @@ public sealed class KernelPathTests
         }
     }
 
+    [Theory]
+    [InlineData(3, 13, true)]
+    [InlineData(5, 60, true)]
+    [InlineData(4, 39, false)]   // rows in random order: few groups of rows are all far from a component
+    public void PruningFarComponentsGivesTheBitsOfTheFullTriangularProduct(int k, int d, bool ordered)
+    {
+        // Far-apart blobs with different weights and spreads (so the bound's log det and log w terms differ by
+        // component), plus bridge rows between two blobs.
+        var rng = new Random(29);
+        var centres = Enumerable.Range(0, k).Select(c => Enumerable.Range(0, d).Select(_ => 30.0 * c + rng.NextDouble()).ToArray()).ToArray();
+        int n = 6 * EStepKernel.BlockRows + 45;
+        var values = new double[n * d];
+        for (int r = 0, c = 0; r < n; c = (c + 1) % k)
+            for (int run = ordered ? 64 + rng.Next(64) : 1; run > 0 && r < n; run--, r++)
+            {
+                int blob = ordered ? c : rng.Next(k), other = (blob + 1) % k;
+                // A bridge row (no noise) sits where both blobs' Mahalanobis distances are equal: its two log-probabilities
+                // are a few nats apart (log det and log w), so neither may be pruned, whichever is computed first.
+                bool bridge = r % 37 == 5;
+                double t = bridge ? Spread(blob) / (Spread(blob) + Spread(other)) : 0;
+                for (int j = 0; j < d; j++)
+                    values[r * d + j] = centres[blob][j] + t * (centres[other][j] - centres[blob][j]) + (bridge ? 0 : Spread(blob) * TestData.Normal(rng));
+            }
+        var data = new DataMatrix(values, n, d);
+        var weights = Enumerable.Range(1, k).Select(i => (double)i).ToArray();
+        var model = GaussianMixture.Create(CovarianceType.Full, [.. weights.Select(w => w / weights.Sum())], centres,
+            [.. Enumerable.Range(0, k).Select(c => Scaled(Identity(d), Spread(c) * Spread(c)))]);
+
+        static double Spread(int blob) => 0.5 + 0.05 * blob;
+
+        foreach (var bits in Paths)
+        {
+            var (full, _) = EStepWithPruning(prune: false, bits, model, data);
+            var (pruned, work) = EStepWithPruning(prune: true, bits, model, data);
+            if (bits < 512 && ordered) Assert.True(work.Done < work.Total * 0.8, $"{bits}-bit: {work.Done} of {work.Total} work units done");
+            if (bits < 512 && !ordered) Assert.True(work.Done < work.Total, $"{bits}-bit: nothing pruned");
+            Assert.True(full.Scores.AsSpan().SequenceEqual(pruned.Scores), $"{bits}-bit: log-likelihoods differ when far components are pruned");
+            Assert.True(full.Labels.AsSpan().SequenceEqual(pruned.Labels), $"{bits}-bit: most probable components differ when far components are pruned");
+            Assert.True(full.Statistics.AsSpan().SequenceEqual(pruned.Statistics), $"{bits}-bit: E-step statistics differ when far components are pruned");
+        }
+    }
+
+    private static ((double[] Scores, int[] Labels, byte[] Statistics), (long Total, long Done)) EStepWithPruning(bool prune, int bits, GaussianMixture model, DataMatrix data)
+    {
+        var scoring = new EStepKernel(model, collectStatistics: false, fullSecondMoments: false, bits) { PruneFarComponents = prune };
+        var collecting = new EStepKernel(model, collectStatistics: true, fullSecondMoments: true, bits) { PruneFarComponents = prune };
+        var scores = new double[data.Rows];
+        var labels = new int[data.Rows];
+        for (int start = 0; start < data.Rows; start += EStepKernel.BlockRows)
+        {
+            int count = Math.Min(EStepKernel.BlockRows, data.Rows - start);
+            var rows = data.Values.AsSpan(start * data.Cols, count * data.Cols);
+            scoring.ProcessBlock(rows, count);
+            scoring.LogLikelihood(count).CopyTo(scores.AsSpan(start, count));
+            scoring.ArgMax(count, labels.AsSpan(start, count));
+            collecting.ProcessBlock(rows, count);
+        }
+        var (t1, d1) = scoring.TriangularWork;
+        var (t2, d2) = collecting.TriangularWork;
+        return ((scores, labels, collecting.Flush(CovarianceType.Full).ToBytes()), (t1 + t2, d1 + d2));
+    }
+
+    private static double[] Scaled(double[] m, double s) => [.. m.Select(v => v * s)];
+
     private static ((byte[] EStep, byte[] Assigned), (long Groups, long Skipped, long Packed)) Moments(bool skip, int bits, GaussianMixture model, DataMatrix data, int[] blob)
     {
         var kernel = new EStepKernel(model, collectStatistics: true, fullSecondMoments: true, bits) { SkipZeroResponsibilityGroups = skip };

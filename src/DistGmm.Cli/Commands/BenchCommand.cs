@@ -54,7 +54,7 @@ public sealed class BenchCommand : ICliCommand
             var seconds = new double[n];
             var cpuSeconds = new double[n];   // this process's CPU time: on a busy machine, what the kernels cost when they run
             var self = Process.GetCurrentProcess();
-            using var skipped = new MomentGroupsListener();
+            using var kernels = new KernelWorkListener();
             for (var i = 0; i < n; i++)
             {
                 self.Refresh();
@@ -79,7 +79,8 @@ public sealed class BenchCommand : ICliCommand
             var result = new BenchEmResult(median, flops / median / 1e9, matrix.Rows, matrix.Cols, kValue,
                 type.ToString().ToLowerInvariant(), threads, n, seconds.Min(), seconds.Max(),
                 KernelPath.Describe(), KernelPath.VectorBits, KernelPath.HardwareFma, peak.Describe(), usedPeak, flops / median / 1e9 / usedPeak,
-                cpuMedian, flops / cpuMedian / 1e9, flops / cpuMedian / 1e9 / perCorePeak, BenchEndToEnd.LoadAverage(), skipped.SkippedFraction);
+                cpuMedian, flops / cpuMedian / 1e9, flops / cpuMedian / 1e9 / perCorePeak, BenchEndToEnd.LoadAverage(), kernels.SkippedFraction,
+                kernels.PrunedFraction, DoneFlops(type, flops, kernels) / median / 1e9 / usedPeak);
             if (asJson) terminal.Out.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
             else terminal.Summary("EM iteration benchmark", [
                 ("rows x d", $"{Format.Count(result.Rows)} x {result.D}"), ("K / covariance", $"{result.K} / {result.Covariance}"),
@@ -90,6 +91,8 @@ public sealed class BenchCommand : ICliCommand
                 ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2)),
                 ("fraction of peak" + (threads < peak.Cores ? $" ({threads} of {peak.Cores} cores)" : ""), double.IsNaN(result.FractionOfPeak) ? "unknown (no clock)" : Format.Fixed(100 * result.FractionOfPeak, 1) + " %"),
                 ("moment groups skipped (zero responsibilities)", double.IsNaN(result.MomentGroupsSkipped) ? "none collected" : Format.Fixed(100 * result.MomentGroupsSkipped, 1) + " % (their flops are counted above)"),
+                ("triangular work pruned (far components)", double.IsNaN(result.TriangularWorkPruned) ? "none (no triangular product, or the 512-bit path)" : Format.Fixed(100 * result.TriangularWorkPruned, 1) + " % (counted above too)"),
+                ("fraction of peak, flops done", double.IsNaN(result.FractionOfPeakDone) ? "unknown" : Format.Fixed(100 * result.FractionOfPeakDone, 1) + " % (less the skipped and pruned work)"),
                 ("CPU seconds / iteration (median)", Format.Fixed(result.CpuSecondsPerIteration, 4)),
                 ("GFLOP/s per busy core (of its peak)", $"{Format.Fixed(result.GflopsPerCpuSecond, 2)} ({(double.IsNaN(result.FractionOfCorePeak) ? "unknown" : Format.Fixed(100 * result.FractionOfCorePeak, 1) + " %")})"),
                 ("load average (1/5/15 min)", result.LoadAverage is { } l ? string.Join(" ", l.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture))) : "unknown")]);
@@ -159,18 +162,30 @@ public sealed class BenchCommand : ICliCommand
         int Workers, int Iterations, double MinSeconds, double MaxSeconds,
         string KernelPath, int VectorBits, bool HardwareFma, string Peak, double PeakGflops, double FractionOfPeak,
         double CpuSecondsPerIteration, double GflopsPerCpuSecond, double FractionOfCorePeak, double[]? LoadAverage,
-        double MomentGroupsSkipped);
+        double MomentGroupsSkipped, double TriangularWorkPruned, double FractionOfPeakDone);
 
     /// <summary>
-    /// The share of 8-row groups × components whose full-moment accumulation the kernels skipped because every
-    /// responsibility was zero (<see cref="KernelMetrics"/>): work the nominal flop count includes but the kernels did not do.
+    /// Flops actually done (full/tied): the nominal count is half triangular product, half outer products; take away the
+    /// pruned share of the first and the skipped share of the second (neither measured: the flops of diag/spherical).
     /// </summary>
-    private sealed class MomentGroupsListener : IDisposable
+    private static double DoneFlops(CovarianceType type, double flops, KernelWorkListener kernels) =>
+        type is CovarianceType.Full or CovarianceType.Tied
+            ? flops / 2 * (1 - Zero(kernels.PrunedFraction)) + flops / 2 * (1 - Zero(kernels.SkippedFraction))
+            : flops;
+
+    private static double Zero(double fraction) => double.IsNaN(fraction) ? 0 : fraction;
+
+    /// <summary>
+    /// Work the nominal flop count includes but the kernels did not do (<see cref="KernelMetrics"/>): the share of 8-row
+    /// groups × components whose full-moment accumulation was skipped because every responsibility was zero, and the
+    /// share of the triangular product pruned for rows certain to be far from a component.
+    /// </summary>
+    private sealed class KernelWorkListener : IDisposable
     {
         private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-        private long _groups, _skipped;
+        private long _groups, _skipped, _work, _pruned;
 
-        public MomentGroupsListener()
+        public KernelWorkListener()
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
@@ -180,6 +195,8 @@ public sealed class BenchCommand : ICliCommand
             {
                 if (instrument.Name == KernelMetrics.MomentGroupsName) Interlocked.Add(ref _groups, value);
                 else if (instrument.Name == KernelMetrics.MomentGroupsSkippedName) Interlocked.Add(ref _skipped, value);
+                else if (instrument.Name == KernelMetrics.TriangularWorkName) Interlocked.Add(ref _work, value);
+                else if (instrument.Name == KernelMetrics.TriangularWorkPrunedName) Interlocked.Add(ref _pruned, value);
             });
             _listener.Start();
         }
@@ -190,6 +207,16 @@ public sealed class BenchCommand : ICliCommand
             {
                 var groups = Interlocked.Read(ref _groups);
                 return groups == 0 ? double.NaN : (double)Interlocked.Read(ref _skipped) / groups;
+            }
+        }
+
+        /// <summary>The share of the triangular product's work pruned (NaN: none measured).</summary>
+        public double PrunedFraction
+        {
+            get
+            {
+                var work = Interlocked.Read(ref _work);
+                return work == 0 ? double.NaN : (double)Interlocked.Read(ref _pruned) / work;
             }
         }
 
