@@ -326,7 +326,9 @@ internal sealed unsafe class EStepKernel
                 }
             }
         }
-        if (prune) OrderComponentsForNextBlock();
+        if (!prune) return;
+        OrderComponentsForNextBlock();
+        PrefetchStep(int.MaxValue);   // early exits skipped prefetch steps: the rest of the block after next goes now
     }
 
     /// <summary>
@@ -357,8 +359,6 @@ internal sealed unsafe class EStepKernel
             for (; j >= 0 && _argMaxCounts[_order[j]] < _argMaxCounts[c]; j--) _order[j + 1] = _order[j];
             _order[j + 1] = c;
         }
-        // Early exits skipped prefetch steps: the rest of the block after next goes now.
-        PrefetchStep(int.MaxValue);
     }
 
     /// <summary>
@@ -495,8 +495,8 @@ internal sealed unsafe class EStepKernel
     /// <summary>Whether a pass of 3 (row vectors, or rows of a strip) still leaves what passes of 2 can finish: never 1.</summary>
     private static bool TakeThree(int left) => left == 3 || left >= 5;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     /// <returns>The column blocks' work done (block b counts b + 1), less than all when the rows were pruned.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int TriangularRows3<T, TV>(double* xT, nint stride, double* u, double* mu, double* q, double* bound) where T : ISimd<TV> where TV : struct
     {
         int d = _d, dp = _dp;
