@@ -165,8 +165,8 @@ public sealed class BenchCommand : ICliCommand
         double MomentGroupsSkipped, double TriangularWorkPruned, double FractionOfPeakDone);
 
     /// <summary>
-    /// Flops actually done (full/tied): the nominal count is half triangular product, half outer products; take away the
-    /// pruned share of the first and the skipped share of the second (neither measured: the flops of diag/spherical).
+    /// Flops actually done. Full/tied: the nominal count is half triangular product, half outer products; take away the
+    /// pruned share of the first and the skipped share of the second. Diag/spherical skip and prune nothing: the nominal count.
     /// </summary>
     private static double DoneFlops(CovarianceType type, double flops, KernelWorkListener kernels) =>
         type is CovarianceType.Full or CovarianceType.Tied
