@@ -7,6 +7,7 @@ using System.Text.Json;
 using DistGmm.Cli.Console;
 using DistGmm.Data;
 using DistGmm.Numerics;
+using MathNet.Numerics.Statistics;
 
 namespace DistGmm.Cli.Commands;
 
@@ -67,10 +68,8 @@ public sealed class BenchCommand : ICliCommand
                 cpuSeconds[i] = (self.TotalProcessorTime - cpu).TotalSeconds;
                 quiet.Line($"bench: iteration {i + 1}/{n}: {Format.Fixed(seconds[i], 4)} s, lower bound {Format.Number(stats.MeanLogLikelihood, 10)}");
             }
-            Array.Sort(seconds);
-            Array.Sort(cpuSeconds);
-            var median = n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
-            var cpuMedian = n % 2 == 1 ? cpuSeconds[n / 2] : (cpuSeconds[n / 2 - 1] + cpuSeconds[n / 2]) / 2;
+            var median = seconds.Median();
+            var cpuMedian = cpuSeconds.Median();
             var flops = FlopsPerIteration(type, kValue, matrix.Rows, matrix.Cols);
             var peak = KernelPath.Peak();
             var perCorePeak = peak.Gflops / peak.Cores;
@@ -334,7 +333,7 @@ internal static class BenchEndToEnd
             object? comparison = null;
             if (ratios.Count > 0)
             {
-                var median = Median(ratios);
+                var median = ratios.Median();
                 comparison = new { what = "median iteration, cluster W=2 / embedded W=2", ratios, medianRatio = median };
                 var each = string.Join(", ", ratios.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)));
                 terminal.Line(ratios.Count == 1
@@ -476,7 +475,7 @@ internal static class BenchEndToEnd
                 var trainSeconds = Seconds(trainStart, trainEnd >= 0 ? _events[trainEnd].Time : null);
                 var scoring = Seconds(First("stage: scoring", score), First("threshold ", score));
                 var its = _iterations.ToArray();
-                var median = its.Length > 1 ? Median(its.Skip(1)) : its.Length > 0 ? its[0] : double.NaN;
+                var median = its.Length > 1 ? its.Skip(1).Median() : its.Length > 0 ? its[0] : double.NaN;
                 var matrix = rows * d * 8L;
                 var peak = processes.Sum(p => p.PeakMemoryBytes);
                 return new JobMeasurement(mode, workers, rows, d, fit, load, its, its.Length > 0 ? its[0] : double.NaN, median, trainSeconds,
@@ -532,12 +531,6 @@ internal static class BenchEndToEnd
         {
             foreach (var w in workers) w.Dispose();
         }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>
