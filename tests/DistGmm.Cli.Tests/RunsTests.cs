@@ -132,21 +132,34 @@ public sealed class RunsTests
     }
 
     [Fact]
+    public void Writers_at_once_each_record_their_run_even_while_the_store_is_being_created()
+    {
+        // Test processes and parallel tests share one store (scripts/test.sh's DISTGMM_RUNS_DB); so do users' jobs.
+        var store = TempStore();
+        var parse = CliApp.BuildRoot().Parse(["train", "data.csv", "--out", "/tmp/x"]);
+        const int writers = 8, each = 10;
+        var ids = new long?[writers * each];
+        var warnings = new StringWriter();
+        Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>
+        {
+            for (var i = 0; i < each; i++)
+                ids[w * each + i] = RunTracking.Record(parse, null, TimeSpan.FromSeconds(w), warnings: TextWriter.Synchronized(warnings), storePath: store);
+        });
+
+        Assert.True(warnings.ToString() == "", warnings.ToString());
+        Assert.Equal(Enumerable.Range(1, writers * each).Select(i => (long)i), ids.Select(id => id!.Value).Order());
+        Assert.Equal(writers * each, RunStore.OpenExisting(store).List().Count);
+    }
+
+    [Fact]
     public void Store_path_comes_from_the_option_then_the_environment_then_home()
     {
-        Assert.Equal("/x/runs.db", RunStore.ResolvePath("/x/runs.db"));
-        var before = Environment.GetEnvironmentVariable(RunStore.EnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(RunStore.EnvironmentVariable, "/from/env.db");
-            Assert.Equal("/from/env.db", RunStore.ResolvePath(null));
-            Assert.Equal("/x/runs.db", RunStore.ResolvePath("/x/runs.db"));
-            Environment.SetEnvironmentVariable(RunStore.EnvironmentVariable, null);
-            Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".distgmm", "runs.db"), RunStore.ResolvePath(null));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(RunStore.EnvironmentVariable, before);
-        }
+        // The pure overload: setting DISTGMM_RUNS_DB here would redirect the runs of tests running beside this one.
+        Assert.Equal("/x/runs.db", RunStore.ResolvePath("/x/runs.db", "/from/env.db", "/home/u"));
+        Assert.Equal("/from/env.db", RunStore.ResolvePath(null, "/from/env.db", "/home/u"));
+        Assert.Equal("/from/env.db", RunStore.ResolvePath(" ", "/from/env.db", "/home/u"));
+        Assert.Equal(Path.Combine("/home/u", ".distgmm", "runs.db"), RunStore.ResolvePath(null, null, "/home/u"));
+        Assert.Equal(Path.Combine("/home/u", ".distgmm", "runs.db"), RunStore.ResolvePath(null, "", "/home/u"));
+        Assert.Equal(Path.Combine(Path.GetTempPath(), ".distgmm", "runs.db"), RunStore.ResolvePath(null, null, ""));
     }
 }

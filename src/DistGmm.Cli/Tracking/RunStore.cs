@@ -45,6 +45,8 @@ public sealed class RunStore
 {
     public const string EnvironmentVariable = "DISTGMM_RUNS_DB";
 
+    private const int BusyTimeoutMilliseconds = 30_000;
+
     private readonly string _connectionString;
 
     private RunStore(string path)
@@ -52,17 +54,21 @@ public sealed class RunStore
         Path = System.IO.Path.GetFullPath(path);
         // No pooling: the CLI opens the store once or twice per process, and a pooled handle would keep the file
         // open (and undeletable on some systems) after the command is done.
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false, DefaultTimeout = 30 }.ToString();
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false, DefaultTimeout = BusyTimeoutMilliseconds / 1000 }.ToString();
     }
 
     public string Path { get; }
 
     /// <summary>--store if given, else $DISTGMM_RUNS_DB, else ~/.distgmm/runs.db.</summary>
-    public static string ResolvePath(string? explicitPath)
+    public static string ResolvePath(string? explicitPath) =>
+        ResolvePath(explicitPath, Environment.GetEnvironmentVariable(EnvironmentVariable),
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    /// <summary>The same rule with the variable's value and the home folder given (tests must not change the process's environment).</summary>
+    public static string ResolvePath(string? explicitPath, string? environmentValue, string home)
     {
         if (!string.IsNullOrWhiteSpace(explicitPath)) return explicitPath;
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnv) return fromEnv;
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (environmentValue is { Length: > 0 }) return environmentValue;
         return System.IO.Path.Combine(home.Length > 0 ? home : System.IO.Path.GetTempPath(), ".distgmm", "runs.db");
     }
 
@@ -72,7 +78,11 @@ public sealed class RunStore
         var store = new RunStore(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(store.Path)!);
         using var connection = store.Open();
+        // One writer at a time from the first statement: two jobs creating or upgrading the store at once must not
+        // both add the error column, nor deadlock upgrading a read lock.
+        using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             CREATE TABLE IF NOT EXISTS runs (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -96,6 +106,7 @@ public sealed class RunStore
             command.CommandText = "ALTER TABLE runs ADD COLUMN error TEXT";
             command.ExecuteNonQuery();
         }
+        transaction.Commit();
         return store;
     }
 
@@ -106,7 +117,9 @@ public sealed class RunStore
     public long Add(RunRecord run)
     {
         using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false); // the write lock up front (see OpenOrCreate)
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO runs (command, started_utc, duration_seconds, status, version, out_dir, parameters, metrics, artifacts, error)
             VALUES ($command, $started, $duration, $status, $version, $out, $parameters, $metrics, $artifacts, $error)
@@ -122,7 +135,9 @@ public sealed class RunStore
         command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(FiniteOnly(run.Metrics)));
         command.Parameters.AddWithValue("$artifacts", JsonSerializer.Serialize(run.Artifacts));
         command.Parameters.AddWithValue("$error", (object?)run.Error ?? DBNull.Value);
-        return (long)command.ExecuteScalar()!;
+        var id = (long)command.ExecuteScalar()!;
+        transaction.Commit();
+        return id;
     }
 
     /// <summary>The most recent runs first.</summary>
@@ -152,6 +167,11 @@ public sealed class RunStore
         try
         {
             connection.Open();
+            // SQLite's own busy handler, so every lock (the commit's too, which Microsoft.Data.Sqlite's retry of a
+            // statement's first step does not cover) waits for other jobs' writes instead of failing "database is locked".
+            using var busy = connection.CreateCommand();
+            busy.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}";
+            busy.ExecuteNonQuery();
         }
         catch (SqliteException ex)
         {
