@@ -18,7 +18,10 @@ public sealed record JobAborted(string JobId, string Error) : INoSerializationVe
 /// <param name="Chaos">Faults to inject (fault-tolerance experiments).</param>
 /// <param name="ChaosSeed">Picks the worker of a <c>random</c> chaos target.</param>
 /// <param name="JournalPluginId">The Akka.Persistence journal plugin (null: the actor system's default journal).</param>
-public sealed record CoordinatorSettings(TimeSpan MaxWaitForWorkers, ChaosPlan Chaos, int ChaosSeed = 0, string? JournalPluginId = null)
+/// <param name="ShardReplicas">How many other workers' shards each worker also holds, to take over a lagging worker's
+/// not-yet-started shards in a pass (0: none; see <see cref="ShardStealing"/>).</param>
+public sealed record CoordinatorSettings(TimeSpan MaxWaitForWorkers, ChaosPlan Chaos, int ChaosSeed = 0, string? JournalPluginId = null,
+    int ShardReplicas = 0)
 {
     /// <summary>Cluster mode: workers may come back, so wait up to 10 minutes.</summary>
     public static CoordinatorSettings Default { get; } = new(TimeSpan.FromMinutes(10), ChaosPlan.None);
@@ -81,6 +84,13 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
     private int _lastPublishedIteration;   // survives the reset when EmTraining leaves EM for its final scoring pass
     private bool _rebalanceDue;
     private (HashSet<int> Pending, List<int> Moved, DateTimeOffset Since)? _recovery;
+    // Work stealing (runtime only: who computes a shard never changes its result): each worker's cores, the replicas
+    // asked of it and held by it, and its skip channel (the sender of its ReplicasHeld).
+    private readonly ShardStealing _stealing = new();
+    private readonly Dictionary<string, int> _cores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<int>> _replicasAsked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<int>> _replicasHeld = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IActorRef> _skipChannels = new(StringComparer.Ordinal);
 
     public CoordinatorActor(JobPlan plan, IShardPlacement placement, IActorRef client, IActorRef host, IJobObserver observer,
         CoordinatorSettings settings)
@@ -127,6 +137,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         public Dictionary<string, double> WorkerSeconds { get; } = [];
         public long BytesSent { get; set; }
         public long BytesReceived { get; set; }
+        public int ShardsTaken { get; set; }
     }
 
     private PassTiming? _passTiming;
@@ -204,6 +215,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         {
             case WorkerReady ready: OnWorkerReady(ready, sender); break;
             case ShardLoaded loaded when loaded.JobId == JobId: OnShardLoaded(loaded); break;
+            case ReplicasHeld held when held.JobId == JobId: OnReplicasHeld(held, sender); break;
             case ShardLoadFailed failed when failed.JobId == JobId:
                 Fail($"worker {failed.WorkerId} could not load shard {failed.Shard}: {failed.Error}");
                 break;
@@ -233,7 +245,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             case GetStatus:
                 sender.Tell(new Status(_state.Stage, _state.Workers.Count, _ignored, _state.CurrentPass?.PassNumber, _state.Training?.Iteration ?? 0), Self);
                 break;
-            case ShardLoaded or ShardLoadFailed or ShardStatsComputed or ShardScored or AnomaliesCollected or WorkFailed:
+            case ShardLoaded or ShardLoadFailed or ShardStatsComputed or ShardScored or AnomaliesCollected or WorkFailed or ReplicasHeld:
                 _ignored++; // another job's message
                 break;
             default: return false;
@@ -246,13 +258,17 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         var known = _workers.TryGetValue(ready.WorkerId, out var previous);
         if (_state.IsFinished) return;
         _suspected.Remove(ready.WorkerId);
+        _cores[ready.WorkerId] = ready.Cores;
         if (known)
         {
-            // A restart: the worker lost its shards. Reload them and redo its missing work.
+            // A restart: the worker lost its shards (replicas too). Reload them and redo its missing work.
             if (!Equals(previous, sender)) { Context.Unwatch(previous!); Context.Watch(sender); }
             _workers[ready.WorkerId] = sender;
             Publish(new WorkerRecovered(Now, ready.WorkerId));
+            var orphaned = ForgetReplicas(ready.WorkerId);
             SendCommands(ready.WorkerId, includeLoad: true);
+            GiveBack(orphaned, ready.WorkerId);
+            EnsureReplicas();
             return;
         }
         _workers[ready.WorkerId] = sender;
@@ -267,6 +283,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
             if (_state.Stage == JobStage.Loading) Publish(new StageChanged(Now, "loading"));
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+            EnsureReplicas();
             return;
         }
         Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true, NodeAddress(sender)));
@@ -278,6 +295,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             Publish(new ShardsAssigned(Now, Assignment(), $"{ready.WorkerId} joined: takes the orphaned shards"));
             StartRecovery(orphans);
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+            EnsureReplicas();
             return;
         }
         _rebalanceDue = true; // shards move at the next iteration boundary, never under a running pass
@@ -312,7 +330,11 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         Apply(new ShardResultAccepted(stats.PassNumber, stats.Shard, result));
         Recovered(stats.Shard);
         TimeResult(stats, Sender);
-        if (_state.PendingResults.Count < _state.ShardCount) return;
+        if (_state.PendingResults.Count < _state.ShardCount)
+        {
+            TakeOverLaggingWork();
+            return;
+        }
         PublishPassTiming();
 
         var merged = _state.MergePending();
@@ -324,8 +346,12 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
                 if (_state.IsFinished) { Finish(); return; }
                 Publish(new StageChanged(Now, _state.Stage.ToString().ToLowerInvariant()));
                 _iterationClock.Restart();
-                // Every worker learns the counts once, with its first work of the next stage.
-                foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: false, includeCounts: true);
+                // Every worker learns the counts once, with its first work of the next stage (and for the replicas it holds).
+                foreach (var worker in _state.Workers)
+                {
+                    SendCommands(worker, includeLoad: false, includeCounts: true);
+                    SendReplicaCounts(worker, _replicasHeld.GetValueOrDefault(worker) ?? []);
+                }
             });
             return;
         }
@@ -337,6 +363,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             var gained = RebalanceIfDue();
             RunChaos();
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: gained.Contains(worker));
+            if (gained.Count > 0) EnsureReplicas();
         }, durable: () =>
         {
             ReportIteration(candidate, fitsBefore);
@@ -357,7 +384,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         _passTiming = null;
         Publish(new PassTimed(Now, timing.PassNumber, Stopwatch.GetElapsedTime(timing.SentAt),
             TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Max()), TimeSpan.FromSeconds(timing.WorkerSeconds.Values.Min()), timing.WorkerSeconds.Count,
-            timing.BytesSent, timing.BytesReceived));
+            timing.BytesSent, timing.BytesReceived, timing.ShardsTaken));
     }
 
     /// <summary>At an iteration boundary: spread shards onto workers that joined mid-job. Returns the workers that gained shards.</summary>
@@ -472,6 +499,8 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         Context.Unwatch(actor);
         Publish(new WorkerFailed(Now, workerId, reason, _suspected.Remove(workerId, out var since) ? Now - since : null));
         var before = _state.Owners;
+        var orphaned = ForgetReplicas(workerId);
+        _cores.Remove(workerId);
         Apply(new WorkerLost(workerId, reason));
         if (_state.IsFinished) { Finish(); return; }
         if (!_state.IsPlaced) return;
@@ -487,10 +516,86 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             return;
         }
         var moved = Enumerable.Range(0, _state.ShardCount).Where(s => before[s] == workerId).ToList();
+        // Shards it had taken over from others go back to their owners; an heir is sent all its missing work below.
+        var heirs = moved.Select(s => _state.Owners[s]).ToHashSet(StringComparer.Ordinal);
+        GiveBack([.. orphaned.Where(s => before[s] != workerId && !heirs.Contains(_state.Owners[s]))], workerId);
         if (moved.Count == 0) return;
         Publish(new ShardsAssigned(Now, Assignment(), $"{workerId} lost"));
         StartRecovery(moved);
         foreach (var heir in moved.Select(s => _state.Owners[s]).Distinct()) SendCommands(heir, includeLoad: true);
+        EnsureReplicas();
+    }
+
+    /// <summary>
+    /// Asks each worker to hold the shards of the next <see cref="CoordinatorSettings.ShardReplicas"/> workers (ring by
+    /// name) that it was not asked for yet. Training jobs only: scoring is one pass per shard, nothing to balance.
+    /// </summary>
+    private void EnsureReplicas()
+    {
+        if (_settings.ShardReplicas <= 0 || !_state.Plan.IsTraining || !_state.IsPlaced || _state.IsFinished) return;
+        var ring = _state.Workers.Where(_workers.ContainsKey).Order(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < ring.Count; i++)
+        {
+            var worker = ring[i];
+            var asked = _replicasAsked.TryGetValue(worker, out var a) ? a : _replicasAsked[worker] = [];
+            var fresh = Enumerable.Range(1, Math.Min(_settings.ShardReplicas, ring.Count - 1))
+                .SelectMany(j => _state.ShardsOf(ring[(i + j) % ring.Count]))
+                .Where(s => !asked.Contains(s) && _state.Owners[s] != worker).Order().ToList();
+            if (fresh.Count == 0) continue;
+            asked.UnionWith(fresh);
+            _workers[worker].Tell(new HoldReplicas(JobId, _state.Plan.Dataset, fresh), Self);
+        }
+    }
+
+    private void OnReplicasHeld(ReplicasHeld held, IActorRef skipChannel)
+    {
+        if (!_workers.ContainsKey(held.WorkerId) || _state.IsFinished) { _ignored++; return; }
+        _skipChannels[held.WorkerId] = skipChannel;
+        var shards = _replicasHeld.TryGetValue(held.WorkerId, out var h) ? h : _replicasHeld[held.WorkerId] = [];
+        shards.UnionWith(held.Shards);
+        // A pass on distinct records needs the shard's counts: once counted, they go with the replica.
+        if (_state.Stage != JobStage.Counting) SendReplicaCounts(held.WorkerId, held.Shards);
+    }
+
+    private void SendReplicaCounts(string workerId, IEnumerable<int> shards)
+    {
+        if (!_state.Plan.CountsRecords || !_workers.TryGetValue(workerId, out var worker)) return;
+        if (_state.CountsCommand([.. shards.Order()]) is { Shards.Count: > 0 } counts) worker.Tell(counts, Self);
+    }
+
+    /// <summary>Forgets a lost or restarted worker's replicas; returns the shards it had taken over and not finished.</summary>
+    private IReadOnlyList<int> ForgetReplicas(string workerId)
+    {
+        _replicasAsked.Remove(workerId);
+        _replicasHeld.Remove(workerId);
+        _skipChannels.Remove(workerId);
+        return _stealing.Forget(workerId, s => _state.PendingResults.ContainsKey(s));
+    }
+
+    /// <summary>Shards taken over by a worker that is gone: their owners compute them after all (skip marks are used up or moot).</summary>
+    private void GiveBack(IReadOnlyList<int> shards, string from)
+    {
+        foreach (var group in shards.Where(s => _state.Owners[s] != from).GroupBy(s => _state.Owners[s]))
+            if (_state.PassCommand([.. group]) is { } command) Send(group.Key, command);
+    }
+
+    /// <summary>
+    /// Each worker that has finished its shards of the pass takes the last not-yet-started shard of the worker with the
+    /// most left, among its replicas (<see cref="ShardStealing"/>); the owner is told to skip it. Whoever's result comes
+    /// first is kept, the other ignored: the bits are the same.
+    /// </summary>
+    private void TakeOverLaggingWork()
+    {
+        if (_settings.ShardReplicas <= 0 || _state.CurrentPass is not { } pass) return;
+        foreach (var thief in _state.Workers)
+        {
+            if (!_workers.ContainsKey(thief)) continue;
+            if (_stealing.Steal(pass.PassNumber, thief, s => _state.PendingResults.ContainsKey(s), v => _cores.GetValueOrDefault(v, 1),
+                    (t, s) => _replicasHeld.TryGetValue(t, out var held) && held.Contains(s)) is not { } taken) continue;
+            if (_state.PassCommand([taken.Shard]) is not { } command || !Send(thief, command)) return;
+            _skipChannels.GetValueOrDefault(taken.Victim)?.Tell(new SkipShards(JobId, pass.PassNumber, [taken.Shard]), Self);
+            if (_passTiming?.PassNumber == pass.PassNumber) _passTiming.ShardsTaken++;
+        }
     }
 
     /// <summary>Tracks moved shards until each has delivered the current stage's result again (ShardsRecovered).</summary>
@@ -525,22 +630,28 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
 
     private void SendCommands(string workerId, bool includeLoad, bool includeCounts = false)
     {
-        if (!_workers.TryGetValue(workerId, out var worker)) return;
         foreach (var command in _state.CommandsFor(workerId, includeLoad, includeCounts))
+            if (!Send(workerId, command)) return;
+    }
+
+    /// <summary>Sends one command to a worker (false when it is gone or the command is too large: the job fails then).</summary>
+    private bool Send(string workerId, object command)
+    {
+        if (!_workers.TryGetValue(workerId, out var worker)) return false;
+        if (TooLargeFor(worker, command) is { } error)
         {
-            if (TooLargeFor(worker, command) is { } error)
-            {
-                Fail(error);
-                return;
-            }
-            // A pass's clock starts with its first command; a re-send after a lost worker keeps it (the wall includes recovery).
-            if (command is ComputePass pass)
-            {
-                if (_passTiming?.PassNumber != pass.PassNumber) _passTiming = new PassTiming(pass.PassNumber);
-                if (worker.Path.Address.HasGlobalScope) _passTiming.BytesSent += PassBytes.Of(pass.Pass).Length;
-            }
-            worker.Tell(command, Self);
+            Fail(error);
+            return false;
         }
+        // A pass's clock starts with its first command; a re-send after a lost worker keeps it (the wall includes recovery).
+        if (command is ComputePass pass)
+        {
+            if (_passTiming?.PassNumber != pass.PassNumber) _passTiming = new PassTiming(pass.PassNumber);
+            if (worker.Path.Address.HasGlobalScope) _passTiming.BytesSent += PassBytes.Of(pass.Pass).Length;
+            _stealing.Dispatched(pass.PassNumber, workerId, pass.Shards.Select(s => s.Shard));
+        }
+        worker.Tell(command, Self);
+        return true;
     }
 
     /// <summary>The error when a command for a remote worker would not fit Akka.Remote's frame (see <see cref="FrameLimit"/>).</summary>

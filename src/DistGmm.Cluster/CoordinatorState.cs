@@ -150,18 +150,13 @@ public sealed record CoordinatorState
         if (mine.Count == 0 || IsFinished) return [];
         var commands = new List<object>();
         if (includeLoad || Stage == JobStage.Loading) commands.Add(new LoadShards(Plan.JobId, Plan.Dataset, mine));
-        if ((includeLoad || includeCounts) && RecordCountsBytes is { } counts)
-            commands.Add(new UseRecordCounts(Plan.JobId, counts, [.. mine.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]));
+        if ((includeLoad || includeCounts) && CountsCommand(mine) is { } counts) commands.Add(counts);
         var missing = MissingShards.Intersect(mine).ToList();
         if (missing.Count == 0) return commands;
         switch (Stage)
         {
-            case JobStage.Counting when CurrentPass is { } pass:
-                commands.Add(new ComputePass(Plan.JobId, pass.PassNumber, pass, [.. missing.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]));
-                break;
-            case JobStage.Training when CurrentPass is { } pass:
-                commands.Add(new ComputePass(Plan.JobId, pass.PassNumber, pass, [.. missing.Select(s => new ShardSlice(s, TrainingRowOffset(s)))],
-                    Plan.CountsRecords));
+            case JobStage.Counting or JobStage.Training:
+                if (PassCommand(missing) is { } compute) commands.Add(compute);
                 break;
             case JobStage.Scoring:
                 commands.Add(new ScoreShards(Plan.JobId, ModelToScore!, missing, Multiplicity));
@@ -172,6 +167,20 @@ public sealed record CoordinatorState
         }
         return commands;
     }
+
+    /// <summary>The pass in flight over <paramref name="shards"/> (any holder's: a worker taking over a lagging one's); null between passes.</summary>
+    public ComputePass? PassCommand(IReadOnlyList<int> shards) => Stage switch
+    {
+        JobStage.Counting when CurrentPass is { } pass =>
+            new ComputePass(Plan.JobId, pass.PassNumber, pass, [.. shards.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]),
+        JobStage.Training when CurrentPass is { } pass =>
+            new ComputePass(Plan.JobId, pass.PassNumber, pass, [.. shards.Select(s => new ShardSlice(s, TrainingRowOffset(s)))], Plan.CountsRecords),
+        _ => null,
+    };
+
+    /// <summary>The record counts for <paramref name="shards"/> (replicas too); null before they are counted.</summary>
+    public UseRecordCounts? CountsCommand(IReadOnlyList<int> shards) =>
+        RecordCountsBytes is { } counts ? new UseRecordCounts(Plan.JobId, counts, [.. shards.Select(s => new ShardSlice(s, GlobalRowOffset(s)))]) : null;
 
     /// <summary>Index of the shard's first training row among all training rows: its rows' offset, or its first distinct record's.</summary>
     public long TrainingRowOffset(int shard) => Plan.CountsRecords ? DistinctOffsets[shard] : GlobalRowOffset(shard);

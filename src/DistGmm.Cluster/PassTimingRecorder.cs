@@ -55,13 +55,13 @@ public sealed class PassTimingRecorder(IJobObserver? next = null) : IJobObserver
 /// <summary>
 /// Medians over passes (<see cref="PassTimed"/>): wall time, slowest and fastest worker, and coordination (wall − slowest
 /// worker: the commands' way out, the results' way back, waking threads, merging), and the payload bytes a pass sent to
-/// and received from workers on other nodes.
+/// and received from workers on other nodes; and how many shards workers took over from lagging ones, over all passes.
 /// </summary>
 public sealed record PassTimingSummary(int Passes, double MedianWallSeconds, double MedianSlowestWorkerSeconds, double MedianFastestWorkerSeconds,
-    double MedianCoordinationSeconds, double MedianBytesSent = 0, double MedianBytesReceived = 0)
+    double MedianCoordinationSeconds, double MedianBytesSent = 0, double MedianBytesReceived = 0, int ShardsTaken = 0)
 {
     public static PassTimingSummary? Of(IReadOnlyCollection<PassTimed> passes) => passes.Count == 0 ? null : new(passes.Count,
         passes.Select(p => p.Wall.TotalSeconds).Median(), passes.Select(p => p.SlowestWorker.TotalSeconds).Median(),
         passes.Select(p => p.FastestWorker.TotalSeconds).Median(), passes.Select(p => (p.Wall - p.SlowestWorker).TotalSeconds).Median(),
-        passes.Select(p => (double)p.BytesSent).Median(), passes.Select(p => (double)p.BytesReceived).Median());
+        passes.Select(p => (double)p.BytesSent).Median(), passes.Select(p => (double)p.BytesReceived).Median(), passes.Sum(p => p.ShardsTaken));
 }

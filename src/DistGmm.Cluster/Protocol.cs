@@ -36,6 +36,25 @@ public sealed record ShardLoaded(string JobId, string WorkerId, int Shard, long 
 /// <summary>The shard cannot be read (bad file, wrong schema): a data error, fatal for the job, not retried.</summary>
 public sealed record ShardLoadFailed(string JobId, string WorkerId, int Shard, string Error) : IProtocolMessage;
 
+/// <summary>
+/// Also hold these shards (another worker's: replicas), so this worker can take over their work when their owner lags
+/// behind in a pass (<see cref="SkipShards"/>) or is lost. Loaded like <see cref="LoadShards"/>; answered by
+/// <see cref="ReplicasHeld"/>. A replica that cannot be loaded is left out of the answer, never fatal: its owner holds it.
+/// </summary>
+public sealed record HoldReplicas(string JobId, DatasetRef Dataset, IReadOnlyList<int> Shards) : IProtocolMessage;
+
+/// <summary>
+/// The replicas the worker now holds. Its sender is the worker's skip channel: a child actor that a running computation
+/// never blocks, where the coordinator sends <see cref="SkipShards"/>.
+/// </summary>
+public sealed record ReplicasHeld(string JobId, string WorkerId, IReadOnlyList<int> Shards) : IProtocolMessage;
+
+/// <summary>
+/// Another worker has taken these shards of the pass: skip each one not yet started (one already started is finished
+/// and its result, a duplicate, ignored). Sent to the skip channel of the worker that owns them.
+/// </summary>
+public sealed record SkipShards(string JobId, int PassNumber, IReadOnlyList<int> Shards) : IProtocolMessage;
+
 /// <summary>Forget the job's shards and scores (end of job).</summary>
 public sealed record ReleaseJob(string JobId) : IProtocolMessage;
 

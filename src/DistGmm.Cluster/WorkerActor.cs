@@ -52,6 +52,8 @@ public sealed class WorkerActor : UntypedActor
     private readonly Dictionary<string, RecordCountsResult> _counts = new(StringComparer.Ordinal);
     private (byte[] Bytes, GaussianMixture Model)? _model;
     private readonly ChunkRunner _runner;
+    private readonly SkipBook _skips = new();
+    private IActorRef _skipChannel = ActorRefs.Nobody;
 
     public WorkerActor(CoordinatorLink link, WorkerOptions options)
     {
@@ -70,7 +72,12 @@ public sealed class WorkerActor : UntypedActor
 
     private string Id => _options.WorkerId;
 
-    protected override void PreStart() => _link.Coordinator?.Tell(new WorkerReady(Id, _options.Cores), Self);
+    protected override void PreStart()
+    {
+        // On the default dispatcher: it must take SkipShards while this actor's thread computes.
+        _skipChannel = Context.ActorOf(Akka.Actor.Props.Create(() => new SkipChannel(_skips)), "skips");
+        _link.Coordinator?.Tell(new WorkerReady(Id, _options.Cores), Self);
+    }
 
     protected override void OnReceive(object message)
     {
@@ -89,6 +96,7 @@ public sealed class WorkerActor : UntypedActor
                 else Context.Stop(Self);
                 break;
             case LoadShards load: Load(load); break;
+            case HoldReplicas hold: Hold(hold); break;
             case UseRecordCounts counts: UseCounts(counts); break;
             case ComputePass pass: Compute(pass); break;
             case ScoreShards score: Score(score); break;
@@ -134,6 +142,23 @@ public sealed class WorkerActor : UntypedActor
         }
     }
 
+    private void Hold(HoldReplicas hold)
+    {
+        var todo = hold.Shards.Where(s => !_shards.ContainsKey((hold.JobId, s))).ToArray();
+        var loaded = new WorkerShard?[todo.Length];
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        ForEachParallel(todo.Length, i =>
+        {
+            // A replica is an extra: one that cannot be read is left out (its owner reports the data error).
+            try { loaded[i] = _source.Load(hold.Dataset, todo[i]); }
+            catch (Exception ex) when (IsDataError(ex)) { Context.GetLogger().Warning("worker {0}: replica of shard {1} not held: {2}", Id, todo[i], ex.Message); }
+        });
+        for (var i = 0; i < todo.Length; i++)
+            if (loaded[i] is { } shard) _shards[(hold.JobId, todo[i])] = shard;
+        if (GC.GetTotalAllocatedBytes() - allocatedBefore > 64 << 20) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true); // as in Load
+        Sender.Tell(new ReplicasHeld(hold.JobId, Id, [.. hold.Shards.Where(s => _shards.ContainsKey((hold.JobId, s)))]), _skipChannel);
+    }
+
     private void UseCounts(UseRecordCounts command)
     {
         if (!_counts.TryGetValue(command.JobId, out var counts))
@@ -159,12 +184,16 @@ public sealed class WorkerActor : UntypedActor
         var slices = command.Shards;
         var works = PartitionCompute.Plan(command.Pass, slices.Select(s =>
             (command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset)).ToArray());
+        _skips.Begin(command.JobId, command.PassNumber);
+        // A shard another worker has taken (SkipShards) is skipped if it has not started; one started is finished.
+        var skippable = works.Select((work, i) => new SkippableWork(work, () => _skips.TryStart(command.JobId, command.PassNumber, slices[i].Shard))).ToArray();
         // Every chunk of every shard at once: on a node whose workers share its compute threads, a core that is done
         // with this worker's chunks takes another worker's. Same bits whoever computes a chunk. Each shard's statistics
         // go as soon as they are complete, while the next shards compute.
-        _runner.Run(works, i =>
+        _runner.Run(skippable, i =>
         {
-            var bytes = works[i].Result().ToBytes();
+            if (skippable[i].Skipped) return;
+            var bytes = skippable[i].Result().ToBytes();
             if (FrameLimit.Exceeded(Context.System, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
                 replyTo.Tell(new WorkFailed(command.JobId, Id, error), Self);
             else
@@ -215,6 +244,7 @@ public sealed class WorkerActor : UntypedActor
 
     private void Release(string jobId)
     {
+        _skips.Forget(jobId);
         foreach (var key in _shards.Keys.Where(k => k.Job == jobId).ToList()) _shards.Remove(key);
         foreach (var key in _scores.Keys.Where(k => k.Job == jobId).ToList()) _scores.Remove(key);
         foreach (var key in _records.Keys.Where(k => k.Job == jobId).ToList()) _records.Remove(key);

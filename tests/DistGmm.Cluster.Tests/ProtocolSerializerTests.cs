@@ -29,6 +29,12 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         yield return new ShardLoaded("train-1", "worker-0", 3, 4_898_431_000L, 118);
         yield return new ShardLoadFailed("train-1", "worker-0", 2, "shard-00002.parquet: bad magic at offset 0 — ü");
         yield return new ReleaseJob("score-1-ab12cd34");
+        yield return new HoldReplicas("train-1", Dataset, [1, 4]);
+        yield return new HoldReplicas("train-1", Synthetic.Dataset, []);
+        yield return new ReplicasHeld("train-1", "worker-ü", [4, 1, int.MaxValue]);
+        yield return new ReplicasHeld("train-1", "worker-0", []);
+        yield return new SkipShards("train-1", 12, [7]);
+        yield return new SkipShards("train-1", CoordinatorState.CountingPassNumber, [0, 3]);
         yield return new ComputePass("train-1", 7, pass, [new ShardSlice(2, 110), new ShardSlice(0, 0)]);
         yield return new ComputePass("train-1", 0, new SampleRowsPass(0, [0, 17, long.MaxValue]), [new ShardSlice(1, 40)]);
         yield return new ComputePass("train-1", 1, new KMeansPass(1, [[0, 1], [-2.5, double.Epsilon]]), []);
@@ -219,9 +225,9 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         Assert.Equal($"payload of 'ReleaseJob' at byte offset {release.Length}: 1 unexpected trailing bytes", trailing.Message);
 
         var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 4", version.Message, StringComparison.Ordinal);
-        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([5, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("payload format version 5", future.Message, StringComparison.Ordinal);
+        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 5", version.Message, StringComparison.Ordinal);
+        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([6, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("payload format version 6", future.Message, StringComparison.Ordinal);
         // Journaled events kept their layout: a version-1 journal still replays.
         var completed = new PassCompleted(3, [1, 2, 3]);
         var eventBytes = SerializerFor(completed).ToBinary(completed);
@@ -244,7 +250,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     [Fact]
     public void An_unknown_manifest_fails_naming_it()
     {
-        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([4, 0, 0, 0, 0], 4711, "ShardExploded"));
+        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([5, 0, 0, 0, 0], 4711, "ShardExploded"));
         Assert.Contains("unknown manifest 'ShardExploded'", ex.Message, StringComparison.Ordinal);
     }
 

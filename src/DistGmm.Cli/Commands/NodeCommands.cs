@@ -185,7 +185,7 @@ public sealed class CoordinatorCommand : ICliCommand
                 // The dataset must be on a path every worker node sees (a shared volume); ingesting into the run folder keeps it there.
                 var (manifest, observer, statusServer) = await options.PrepareAsync(parse, terminal, status, em, candidates, outDir, ct);
                 await using var __ = statusServer;
-                coordinator.Settings = faults.Resolve(parse, em.Seed) with { JournalPluginId = null };
+                coordinator.Settings = faults.Resolve(parse, em.Seed) with { JournalPluginId = null, ShardReplicas = config.ShardReplicas };
                 terminal.Line($"coordinator '{config.NodeName}': waiting up to {wait.TotalSeconds:0} s for {workers} worker(s)");
                 int joined;
                 try

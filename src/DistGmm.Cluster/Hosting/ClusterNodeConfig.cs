@@ -75,6 +75,9 @@ public sealed class ClusterNodeConfig
     /// <summary><c>distgmm.worker.rejoin-after</c>: how long a worker stays with no coordinator-role member before it rejoins.</summary>
     public TimeSpan RejoinAfter { get; private init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary><c>distgmm.coordinator.shard-replicas</c>: how many other workers' shards each worker also holds (work stealing).</summary>
+    public int ShardReplicas { get; private init; }
+
     public IReadOnlyList<string> SeedNodes => [.. Config.GetStringList("akka.cluster.seed-nodes") ?? []];
 
     /// <summary>DistGmm's cluster defaults (embedded resource distgmm-cluster.conf).</summary>
@@ -133,6 +136,7 @@ public sealed class ClusterNodeConfig
         settings.Bool("distgmm.tls.insecure", false);
         foreach (var key in new[] { "certificate-path", "certificate-password-env", "ca-certificate-path" }) settings.String($"distgmm.tls.{key}", null);
         var rejoinAfter = settings.PositiveDuration("distgmm.worker.rejoin-after", TimeSpan.FromSeconds(15));
+        var shardReplicas = settings.Int("distgmm.coordinator.shard-replicas", "count (0-8)", 0, n => n is >= 0 and <= 8);
         // The health endpoint and the split-brain lease read these only once the actor system runs: check them now.
         if (settings.Bool("distgmm.health.enabled", false))
         {
@@ -171,7 +175,7 @@ public sealed class ClusterNodeConfig
         }
         var journal = role == CoordinatorRole ? JournalSettings.From(config, path, runFolder) : JournalSettings.None;
         var withJournal = journal.ToAkkaConfig().WithFallback(config);
-        return new ClusterNodeConfig(path, withJournal, nodeName, role, journal, tls, overrides.Insecure) { RejoinAfter = rejoinAfter };
+        return new ClusterNodeConfig(path, withJournal, nodeName, role, journal, tls, overrides.Insecure) { RejoinAfter = rejoinAfter, ShardReplicas = shardReplicas };
     }
 
     private static string SeedAddress(string hostPort, string path, bool tls)

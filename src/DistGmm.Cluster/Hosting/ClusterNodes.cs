@@ -23,6 +23,7 @@ public sealed class CoordinatorNode : IAsyncDisposable
     private CoordinatorNode(ClusterNodeConfig config)
     {
         Config = config;
+        Settings = CoordinatorSettings.Default with { ShardReplicas = config.ShardReplicas };
         System = ActorSystem.Create(ClusterNodeConfig.SystemName, config.CreateSetup());
         _health = HealthEndpoint.StartFromConfig(System, config.Config);
         Akka.Cluster.Cluster.Get(System).RegisterOnMemberUp(() => _up.TrySetResult());
@@ -118,8 +119,8 @@ public sealed class CoordinatorNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Membership and fault settings of the jobs this node runs.</summary>
-    public CoordinatorSettings Settings { get; set; } = CoordinatorSettings.Default;
+    /// <summary>Membership, fault and work-stealing settings of the jobs this node runs (replicas from its config).</summary>
+    public CoordinatorSettings Settings { get; set; }
 
     /// <summary>Options that make <see cref="EmbeddedJob"/> run its plans on the cluster's workers.</summary>
     public ClusterOptions ClusterOptions() => new() { JobRunner = RunJobAsync };

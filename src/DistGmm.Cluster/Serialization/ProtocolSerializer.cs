@@ -25,8 +25,9 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// 3: ShardStatsComputed carries the worker's seconds.
     /// 4: the models and statistics inside carry symmetric matrices as upper triangles (their own version 2), which a
     ///    node of version 3 could not read: it is refused here, naming the mismatch, not deep inside a payload.
+    /// 5: HoldReplicas, ReplicasHeld and SkipShards (work stealing); a node of version 4 would not know them.
     /// </remarks>
-    private const byte FormatVersion = 4;
+    private const byte FormatVersion = 5;
 
     /// <summary>Journaled events kept their layout since version 1: a journal written by version 1 still replays.</summary>
     private const byte OldestEventVersion = 1;
@@ -47,6 +48,9 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         ShardLoaded => "ShardLoaded",
         ShardLoadFailed => "ShardLoadFailed",
         ReleaseJob => "ReleaseJob",
+        HoldReplicas => "HoldReplicas",
+        ReplicasHeld => "ReplicasHeld",
+        SkipShards => "SkipShards",
         ComputePass => "ComputePass",
         UseRecordCounts => "UseRecordCounts",
         ShardStatsComputed => "ShardStatsComputed",
@@ -116,6 +120,13 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             case ShardLoaded m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteInt32(m.Shard).WriteInt64(m.Rows).WriteInt32(m.Cols); break;
             case ShardLoadFailed m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteInt32(m.Shard).WriteString(m.Error); break;
             case ReleaseJob m: w.WriteString(m.JobId); break;
+            case HoldReplicas m:
+                w.WriteString(m.JobId).WriteString(m.Dataset.DatasetDir).WriteString(m.Dataset.PreprocessorJson);
+                WriteStrings(w, m.Dataset.KeepLabels);
+                w.WriteInt32s([.. m.Shards]);
+                break;
+            case ReplicasHeld m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteInt32s([.. m.Shards]); break;
+            case SkipShards m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32s([.. m.Shards]); break;
             case ComputePass m:
                 w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteBytes(PassBytes.Of(m.Pass));
                 WriteSlices(w, m.Shards);
@@ -176,6 +187,9 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             case "ShardLoaded": return new ShardLoaded(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32());
             case "ShardLoadFailed": return new ShardLoadFailed(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadString());
             case "ReleaseJob": return new ReleaseJob(r.ReadString());
+            case "HoldReplicas": return new HoldReplicas(r.ReadString(), new DatasetRef(r.ReadString(), r.ReadString(), ReadStrings(ref r)), r.ReadInt32s());
+            case "ReplicasHeld": return new ReplicasHeld(r.ReadString(), r.ReadString(), r.ReadInt32s());
+            case "SkipShards": return new SkipShards(r.ReadString(), r.ReadInt32(), r.ReadInt32s());
             case "ComputePass":
             {
                 var jobId = r.ReadString();

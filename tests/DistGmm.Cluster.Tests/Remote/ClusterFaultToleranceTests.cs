@@ -33,7 +33,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
     private async Task<RunOutcome> Embedded() => await EmbeddedJob.RunAsync(Spec(data.NewOutDir(), null, 2));
 
     /// <summary>Node configs of one test cluster: the coordinator's seed port, its journal, the workers pointed at it.</summary>
-    private (string Coordinator, string Worker, int Port) Configs(string journalProvider = "sqlite", string? journalConnection = null)
+    private (string Coordinator, string Worker, int Port) Configs(string journalProvider = "sqlite", string? journalConnection = null, int shardReplicas = 0)
     {
         Directory.CreateDirectory(data.Root);
         var port = FreePort();
@@ -41,7 +41,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         var connection = journalConnection ?? $"Data Source={Path.Combine(data.Root, id + "-journal.db")}";
         var coordinator = Path.Combine(data.Root, $"coordinator-{id}.conf");
         File.WriteAllText(coordinator, $$"""
-            distgmm { node-name = c-{{id}}, journal { provider = {{journalProvider}}, connection-string = {{ClusterNodeConfig.Quote(connection)}} } }
+            distgmm { node-name = c-{{id}}, coordinator.shard-replicas = {{shardReplicas}}, journal { provider = {{journalProvider}}, connection-string = {{ClusterNodeConfig.Quote(connection)}} } }
             akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
             akka.cluster.seed-nodes = ["akka.tcp://distgmm@127.0.0.1:{{port}}"]
             """);
@@ -58,10 +58,10 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         NodeProcess.Start(cli, environment ?? new Dictionary<string, string>(), "worker", "--config", config, "--node-name", name, "--cores", "1");
 
     /// <summary>Runs <paramref name="body"/> with an in-process coordinator node and worker processes, dumping their logs.</summary>
-    private async Task WithCluster(int workers, Func<CoordinatorNode, List<NodeProcess>, string, string, Task> body)
+    private async Task WithCluster(int workers, Func<CoordinatorNode, List<NodeProcess>, string, string, Task> body, int shardReplicas = 0)
     {
         var cli = await CliDll.Value;
-        var (coordinatorConfig, workerConfig, _) = Configs();
+        var (coordinatorConfig, workerConfig, _) = Configs(shardReplicas: shardReplicas);
         var processes = new List<NodeProcess>();
         try
         {
@@ -115,7 +115,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             Assert.True(remote.GetProperty("medianBytesSent").GetDouble() > 0);
             Assert.True(remote.GetProperty("medianBytesReceived").GetDouble() > 0);
             Assert.Equal(0, PassTiming(reference.Score.SummaryPath).GetProperty("medianBytesReceived").GetDouble());
-        });
+        }, shardReplicas: 1); // each worker also holds the next one's shards and takes them over when it lags: same bits
     }
 
     private static System.Text.Json.JsonElement PassTiming(string summaryPath) =>
@@ -130,7 +130,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
         var middle = new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0" };
         var reference = await Embedded();
         var cli = await CliDll.Value;
-        var (coordinatorConfig, workerConfig, _) = Configs();
+        var (coordinatorConfig, workerConfig, _) = Configs(shardReplicas: 1); // the faster takes over the slower's shards
         await using var coordinator = CoordinatorNode.Start(ClusterNodeConfig.Load(coordinatorConfig, ClusterNodeConfig.CoordinatorRole, runFolder: data.Root));
         await coordinator.WhenActiveAsync(CancellationToken.None).WaitAsync(Bound);
         using var w1 = Worker(cli, workerConfig, "w1", narrow);
@@ -180,7 +180,7 @@ public sealed class ClusterFaultToleranceTests(DatasetFixture data, ITestOutputH
             var removed = events.FindIndex(e => e is WorkerFailed { WorkerId: "w2" });
             Assert.InRange(unreachable, 0, removed - 1);
             Assert.Contains(events, e => e is ShardsAssigned a && a.Reason == "w2 lost");
-        });
+        }, shardReplicas: 1); // its shards are taken over while it is unreachable, from replicas; then they move for good
     }
 
     [Fact]
