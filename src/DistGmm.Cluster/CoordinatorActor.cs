@@ -363,7 +363,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             var gained = RebalanceIfDue();
             RunChaos();
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: gained.Contains(worker));
-            if (gained.Count > 0) EnsureReplicas();
+            EnsureReplicas(); // after a rebalance, or a coordinator resumed from its journal: asks only what is missing
         }, durable: () =>
         {
             ReportIteration(candidate, fitsBefore);
