@@ -230,6 +230,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             case WorkerDown down when _workers.ContainsKey(down.WorkerId): LoseWorker(down.WorkerId, down.Reason); break;
             case WorkerSuspected suspected when _workers.ContainsKey(suspected.WorkerId) && _suspected.TryAdd(suspected.WorkerId, Now):
                 Publish(new WorkerUnreachable(Now, suspected.WorkerId));
+                TakeOverLaggingWork(); // its shards, the one it may be computing too: the pass need not wait for the detector
                 break;
             case WorkerReachable reachable when _suspected.Remove(reachable.WorkerId):
                 Publish(new WorkerRecovered(Now, reachable.WorkerId));
@@ -581,8 +582,9 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
 
     /// <summary>
     /// Each worker that has finished its shards of the pass takes the last not-yet-started shard of the worker with the
-    /// most left, among its replicas (<see cref="ShardStealing"/>); the owner is told to skip it. Whoever's result comes
-    /// first is kept, the other ignored: the bits are the same.
+    /// most left, among its replicas (<see cref="ShardStealing"/>); the owner is told to skip it. From an unreachable
+    /// worker every open shard may be taken, the one it was computing too. Whoever's result comes first is kept, the
+    /// other ignored: the bits are the same.
     /// </summary>
     private void TakeOverLaggingWork()
     {
@@ -590,7 +592,9 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         foreach (var thief in _state.Workers)
         {
             if (!_workers.ContainsKey(thief)) continue;
-            if (_stealing.Steal(pass.PassNumber, thief, s => _state.PendingResults.ContainsKey(s), v => _cores.GetValueOrDefault(v, 1),
+            // An unreachable worker (frozen, or dead and not yet removed) is presumed to have started nothing.
+            if (_stealing.Steal(pass.PassNumber, thief, s => _state.PendingResults.ContainsKey(s),
+                    v => _suspected.ContainsKey(v) ? 0 : Math.Max(1, _cores.GetValueOrDefault(v, 1)),
                     (t, s) => _replicasHeld.TryGetValue(t, out var held) && held.Contains(s)) is not { } taken) continue;
             if (_state.PassCommand([taken.Shard]) is not { } command || !Send(thief, command)) return;
             _skipChannels.GetValueOrDefault(taken.Victim)?.Tell(new SkipShards(JobId, pass.PassNumber, [taken.Shard]), Self);

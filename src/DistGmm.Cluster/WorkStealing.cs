@@ -31,7 +31,8 @@ public sealed class ShardStealing
 
     /// <summary>
     /// The shard <paramref name="thief"/> should take now, and from whom; null when it still has work of its own or
-    /// nothing can be taken. <paramref name="started"/>: how many of a worker's open shards to presume started (its cores).
+    /// nothing can be taken. <paramref name="started"/>: how many of a worker's open shards to presume started (its
+    /// cores; 0 for one that is unreachable, whose running shard is then taken as well).
     /// </summary>
     public (string Victim, int Shard)? Steal(int passNumber, string thief, Func<int, bool> done, Func<string, int> started,
         Func<string, int, bool> holds)
@@ -42,7 +43,7 @@ public sealed class ShardStealing
         {
             if (victim == thief) continue;
             var open = Open(victim, done).ToList();
-            var takeable = open.Skip(Math.Max(1, started(victim))).Where(s => holds(thief, s)).ToList();
+            var takeable = open.Skip(Math.Max(0, started(victim))).Where(s => holds(thief, s)).ToList();
             if (takeable.Count > 0 && (best is null || open.Count > best.Value.Open)) best = (victim, takeable[^1], open.Count);
         }
         if (best is not { } b) return null;

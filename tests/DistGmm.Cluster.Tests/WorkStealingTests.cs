@@ -38,6 +38,11 @@ public sealed class WorkStealingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
         // Only shards the thief holds.
         Assert.Null(stealing.Steal(4, "a", done.Contains, _ => 1, (_, s) => s == 6));
         Assert.Equal(("c", 7), stealing.Steal(4, "a", done.Contains, _ => 1, (_, s) => s == 7));
+        // From an unreachable worker (presumed to have started nothing) the shard it may be computing too.
+        Assert.Null(stealing.Steal(4, "a", done.Contains, _ => 1, (_, s) => s == 6));
+        done.UnionWith([2, 3, 7]);
+        Assert.Null(stealing.Steal(4, "a", done.Contains, _ => 1, HoldsAll));
+        Assert.Equal(("c", 6), stealing.Steal(4, "a", done.Contains, w => w == "c" ? 0 : 1, HoldsAll));
         // A stale pass number takes nothing; a new pass starts afresh.
         Assert.Null(stealing.Steal(3, "b", done.Contains, _ => 1, HoldsAll));
         stealing.Dispatched(5, "a", [0]);
@@ -139,6 +144,32 @@ public sealed class WorkStealingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
         Assert.Equal(timed with { Wall = TimeSpan.Zero, SlowestWorker = TimeSpan.Zero, FastestWorker = TimeSpan.Zero },
             PassTimed.Parse(timed.Time, timed.Describe())! with { Wall = TimeSpan.Zero, SlowestWorker = TimeSpan.Zero, FastestWorker = TimeSpan.Zero });
 
+        var done = client.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(60));
+        Assert.Equal(Reference.ToBytes(), done.State.BestFit!.Model.ToBytes());
+    }
+
+    [Fact]
+    public void The_shards_of_an_unreachable_worker_are_taken_over_the_running_one_too_and_the_pass_ends_without_it()
+    {
+        var client = CreateTestProbe();
+        var coordinator = Coordinator(client);
+        var (w0, w1, skip1) = LoadedWithReplicas(coordinator);
+        var pass0 = w0.ExpectMsg<ComputePass>();
+        var pass1 = w1.ExpectMsg<ComputePass>();
+        w0.Reply(Stats(pass0, pass0.Shards[0]));
+        var first = w0.ExpectMsg<ComputePass>();
+        Assert.Equal([1], first.Shards.Select(s => s.Shard));
+        w0.Reply(Stats(first, first.Shards[0]));
+
+        // Shard 0 is presumed running on w1: nothing more to take until the cluster marks w1 unreachable.
+        coordinator.Tell(new WorkerSuspected("w1"));
+        var second = w0.ExpectMsg<ComputePass>();
+        Assert.Equal((pass1.PassNumber, 0), (second.PassNumber, Assert.Single(second.Shards).Shard));
+        skip1.ExpectMsg<SkipShards>(); // for shard 1
+        Assert.Equal([0], skip1.ExpectMsg<SkipShards>().Shards);
+        AnswerAutomatically(w0, "w0");
+        AnswerAutomatically(w1, "w1"); // reachable again later: it answers the passes after this one
+        w0.Reply(Stats(second, second.Shards[0]));
         var done = client.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(60));
         Assert.Equal(Reference.ToBytes(), done.State.BestFit!.Model.ToBytes());
     }
