@@ -146,15 +146,19 @@ public sealed class WorkerActor : UntypedActor
     {
         var todo = hold.Shards.Where(s => !_shards.ContainsKey((hold.JobId, s))).ToArray();
         var loaded = new WorkerShard?[todo.Length];
+        var errors = new string?[todo.Length];
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         ForEachParallel(todo.Length, i =>
         {
-            // A replica is an extra: one that cannot be read is left out (its owner reports the data error).
             try { loaded[i] = _source.Load(hold.Dataset, todo[i]); }
-            catch (Exception ex) when (IsDataError(ex)) { Context.GetLogger().Warning("worker {0}: replica of shard {1} not held: {2}", Id, todo[i], ex.Message); }
+            catch (Exception ex) when (IsDataError(ex)) { errors[i] = ex.Message; }
         });
         for (var i = 0; i < todo.Length; i++)
+        {
             if (loaded[i] is { } shard) _shards[(hold.JobId, todo[i])] = shard;
+            // A replica is an extra: one that cannot be read is left out (its owner reports the data error).
+            else Context.GetLogger().Warning("worker {0}: replica of shard {1} not held: {2}", Id, todo[i], errors[i]);
+        }
         if (GC.GetTotalAllocatedBytes() - allocatedBefore > 64 << 20) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true); // as in Load
         Sender.Tell(new ReplicasHeld(hold.JobId, Id, [.. hold.Shards.Where(s => _shards.ContainsKey((hold.JobId, s)))]), _skipChannel);
     }
