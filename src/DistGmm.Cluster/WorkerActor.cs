@@ -109,30 +109,10 @@ public sealed class WorkerActor : UntypedActor
     private void Load(LoadShards load)
     {
         var replyTo = Sender;
-        var todo = load.Shards.Where(s => !_shards.ContainsKey((load.JobId, s))).ToArray();
-        var loaded = new WorkerShard?[todo.Length];
-        var errors = new string?[todo.Length];
-        var allocatedBefore = GC.GetTotalAllocatedBytes();
-        ForEachParallel(todo.Length, i =>
+        if (LoadMissing(load.JobId, load.Dataset, load.Shards) is [var (bad, error), ..])
         {
-            try { loaded[i] = _source.Load(load.Dataset, todo[i]); }
-            catch (Exception ex) when (IsDataError(ex)) { errors[i] = ex.Message; }
-        });
-        // The shards are what this worker holds from now on: give the loads' free space back to the OS (the GC keeps
-        // it committed otherwise, ~0.5 GB beside 1.9 GB of shards on 4.9M KDD rows). Not when the shards came from
-        // memory (a reused shard allocates nothing).
-        if (GC.GetTotalAllocatedBytes() - allocatedBefore > 64 << 20) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        for (var i = 0; i < todo.Length; i++)
-        {
-            if (loaded[i] is { } shard)
-            {
-                _shards[(load.JobId, todo[i])] = shard;
-            }
-            else
-            {
-                replyTo.Tell(new ShardLoadFailed(load.JobId, Id, todo[i], errors[i]!), Self);
-                return;
-            }
+            replyTo.Tell(new ShardLoadFailed(load.JobId, Id, bad, error), Self); // a data error: fatal for the job
+            return;
         }
         // Confirm every requested shard (also ones held already): a reassignment or a retry may ask again.
         foreach (var s in load.Shards)
@@ -144,23 +124,35 @@ public sealed class WorkerActor : UntypedActor
 
     private void Hold(HoldReplicas hold)
     {
-        var todo = hold.Shards.Where(s => !_shards.ContainsKey((hold.JobId, s))).ToArray();
+        // A replica is an extra: one that cannot be read is left out (its owner reports the data error).
+        foreach (var (shard, error) in LoadMissing(hold.JobId, hold.Dataset, hold.Shards))
+            Context.GetLogger().Warning("worker {0}: replica of shard {1} not held: {2}", Id, shard, error);
+        Sender.Tell(new ReplicasHeld(hold.JobId, Id, [.. hold.Shards.Where(s => _shards.ContainsKey((hold.JobId, s)))]), _skipChannel);
+    }
+
+    /// <summary>Loads the listed shards this worker does not hold yet, in parallel; returns the ones whose data is bad, with why.</summary>
+    private List<(int Shard, string Error)> LoadMissing(string jobId, DatasetRef dataset, IReadOnlyList<int> shards)
+    {
+        var todo = shards.Where(s => !_shards.ContainsKey((jobId, s))).ToArray();
         var loaded = new WorkerShard?[todo.Length];
         var errors = new string?[todo.Length];
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         ForEachParallel(todo.Length, i =>
         {
-            try { loaded[i] = _source.Load(hold.Dataset, todo[i]); }
+            try { loaded[i] = _source.Load(dataset, todo[i]); }
             catch (Exception ex) when (IsDataError(ex)) { errors[i] = ex.Message; }
         });
+        // The shards are what this worker holds from now on: give the loads' free space back to the OS (the GC keeps
+        // it committed otherwise, ~0.5 GB beside 1.9 GB of shards on 4.9M KDD rows). Not when the shards came from
+        // memory (a reused shard allocates nothing).
+        if (GC.GetTotalAllocatedBytes() - allocatedBefore > 64 << 20) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var failed = new List<(int, string)>();
         for (var i = 0; i < todo.Length; i++)
         {
-            if (loaded[i] is { } shard) _shards[(hold.JobId, todo[i])] = shard;
-            // A replica is an extra: one that cannot be read is left out (its owner reports the data error).
-            else Context.GetLogger().Warning("worker {0}: replica of shard {1} not held: {2}", Id, todo[i], errors[i]);
+            if (loaded[i] is { } shard) _shards[(jobId, todo[i])] = shard;
+            else failed.Add((todo[i], errors[i]!));
         }
-        if (GC.GetTotalAllocatedBytes() - allocatedBefore > 64 << 20) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true); // as in Load
-        Sender.Tell(new ReplicasHeld(hold.JobId, Id, [.. hold.Shards.Where(s => _shards.ContainsKey((hold.JobId, s)))]), _skipChannel);
+        return failed;
     }
 
     private void UseCounts(UseRecordCounts command)
