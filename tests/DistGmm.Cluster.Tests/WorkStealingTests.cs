@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit;
 using DistGmm.Cluster;
+using DistGmm.Data;
 using DistGmm.Numerics;
 using Xunit;
 using static DistGmm.Cluster.Tests.ScriptedWorker;
@@ -233,5 +234,31 @@ public sealed class WorkStealingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
         var again = coordinator.ExpectMsg<ShardStatsComputed>();
         Assert.Equal(1, again.Shard);
         Assert.Equal(PartitionCompute.Compute(pass, shards[1], 40, 1).ToBytes(), again.ResultBytes);
+    }
+
+    /// <summary>Shard 1's file is bad; the others load.</summary>
+    private sealed class OneBadShard(IReadOnlyList<DataMatrix> shards) : IShardSource
+    {
+        private readonly InMemoryShardSource _good = new(shards);
+
+        public WorkerShard Load(DatasetRef dataset, int shard) =>
+            shard == 1 ? throw new DataFormatException("shard-00001.parquet", 0, 0, "bad magic") : _good.Load(dataset, shard);
+    }
+
+    [Fact]
+    public void A_replica_that_cannot_be_loaded_is_left_out_never_fatal_and_a_shard_that_cannot_be_loaded_still_is()
+    {
+        var shards = Synthetic.Shards([40, 70, 30]);
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props(new CoordinatorLink(coordinator.Ref), new WorkerOptions("w0", 2, new OneBadShard(shards))));
+        coordinator.ExpectMsg<WorkerReady>();
+
+        coordinator.Send(worker, new HoldReplicas("j", Synthetic.Dataset, [1, 2]));
+        Assert.Equal([2], coordinator.ExpectMsg<ReplicasHeld>().Shards);   // its owner reports shard 1's data error
+
+        coordinator.Send(worker, new LoadShards("j", Synthetic.Dataset, [0, 1]));
+        var failed = coordinator.ExpectMsg<ShardLoadFailed>();
+        Assert.Equal((1, "w0"), (failed.Shard, failed.WorkerId));
+        Assert.Contains("bad magic", failed.Error, StringComparison.Ordinal);
     }
 }
