@@ -113,21 +113,26 @@ public sealed class WorkStealingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
             return AutoPilot.KeepRunning;
         }));
 
+    /// <summary>The first pass up to its first steal: w0 answers its own shard (2) and is sent one of w1's.</summary>
+    private (TestProbe W0, TestProbe W1, TestProbe Skip1, ComputePass Pass0, ComputePass Pass1, ComputePass Taken) UpToTheFirstSteal(IActorRef coordinator)
+    {
+        var (w0, w1, skip1) = LoadedWithReplicas(coordinator);
+        var pass0 = w0.ExpectMsg<ComputePass>();
+        var pass1 = w1.ExpectMsg<ComputePass>();
+        w0.Reply(Stats(pass0, pass0.Shards[0]));
+        return (w0, w1, skip1, pass0, pass1, w0.ExpectMsg<ComputePass>());
+    }
+
     [Fact]
     public void A_worker_done_first_takes_the_lagging_workers_unstarted_shard_and_the_model_keeps_its_bits()
     {
         var client = CreateTestProbe();
         var observer = new ProbeObserver(CreateTestProbe());
         var coordinator = Coordinator(client, observer);
-        var (w0, w1, skip1) = LoadedWithReplicas(coordinator);
-
-        var pass0 = w0.ExpectMsg<ComputePass>();
-        var pass1 = w1.ExpectMsg<ComputePass>();
+        var (w0, w1, skip1, pass0, pass1, taken) = UpToTheFirstSteal(coordinator);
         Assert.Equal([0, 1], pass1.Shards.Select(s => s.Shard));
-        w0.Reply(Stats(pass0, pass0.Shards[0]));
 
         // w0 is done; w1 is presumed on shard 0 (1 core), so shard 1 moves to w0 and w1 is told to skip it.
-        var taken = w0.ExpectMsg<ComputePass>();
         Assert.Equal(pass1.Shards[1], Assert.Single(taken.Shards));
         Assert.Equal((pass1.PassNumber, pass1.OnDistinctRecords), (taken.PassNumber, taken.OnDistinctRecords));
         var skip = skip1.ExpectMsg<SkipShards>();
@@ -154,11 +159,7 @@ public sealed class WorkStealingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
     {
         var client = CreateTestProbe();
         var coordinator = Coordinator(client);
-        var (w0, w1, skip1) = LoadedWithReplicas(coordinator);
-        var pass0 = w0.ExpectMsg<ComputePass>();
-        var pass1 = w1.ExpectMsg<ComputePass>();
-        w0.Reply(Stats(pass0, pass0.Shards[0]));
-        var first = w0.ExpectMsg<ComputePass>();
+        var (w0, w1, skip1, _, pass1, first) = UpToTheFirstSteal(coordinator);
         Assert.Equal([1], first.Shards.Select(s => s.Shard));
         w0.Reply(Stats(first, first.Shards[0]));
 
@@ -180,11 +181,8 @@ public sealed class WorkStealingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
     {
         var client = CreateTestProbe();
         var coordinator = Coordinator(client);
-        var (w0, w1, _) = LoadedWithReplicas(coordinator);
-        var pass0 = w0.ExpectMsg<ComputePass>();
-        var pass1 = w1.ExpectMsg<ComputePass>();
-        w0.Reply(Stats(pass0, pass0.Shards[0]));
-        Assert.Equal([1], w0.ExpectMsg<ComputePass>().Shards.Select(s => s.Shard));
+        var (w0, w1, _, _, pass1, taken) = UpToTheFirstSteal(coordinator);
+        Assert.Equal([1], taken.Shards.Select(s => s.Shard));
 
         Sys.Stop(w0.Ref); // dies holding shard 1 of w1 (and its own 2, already answered)
 
