@@ -3,13 +3,22 @@ namespace DistGmm.Data;
 /// <summary>How the fields of a delimited file map to columns.</summary>
 internal sealed record DelimitedLayout(
     SourceFormat Format,
-    bool HasHeader,
+    long DataStartLine, // the line the rows start after (a header's, ARFF's @data); 0: the rows start at line 1
+    int PreambleLines,  // non-blank lines up to DataStartLine, none of them rows
     int FieldCount,
     IReadOnlyList<ColumnInfo> Columns,
     int[] FieldToColumn, // -1: ignored field
-    byte Delimiter = (byte)',');
+    byte Delimiter = (byte)',')
+{
+    public bool HasHeader => DataStartLine > 0;
 
-/// <summary>Reads raw KDD, header CSV, NSL-KDD and schema-described CSV files, streaming, byte by byte.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>ARFF rows may have <c>%</c> comment lines between them and single-quoted values.</summary>
+    public bool IsArff => Format == SourceFormat.Arff;
+}
+
+/// <summary>Reads raw KDD, header CSV, NSL-KDD, ARFF and schema-described CSV files, streaming, byte by byte.</summary>
 internal sealed class DelimitedSource : ITableSource
 {
     private readonly DelimitedLayout _layout;
@@ -32,7 +41,7 @@ internal sealed class DelimitedSource : ITableSource
         _roles = layout.Columns.Select(c => c.Role).ToArray();
         EstimatedRows = estimatedRows;
         Synthetic = synthetic;
-        if (layout.HasHeader) _lines.TryReadLine(out _);
+        while (_lines.LineNumber < layout.DataStartLine && _lines.TryReadLine(out _)) { }
     }
 
     public string Path => _lines.Path;
@@ -50,8 +59,8 @@ internal sealed class DelimitedSource : ITableSource
     public long Rejected => _rejects?.Count ?? 0;
 
     public IReadOnlyList<string> Warnings => _layout.Delimiter == (byte)','
-        ? []
-        : [$"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated (its first line has no commas)"];
+        ? _layout.Warnings
+        : [.. _layout.Warnings, $"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated (its first line has no commas)"];
 
     public bool ReadBatch(ColumnBatch batch, int maxRows)
     {
@@ -59,7 +68,8 @@ internal sealed class DelimitedSource : ITableSource
         var limit = Math.Min(maxRows, batch.Capacity);
         while (row < limit && _lines.TryReadLine(out var line))
         {
-            if (Utf8Fields.Trim(line).IsEmpty) continue;
+            var trimmed = Utf8Fields.Trim(line);
+            if (trimmed.IsEmpty || (_layout.IsArff && trimmed[0] == (byte)'%')) continue;
             if (TryParseRow(line, batch, row, out var column, out var reason)) row++;
             else if (_policy == BadRowPolicy.Fail || _rejects is null)
                 throw new DataFormatException(Path, _lines.LineNumber, column, reason);
@@ -76,6 +86,12 @@ internal sealed class DelimitedSource : ITableSource
         {
             badColumn = 0;
             reason = "binary data (control bytes), not a text row";
+            return false;
+        }
+        if (_layout.IsArff && Utf8Fields.Trim(line) is [(byte)'{', ..])
+        {
+            badColumn = 1;
+            reason = "a sparse ARFF row ({index value, …}) — only dense rows are read; save the file as dense ARFF or CSV";
             return false;
         }
         var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote);
@@ -98,6 +114,7 @@ internal sealed class DelimitedSource : ITableSource
             var c = fieldToColumn[f];
             if (c < 0) continue;
             var field = Utf8Fields.Trim(line[_ranges[f]]);
+            if (_layout.IsArff && field is [(byte)'\'', .., (byte)'\'']) field = field[1..^1]; // ARFF quotes values with either quote
             switch (_roles[c])
             {
                 case ColumnRole.Numeric:

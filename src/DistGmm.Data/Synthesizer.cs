@@ -46,11 +46,11 @@ public static class Synthesizer
         return new SynthResult(options.Out, options.Rows, sourceRows, marker);
     }
 
-    /// <summary>Text sources are resampled line by line, byte for byte (the header, if any, kept on top).</summary>
+    /// <summary>Text sources are resampled line by line, byte for byte (the header or ARFF header, if any, kept on top).</summary>
     private static long ResampleText(SynthOptions options, SplitMix64 random)
     {
         var layout = TableSources.DetectLayout(options.From, null);
-        var (bytes, starts) = LoadLines(options.From, out var header, layout.HasHeader);
+        var (bytes, starts) = LoadLines(options.From, out var header, layout);
         var rows = starts.Count - 1;
         if (rows == 0) throw new DataFormatException(options.From, "no data rows to resample");
         using var file = new FileStream(options.Out, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
@@ -58,7 +58,7 @@ public static class Synthesizer
             ? new GZipStream(file, CompressionLevel.Fastest)
             : file;
         using var buffered = new BufferedStream(output, 1 << 20);
-        if (header is not null) { buffered.Write(header); buffered.WriteByte((byte)'\n'); }
+        buffered.Write(header);
         for (long i = 0; i < options.Rows; i++)
         {
             var r = random.NextIndex(rows);
@@ -67,21 +67,29 @@ public static class Synthesizer
         return rows;
     }
 
-    private static (byte[] Bytes, List<long> Starts) LoadLines(string path, out byte[]? header, bool hasHeader)
+    private static (byte[] Bytes, List<long> Starts) LoadLines(string path, out byte[] header, DelimitedLayout layout)
     {
-        header = null;
         using var lines = new Utf8LineReader(path);
+        using var preamble = new MemoryStream();
         using var all = new MemoryStream();
         var starts = new List<long> { 0 };
         while (lines.TryReadLine(out var line))
         {
-            if (Utf8Fields.Trim(line).IsEmpty) continue;
-            if (hasHeader && header is null) { header = line.ToArray(); continue; }
+            var trimmed = Utf8Fields.Trim(line);
+            if (trimmed.IsEmpty) continue;
+            if (lines.LineNumber <= layout.DataStartLine)
+            {
+                preamble.Write(line);
+                preamble.WriteByte((byte)'\n');
+                continue;
+            }
+            if (layout.IsArff && trimmed[0] == (byte)'%') continue; // a comment, not a row
             all.Write(line);
             all.WriteByte((byte)'\n');
             starts.Add(all.Length);
         }
         if (all.Length > Array.MaxLength) throw new DataFormatException(path, "too large to resample in memory");
+        header = preamble.ToArray();
         return (all.ToArray(), starts);
     }
 

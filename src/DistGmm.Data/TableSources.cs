@@ -12,12 +12,13 @@ internal static class TableSources
         if (Directory.Exists(path) || ParquetSource.IsParquetFile(path)) return ParquetSource.Open(path, schemaFile);
         if (!File.Exists(path)) throw new DataFormatException(path, "input file not found");
         var layout = DetectLayout(path, schemaFile is null ? null : SchemaFile.Load(schemaFile));
-        var lines = Utf8LineReader.CountNonEmptyLines(path) - (layout.HasHeader ? 1 : 0);
+        var lines = Utf8LineReader.CountNonEmptyLines(path) - layout.PreambleLines;
         return new DelimitedSource(path, layout, Math.Max(lines, 0), Synthesizer.IsMarkedSynthetic(path), policy, rejects);
     }
 
     public static DelimitedLayout DetectLayout(string path, SchemaFile? schema)
     {
+        if (ArffHeader.TryRead(path) is { } arff) return ArffLayout(path, arff, schema);
         var (first, firstLine, sampleLines) = ReadHead(path);
         if (first is null) throw new DataFormatException(path, "the file is empty");
         var delimiter = DetectDelimiter(first, sampleLines);
@@ -31,15 +32,15 @@ internal static class TableSources
             if (schema.Columns.Count != firstFields.Length)
                 throw new DataFormatException(path, 1, 0,
                     $"the schema file lists {schema.Columns.Count} columns but the line has {firstFields.Length} fields");
-            return Build(path, SourceFormat.Csv, false, schema.Columns, delimiter);
+            return Build(path, SourceFormat.Csv, 0, 0, schema.Columns, delimiter);
         }
 
         if (!hasHeader)
         {
             // Headerless: the KDD layouts are recognised by their field count.
-            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, false, KddSchema.Columns, delimiter);
+            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, 0, 0, KddSchema.Columns, delimiter);
             if (firstFields.Length == 43)
-                return Build(path, SourceFormat.NslKdd, false, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)],
+                return Build(path, SourceFormat.NslKdd, 0, 0, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)],
                     delimiter);
             throw new DataFormatException(path, 1, 0,
                 $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 42, NSL-KDD 43); " +
@@ -60,11 +61,41 @@ internal static class TableSources
             else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
             columns[f] = new ColumnInfo(names[f], role);
         }
-        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, true, columns, delimiter);
+        // Blank lines before the header are part of the preamble: the rows start after the header's line.
+        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, firstLine, 1, columns, delimiter);
     }
 
-    private static DelimitedLayout Build(string path, SourceFormat format, bool hasHeader, IReadOnlyList<ColumnInfo> fields,
-        byte delimiter)
+    /// <summary>
+    /// ARFF columns take their roles from the declared types; a file with the 41 KDD features (NSL-KDD's
+    /// <c>KDDTrain+.arff</c>) gets the KDD roles instead, as a KDD CSV does, so both forms of one dataset preprocess alike.
+    /// </summary>
+    private static DelimitedLayout ArffLayout(string path, ArffHeader header, SchemaFile? schema)
+    {
+        var names = header.Attributes.Select(a => KddSchema.CanonicalName(a.Name)).ToArray();
+        for (var f = 0; f < names.Length; f++)
+            if (Array.IndexOf(names, names[f]) != f)
+                throw new DataFormatException(path, header.Attributes[f].Line, 0, $"ARFF: attribute '{names[f]}' is declared twice");
+        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var isKdd = KddSchema.FeatureNames.All(names.Contains);
+        var columns = new ColumnInfo[names.Length];
+        for (var f = 0; f < names.Length; f++)
+        {
+            var declared = header.Attributes[f];
+            ColumnRole role;
+            if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(declared.Name, out given)) role = given;
+            else if (LabelNames.Contains(names[f])) role = ColumnRole.Label;
+            else if (isKdd) role = KddSchema.Columns.FirstOrDefault(c => c.Name == names[f])?.Role ?? ColumnRole.Ignored;
+            else role = declared.Role;
+            columns[f] = new ColumnInfo(names[f], role);
+        }
+        return Build(path, SourceFormat.Arff, header.DataLine, header.NonBlankLines, columns, (byte)',') with
+        {
+            Warnings = header.Warnings,
+        };
+    }
+
+    private static DelimitedLayout Build(string path, SourceFormat format, long dataStartLine, int preambleLines,
+        IReadOnlyList<ColumnInfo> fields, byte delimiter)
     {
         var kept = new List<ColumnInfo>();
         var map = new int[fields.Count];
@@ -76,7 +107,7 @@ internal static class TableSources
         }
         if (kept.Count(c => c.Role == ColumnRole.Label) > 1)
             throw new DataFormatException(path, "more than one label column; mark the others in a schema file");
-        return new DelimitedLayout(format, hasHeader, fields.Count, kept, map, delimiter);
+        return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter);
     }
 
     private static ColumnRole InferRole(string name, IEnumerable<string> values)
