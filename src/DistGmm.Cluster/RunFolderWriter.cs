@@ -303,14 +303,14 @@ public static class RunFolderWriter
         }
     }
 
-    /// <summary>Precision/recall/F1 of the anomaly flag and ROC AUC of −score, attack (label ≠ normal) = positive.</summary>
+    /// <summary>Precision/recall/F1 of the anomaly flag and ROC AUC of −score, attack (not a normal label) = positive.</summary>
     public static DetectionMetrics? Metrics(IReadOnlyList<ShardScored> shards, double threshold)
     {
         var labelled = shards.Where(s => s.Labels is not null).SelectMany(s => s.Scores.Select((score, i) => (score, label: s.Labels![i])))
             .Where(x => x.label is not null).ToArray();
         if (labelled.Length == 0) return null;
         var negScore = labelled.Select(x => -x.score).ToArray();
-        var actual = labelled.Select(x => KddSchema.NormalizeLabel(x.label!) != "normal").ToArray();
+        var actual = labelled.Select(x => !KddSchema.IsNormalLabel(x.label!)).ToArray();
         var predicted = labelled.Select(x => x.score < threshold).ToArray();
         var confusion = BinaryClassification.Confusion(predicted, actual);
         var attacks = actual.Count(a => a);

@@ -43,6 +43,17 @@ public static class KddSchema
         return name;
     }
 
+    /// <summary>
+    /// Whether a label names normal traffic: KDD's <c>normal</c> (with or without the dot), the <c>BENIGN</c>/<c>Benign</c>
+    /// of the CIC-IDS captures, or <c>0</c> of a binary 0/1 label (UNSW-NB15); any case. Every other label is an attack.
+    /// </summary>
+    public static bool IsNormalLabel(string label)
+    {
+        var name = NormalizeLabel(label);
+        return name.Equals("normal", StringComparison.OrdinalIgnoreCase) || name.Equals("benign", StringComparison.OrdinalIgnoreCase)
+               || name == "0";
+    }
+
     /// <summary>Labels compare equal with or without the raw file's trailing dot (<c>normal.</c> == <c>normal</c>).</summary>
     public static string NormalizeLabel(string label)
     {

@@ -14,10 +14,16 @@ public sealed class KddTable
         ShardRowCounts = shardRowCounts;
         var labels = batch.Labels ?? throw new ArgumentException("the data has no label column; evaluation needs labels");
         Labels = new string[batch.Count];
+        _normal = new bool[batch.Count];
         for (var r = 0; r < batch.Count; r++)
+        {
             Labels[r] = labels[r] is { } l ? KddSchema.NormalizeLabel(l)
                 : throw new ArgumentException($"row {batch.RowIds[r]}: missing label; evaluation needs every row labelled");
+            _normal[r] = KddSchema.IsNormalLabel(Labels[r]);
+        }
     }
+
+    private readonly bool[] _normal;
 
     public ColumnBatch Batch { get; }
 
@@ -31,9 +37,8 @@ public sealed class KddTable
 
     public IReadOnlyList<ColumnInfo> Columns => Batch.Columns;
 
-    public bool IsNormal(int row) => Labels[row] == NormalLabel;
-
-    public const string NormalLabel = "normal";
+    /// <summary>Normal traffic (<see cref="KddSchema.IsNormalLabel"/>); every other label is an attack.</summary>
+    public bool IsNormal(int row) => _normal[row];
 
     /// <summary>Reads every shard of an ingested dataset.</summary>
     public static KddTable Load(DatasetManifest manifest)

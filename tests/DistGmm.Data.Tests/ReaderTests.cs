@@ -157,6 +157,21 @@ public sealed class ReaderTests
         Assert.Equal("normal", KddSchema.NormalizeLabel("normal."));
         Assert.Equal("normal", KddSchema.NormalizeLabel(" normal "));
     }
+
+    [Theory]
+    [InlineData("normal.", true)]
+    [InlineData("normal", true)]
+    [InlineData("Normal", true)]   // UNSW-NB15's attack_cat
+    [InlineData("BENIGN", true)]   // CIC-IDS2017
+    [InlineData("Benign", true)]   // CSE-CIC-IDS2018
+    [InlineData("0", true)]        // a binary 0/1 label
+    [InlineData("1", false)]
+    [InlineData("smurf.", false)]
+    [InlineData("anomaly", false)] // NSL-KDD's ARFF
+    [InlineData("DDoS", false)]
+    [InlineData("abnormal", false)]
+    public void Normal_traffic_is_named_normal_benign_or_0_in_any_case(string label, bool normal) =>
+        Assert.Equal(normal, KddSchema.IsNormalLabel(label));
 }
 
 public sealed class NumberParsingTests

@@ -41,7 +41,7 @@ public static class RunReportBuilder
         var threshold = model.Threshold ?? Number(s, "threshold") ?? double.NaN;
         var hasLabels = scores.Labels is not null && manifest.LabelCounts.Count > 0;
         var normal = NormalLabel(manifest);
-        bool[]? actual = hasLabels ? scores.Labels!.Select(l => l is not null && !IsNormal(l, normal)).ToArray() : null;
+        bool[]? actual = hasLabels ? scores.Labels!.Select(l => l is not null && !KddSchema.IsNormalLabel(l)).ToArray() : null;
         // One class only (all attacks, or all normal): the curves are undefined; the report says so instead of failing.
         var attacks = actual?.Count(a => a) ?? 0;
         var evaluationNote = actual is null ? null : DetectionMetrics.UndefinedNote(attacks, actual.Length - attacks);
@@ -211,10 +211,7 @@ public static class RunReportBuilder
     }
 
     private static string NormalLabel(DatasetManifest manifest) =>
-        manifest.LabelCounts.Keys.FirstOrDefault(l => IsNormal(l, "normal")) ?? "normal";
-
-    private static bool IsNormal(string label, string normal) =>
-        label.TrimEnd('.').Equals(normal.TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
+        manifest.LabelCounts.Keys.FirstOrDefault(KddSchema.IsNormalLabel) ?? "normal";
 
     private static double? Number(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
