@@ -5,7 +5,7 @@ internal static class TableSources
 {
     private const int InferenceSampleRows = 1000;
     private static readonly HashSet<string> LabelNames = new(StringComparer.OrdinalIgnoreCase)
-        { "label", "labels", "class", "attack", "attack_type", "target" };
+        { "label", "labels", "class", "attack", "attack_type", "attack_cat", "target" };
 
     public static ITableSource Open(string path, string? schemaFile, BadRowPolicy policy, RejectSink? rejects)
     {
@@ -84,6 +84,7 @@ internal static class TableSources
             ColumnRole role;
             if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(declared.Name, out given)) role = given;
             else if (LabelNames.Contains(names[f])) role = ColumnRole.Label;
+            else if (IsRowIdName(names[f])) role = ColumnRole.Ignored;
             else if (isKdd) role = KddSchema.Columns.FirstOrDefault(c => c.Name == names[f])?.Role ?? ColumnRole.Ignored;
             else role = declared.Role;
             columns[f] = new ColumnInfo(names[f], role);
@@ -105,15 +106,21 @@ internal static class TableSources
             map[f] = kept.Count;
             kept.Add(fields[f]);
         }
-        if (kept.Count(c => c.Role == ColumnRole.Label) > 1)
-            throw new DataFormatException(path, "more than one label column; mark the others in a schema file");
+        // Two label-like columns (UNSW-NB15's attack_cat and label) must not leave one behind as a feature: ask.
+        if (kept.Where(c => c.Role == ColumnRole.Label).Select(c => c.Name).ToList() is { Count: > 1 } labels)
+            throw new DataFormatException(path,
+                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (ingest --schema)");
         return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter);
     }
+
+    /// <summary>A row identifier is not a feature: its value only says where a row sits in the file.</summary>
+    private static bool IsRowIdName(string name) =>
+        name.Equals("rowId", StringComparison.OrdinalIgnoreCase) || name.Equals("id", StringComparison.OrdinalIgnoreCase);
 
     private static ColumnRole InferRole(string name, IEnumerable<string> values)
     {
         if (LabelNames.Contains(name)) return ColumnRole.Label;
-        if (name.Equals("rowId", StringComparison.OrdinalIgnoreCase)) return ColumnRole.Ignored;
+        if (IsRowIdName(name)) return ColumnRole.Ignored;
         var anyValue = false;
         foreach (var raw in values)
         {

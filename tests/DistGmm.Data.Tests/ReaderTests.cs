@@ -227,12 +227,29 @@ public sealed class NumberParsingTests
 public sealed class SchemaErrorTests
 {
     [Fact]
+    public void An_id_column_is_not_a_feature_and_attack_cat_beside_label_asks_which_is_the_label()
+    {
+        var dir = TestData.TempDir();
+        // UNSW-NB15's layout: a row id, features, the attack category and a binary label.
+        var path = TestData.WriteText(dir, "unsw.csv", "id,dur,proto,attack_cat,label\n1,0.5,tcp,Normal,0\n2,0.1,udp,Exploits,1\n");
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
+        Assert.Equal($"{path}: more than one label column (attack_cat, label); mark all but one \"ignored\" in a schema file (ingest --schema)", e.Message);
+        var schema = TestData.WriteText(dir, "unsw.json", """{ "header": true, "columns": [ { "name": "label", "role": "ignored" } ] }""");
+        var (batch, _) = SourceReading.ReadAll(path, schema);
+        Assert.Equal(new[]
+        {
+            new ColumnInfo("dur", ColumnRole.Numeric), new ColumnInfo("proto", ColumnRole.Categorical),
+            new ColumnInfo("attack_cat", ColumnRole.Label),
+        }, batch.Columns);
+    }
+
+    [Fact]
     public void Two_label_columns_are_refused_naming_the_file()
     {
         var dir = TestData.TempDir();
         var path = TestData.WriteText(dir, "two.csv", "x,label,class\n1,a,b\n");
         var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
-        Assert.Equal($"{path}: more than one label column; mark the others in a schema file", e.Message);
+        Assert.Equal($"{path}: more than one label column (label, class); mark all but one \"ignored\" in a schema file (ingest --schema)", e.Message);
     }
 
     [Fact]
