@@ -127,7 +127,10 @@ internal static class TableSources
             var value = raw.Trim();
             if (Utf8Fields.IsMissing(value)) continue;
             anyValue = true;
-            if (!Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(value), out _)) return ColumnRole.Categorical;
+            // Infinity (CIC-IDS's rate of a zero-length flow) is a number out of range, not a category: the column stays
+            // numeric and such a row is refused by name (or skipped and counted), never one-hot encoded.
+            var bytes = System.Text.Encoding.UTF8.GetBytes(value);
+            if (!Utf8Fields.TryParseNumber(bytes, out _) && !Utf8Fields.IsOutOfRange(bytes)) return ColumnRole.Categorical;
         }
         return anyValue ? ColumnRole.Numeric : ColumnRole.Categorical;
     }

@@ -244,6 +244,19 @@ public sealed class SchemaErrorTests
     }
 
     [Fact]
+    public void Infinity_keeps_a_column_numeric_and_its_row_is_refused_by_name()
+    {
+        // CIC-IDS2017's layout: spaces after the commas of the header, Infinity for the rate of a zero-length flow.
+        var path = TestData.WriteText(TestData.TempDir(), "cic.csv",
+            " Destination Port, Flow Duration, Flow Bytes/s, Label\n80,100,12.5,BENIGN\n80,0,Infinity,DDoS\n");
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
+        Assert.Equal($"{path}: line 3, column 3: 'Infinity' in numeric column 'Flow Bytes/s' is not a finite number (a double holds up to ±1.8e308)",
+            e.Message);
+        using var source = TableSources.Open(path, null, BadRowPolicy.Fail, null);
+        Assert.Equal(ColumnRole.Numeric, source.Columns.Single(c => c.Name == "Flow Bytes/s").Role);
+    }
+
+    [Fact]
     public void Two_label_columns_are_refused_naming_the_file()
     {
         var dir = TestData.TempDir();
