@@ -37,13 +37,15 @@ internal static class TableSources
 
         if (!hasHeader)
         {
-            // Headerless: the KDD layouts are recognised by their field count.
+            // Headerless: the KDD layouts are recognised by their field count; 41 is KDD's unlabelled test data
+            // (kddcup.testdata.unlabeled), the traffic nobody has labelled.
+            if (firstFields.Length == 41) return Build(path, SourceFormat.KddRaw, 0, 0, [.. KddSchema.Columns.Take(41)], delimiter);
             if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, 0, 0, KddSchema.Columns, delimiter);
             if (firstFields.Length == 43)
                 return Build(path, SourceFormat.NslKdd, 0, 0, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)],
                     delimiter);
             throw new DataFormatException(path, 1, 0,
-                $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 42, NSL-KDD 43); " +
+                $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 41 unlabelled or 42, NSL-KDD 43); " +
                 "give a schema file that names the columns");
         }
 

@@ -51,6 +51,19 @@ public sealed class ReaderTests
     }
 
     [Fact]
+    public void Kdd_unlabelled_test_data_41_fields_reads_as_the_kdd_features_without_a_label()
+    {
+        var lines = TestData.ReadLines(TestData.Fixture("kdd_head20.txt")).Select(l => l[..l.LastIndexOf(',')]).ToList();
+        var path = TestData.WriteText(TestData.TempDir(), "kddcup.testdata.unlabeled", string.Join("\n", lines) + "\n");
+        var (batch, format) = SourceReading.ReadAll(path);
+        Assert.Equal(SourceFormat.KddRaw, format);
+        Assert.Equal(KddSchema.Columns.Take(41), batch.Columns);
+        Assert.Null(batch.Labels);
+        Assert.Equal(20, batch.Count);
+        Assert.Equal(lines.Select(l => double.Parse(l.Split(',')[40], CultureInfo.InvariantCulture)), batch.Numbers[40]!.Take(20));
+    }
+
+    [Fact]
     public void Other_csvs_get_roles_inferred_and_missing_tokens_recognised()
     {
         var (batch, format) = SourceReading.ReadAll(TestData.Fixture("gaps.csv"));
