@@ -5,7 +5,7 @@ internal static class TableSources
 {
     private const int InferenceSampleRows = 1000;
     private static readonly HashSet<string> LabelNames = new(StringComparer.OrdinalIgnoreCase)
-        { "label", "labels", "class", "attack", "attack_type", "attack_cat", "target" };
+        { "label", "labels", "class", "attack", "attack_type", "attack_cat", "outcome", "target" };
 
     public static ITableSource Open(string path, string? schemaFile, BadRowPolicy policy, RejectSink? rejects)
     {
@@ -51,15 +51,17 @@ internal static class TableSources
 
         var names = firstFields.Select(KddSchema.CanonicalName).ToArray();
         if (names.Distinct().Count() != names.Length)
-            throw new DataFormatException(path, 1, 0, "the header repeats a column name");
+            throw new DataFormatException(path, firstLine, 0, "the header repeats a column name");
         var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
-        var isKdd = KddSchema.Columns.All(c => names.Contains(c.Name));
+        // The 41 KDD features make a KDD file whatever its label is called (NSL-KDD's CSVs say attack or outcome, and
+        // add a difficulty level): the KDD roles, a label-like column as the label, any other column ignored.
+        var isKdd = KddSchema.FeatureNames.All(names.Contains);
         var columns = new ColumnInfo[names.Length];
         for (var f = 0; f < names.Length; f++)
         {
             ColumnRole role;
             if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(firstFields[f], out given)) role = given;
-            else if (isKdd) role = KddSchema.Columns.FirstOrDefault(c => c.Name == names[f])?.Role ?? ColumnRole.Ignored;
+            else if (isKdd) role = KddRole(names[f]);
             else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
             columns[f] = new ColumnInfo(names[f], role);
         }
@@ -85,9 +87,9 @@ internal static class TableSources
             var declared = header.Attributes[f];
             ColumnRole role;
             if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(declared.Name, out given)) role = given;
+            else if (isKdd) role = KddRole(names[f]);
             else if (LabelNames.Contains(names[f])) role = ColumnRole.Label;
             else if (IsRowIdName(names[f])) role = ColumnRole.Ignored;
-            else if (isKdd) role = KddSchema.Columns.FirstOrDefault(c => c.Name == names[f])?.Role ?? ColumnRole.Ignored;
             else role = declared.Role;
             columns[f] = new ColumnInfo(names[f], role);
         }
@@ -114,6 +116,10 @@ internal static class TableSources
                 $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (ingest --schema)");
         return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter);
     }
+
+    /// <summary>A column's role in a file with the 41 KDD features: theirs, the label, or ignored (a difficulty level, an id).</summary>
+    private static ColumnRole KddRole(string name) =>
+        KddSchema.Columns.FirstOrDefault(c => c.Name == name)?.Role ?? (LabelNames.Contains(name) ? ColumnRole.Label : ColumnRole.Ignored);
 
     /// <summary>A row identifier is not a feature: its value only says where a row sits in the file.</summary>
     private static bool IsRowIdName(string name) =>

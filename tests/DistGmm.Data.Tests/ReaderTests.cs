@@ -63,6 +63,22 @@ public sealed class ReaderTests
         Assert.Equal(lines.Select(l => double.Parse(l.Split(',')[40], CultureInfo.InvariantCulture)), batch.Numbers[40]!.Take(20));
     }
 
+    [Theory]
+    [InlineData("attack")]
+    [InlineData("outcome")]
+    [InlineData("class")]
+    public void A_kdd_header_csv_takes_its_label_by_any_label_name_and_ignores_the_difficulty_level(string labelName)
+    {
+        // NSL-KDD as CSV with a header (Kaggle's copies): the label named otherwise and a trailing difficulty level.
+        var header = string.Join(",", KddSchema.FeatureNames) + $",{labelName},level";
+        var rows = TestData.ReadLines(TestData.Fixture("nsl_kdd_sample.txt")).Take(5);
+        var path = TestData.WriteText(TestData.TempDir(), "KDDTrain+.csv", header + "\n" + string.Join("\n", rows) + "\n");
+        var (batch, format) = SourceReading.ReadAll(path);
+        Assert.Equal(SourceFormat.KddHeader, format);
+        Assert.Equal([.. KddSchema.Columns.Take(41), new ColumnInfo(labelName, ColumnRole.Label)], batch.Columns);
+        Assert.Equal(new[] { "normal", "normal", "neptune", "normal", "normal" }, batch.Labels!.Take(5));
+    }
+
     [Fact]
     public void Other_csvs_get_roles_inferred_and_missing_tokens_recognised()
     {
