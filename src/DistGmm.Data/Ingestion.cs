@@ -28,6 +28,29 @@ public static class Ingestion
 {
     public const string RejectsFileName = "rejects.tsv";
 
+    /// <summary>
+    /// The data columns an input would give, from its manifest, Parquet footer or text header alone (no rows read), or
+    /// null when it cannot be opened: the ingest that follows reports why.
+    /// </summary>
+    public static IReadOnlyList<ColumnInfo>? PeekColumns(string path)
+    {
+        try
+        {
+            if (DatasetManifest.Exists(path)) return DatasetManifest.Load(path).DataColumns;
+            if (Directory.Exists(path) || ParquetSource.IsParquetFile(path))
+            {
+                using var parquet = ParquetSource.Open(path, null);
+                return parquet.Columns;
+            }
+            return File.Exists(path) ? TableSources.DetectLayout(path, null).Columns : null;
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException or InvalidDataException
+                                      or FormatException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     public static IngestResult Ingest(IngestOptions options, IProgress<IngestProgress>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Shards, 1, nameof(options.Shards));

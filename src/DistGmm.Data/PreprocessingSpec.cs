@@ -17,7 +17,7 @@ public enum Scaling { None, MinMax, Standard, ModeCentred }
 
 /// <summary>
 /// What preprocessing to fit. Presets are data (Presets.json, embedded): <c>seed</c> (the notebook),
-/// <c>kdd-wide</c>, <c>none</c>.
+/// <c>kdd-wide</c>, <c>generic</c> (any traffic table), <c>none</c>.
 /// </summary>
 /// <param name="Name">The preset's or spec's name, for reports.</param>
 /// <param name="DropColumns">Columns not used as features (the label is never a feature).</param>
@@ -29,6 +29,11 @@ public enum Scaling { None, MinMax, Standard, ModeCentred }
 /// <param name="Encoding">How categorical columns become numbers.</param>
 /// <param name="Scaling">How numeric (and label-encoded) columns are scaled; one-hot columns stay 0/1.</param>
 /// <param name="Log1pColumns">Heavy-tailed columns replaced by log(1 + x) before scaling.</param>
+/// <param name="Log1pNonNegative">
+/// Also log(1 + x) every numeric column whose fitted values are all ≥ 0 and not all within [0, 1]: counts, bytes and
+/// durations, for data whose columns no preset names; rates and flags stay linear. On the KDD 10 % file it picks
+/// kdd-wide's 16 columns and su_attempted (0–2).
+/// </param>
 public sealed record PreprocessingSpec(
     string Name = "custom",
     IReadOnlyList<string>? DropColumns = null,
@@ -39,7 +44,9 @@ public sealed record PreprocessingSpec(
     ulong Seed = 0,
     CategoricalEncoding Encoding = CategoricalEncoding.Label,
     Scaling Scaling = Scaling.MinMax,
-    IReadOnlyList<string>? Log1pColumns = null)
+    IReadOnlyList<string>? Log1pColumns = null,
+    // Written only when set: specs (and model.json files) from before it serialise byte for byte as they did.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Log1pNonNegative = false)
 {
     internal static readonly JsonSerializerOptions Json = new()
     {

@@ -219,6 +219,7 @@ public sealed partial class Preprocessor
         var needCounts = spec.Missing is MissingStrategy.Median or MissingStrategy.Mode;
         var sums = new OverflowSafeSum[used.Count];
         var largest = new double[used.Count]; // the largest magnitude of each numeric column
+        var smallest = Enumerable.Repeat(double.PositiveInfinity, used.Count).ToArray(); // the smallest value
         var present = new long[used.Count];
         var valueCounts = used.Select(c => c.Role == ColumnRole.Numeric && needCounts ? new Dictionary<double, long>() : null).ToArray();
         var categoryCounts = used.Select(c => c.Role == ColumnRole.Categorical ? new Dictionary<string, long>(StringComparer.Ordinal) : null).ToArray();
@@ -242,6 +243,7 @@ public sealed partial class Preprocessor
                     var counts = valueCounts[c];
                     var sum = sums[c].Running;
                     var magnitude = largest[c];
+                    var least = smallest[c];
                     foreach (var r in rows)
                     {
                         var v = numbers[r];
@@ -249,10 +251,12 @@ public sealed partial class Preprocessor
                         sum += v;
                         present[c]++;
                         if (Math.Abs(v) > magnitude) magnitude = Math.Abs(v);
+                        if (v < least) least = v;
                         if (counts is not null) counts[v] = counts.GetValueOrDefault(v) + 1;
                     }
                     sums[c].Commit(sum, numbers, rows);
                     largest[c] = magnitude;
+                    smallest[c] = least;
                 }
                 else CountCategories(batch.Texts[map[c]]!, rows, categoryCounts[c]!);
             }
@@ -286,6 +290,9 @@ public sealed partial class Preprocessor
         }
 
         var log1p = (spec.Log1pColumns ?? []).ToHashSet();
+        if (spec.Log1pNonNegative)
+            for (var c = 0; c < used.Count; c++)
+                if (used[c].Role == ColumnRole.Numeric && smallest[c] >= 0 && largest[c] > 1) log1p.Add(used[c].Name);
         var tooLarge = new List<(string Column, double Largest)>();
         var fitted = new List<FittedColumn>();
         for (var c = 0; c < used.Count; c++)

@@ -59,6 +59,22 @@ public sealed class PreprocessorEncodingScalingTests
     }
 
     [Fact]
+    public void Log1p_of_non_negative_columns_takes_counts_and_bytes_and_leaves_rates_and_signed_columns_linear()
+    {
+        var batch = TestData.Batch(
+            ("bytes", new double?[] { 0, Math.E - 1, null, 400 }),   // ≥ 0, beyond 1 (a missing value does not count)
+            ("rate", new double?[] { 0, 0.5, 1, 0.25 }),            // within [0, 1]
+            ("delta", new double?[] { -2, 3, 5, 7 }),              // negative somewhere
+            ("kind", new string?[] { "a", "b", "a", "b" }));
+        var pre = TestData.Fit(batch, new PreprocessingSpec(Missing: MissingStrategy.Median, Scaling: Scaling.None, Log1pNonNegative: true));
+        Assert.Equal(["bytes"], pre.Columns.Where(c => c.Log1p).Select(c => c.Name));
+        var x = TestData.TransformAll(pre, batch);
+        Assert.Equal(1.0, x[1, 0], 15);
+        Assert.Equal(0.5, x[1, 1]);
+        Assert.Equal(3.0, x[1, 2]);
+    }
+
+    [Fact]
     public void Label_encoding_uses_sorted_categories_and_reserves_a_code_for_unseen_ones()
     {
         var fit = TestData.Batch(("p", new string?[] { "udp", "tcp", "icmp", "tcp" }));
@@ -136,7 +152,10 @@ public sealed class PreprocessorEncodingScalingTests
         Assert.Contains("src_bytes", wide.Log1pColumns!);
         Assert.Equal(Scaling.None, PreprocessingSpec.Preset("none").Scaling);
         var e = Assert.Throws<ArgumentException>(() => PreprocessingSpec.Preset("nope"));
-        Assert.Contains("seed, kdd-wide, none", e.Message);
+        Assert.Contains("seed, kdd-wide, generic, none", e.Message);
+        var generic = PreprocessingSpec.Preset("generic");
+        Assert.True(generic.Log1pNonNegative);
+        Assert.True(PreprocessingSpec.FromJson(generic.ToJson()).Log1pNonNegative);
         Assert.Equal(wide.Log1pColumns, PreprocessingSpec.FromJson(wide.ToJson()).Log1pColumns);
     }
 

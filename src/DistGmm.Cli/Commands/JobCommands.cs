@@ -12,8 +12,12 @@ namespace DistGmm.Cli.Commands;
 /// <summary>The options of a training job, shared by `train` and `run` so names and defaults cannot drift apart.</summary>
 internal sealed class TrainOptions
 {
-    public readonly Argument<string> Data = new("DATA") { Description = "A dataset folder (manifest.json), or a data file (raw KDD .gz/plain, header CSV, NSL-KDD, Parquet) to ingest first." };
-    public readonly Option<string> Preset = CommonOptions.Preset();
+    public readonly Argument<string> Data = new("DATA") { Description = "A dataset folder (manifest.json), or a data file (raw KDD .gz/plain, header CSV, NSL-KDD, ARFF, Parquet) to ingest first." };
+    public readonly Option<string?> Preset = new("--preset")
+    {
+        Description = $"Preprocessing preset: {string.Join(", ", PreprocessingSpec.PresetNames)}, or a preprocessing JSON file. " +
+                      "Default: seed (the notebook's) for data with the 41 KDD features, generic for any other table.",
+    };
     public readonly Option<int> K = new("--k") { Description = "Number of mixture components.", DefaultValueFactory = _ => 2 };
     public readonly Option<string?> SelectK = new("--select-k") { Description = "Choose K by BIC among candidates, e.g. 1-8 or 1,2,4,8 (overrides --k)." };
     public readonly Option<CovarianceType> Covariance = CommonOptions.Covariance();
@@ -49,7 +53,21 @@ internal sealed class TrainOptions
 
     /// <summary>--scoring, or the preset's default (<see cref="ScoringDefaults.For"/>).</summary>
     public Scoring ResolveScoring(ParseResult parse) =>
-        parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(parse.GetValue(Preset)!, parse.GetValue(TrainOnLabel));
+        parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(PresetName(parse), parse.GetValue(TrainOnLabel));
+
+    /// <summary>--preset, or the default for DATA's columns (<see cref="DefaultPreset"/>).</summary>
+    public string PresetName(ParseResult parse) => parse.GetValue(Preset) ?? DefaultPreset(parse.GetValue(Data)!);
+
+    /// <summary>
+    /// The notebook's seed preset for KDD data (it drops service and flag by name), generic for any other table — which
+    /// the seed preset could only refuse. An input that cannot be opened gets seed; its ingest then says what is wrong.
+    /// </summary>
+    internal static string DefaultPreset(string data) =>
+        Ingestion.PeekColumns(data) is { } columns && !KddSchema.FeatureNames.All(name => columns.Any(c => c.Name == name))
+            ? GenericPreset
+            : ScoringDefaults.NotebookPreset;
+
+    internal const string GenericPreset = "generic";
 
     /// <summary>`--no-verify`: use shards whose bytes no longer match the manifest's SHA-256 (checked by default).</summary>
     public static Option<bool> NoVerifyOption() => new("--no-verify") { Description = "Do not check each shard's SHA-256 against manifest.json while reading it." };
@@ -83,7 +101,7 @@ internal sealed class TrainOptions
 
     public (PreprocessingSpec Spec, EmOptions Em, IReadOnlyList<int>? Candidates, string[] Labels) Resolve(ParseResult parse)
     {
-        var spec = CommonOptions.ResolvePreset(parse.GetValue(Preset)!);
+        var spec = CommonOptions.ResolvePreset(PresetName(parse));
         var type = parse.GetValue(Covariance);
         var k = parse.GetValue(K);
         GaussianMixture? initModel = null;

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using DistGmm.Cli.Commands;
+using DistGmm.Cluster;
+using DistGmm.Data;
+using DistGmm.Numerics;
+using Xunit;
+
+namespace DistGmm.Cli.Tests;
+
+/// <summary>Without --preset: the notebook's seed preset for KDD data, generic for any other traffic table.</summary>
+public sealed class DefaultPresetTests
+{
+    /// <summary>A CIC-IDS-like flow table: skewed counts and bytes, a rate in [0, 1], a category, BENIGN/attack labels.</summary>
+    private static string FlowTable(string dir)
+    {
+        var text = new StringBuilder(" Flow Duration, Total Fwd Packets, Fwd Bytes, Down/Up Ratio, Protocol, Label\n");
+        var random = new Random(5);
+        for (var i = 0; i < 600; i++)
+        {
+            var attack = i % 40 == 7;
+            text.Append(CultureInfo.InvariantCulture, $"{Math.Round(random.NextDouble() * (attack ? 5 : 90_000))},{random.Next(1, attack ? 3 : 60)},")
+                .Append(CultureInfo.InvariantCulture, $"{random.Next(attack ? 40 : 200, attack ? 60 : 90_000)},{Math.Round(random.NextDouble(), 3)},")
+                .Append(i % 3 == 0 ? "udp" : "tcp").Append(attack ? ",PortScan\n" : ",BENIGN\n");
+        }
+        var path = Path.Combine(dir, "flows.csv");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    [Fact]
+    public void A_table_without_the_kdd_features_trains_with_the_generic_preset_and_mahalanobis_scoring()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-generic-").FullName;
+        var data = FlowTable(dir);
+        Assert.Equal("generic", TrainOptions.DefaultPreset(data));
+        var run = Path.Combine(dir, "run");
+        var r = CliRunner.Run("run", data, "--k", "2", "--workers", "2", "--shards", "3", "--no-report", "--out", run);
+        Assert.True(r.ExitCode == 0, r.Error);
+        var model = ModelFile.Load(Path.Combine(run, "model.json"));
+        var preprocessor = Preprocessor.FromJson(model.PreprocessorJson!);
+        Assert.Equal("generic", preprocessor.Spec.Name);
+        Assert.Equal(Scoring.Mahalanobis, model.Scoring);
+        // Counts and bytes are log1p'd; the ratio within [0, 1] stays linear; the protocol is one-hot.
+        Assert.Equal(["Flow Duration", "Total Fwd Packets", "Fwd Bytes"], preprocessor.Columns.Where(c => c.Log1p).Select(c => c.Name));
+        Assert.Equal(6, model.Model.D);
+        // BENIGN is normal traffic: the summary has the label metrics.
+        Assert.Contains("\"rocAuc\"", File.ReadAllText(Path.Combine(run, "summary.json")));
+    }
+
+    [Fact]
+    public void Kdd_data_keeps_the_notebooks_seed_preset_and_an_unreadable_input_leaves_it_to_ingest_to_say_why()
+    {
+        Assert.Equal("seed", TrainOptions.DefaultPreset(SmallKdd.File3000));
+        Assert.Equal("seed", TrainOptions.DefaultPreset(Path.Combine(Path.GetTempPath(), "no-such-file.csv")));
+    }
+}
