@@ -44,8 +44,7 @@ public static class Ingestion
             }
             return File.Exists(path) ? TableSources.DetectLayout(path, null).Columns : null;
         }
-        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException or InvalidDataException
-                                      or FormatException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is not OutOfMemoryException) // whatever it is, the ingest meets it again and names it
         {
             return null;
         }
