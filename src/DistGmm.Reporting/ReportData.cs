@@ -68,21 +68,24 @@ public sealed record FlaggedRecord(long RowId, double Score, string? Label, long
     string? UnlikelyFeatures, string? Reason);
 
 /// <summary>
-/// Raw features per record. <see cref="TotalRecords"/> is the size of the run (may exceed the arrays when the
+/// Raw features per record, on three axes: the notebook's src_bytes, dst_bytes and duration for KDD data, or the
+/// columns <see cref="XName"/>, <see cref="YName"/>, <see cref="ZName"/> name for any other table.
+/// <see cref="TotalRecords"/> is the size of the run (may exceed the arrays when the
 /// caller already sampled); the report states how many points of each class it shows out of it. The plots draw every
 /// flagged point (up to <see cref="ReportOptions.MaxFlaggedPoints"/>) and a seeded sample of the others. <see cref="Selection"/> says how a
-/// pre-sampled set was chosen (e.g. "all anomalies kept up to half of 20,000") so the caption stays honest.
+/// pre-sampled set was chosen (e.g. "all anomalies kept up to half of 20,000") so the caption stays honest;
+/// <see cref="AxesNote"/> says why these columns when they are not the notebook's.
 /// </summary>
-public sealed record RecordPoints(double[] SrcBytes, double[] DstBytes, double[] Duration, bool[] PredictedAnomaly, long TotalRecords,
-    string? Selection = null)
+public sealed record RecordPoints(double[] X, double[] Y, double[] Z, bool[] PredictedAnomaly, long TotalRecords,
+    string? Selection = null, string XName = "src_bytes", string YName = "dst_bytes", string ZName = "duration", string? AxesNote = null)
 {
-    public int Count => SrcBytes.Length;
+    public int Count => X.Length;
 
     public void Validate()
     {
-        if (DstBytes.Length != Count || Duration.Length != Count || PredictedAnomaly.Length != Count)
+        if (Y.Length != Count || Z.Length != Count || PredictedAnomaly.Length != Count)
             throw new ArgumentException(
-                $"RecordPoints arrays differ in length: src_bytes {Count}, dst_bytes {DstBytes.Length}, duration {Duration.Length}, anomaly flags {PredictedAnomaly.Length}.");
+                $"RecordPoints arrays differ in length: {XName} {Count}, {YName} {Y.Length}, {ZName} {Z.Length}, anomaly flags {PredictedAnomaly.Length}.");
         if (TotalRecords < Count)
             throw new ArgumentException($"RecordPoints.TotalRecords ({TotalRecords}) is smaller than the {Count} points given.");
     }

@@ -27,7 +27,8 @@ public static class ReportWriter
 
         var sections = new List<(string Id, string Title, string Html)>();
         Add(sections, "summary", "Summary", SummarySection(data));
-        Add(sections, "traffic", "Traffic: src_bytes, dst_bytes and duration", data.Points is null ? null : TrafficSection(data.Points, options, data.FlaggedTotal));
+        Add(sections, "traffic", data.Points is { } points ? $"Traffic: {points.XName}, {points.YName} and {points.ZName}" : "Traffic",
+            data.Points is null ? null : TrafficSection(data.Points, options, data.FlaggedTotal));
         Add(sections, "missing", "Missing values", data.Missing is null ? null : MissingSection(data.Missing, options));
         Add(sections, "training", "Training", TrainingSection(data));
         Add(sections, "scores", "Scores", data.Scores is null ? null : ScoreSection(data.Scores, options));
@@ -180,12 +181,13 @@ public static class ReportWriter
         var anomaly = s.Indices.Where(i => p.PredictedAnomaly[i]).ToArray();
         var series = new[]
         {
-            new PointSeries("normal", "s-normal", normal.Select(i => p.SrcBytes[i]).ToArray(), normal.Select(i => p.DstBytes[i]).ToArray(), s.TotalNormal),
-            new PointSeries("anomaly (flagged)", "s-anomaly", anomaly.Select(i => p.SrcBytes[i]).ToArray(), anomaly.Select(i => p.DstBytes[i]).ToArray(), s.TotalFlagged),
+            new PointSeries("normal", "s-normal", normal.Select(i => p.X[i]).ToArray(), normal.Select(i => p.Y[i]).ToArray(), s.TotalNormal),
+            new PointSeries("anomaly (flagged)", "s-anomaly", anomaly.Select(i => p.X[i]).ToArray(), anomaly.Select(i => p.Y[i]).ToArray(), s.TotalFlagged),
         };
-        return $"<p class=\"caption\">Coloured by the model's verdict. Axes are log10(1 + x) so zero-byte and zero-duration connections stay visible.</p>\n"
-               + $"<div class=\"grid2\"><div><h3>src_bytes vs dst_bytes</h3><p class=\"caption\">{SampleNote(s, p, o)}</p>"
-               + ScatterChart.Render("scatter2d", series, "src_bytes", "dst_bytes")
+        return $"<p class=\"caption\">Coloured by the model's verdict. Axes are log10(1 + x) so zero-byte and zero-duration connections stay visible."
+               + (p.AxesNote is null ? "" : " " + Escape.Text(p.AxesNote)) + "</p>\n"
+               + $"<div class=\"grid2\"><div><h3>{Escape.Text(p.XName)} vs {Escape.Text(p.YName)}</h3><p class=\"caption\">{SampleNote(s, p, o)}</p>"
+               + ScatterChart.Render("scatter2d", series, p.XName, p.YName)
                + "</div><div id=\"view3d\">" + View3dSection(p, o, flaggedTotal) + "</div></div>";
     }
 
@@ -193,10 +195,12 @@ public static class ReportWriter
     {
         var s = SampleTraffic(p, o.Max3dPoints, o, flaggedTotal);
         var idx = s.Indices;
-        var json = Scatter3dScene.Json(idx.Select(i => p.SrcBytes[i]).ToArray(), idx.Select(i => p.DstBytes[i]).ToArray(),
-            idx.Select(i => p.Duration[i]).ToArray(), idx.Select(i => p.PredictedAnomaly[i]).ToArray());
-        return $"<h3>3-D view with duration</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(s, p, o)}</p>\n"
-               + "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"scatter3d\" class=\"chart\" viewBox=\"0 0 540 460\" width=\"540\" height=\"460\" tabindex=\"0\" role=\"img\" aria-label=\"Rotatable 3-D scatter of src_bytes, dst_bytes and duration\"></svg>\n"
+        var json = Scatter3dScene.Json(idx.Select(i => p.X[i]).ToArray(), idx.Select(i => p.Y[i]).ToArray(),
+            idx.Select(i => p.Z[i]).ToArray(), idx.Select(i => p.PredictedAnomaly[i]).ToArray(), p.XName, p.YName,
+            p.ZName == "duration" ? "duration (s)" : p.ZName);
+        return $"<h3>3-D view with {Escape.Text(p.ZName)}</h3><p class=\"caption\">Drag to rotate (arrow keys work too). {SampleNote(s, p, o)}</p>\n"
+               + "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"scatter3d\" class=\"chart\" viewBox=\"0 0 540 460\" width=\"540\" height=\"460\" tabindex=\"0\" role=\"img\" "
+               + $"aria-label=\"{Escape.Text($"Rotatable 3-D scatter of {p.XName}, {p.YName} and {p.ZName}")}\"></svg>\n"
                + "<div class=\"controls\"><span class=\"legend-inline\" id=\"scatter3d-legend\">"
                + $"<span><i style=\"background:#4c78a8\"></i>{Escape.Text(ScatterChart.LegendLabel("normal", s.ShownNormal, s.TotalNormal))}</span>"
                + $"<span><i style=\"background:#e45756\"></i>{Escape.Text(ScatterChart.LegendLabel("anomaly (flagged)", s.ShownFlagged, s.TotalFlagged))}</span>"

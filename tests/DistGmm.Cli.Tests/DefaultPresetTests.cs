@@ -35,7 +35,7 @@ public sealed class DefaultPresetTests
         var data = FlowTable(dir);
         Assert.Equal("generic", TrainOptions.DefaultPreset(data));
         var run = Path.Combine(dir, "run");
-        var r = CliRunner.Run("run", data, "--k", "2", "--workers", "2", "--shards", "3", "--no-report", "--out", run);
+        var r = CliRunner.Run("run", data, "--k", "2", "--workers", "2", "--shards", "3", "--out", run);
         Assert.True(r.ExitCode == 0, r.Error);
         var model = ModelFile.Load(Path.Combine(run, "model.json"));
         var preprocessor = Preprocessor.FromJson(model.PreprocessorJson!);
@@ -46,6 +46,10 @@ public sealed class DefaultPresetTests
         Assert.Equal(6, model.Model.D);
         // BENIGN is normal traffic: the summary has the label metrics.
         Assert.Contains("\"rocAuc\"", File.ReadAllText(Path.Combine(run, "summary.json")));
+        // The report plots its own columns (no src_bytes here): the three non-negative ones beyond 1.
+        var report = File.ReadAllText(Path.Combine(run, "report.html"));
+        Assert.Contains("<h2>Traffic: Flow Duration, Total Fwd Packets and Fwd Bytes</h2>", report);
+        Assert.Contains("The data has no src_bytes, dst_bytes and duration", report);
     }
 
     [Fact]

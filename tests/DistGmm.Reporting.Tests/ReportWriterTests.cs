@@ -34,6 +34,25 @@ public class ReportWriterTests
     }
 
     [Fact]
+    public void Other_data_plots_its_own_columns_by_name_escaped_in_titles_axes_and_the_3d_scene()
+    {
+        var points = Data.Points! with { XName = "Flow <Bytes>/s", YName = "Fwd Packets", ZName = "Idle \"Max\"", AxesNote = "Not KDD: its own columns." };
+        var html = ReportWriter.Render(Data with { Points = points });
+        Assert.Contains("<h2>Traffic: Flow &lt;Bytes&gt;/s, Fwd Packets and Idle &quot;Max&quot;</h2>", html);
+        Assert.Contains("<h3>Flow &lt;Bytes&gt;/s vs Fwd Packets</h3>", html);
+        Assert.Contains("<h3>3-D view with Idle &quot;Max&quot;</h3>", html);
+        Assert.Contains("Not KDD: its own columns.", html);
+        Assert.Contains("Fwd Packets (log scale)", html);
+        var scene = Between(html, "id=\"scatter3d-data\">", "</script>");
+        Assert.Contains("{\"name\":\"Flow \\u003cBytes\\u003e/s\"", scene);   // no tag can close the script element
+        Assert.Contains("{\"name\":\"Idle \\\"Max\\\"\"", scene);
+        Assert.DoesNotContain("src_bytes", Between(html, "<section id=\"traffic\">", "</section>"));
+        // The notebook's names stay the default.
+        Assert.Contains("<h2>Traffic: src_bytes, dst_bytes and duration</h2>", ReportWriter.Render(Data));
+        Assert.Contains("{\"name\":\"duration (s)\"", Between(ReportWriter.Render(Data), "id=\"scatter3d-data\">", "</script>"));
+    }
+
+    [Fact]
     public void Sample_size_is_stated_for_sampled_plots()
     {
         // 1,500 of the 5,000 synthetic records are flagged: all of them are drawn, and the normal records get the
@@ -176,7 +195,7 @@ public class ReportWriterTests
     public void Inconsistent_data_is_a_clear_error()
     {
         var p = Data.Points!;
-        var ex = Assert.Throws<ArgumentException>(() => ReportWriter.Render(Data with { Points = p with { Duration = [1, 2] } }));
+        var ex = Assert.Throws<ArgumentException>(() => ReportWriter.Render(Data with { Points = p with { Z = [1, 2] } }));
         Assert.Contains("duration 2", ex.Message);
         var m = Data.Missing!;
         ex = Assert.Throws<ArgumentException>(() => ReportWriter.Render(Data with { Missing = m with { MissingPerColumn = [1] } }));

@@ -159,11 +159,26 @@ public static class RunReportBuilder
             : new Scores(rowIds[..offset], score[..offset], anomaly[..offset], labels?[..offset]);
     }
 
-    /// <summary>Raw src_bytes, dst_bytes, duration of a seeded sample of the scored rows (all anomalies kept up to half the budget).</summary>
+    private static readonly string[] NotebookAxes = ["src_bytes", "dst_bytes", "duration"];
+
+    /// <summary>
+    /// The plots' three columns: the notebook's src_bytes, dst_bytes and duration; for other data the first three numeric
+    /// columns that are never negative (log axes) and go beyond 1 (counts, bytes, durations, where the log axes help),
+    /// then ones within [0, 1]; null when fewer than three such columns exist.
+    /// </summary>
+    internal static (string[] Columns, string? Note)? PlotAxes(DatasetManifest manifest)
+    {
+        if (NotebookAxes.All(c => manifest.Columns.Any(x => x.Name == c))) return (NotebookAxes, null);
+        var nonNegative = manifest.ColumnSummaries.Where(c => c.Role == ColumnRole.Numeric && c.Min >= 0).ToList();
+        var chosen = nonNegative.Where(c => c.Max > 1).Concat(nonNegative.Where(c => !(c.Max > 1))).Take(3).Select(c => c.Name).ToArray();
+        return chosen.Length < 3 ? null
+            : (chosen, "The data has no src_bytes, dst_bytes and duration: the axes are its first non-negative numeric columns (those beyond 1 first).");
+    }
+
+    /// <summary>Raw values of the plot columns (<see cref="PlotAxes"/>) of a seeded sample of the scored rows (all anomalies kept up to half the budget).</summary>
     private static RecordPoints? ReadPoints(DatasetManifest manifest, Scores scores)
     {
-        string[] needed = ["src_bytes", "dst_bytes", "duration"];
-        if (needed.Any(c => manifest.Columns.All(x => x.Name != c))) return null;
+        if (PlotAxes(manifest) is not var (needed, axesNote)) return null;
         var anomalies = Enumerable.Range(0, scores.Score.Length).Where(i => scores.Anomaly[i]).ToArray();
         var keepAnomalies = anomalies.Length <= PlotSample / 2 ? anomalies : Sampling.Indices(anomalies.Length, PlotSample / 2).Select(i => anomalies[i]).ToArray();
         // The rest of the budget from the normal rows only (a sample of all rows would spend some of it on anomalies
@@ -175,6 +190,7 @@ public static class RunReportBuilder
         foreach (var i in chosen) wanted[scores.RowIds[i]] = i;
 
         var src = new List<double>(); var dst = new List<double>(); var dur = new List<double>(); var flag = new List<bool>();
+        var missing = 0;
         for (var shard = 0; shard < manifest.Shards.Count; shard++)
         {
             using var reader = ParquetFileReader.Open(manifest.ShardPath(shard));
@@ -185,13 +201,17 @@ public static class RunReportBuilder
                 for (var r = 0; r < cols[0].Count; r++)
                 {
                     if (!wanted.TryGetValue(ids[r], out var scoreIndex)) continue;
-                    src.Add(cols[0].GetDouble(r)); dst.Add(cols[1].GetDouble(r)); dur.Add(cols[2].GetDouble(r));
+                    var (x, y, z) = (cols[0].GetDouble(r), cols[1].GetDouble(r), cols[2].GetDouble(r));
+                    if (double.IsNaN(x) || double.IsNaN(y) || double.IsNaN(z)) { missing++; continue; } // no place on an axis
+                    src.Add(x); dst.Add(y); dur.Add(z);
                     flag.Add(scores.Anomaly[scoreIndex]);
                 }
             }
         }
         return new RecordPoints([.. src], [.. dst], [.. dur], [.. flag], scores.Score.Length,
-            $"all anomalies (up to {PlotSample / 2:N0}) plus a seeded uniform sample, {src.Count:N0} rows in all");
+            $"all anomalies (up to {PlotSample / 2:N0}) plus a seeded uniform sample, {src.Count:N0} rows in all" +
+            (missing > 0 ? $" ({missing:N0} more with a missing value on an axis are not drawn)" : ""),
+            needed[0], needed[1], needed[2], axesNote);
     }
 
     /// <summary>Missing counts per column from the manifest, and the missing flags of the first rows of shard 0 for the matrix picture.</summary>

@@ -7,17 +7,18 @@ namespace DistGmm.Reporting.Charts;
 /// <summary>
 /// Data for the rotatable 3-D scatter: coordinates on log10(1 + x) axes normalised to [-1, 1], as compact JSON
 /// that the inline script projects and redraws while the reader drags. Axis order: x = src_bytes,
-/// y (up) = duration, z = dst_bytes.
+/// y (up) = duration, z = dst_bytes (or the three columns named).
 /// </summary>
 public static class Scatter3dScene
 {
-    public static string Json(IReadOnlyList<double> src, IReadOnlyList<double> dst, IReadOnlyList<double> duration, IReadOnlyList<bool> anomaly)
+    public static string Json(IReadOnlyList<double> src, IReadOnlyList<double> dst, IReadOnlyList<double> duration, IReadOnlyList<bool> anomaly,
+        string srcName = "src_bytes", string dstName = "dst_bytes", string durationName = "duration (s)")
     {
         var axes = new[]
         {
-            new Axis("src_bytes", src),
-            new Axis("duration (s)", duration),
-            new Axis("dst_bytes", dst),
+            new Axis(srcName, src),
+            new Axis(durationName, duration),
+            new Axis(dstName, dst),
         };
         var sb = new StringBuilder();
         sb.Append("{\"axes\":[");
@@ -54,7 +55,7 @@ public static class Scatter3dScene
         return r.ToString("0.###", CultureInfo.InvariantCulture);
     }
 
-    // Only axis names from this file go here, but escape anyway: the JSON sits inside a <script> element.
+    // Axis names may be a data file's column names, and the JSON sits inside a <script> element: escape.
     private static string JsonText(string s) =>
         s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("<", "\\u003c").Replace(">", "\\u003e").Replace("&", "\\u0026");
 
