@@ -5,9 +5,6 @@ namespace DistGmm.Data;
 /// <summary>Reads a Parquet file, a folder of Parquet files, or a DistGmm dataset as a streaming table.</summary>
 internal sealed class ParquetSource : ITableSource
 {
-    private static readonly HashSet<string> LabelNames = new(StringComparer.OrdinalIgnoreCase)
-        { "label", "labels", "class", "attack", "attack_type", "target" };
-
     private readonly IReadOnlyList<string> _files;
     private readonly string[] _sourceNames; // per delivered column: the Parquet field name
     private readonly Dictionary<string, string> _labelCache = new(StringComparer.Ordinal);
@@ -91,12 +88,13 @@ internal sealed class ParquetSource : ITableSource
 
         var columns = new List<ColumnInfo>();
         var names = new List<string>();
-        foreach (var field in schema!.Fields)
+        var isKdd = ColumnNames.HasKddFeatures([.. schema!.Fields.Select(f => KddSchema.CanonicalName(f.Name))]);
+        foreach (var field in schema.Fields)
         {
             var name = KddSchema.CanonicalName(field.Name);
             var role = overrides.TryGetValue(name, out var given) || overrides.TryGetValue(field.Name, out given)
                 ? given
-                : InferRole(field, name);
+                : InferRole(field, name, isKdd);
             if (role is ColumnRole.Ignored or ColumnRole.RowId) continue;
             if (role == ColumnRole.Numeric && !IsNumeric(field))
                 throw new DataFormatException(files[0], $"column '{field.Name}' is {field.PhysicalType}, not numeric");
@@ -105,8 +103,9 @@ internal sealed class ParquetSource : ITableSource
             columns.Add(new ColumnInfo(name, role));
             names.Add(field.Name);
         }
-        if (columns.Count(c => c.Role == ColumnRole.Label) > 1)
-            throw new DataFormatException(path, "more than one label column; mark the others in a schema file");
+        if (columns.Where(c => c.Role == ColumnRole.Label).Select(c => c.Name).ToList() is { Count: > 1 } labels)
+            throw new DataFormatException(path,
+                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (ingest --schema)");
         return new ParquetSource(path, files, columns, [.. names], rows, synthetic, warnings);
     }
 
@@ -119,10 +118,12 @@ internal sealed class ParquetSource : ITableSource
         field.PhysicalType is PhysicalType.Double or PhysicalType.Float or PhysicalType.Int32 or PhysicalType.Int64
         || field.PhysicalType is PhysicalType.ByteArray or PhysicalType.FixedLenByteArray && field.LogicalKind is LogicalKind.Decimal or LogicalKind.Float16;
 
-    private static ColumnRole InferRole(ParquetField field, string name)
+    private static ColumnRole InferRole(ParquetField field, string name, bool isKdd)
     {
-        if (name.Equals("rowId", StringComparison.OrdinalIgnoreCase)) return ColumnRole.RowId;
-        if (field.IsString) return LabelNames.Contains(name) ? ColumnRole.Label : ColumnRole.Categorical;
+        if (name.Equals("rowId", StringComparison.OrdinalIgnoreCase)) return ColumnRole.RowId; // a DistGmm dataset's own
+        if (isKdd) return ColumnNames.KddRole(name);
+        if (ColumnNames.IsRowId(name)) return ColumnRole.Ignored;
+        if (field.IsString) return ColumnNames.IsLabel(name) ? ColumnRole.Label : ColumnRole.Categorical;
         return IsNumeric(field) ? ColumnRole.Numeric : ColumnRole.Ignored;
     }
 

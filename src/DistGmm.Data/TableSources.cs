@@ -4,8 +4,6 @@ namespace DistGmm.Data;
 internal static class TableSources
 {
     private const int InferenceSampleRows = 1000;
-    private static readonly HashSet<string> LabelNames = new(StringComparer.OrdinalIgnoreCase)
-        { "label", "labels", "class", "attack", "attack_type", "attack_cat", "outcome", "target" };
 
     public static ITableSource Open(string path, string? schemaFile, BadRowPolicy policy, RejectSink? rejects)
     {
@@ -53,15 +51,14 @@ internal static class TableSources
         if (names.Distinct().Count() != names.Length)
             throw new DataFormatException(path, firstLine, 0, "the header repeats a column name");
         var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
-        // The 41 KDD features make a KDD file whatever its label is called (NSL-KDD's CSVs say attack or outcome, and
-        // add a difficulty level): the KDD roles, a label-like column as the label, any other column ignored.
-        var isKdd = KddSchema.FeatureNames.All(names.Contains);
+        // NSL-KDD's CSVs call the label attack or outcome and add a difficulty level: still KDD.
+        var isKdd = ColumnNames.HasKddFeatures(names);
         var columns = new ColumnInfo[names.Length];
         for (var f = 0; f < names.Length; f++)
         {
             ColumnRole role;
             if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(firstFields[f], out given)) role = given;
-            else if (isKdd) role = KddRole(names[f]);
+            else if (isKdd) role = ColumnNames.KddRole(names[f]);
             else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
             columns[f] = new ColumnInfo(names[f], role);
         }
@@ -80,16 +77,16 @@ internal static class TableSources
             if (Array.IndexOf(names, names[f]) != f)
                 throw new DataFormatException(path, header.Attributes[f].Line, 0, $"ARFF: attribute '{names[f]}' is declared twice");
         var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
-        var isKdd = KddSchema.FeatureNames.All(names.Contains);
+        var isKdd = ColumnNames.HasKddFeatures(names);
         var columns = new ColumnInfo[names.Length];
         for (var f = 0; f < names.Length; f++)
         {
             var declared = header.Attributes[f];
             ColumnRole role;
             if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(declared.Name, out given)) role = given;
-            else if (isKdd) role = KddRole(names[f]);
-            else if (LabelNames.Contains(names[f])) role = ColumnRole.Label;
-            else if (IsRowIdName(names[f])) role = ColumnRole.Ignored;
+            else if (isKdd) role = ColumnNames.KddRole(names[f]);
+            else if (ColumnNames.IsLabel(names[f])) role = ColumnRole.Label;
+            else if (ColumnNames.IsRowId(names[f])) role = ColumnRole.Ignored;
             else role = declared.Role;
             columns[f] = new ColumnInfo(names[f], role);
         }
@@ -117,18 +114,10 @@ internal static class TableSources
         return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter);
     }
 
-    /// <summary>A column's role in a file with the 41 KDD features: theirs, the label, or ignored (a difficulty level, an id).</summary>
-    private static ColumnRole KddRole(string name) =>
-        KddSchema.Columns.FirstOrDefault(c => c.Name == name)?.Role ?? (LabelNames.Contains(name) ? ColumnRole.Label : ColumnRole.Ignored);
-
-    /// <summary>A row identifier is not a feature: its value only says where a row sits in the file.</summary>
-    private static bool IsRowIdName(string name) =>
-        name.Equals("rowId", StringComparison.OrdinalIgnoreCase) || name.Equals("id", StringComparison.OrdinalIgnoreCase);
-
     private static ColumnRole InferRole(string name, IEnumerable<string> values)
     {
-        if (LabelNames.Contains(name)) return ColumnRole.Label;
-        if (IsRowIdName(name)) return ColumnRole.Ignored;
+        if (ColumnNames.IsLabel(name)) return ColumnRole.Label;
+        if (ColumnNames.IsRowId(name)) return ColumnRole.Ignored;
         var anyValue = false;
         foreach (var raw in values)
         {

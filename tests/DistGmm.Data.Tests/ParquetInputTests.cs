@@ -15,21 +15,19 @@ public sealed class ParquetInputTests
         var manifest = result.Manifest;
         Assert.Equal(7300, manifest.TotalRows);
         Assert.Equal(SourceFormat.Parquet, manifest.SourceFormat);
-        // BOOLEAN and INT96 columns are not features; numbers are numeric, STRING columns categorical.
+        // BOOLEAN and INT96 columns are not features, nor is the row id; numbers are numeric, STRING columns categorical.
         Assert.Equal(new[]
         {
-            "id:Numeric", "tinyint_col:Numeric", "smallint_col:Numeric", "int_col:Numeric", "bigint_col:Numeric",
+            "tinyint_col:Numeric", "smallint_col:Numeric", "int_col:Numeric", "bigint_col:Numeric",
             "float_col:Numeric", "double_col:Numeric", "date_string_col:Categorical", "string_col:Categorical",
             "year:Numeric", "month:Numeric",
         }, manifest.DataColumns.Select(c => $"{c.Name}:{c.Role}"));
         var summaries = manifest.ColumnSummaries.ToDictionary(s => s.Name);
-        Assert.Equal(26_641_350, summaries["id"].Mean!.Value * 7300, 6);
         Assert.Equal(331_785.00000000006, summaries["double_col"].Mean!.Value * 7300, 6);
         Assert.Equal(10, summaries["string_col"].Categories!.Count);
         var first = ShardLoader.ReadRaw(manifest.ShardPath(0));
-        Assert.Equal(122, first.Numbers[0]![0]);
-        Assert.Equal("01/13/09", first.Texts[7]![0]);
-        Assert.Equal(2.200000047683716, first.Numbers[5]![0]); // FLOAT widened exactly
+        Assert.Equal("01/13/09", first.Texts[6]![0]);
+        Assert.Equal(2.200000047683716, first.Numbers[4]![0]); // FLOAT widened exactly
     }
 
     [Fact]
@@ -44,6 +42,6 @@ public sealed class ParquetInputTests
         Assert.DoesNotContain(result.Manifest.Columns, c => c.Name == "date_string_col");
         var pre = Preprocessor.Fit(result.Manifest.Directory, new PreprocessingSpec(Scaling: Scaling.Standard), l => l == "2");
         Assert.Equal(result.Manifest.LabelCounts["2"], pre.Report.FitRows);
-        Assert.Equal(9, pre.OutputDimension);
+        Assert.Equal(8, pre.OutputDimension);
     }
 }
