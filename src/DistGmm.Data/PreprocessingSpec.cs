@@ -29,6 +29,10 @@ public enum Scaling { None, MinMax, Standard, ModeCentred }
 /// <param name="Encoding">How categorical columns become numbers.</param>
 /// <param name="Scaling">How numeric (and label-encoded) columns are scaled; one-hot columns stay 0/1.</param>
 /// <param name="Log1pColumns">Heavy-tailed columns replaced by log(1 + x) before scaling.</param>
+/// <param name="MaxCategories">
+/// Drop categorical columns with more distinct values than this on the training rows (an address, a timestamp, an id:
+/// one-hot, they would make a feature per value); each is named in the report and a warning. Null: no limit.
+/// </param>
 /// <param name="Log1pNonNegative">
 /// Also log(1 + x) every numeric column whose fitted values are all ≥ 0 and not all within [0, 1]: counts, bytes and
 /// durations, for data whose columns no preset names; rates and flags stay linear. On the KDD 10 % file it picks
@@ -45,8 +49,9 @@ public sealed record PreprocessingSpec(
     CategoricalEncoding Encoding = CategoricalEncoding.Label,
     Scaling Scaling = Scaling.MinMax,
     IReadOnlyList<string>? Log1pColumns = null,
-    // Written only when set: specs (and model.json files) from before it serialise byte for byte as they did.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Log1pNonNegative = false)
+    // Written only when set: specs (and model.json files) from before them serialise byte for byte as they did.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Log1pNonNegative = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MaxCategories = null)
 {
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -77,6 +82,7 @@ public sealed record PreprocessingSpec(
     {
         if (KnnNeighbors < 1) throw new ArgumentException($"knnNeighbors must be ≥ 1 (got {KnnNeighbors})");
         if (KnnReferenceRows < 1) throw new ArgumentException($"knnReferenceRows must be ≥ 1 (got {KnnReferenceRows})");
+        if (MaxCategories is < 1) throw new ArgumentException($"maxCategories must be ≥ 1 (got {MaxCategories})");
         if (DropColumnsMissingAbove is < 0 or > 1)
             throw new ArgumentException($"dropColumnsMissingAbove must be a fraction in [0, 1] (got {DropColumnsMissingAbove})");
     }

@@ -76,17 +76,17 @@ public sealed partial class Preprocessor
             throw DataFormatException.Verbatim(spec.Name, $"log1p needs numeric columns; not numeric: {string.Join(", ", nonNumericLog)}");
 
         var label = columns.Where(c => c.Role == ColumnRole.Label).ToList();
-        var dropped = (spec.DropColumns ?? []).Select(n => new DroppedColumn(n, "dropped by the preprocessing spec")).ToList();
+        var dropped = (spec.DropColumns ?? []).Select(n => new DroppedColumn(n, DroppedColumn.BySpec)).ToList();
         var candidates = features.Where(c => !(spec.DropColumns ?? []).Contains(c.Name)).ToList();
         // Pass 1: missing values per column (and the matrix picture) over the rows the label filter keeps.
         // Pass 2: imputation statistics and category maps over the rows kept.
         // Unless columns are dropped for their missing values, pass 2's columns are known up front and both passes
         // share one read of the data.
-        var pass1 = new MissingCounter(features, rowFilterByLabel);
+        var pass1 = new MissingCounter(features, rowFilterByLabel, spec.MaxCategories);
         IEnumerable<ColumnBatch> batches() => readColumns([.. candidates, .. label]);
         Preprocessor interim;
         long fitRows, fitDropped;
-        if (spec.DropColumnsMissingAbove is null)
+        if (spec.DropColumnsMissingAbove is null && spec.MaxCategories is null)
         {
             if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
             interim = ImputationPass(() => readColumns([.. features, .. label]).Select(pass1.Add), candidates, spec, rowFilterByLabel,
@@ -95,8 +95,7 @@ public sealed partial class Preprocessor
         else
         {
             foreach (var batch in readColumns([.. features, .. label])) pass1.Add(batch);
-            var threshold = spec.DropColumnsMissingAbove.Value;
-            if (pass1.Rows > 0)
+            if (pass1.Rows > 0 && spec.DropColumnsMissingAbove is { } threshold)
             {
                 foreach (var column in candidates.ToList())
                 {
@@ -106,10 +105,19 @@ public sealed partial class Preprocessor
                     dropped.Add(new DroppedColumn(column.Name, $"{fraction:P2} missing > {threshold:P2}"));
                 }
             }
+            if (spec.MaxCategories is { } most)
+                foreach (var column in candidates.ToList())
+                {
+                    if (!pass1.TooManyCategories(features.IndexOf(column))) continue;
+                    candidates.Remove(column);
+                    dropped.Add(new DroppedColumn(column.Name,
+                        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"more than {most:N0} categories (an address, a time or an id, not a feature)")));
+                }
             if (candidates.Count == 0) throw DataFormatException.Verbatim(spec.Name, $"preprocessing '{spec.Name}' leaves no feature columns");
             interim = ImputationPass(batches, candidates, spec, rowFilterByLabel, out fitRows, out fitDropped);
         }
 
+        RequireFittableWidth(spec, interim.Columns);
         // Pass 3: scaling statistics of the imputed, log1p'd, encoded values.
         var fitted = ScalingPass(batches, interim, spec, rowFilterByLabel);
 
@@ -127,8 +135,15 @@ public sealed partial class Preprocessor
     }
 
     /// <summary>Missing values per column over the rows the label filter keeps, and per bin of rows (the matrix picture).</summary>
-    private sealed class MissingCounter(List<ColumnInfo> features, Func<string?, bool>? filter)
+    private sealed class MissingCounter(List<ColumnInfo> features, Func<string?, bool>? filter, int? maxCategories = null)
     {
+        // Distinct values of each categorical column, each set growing only until it passes maxCategories.
+        private readonly HashSet<string>?[] _distinct = features
+            .Select(c => maxCategories is not null && c.Role == ColumnRole.Categorical ? new HashSet<string>(StringComparer.Ordinal) : null)
+            .ToArray();
+
+        public bool TooManyCategories(int column) => _distinct[column] is { } seen && seen.Count > maxCategories;
+
         private readonly List<long[]> _binMissing = [];
         private readonly List<long> _binRows = [];
         // Bins are sized from the first batch onwards so the pass stays single: 200 bins over an unknown total is
@@ -167,6 +182,13 @@ public sealed partial class Preprocessor
                 }
                 Rows += take;
                 at += take;
+            }
+            for (var c = 0; c < map.Length; c++)
+            {
+                if (_distinct[c] is not { } seen || seen.Count > maxCategories) continue;
+                var texts = batch.Texts[map[c]]!;
+                foreach (var r in kept)
+                    if (texts[r] is { } value && seen.Add(value) && seen.Count > maxCategories) break;
             }
             return batch;
         }
@@ -419,6 +441,24 @@ public sealed partial class Preprocessor
             : stats[i].Fit(c, spec.Scaling)).ToList();
         RequireModellable(spec, fitted.Select((c, i) => (c.Name, stats[i].LargestOutput(c))).ToList());
         return fitted;
+    }
+
+    /// <summary>
+    /// The most features a fit accepts: a full covariance has d² entries per component and an EM pass costs about n·d²
+    /// per component; far beyond, a fit would not end (or fit in memory). One-hot columns of addresses, timestamps or
+    /// ids are how data gets there.
+    /// </summary>
+    public const int MaxFeatures = 4096;
+
+    private static void RequireFittableWidth(PreprocessingSpec spec, IReadOnlyList<FittedColumn> columns)
+    {
+        var width = columns.Sum(c => (long)c.OutputWidth);
+        if (width <= MaxFeatures) return;
+        var widest = string.Join(", ", columns.Where(c => c.OutputWidth > 1).OrderByDescending(c => c.OutputWidth).Take(3)
+            .Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"'{c.Name}' {c.OutputWidth:N0} categories")));
+        throw DataFormatException.Verbatim(spec.Name, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"preprocessing '{spec.Name}' makes {width:N0} features, more than {MaxFeatures:N0} a Gaussian mixture can be fitted on " +
+            $"({widest}): drop such columns (maxCategories or dropColumns in a preprocessing JSON file, or \"ignored\" in a schema file)"));
     }
 
     /// <summary>

@@ -2,7 +2,15 @@ namespace DistGmm.Data;
 
 public sealed record MissingColumnReport(string Column, long Missing, double Fraction);
 
-public sealed record DroppedColumn(string Column, string Reason);
+public sealed record DroppedColumn(string Column, string Reason)
+{
+    /// <summary>The reason of a column the spec names in dropColumns: the user's choice, not something to warn about.</summary>
+    public const string BySpec = "dropped by the preprocessing spec";
+
+    /// <summary>Dropped by a rule over the data (missing fraction, number of categories), not by name.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ByData => Reason != BySpec;
+}
 
 /// <summary>
 /// The data behind a missingno-style matrix picture: rows grouped into <see cref="Bins"/> consecutive bins of

@@ -11,15 +11,16 @@ namespace DistGmm.Cli.Tests;
 /// <summary>Without --preset: the notebook's seed preset for KDD data, generic for any other traffic table.</summary>
 public sealed class DefaultPresetTests
 {
-    /// <summary>A CIC-IDS-like flow table: skewed counts and bytes, a rate in [0, 1], a category, BENIGN/attack labels.</summary>
+    /// <summary>A CIC-IDS-like flow table: an address, skewed counts and bytes, a rate in [0, 1], a category, BENIGN/attack labels.</summary>
     private static string FlowTable(string dir)
     {
-        var text = new StringBuilder(" Flow Duration, Total Fwd Packets, Fwd Bytes, Down/Up Ratio, Protocol, Label\n");
+        var text = new StringBuilder(" Source IP, Flow Duration, Total Fwd Packets, Fwd Bytes, Down/Up Ratio, Protocol, Label\n");
         var random = new Random(5);
         for (var i = 0; i < 600; i++)
         {
             var attack = i % 40 == 7;
-            text.Append(CultureInfo.InvariantCulture, $"{Math.Round(random.NextDouble() * (attack ? 5 : 90_000))},{random.Next(1, attack ? 3 : 60)},")
+            text.Append(CultureInfo.InvariantCulture, $"192.168.{i / 200}.{i % 200},")
+                .Append(CultureInfo.InvariantCulture, $"{Math.Round(random.NextDouble() * (attack ? 5 : 90_000))},{random.Next(1, attack ? 3 : 60)},")
                 .Append(CultureInfo.InvariantCulture, $"{random.Next(attack ? 40 : 200, attack ? 60 : 90_000)},{Math.Round(random.NextDouble(), 3)},")
                 .Append(i % 3 == 0 ? "udp" : "tcp").Append(attack ? ",PortScan\n" : ",BENIGN\n");
         }
@@ -44,6 +45,8 @@ public sealed class DefaultPresetTests
         // Counts and bytes are log1p'd; the ratio within [0, 1] stays linear; the protocol is one-hot.
         Assert.Equal(["Flow Duration", "Total Fwd Packets", "Fwd Bytes"], preprocessor.Columns.Where(c => c.Log1p).Select(c => c.Name));
         Assert.Equal(6, model.Model.D);
+        // An address is not a feature: one-hot it would be 600 of them. The run says so.
+        Assert.Contains("distgmm: warning: column 'Source IP' is not a feature: more than 100 categories (an address, a time or an id, not a feature)", r.Error);
         // BENIGN is normal traffic: the summary has the label metrics.
         Assert.Contains("\"rocAuc\"", File.ReadAllText(Path.Combine(run, "summary.json")));
         // The report plots its own columns (no src_bytes here): the three non-negative ones beyond 1.

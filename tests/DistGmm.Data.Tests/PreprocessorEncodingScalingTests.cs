@@ -75,6 +75,40 @@ public sealed class PreprocessorEncodingScalingTests
     }
 
     [Fact]
+    public void Max_categories_drops_an_address_column_by_name_in_the_report_and_keeps_the_others()
+    {
+        var rows = 300;
+        var batch = TestData.Batch(
+            ("ip", Enumerable.Range(0, rows).Select(i => (string?)$"10.0.{i / 256}.{i % 256}").ToArray()),
+            ("proto", Enumerable.Range(0, rows).Select(i => (string?)(i % 3 == 0 ? "udp" : "tcp")).ToArray()),
+            ("bytes", Enumerable.Range(0, rows).Select(i => (double?)i).ToArray()));
+        var spec = new PreprocessingSpec(Missing: MissingStrategy.Median, Encoding: CategoricalEncoding.OneHot, Scaling: Scaling.None, MaxCategories: 100);
+        var pre = TestData.Fit(batch, spec);
+        Assert.Equal(["proto", "bytes"], pre.Columns.Select(c => c.Name));
+        var dropped = Assert.Single(pre.Report.DroppedColumns);
+        Assert.Equal(new DroppedColumn("ip", "more than 100 categories (an address, a time or an id, not a feature)"), dropped);
+        Assert.True(dropped.ByData);
+        Assert.False(new DroppedColumn("service", DroppedColumn.BySpec).ByData);
+        // Without the limit the same table fits the address too (one feature per value); the others are unchanged.
+        var all = TestData.Fit(batch, spec with { MaxCategories = null });
+        Assert.Equal(300 + 2 + 1, all.OutputDimension);
+        Assert.Equal(pre.Columns[1], all.Columns[2] with { OutputOffset = 2 });
+    }
+
+    [Fact]
+    public void A_table_one_hot_encoded_past_4096_features_is_refused_naming_its_widest_columns()
+    {
+        var batch = TestData.Batch(
+            ("flow_id", Enumerable.Range(0, 5000).Select(i => (string?)$"flow-{i}").ToArray()),
+            ("bytes", Enumerable.Range(0, 5000).Select(i => (double?)i).ToArray()));
+        var e = Assert.Throws<DataFormatException>(() => TestData.Fit(batch,
+            new PreprocessingSpec(Name: "wide", Missing: MissingStrategy.Median, Encoding: CategoricalEncoding.OneHot)));
+        Assert.Equal("preprocessing 'wide' makes 5,001 features, more than 4,096 a Gaussian mixture can be fitted on " +
+                     "('flow_id' 5,000 categories): drop such columns (maxCategories or dropColumns in a preprocessing JSON file, " +
+                     "or \"ignored\" in a schema file)", e.Message);
+    }
+
+    [Fact]
     public void Label_encoding_uses_sorted_categories_and_reserves_a_code_for_unseen_ones()
     {
         var fit = TestData.Batch(("p", new string?[] { "udp", "tcp", "icmp", "tcp" }));
@@ -156,6 +190,8 @@ public sealed class PreprocessorEncodingScalingTests
         var generic = PreprocessingSpec.Preset("generic");
         Assert.True(generic.Log1pNonNegative);
         Assert.True(PreprocessingSpec.FromJson(generic.ToJson()).Log1pNonNegative);
+        Assert.Equal(100, PreprocessingSpec.FromJson(generic.ToJson()).MaxCategories);
+        Assert.DoesNotContain("maxCategories", seed.ToJson()); // older specs serialise as they did
         Assert.Equal(wide.Log1pColumns, PreprocessingSpec.FromJson(wide.ToJson()).Log1pColumns);
     }
 

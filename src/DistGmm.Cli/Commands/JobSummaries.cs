@@ -1,6 +1,7 @@
 using System.Globalization;
 using DistGmm.Cli.Console;
 using DistGmm.Cluster;
+using DistGmm.Data;
 
 namespace DistGmm.Cli.Commands;
 
@@ -23,6 +24,10 @@ internal static class JobSummaries
             foreach (var c in t.Candidates)
                 rows.Add(($"BIC K={c.Model.K}", Format.Number(c.Bic, 10) + (c.Model.K == t.Model.Model.K ? "  (chosen)" : "")));
         terminal.Summary("Trained", rows);
+        // A column a rule over the data left out (too many categories, too many missing values) is said, never silent.
+        if (t.Model.PreprocessorJson is { } json)
+            foreach (var dropped in Preprocessor.FromJson(json).Report.DroppedColumns.Where(d => d.ByData))
+                terminal.Error.WriteLine($"distgmm: warning: column '{dropped.Column}' is not a feature: {dropped.Reason}");
     }
 
     /// <summary>The outcome with the paths its files have once the run folder is committed.</summary>
@@ -44,7 +49,8 @@ internal static class JobSummaries
             // As summary.json has it: over the whole run in a run, including workers lost while scoring.
             ("workers", m.WorkerCounts?.ToString() ?? m.Workers.ToString(CultureInfo.InvariantCulture)),
         };
-        if (m.Metrics is { } e)
+        if (m.Metrics is { Note: { } undefined }) rows.Add(("labels", undefined)); // one class only: no rates to give
+        else if (m.Metrics is { } e)
         {
             rows.Add(("precision / recall / F1", $"{Format.Fixed(e.Precision, 4)} / {Format.Fixed(e.Recall, 4)} / {Format.Fixed(e.F1, 4)} (attack = positive)"));
             rows.Add(("ROC AUC", Format.Fixed(e.RocAuc, 4)));
