@@ -10,6 +10,32 @@ namespace DistGmm.Cli.Tests;
 public sealed class RowAccountingCliTests
 {
     [Fact]
+    public void Run_on_bad_row_skip_sets_malformed_rows_aside_counts_them_and_says_so_where_fail_names_the_first()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-badrows-").FullName;
+        // CIC-IDS style: the rate of a zero-length flow is Infinity (rows 3 and 5 of the file).
+        var text = new StringBuilder("Flow Duration,Fwd Bytes,Flow Bytes/s,Label\n");
+        for (var i = 0; i < 400; i++)
+            text.Append(i is 1 or 3 ? "0,40,Infinity,DDoS\n" : $"{100 + i % 37},{500 + i * 7 % 91},{1.5 + i % 13},BENIGN\n");
+        var input = Path.Combine(dir, "flows.csv");
+        File.WriteAllText(input, text.ToString());
+
+        var failed = CliRunner.Run("run", input, "--out", Path.Combine(dir, "fail"), "--workers", "2", "--no-report");
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Contains($"{input}: line 3, column 3: 'Infinity' in numeric column 'Flow Bytes/s' is not a finite number", failed.Error);
+
+        var outDir = Path.Combine(dir, "skip");
+        var run = CliRunner.Run("run", input, "--out", outDir, "--workers", "2", "--no-report", "--on-bad-row", "skip");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("distgmm: warning: 2 rows rejected at ingestion (see the dataset's rejects.tsv)", run.Error);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.Equal(400, summary.RootElement.GetProperty("rowsRead").GetInt64());
+        Assert.Equal(2, summary.RootElement.GetProperty("rowsRejected").GetInt64());
+        var rejects = File.ReadAllLines(Path.Combine(outDir, "dataset", "rejects.tsv"));
+        Assert.Equal(2, rejects.Count(l => l.Contains("Infinity", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Rows_with_missing_values_are_marked_unscorable_counted_and_warned_about_once()
     {
         var dir = Directory.CreateTempSubdirectory("distgmm-rows-").FullName;

@@ -16,7 +16,7 @@ public sealed class IngestCommand : ICliCommand
         var shards = new Option<int>("--shards") { Description = "Number of Parquet shards to write.", DefaultValueFactory = _ => 8 };
         shards.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var output = new Option<string>("--out") { Description = "Dataset folder to write (manifest.json + shard-*.parquet).", Required = true };
-        var onBadRow = new Option<BadRowPolicy>("--on-bad-row") { Description = "fail: stop at the first malformed row (default); skip: count it and write it to rejects.tsv.", DefaultValueFactory = _ => BadRowPolicy.Fail };
+        var onBadRow = DatasetInputs.OnBadRowOption();
         var schema = new Option<string?>("--schema") { Description = "Schema file overriding the inferred column roles." };
         var compression = new Option<string>("--compression") { Description = "Page codec of the shards: snappy (default), zstd, gzip, lz4 (LZ4_RAW) or none.", DefaultValueFactory = _ => "snappy" };
         compression.AcceptOnlyFromAmong("snappy", "zstd", "gzip", "lz4", "none");

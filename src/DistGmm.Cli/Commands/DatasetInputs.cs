@@ -1,3 +1,4 @@
+using System.CommandLine;
 using DistGmm.Cli.Console;
 using DistGmm.Data;
 
@@ -10,7 +11,16 @@ public static class DatasetInputs
     /// DATA is used as it is when it holds manifest.json; any other existing file or folder is ingested into
     /// <paramref name="ingestDir"/> first.
     /// </summary>
-    public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8, CancellationToken ct = default)
+    /// <summary>`--on-bad-row fail|skip` of the commands that ingest a data file on the way (ingest itself, train, run, score).</summary>
+    public static Option<BadRowPolicy> OnBadRowOption() => new("--on-bad-row")
+    {
+        Description = "A malformed row of a data file: fail (default) stops at it naming file, line and column; skip counts it and sets it " +
+                      "aside in the dataset's rejects.tsv.",
+        DefaultValueFactory = _ => BadRowPolicy.Fail,
+    };
+
+    public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8, CancellationToken ct = default,
+        BadRowPolicy onBadRow = BadRowPolicy.Fail)
     {
         if (DatasetManifest.Exists(data))
         {
@@ -25,7 +35,8 @@ public static class DatasetInputs
         if (Directory.Exists(data) && !Directory.EnumerateFiles(data, "*.parquet").Any())
             throw new CliException($"{data}: a folder without manifest.json (not an ingested dataset) and without Parquet files; run 'distgmm ingest' first");
         var input = CliPaths.ExistingInput(data);
-        return Ingest(terminal, new IngestOptions(input, ingestDir, shards), ct).Manifest;
+        // Rows set aside under skip are counted in summary.json and said in the job's closing warning.
+        return Ingest(terminal, new IngestOptions(input, ingestDir, shards, onBadRow), ct).Manifest;
     }
 
     /// <param name="ct">Checked at every batch (the progress callback): Ctrl+C stops the ingest and its staging folder is removed.</param>
