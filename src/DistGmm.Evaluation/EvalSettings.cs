@@ -103,6 +103,9 @@ public static class ProtocolDefaults
     /// <summary>seed: the notebook's K=2 full mixture on preset <c>seed</c>.</summary>
     public const int SeedK = 2;
 
+    /// <summary>nslkdd's preset for a pair of tables without the KDD features.</summary>
+    public const string GenericPreset = "generic";
+
     public static string Preset(EvalProtocol protocol) => protocol switch
     {
         EvalProtocol.Seed => "seed",

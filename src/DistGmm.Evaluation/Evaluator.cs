@@ -175,10 +175,12 @@ public static class Evaluator
     public static EvalReport NslKdd(KddTable train, KddTable test, EvalSettings s, Action<string>? log = null)
     {
         s.Validate();
-        var spec = s.Spec ?? PreprocessingSpec.Preset(ProtocolDefaults.Preset(EvalProtocol.NslKdd));
+        // Any labelled pair of tables, not only KDD's: without the 41 KDD features, the generic preset (as run would).
+        var isKdd = KddSchema.FeatureNames.All(name => train.Columns.Any(c => c.Name == name));
+        var spec = s.Spec ?? PreprocessingSpec.Preset(isKdd ? ProtocolDefaults.Preset(EvalProtocol.NslKdd) : ProtocolDefaults.GenericPreset);
         var selection = ProtocolDefaults.Resolve(EvalProtocol.NslKdd, s);
         var normalRows = Enumerable.Range(0, train.Count).Where(train.IsNormal).ToArray();
-        if (normalRows.Length == 0) throw new ArgumentException("TRAIN has no rows labelled normal to fit on");
+        if (normalRows.Length == 0) throw new ArgumentException("TRAIN has no rows of normal traffic (labelled normal, BENIGN or 0) to fit on");
         var trainBatch = KddTable.Take(train.Batch, normalRows);
         var preprocessor = Preprocessor.Fit(() => [trainBatch], train.Columns, spec);
         var trainKept = preprocessor.SelectRows(trainBatch, null, out _);

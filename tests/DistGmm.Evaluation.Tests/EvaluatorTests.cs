@@ -183,6 +183,33 @@ public sealed class EvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void NslKddTakesAnyLabelledPairOfTablesWithTheGenericPresetAndBenignAsNormal()
+    {
+        // A CIC-IDS-like pair: scans are short, small flows; BENIGN traffic is long and large.
+        string Table(string name, int rows, int everyNthAttack)
+        {
+            var text = new StringBuilder("Flow Duration,Fwd Packets,Fwd Bytes,Protocol,Label\n");
+            for (var i = 0; i < rows; i++)
+                text.Append(i % everyNthAttack == 0
+                    ? $"{i % 7},{1 + i % 2},{40 + i % 9},tcp,PortScan\n"
+                    : $"{2000 + i * 37 % 5000},{10 + i % 60},{900 + i * 131 % 80_000},{(i % 3 == 0 ? "udp" : "tcp")},BENIGN\n");
+            var path = Path.Combine(_dir, name);
+            Directory.CreateDirectory(_dir);
+            File.WriteAllText(path, text.ToString());
+            return Ingestion.Ingest(new IngestOptions(path, Path.Combine(_dir, name + ".ds"), Shards: 2)).Manifest.Directory;
+        }
+        var train = KddTable.Load(DatasetManifest.Load(Table("train.csv", 600, 50)));
+        var test = KddTable.Load(DatasetManifest.Load(Table("test.csv", 400, 5)));
+
+        var report = Evaluator.NslKdd(train, test, new EvalSettings(K: 1));
+        Assert.Equal("generic", report.Preset);
+        var c = Assert.Single(report.Cases);
+        Assert.Equal(588, c.TrainRows);      // BENIGN rows only
+        Assert.Equal(80, c.TestPositives);   // PortScan is the attack
+        Assert.Equal(1.0, c.RocAuc);
+    }
+
+    [Fact]
     public void NslKddNeedsNormalTrainingRows()
     {
         var table = Synthetic(50);
