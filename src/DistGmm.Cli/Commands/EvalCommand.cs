@@ -24,7 +24,7 @@ public sealed class EvalCommand : ICliCommand
             Arity = new ArgumentArity(1, 2),
         };
         var protocol = new Option<string>("--protocol") { Description = "seed, dagmm, subsets or nslkdd.", Required = true };
-        var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset ({string.Join(", ", PreprocessingSpec.PresetNames)}) or JSON file; default: seed for seed, kdd-wide otherwise." };
+        var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset ({string.Join(", ", PreprocessingSpec.PresetNames)}) or JSON file; default: seed for seed, kdd-wide otherwise (nslkdd on tables without the KDD features: generic)." };
         var k = new Option<int?>("--k") { Description = "Fixed number of components (default: seed 2; dagmm, subsets and nslkdd choose K on the training rows)." };
         var selectK = new Option<string?>("--select-k") { Description = "Candidate K compared on the training rows (--select-by), e.g. 1-8 or 2,4,8." };
         var selectRegCovar = new Option<string?>("--select-reg-covar") { Description = "Candidate reg_covar compared by held-out likelihood on the training rows, e.g. 1e-3,1e-2,1e-1." };
