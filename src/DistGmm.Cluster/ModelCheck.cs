@@ -52,15 +52,18 @@ public static class ModelCheck
         ArgumentNullException.ThrowIfNull(data);
         var preprocessor = Check(model, modelPath);
         var columns = data.DataColumns.ToDictionary(c => c.Name, c => c.Role, StringComparer.Ordinal);
+        // Named by the file it came from: a data file given to score is ingested into a staging folder that is gone
+        // by the time the user reads the error.
+        var source = data.Source is { Length: > 0 } file ? file : data.Directory;
         foreach (var column in preprocessor.Columns)
         {
             if (!columns.TryGetValue(column.Name, out var role))
-                throw new DataFormatException(modelPath, $"the model reads column '{column.Name}', which the data in {data.Directory} does not have " +
+                throw new DataFormatException(modelPath, $"the model reads column '{column.Name}', which the data of {source} does not have " +
                                                          $"(its columns: {string.Join(", ", columns.Keys)})");
             var numeric = column.Kind == FeatureKind.Numeric;
             if (numeric != (role == ColumnRole.Numeric))
                 throw new DataFormatException(modelPath, $"the model reads column '{column.Name}' as {(numeric ? "a number" : "a category")}, " +
-                                                         $"but in {data.Directory} it is {(role == ColumnRole.Numeric ? "a number" : "a category")}");
+                                                         $"but in {source} it is {(role == ColumnRole.Numeric ? "a number" : "a category")}");
         }
         return preprocessor;
     }

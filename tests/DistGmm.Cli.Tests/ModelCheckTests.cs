@@ -106,9 +106,11 @@ public sealed class ModelCheckTests
     public void Score_refuses_data_without_a_column_the_model_reads()
     {
         var dir = Directory.CreateTempSubdirectory("distgmm-other-").FullName;
-        var r = CliRunner.Run("ingest", RepoPaths.InRepo("tests", "fixtures", "data", "gaps.csv"), "--out", dir, "--shards", "1");
+        var input = Path.GetFullPath(RepoPaths.InRepo("tests", "fixtures", "data", "gaps.csv"));
+        var r = CliRunner.Run("ingest", input, "--out", dir, "--shards", "1");
         Assert.True(r.ExitCode == 0, r.Error);
-        AssertRefused(Score(Trained.Value.Model, dir), Trained.Value.Model, "the model reads column 'duration', which the data in");
+        // Named by the file the data came from (a file given to score is ingested into a staging folder, gone by then).
+        AssertRefused(Score(Trained.Value.Model, dir), Trained.Value.Model, $"the model reads column 'duration', which the data of {input} does not have");
     }
 
     private static IEnumerable<string> KddLines()
