@@ -32,17 +32,17 @@ public static class Ingestion
     /// The data columns an input would give, from its manifest, Parquet footer or text header alone (no rows read), or
     /// null when it cannot be opened: the ingest that follows reports why.
     /// </summary>
-    public static IReadOnlyList<ColumnInfo>? PeekColumns(string path)
+    public static IReadOnlyList<ColumnInfo>? PeekColumns(string path, string? schemaFile = null)
     {
         try
         {
             if (DatasetManifest.Exists(path)) return DatasetManifest.Load(path).DataColumns;
             if (Directory.Exists(path) || ParquetSource.IsParquetFile(path))
             {
-                using var parquet = ParquetSource.Open(path, null);
+                using var parquet = ParquetSource.Open(path, schemaFile);
                 return parquet.Columns;
             }
-            return File.Exists(path) ? TableSources.DetectLayout(path, null).Columns : null;
+            return File.Exists(path) ? TableSources.DetectLayout(path, schemaFile is null ? null : SchemaFile.Load(schemaFile)).Columns : null;
         }
         catch (Exception e) when (e is not OutOfMemoryException) // whatever it is, the ingest meets it again and names it
         {

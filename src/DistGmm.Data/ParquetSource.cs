@@ -105,7 +105,7 @@ internal sealed class ParquetSource : ITableSource
         }
         if (columns.Where(c => c.Role == ColumnRole.Label).Select(c => c.Name).ToList() is { Count: > 1 } labels)
             throw new DataFormatException(path,
-                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (ingest --schema)");
+                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (--schema)");
         return new ParquetSource(path, files, columns, [.. names], rows, synthetic, warnings);
     }
 

@@ -56,6 +56,32 @@ public sealed class DefaultPresetTests
     }
 
     [Fact]
+    public void A_unsw_like_table_asks_which_label_and_runs_once_a_schema_file_says()
+    {
+        var dir = Directory.CreateTempSubdirectory("distgmm-unsw-").FullName;
+        var text = new StringBuilder("id,dur,proto,sbytes,attack_cat,label\n");
+        for (var i = 0; i < 300; i++)
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1},{i % 17 * 0.25},{(i % 4 == 0 ? "udp" : "tcp")},{200 + i * 37 % 900},")
+                .Append(i % 30 == 0 ? "Exploits,1\n" : "Normal,0\n");
+        var data = Path.Combine(dir, "UNSW_NB15_training-set.csv");
+        File.WriteAllText(data, text.ToString());
+
+        var refused = CliRunner.Run("run", data, "--out", Path.Combine(dir, "refused"), "--workers", "2", "--no-report");
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Contains("more than one label column (attack_cat, label); mark all but one \"ignored\" in a schema file (--schema)", refused.Error);
+
+        var schema = Path.Combine(dir, "schema.json");
+        File.WriteAllText(schema, """{ "header": true, "columns": [ { "name": "label", "role": "ignored" } ] }""");
+        var run = Path.Combine(dir, "run");
+        var r = CliRunner.Run("run", data, "--schema", schema, "--out", run, "--workers", "2", "--no-report");
+        Assert.True(r.ExitCode == 0, r.Error);
+        var model = ModelFile.Load(Path.Combine(run, "model.json"));
+        Assert.Equal("generic", Preprocessor.FromJson(model.PreprocessorJson!).Spec.Name);
+        Assert.Equal(["dur", "proto=tcp", "proto=udp", "sbytes"], model.FeatureNames); // no id, no label
+        Assert.Contains("\"rocAuc\"", File.ReadAllText(Path.Combine(run, "summary.json"))); // Normal is normal traffic
+    }
+
+    [Fact]
     public void Kdd_data_keeps_the_notebooks_seed_preset_and_an_unreadable_input_leaves_it_to_ingest_to_say_why()
     {
         Assert.Equal("seed", TrainOptions.DefaultPreset(SmallKdd.File3000));

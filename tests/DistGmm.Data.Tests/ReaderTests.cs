@@ -262,7 +262,7 @@ public sealed class SchemaErrorTests
         // UNSW-NB15's layout: a row id, features, the attack category and a binary label.
         var path = TestData.WriteText(dir, "unsw.csv", "id,dur,proto,attack_cat,label\n1,0.5,tcp,Normal,0\n2,0.1,udp,Exploits,1\n");
         var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
-        Assert.Equal($"{path}: more than one label column (attack_cat, label); mark all but one \"ignored\" in a schema file (ingest --schema)", e.Message);
+        Assert.Equal($"{path}: more than one label column (attack_cat, label); mark all but one \"ignored\" in a schema file (--schema)", e.Message);
         var schema = TestData.WriteText(dir, "unsw.json", """{ "header": true, "columns": [ { "name": "label", "role": "ignored" } ] }""");
         var (batch, _) = SourceReading.ReadAll(path, schema);
         Assert.Equal(new[]
@@ -291,7 +291,7 @@ public sealed class SchemaErrorTests
         var dir = TestData.TempDir();
         var path = TestData.WriteText(dir, "two.csv", "x,label,class\n1,a,b\n");
         var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
-        Assert.Equal($"{path}: more than one label column (label, class); mark all but one \"ignored\" in a schema file (ingest --schema)", e.Message);
+        Assert.Equal($"{path}: more than one label column (label, class); mark all but one \"ignored\" in a schema file (--schema)", e.Message);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class IngestCommand : ICliCommand
         shards.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var output = new Option<string>("--out") { Description = "Dataset folder to write (manifest.json + shard-*.parquet).", Required = true };
         var onBadRow = DatasetInputs.OnBadRowOption();
-        var schema = new Option<string?>("--schema") { Description = "Schema file overriding the inferred column roles." };
+        var schema = DatasetInputs.SchemaOption();
         var compression = new Option<string>("--compression") { Description = "Page codec of the shards: snappy (default), zstd, gzip, lz4 (LZ4_RAW) or none.", DefaultValueFactory = _ => "snappy" };
         compression.AcceptOnlyFromAmong("snappy", "zstd", "gzip", "lz4", "none");
         var command = new Command("ingest", "Ingest a data file into a sharded Parquet dataset with manifest.json.") { input, shards, output, onBadRow, schema, compression };

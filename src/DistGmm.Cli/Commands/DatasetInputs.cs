@@ -19,8 +19,14 @@ public static class DatasetInputs
         DefaultValueFactory = _ => BadRowPolicy.Fail,
     };
 
+    /// <summary>`--schema FILE` of the commands that ingest a data file on the way: column roles by name (JSON).</summary>
+    public static Option<string?> SchemaOption() => new("--schema")
+    {
+        Description = "Schema file (JSON) overriding the inferred column roles of a data file, e.g. which of two label-like columns is the label.",
+    };
+
     public static DatasetManifest OpenOrIngest(Terminal terminal, string data, string ingestDir, int shards = 8, CancellationToken ct = default,
-        BadRowPolicy onBadRow = BadRowPolicy.Fail)
+        BadRowPolicy onBadRow = BadRowPolicy.Fail, string? schemaFile = null)
     {
         if (DatasetManifest.Exists(data))
         {
@@ -36,7 +42,7 @@ public static class DatasetInputs
             throw new CliException($"{data}: a folder without manifest.json (not an ingested dataset) and without Parquet files; run 'distgmm ingest' first");
         var input = CliPaths.ExistingInput(data);
         // Rows set aside under skip are counted in summary.json and said in the job's closing warning.
-        return Ingest(terminal, new IngestOptions(input, ingestDir, shards, onBadRow), ct).Manifest;
+        return Ingest(terminal, new IngestOptions(input, ingestDir, shards, onBadRow, schemaFile is null ? null : CliPaths.ExistingFile(schemaFile)), ct).Manifest;
     }
 
     /// <param name="ct">Checked at every batch (the progress callback): Ctrl+C stops the ingest and its staging folder is removed.</param>

@@ -31,6 +31,7 @@ internal sealed class TrainOptions
     public readonly Option<int> Workers = new("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
     public readonly Option<int> Shards = new("--shards") { Description = "Shards to ingest a data file into.", DefaultValueFactory = _ => 8 };
     public readonly Option<BadRowPolicy> OnBadRow = DatasetInputs.OnBadRowOption();
+    public readonly Option<string?> Schema = DatasetInputs.SchemaOption();
     public readonly Option<string[]> TrainOnLabel = new("--train-on-label") { Description = "Fit (model and preprocessor) only on rows with this label, e.g. normal. Repeatable.", AllowMultipleArgumentsPerToken = false };
     public readonly Option<bool> NoVerify = NoVerifyOption();
     public readonly Option<string?> Scoring = ScoringOption("Rows: fit on every row, score = log-likelihood (the notebook). Records: fit on distinct records, " +
@@ -57,14 +58,14 @@ internal sealed class TrainOptions
         parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(PresetName(parse), parse.GetValue(TrainOnLabel));
 
     /// <summary>--preset, or the default for DATA's columns (<see cref="DefaultPreset"/>).</summary>
-    public string PresetName(ParseResult parse) => parse.GetValue(Preset) ?? DefaultPreset(parse.GetValue(Data)!);
+    public string PresetName(ParseResult parse) => parse.GetValue(Preset) ?? DefaultPreset(parse.GetValue(Data)!, parse.GetValue(Schema));
 
     /// <summary>
     /// The notebook's seed preset for KDD data (it drops service and flag by name), generic for any other table — which
     /// the seed preset could only refuse. An input that cannot be opened gets seed; its ingest then says what is wrong.
     /// </summary>
-    internal static string DefaultPreset(string data) =>
-        Ingestion.PeekColumns(data) is { } columns && !KddSchema.FeatureNames.All(name => columns.Any(c => c.Name == name))
+    internal static string DefaultPreset(string data, string? schemaFile = null) =>
+        Ingestion.PeekColumns(data, schemaFile) is { } columns && !KddSchema.FeatureNames.All(name => columns.Any(c => c.Name == name))
             ? GenericPreset
             : ScoringDefaults.NotebookPreset;
 
@@ -96,7 +97,7 @@ internal sealed class TrainOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Data);
-        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, OnBadRow, TrainOnLabel, NoVerify, Scoring })
+        foreach (var o in new Option[] { Out, Preset, K, SelectK, Covariance, Init, InitModel, MaxIter, Tol, RegCovar, NInit, Seed, Workers, Shards, OnBadRow, Schema, TrainOnLabel, NoVerify, Scoring })
             command.Options.Add(o);
     }
 
@@ -127,7 +128,7 @@ internal sealed class TrainOptions
         ParseResult parse, Terminal terminal, StatusOption status, EmOptions em, IReadOnlyList<int>? candidates, string outDir, CancellationToken ct)
     {
         var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(Data)!, Path.Combine(outDir, "dataset"), parse.GetValue(Shards), ct,
-            parse.GetValue(OnBadRow));
+            parse.GetValue(OnBadRow), parse.GetValue(Schema));
         CheckTrainable(parse.GetValue(Data)!, manifest, parse.GetValue(TrainOnLabel) ?? [], em, candidates, parse.GetValue(InitModel) is not null);
         Directory.CreateDirectory(outDir);
         var (statusObserver, statusServer) = await status.StartAsync(parse, terminal, em.MaxIter, [.. manifest.Shards.Select(x => x.Rows)], ct);
@@ -271,9 +272,10 @@ public sealed class ScoreCommand : ICliCommand
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
         var noVerify = TrainOptions.NoVerifyOption();
         var onBadRow = DatasetInputs.OnBadRowOption();
+        var schema = DatasetInputs.SchemaOption();
         var scoring = TrainOptions.ScoringOption("rows (log-likelihood), records (log p(x) + log P(m), m counted in this data) or mahalanobis (as records, the density without the components' volumes). Default: the model's (model.json's scoring).");
         var threshold = new ThresholdOptions();
-        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, onBadRow, noReport, noVerify, scoring };
+        var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, onBadRow, schema, noReport, noVerify, scoring };
         threshold.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -295,7 +297,7 @@ public sealed class ScoreCommand : ICliCommand
             folder.RefuseInputInside(parse.GetValue(data)!);
             var outDir = folder.Work;
             var manifest = DatasetInputs.OpenOrIngest(terminal, parse.GetValue(data)!, Path.Combine(outDir, "dataset"), parse.GetValue(shards), ct,
-                parse.GetValue(onBadRow));
+                parse.GetValue(onBadRow), parse.GetValue(schema));
             var outcome = await EmbeddedJob.ScoreAsync(new ScoreJobSpec(modelPath, manifest.Directory, parse.GetValue(workers), rule, outDir, TrainOptions.Cluster(parse, noVerify))
                 { Scoring = parse.GetValue(scoring) is { } name ? ModelFile.ParseScoring(name) : null }, new ProgressObserver(terminal, 0), ct);
             var report = parse.GetValue(noReport) ? null : RunReportBuilder.WriteReport(outDir, manifest.Directory, runId: folder.Name);
