@@ -18,6 +18,17 @@ internal static class ColumnNames
     /// <summary>The 41 KDD features make a KDD table whatever its label is called and whatever else it carries.</summary>
     public static bool HasKddFeatures(IReadOnlyCollection<string> names) => KddSchema.FeatureNames.All(names.Contains);
 
+    /// <summary>
+    /// Two label-like columns (UNSW-NB15's attack_cat and label) must not leave one behind as a feature: the reader asks
+    /// which is the label instead of choosing.
+    /// </summary>
+    public static void RequireOneLabel(string path, IEnumerable<ColumnInfo> columns)
+    {
+        if (columns.Where(c => c.Role == ColumnRole.Label).Select(c => c.Name).ToList() is { Count: > 1 } labels)
+            throw new DataFormatException(path,
+                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (--schema)");
+    }
+
     /// <summary>A column's role in a KDD table: the feature's own, the label, or ignored (a difficulty level, an id).</summary>
     public static ColumnRole KddRole(string name) =>
         KddSchema.Columns.FirstOrDefault(c => c.Name == name)?.Role ?? (IsLabel(name) ? ColumnRole.Label : ColumnRole.Ignored);

@@ -103,9 +103,7 @@ internal sealed class ParquetSource : ITableSource
             columns.Add(new ColumnInfo(name, role));
             names.Add(field.Name);
         }
-        if (columns.Where(c => c.Role == ColumnRole.Label).Select(c => c.Name).ToList() is { Count: > 1 } labels)
-            throw new DataFormatException(path,
-                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (--schema)");
+        ColumnNames.RequireOneLabel(path, columns);
         return new ParquetSource(path, files, columns, [.. names], rows, synthetic, warnings);
     }
 

@@ -107,10 +107,7 @@ internal static class TableSources
             map[f] = kept.Count;
             kept.Add(fields[f]);
         }
-        // Two label-like columns (UNSW-NB15's attack_cat and label) must not leave one behind as a feature: ask.
-        if (kept.Where(c => c.Role == ColumnRole.Label).Select(c => c.Name).ToList() is { Count: > 1 } labels)
-            throw new DataFormatException(path,
-                $"more than one label column ({string.Join(", ", labels)}); mark all but one \"ignored\" in a schema file (--schema)");
+        ColumnNames.RequireOneLabel(path, kept);
         return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter);
     }
 

@@ -58,7 +58,17 @@ internal sealed class TrainOptions
         parse.GetValue(Scoring) is { } name ? ModelFile.ParseScoring(name) : ScoringDefaults.For(PresetName(parse), parse.GetValue(TrainOnLabel));
 
     /// <summary>--preset, or the default for DATA's columns (<see cref="DefaultPreset"/>).</summary>
-    public string PresetName(ParseResult parse) => parse.GetValue(Preset) ?? DefaultPreset(parse.GetValue(Data)!, parse.GetValue(Schema));
+    public string PresetName(ParseResult parse)
+    {
+        if (parse.GetValue(Preset) is { } given) return given;
+        // Asked by Resolve and by ResolveScoring: the input's columns are read once.
+        var (data, schema) = (parse.GetValue(Data)!, parse.GetValue(Schema));
+        if (_defaultPreset is not { } known || known.Data != data || known.Schema != schema)
+            _defaultPreset = known = (data, schema, DefaultPreset(data, schema));
+        return known.Name;
+    }
+
+    private (string Data, string? Schema, string Name)? _defaultPreset;
 
     /// <summary>
     /// The notebook's seed preset for KDD data (it drops service and flag by name), generic for any other table — which
