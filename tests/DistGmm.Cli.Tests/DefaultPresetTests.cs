@@ -79,6 +79,11 @@ public sealed class DefaultPresetTests
         Assert.Equal("generic", Preprocessor.FromJson(model.PreprocessorJson!).Spec.Name);
         Assert.Equal(["dur", "proto=tcp", "proto=udp", "sbytes"], model.FeatureNames); // no id, no label
         Assert.Contains("\"rocAuc\"", File.ReadAllText(Path.Combine(run, "summary.json"))); // Normal is normal traffic
+
+        // An ingested dataset's roles were settled by its ingest: a schema given with one is refused, not ignored.
+        var again = CliRunner.Run("run", Path.Combine(run, "dataset"), "--schema", schema, "--out", Path.Combine(dir, "again"));
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains($"--schema applies to a data file, and {Path.Combine(run, "dataset")} is an ingested dataset", again.Error);
     }
 
     [Fact]

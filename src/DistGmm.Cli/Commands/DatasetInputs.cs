@@ -30,6 +30,11 @@ public static class DatasetInputs
     {
         if (DatasetManifest.Exists(data))
         {
+            // Both options act while a file is ingested; an ingested dataset's roles and rejects were fixed by its ingest.
+            if (schemaFile is not null || onBadRow != BadRowPolicy.Fail)
+                throw new CliException($"{(schemaFile is not null ? "--schema" : "--on-bad-row skip")} applies to a data file, and {data} is an " +
+                                       "ingested dataset (its columns and rejected rows were settled by 'distgmm ingest'; ingest the file again with it)",
+                    ExitCodes.Usage);
             RunFolder.RequireCompleteIfInRunFolder(data);
             var manifest = DatasetManifest.Load(data);
             // A missing shard is unusable input, said before any worker starts (not a job failure halfway).
