@@ -15,9 +15,6 @@ internal static class ColumnNames
 
     public static bool IsRowId(string name) => RowIdNames.Contains(name.Trim());
 
-    /// <summary>The 41 KDD features make a KDD table whatever its label is called and whatever else it carries.</summary>
-    public static bool HasKddFeatures(IReadOnlyCollection<string> names) => KddSchema.FeatureNames.All(names.Contains);
-
     /// <summary>
     /// Two label-like columns (UNSW-NB15's attack_cat and label) must not leave one behind as a feature: the reader asks
     /// which is the label instead of choosing.

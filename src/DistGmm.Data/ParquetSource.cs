@@ -88,7 +88,7 @@ internal sealed class ParquetSource : ITableSource
 
         var columns = new List<ColumnInfo>();
         var names = new List<string>();
-        var isKdd = ColumnNames.HasKddFeatures([.. schema!.Fields.Select(f => KddSchema.CanonicalName(f.Name))]);
+        var isKdd = KddSchema.HasFeatures(schema!.Fields.Select(f => KddSchema.CanonicalName(f.Name)));
         foreach (var field in schema.Fields)
         {
             var name = KddSchema.CanonicalName(field.Name);

@@ -34,6 +34,13 @@ public static class KddSchema
         new ColumnInfo(LabelName, ColumnRole.Label),
     ];
 
+    /// <summary>The 41 KDD features make a KDD table whatever its label is called and whatever else it carries.</summary>
+    public static bool HasFeatures(IEnumerable<string> columnNames)
+    {
+        var names = columnNames.ToHashSet(StringComparer.Ordinal);
+        return FeatureNames.All(names.Contains);
+    }
+
     /// <summary>Maps the notebook CSV's spellings (<c>lnum_compromised</c>, <c>lroot_shell</c>, …) to KDD names.</summary>
     public static string CanonicalName(string headerName)
     {

@@ -52,7 +52,7 @@ internal static class TableSources
             throw new DataFormatException(path, firstLine, 0, "the header repeats a column name");
         var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
         // NSL-KDD's CSVs call the label attack or outcome and add a difficulty level: still KDD.
-        var isKdd = ColumnNames.HasKddFeatures(names);
+        var isKdd = KddSchema.HasFeatures(names);
         var columns = new ColumnInfo[names.Length];
         for (var f = 0; f < names.Length; f++)
         {
@@ -77,7 +77,7 @@ internal static class TableSources
             if (Array.IndexOf(names, names[f]) != f)
                 throw new DataFormatException(path, header.Attributes[f].Line, 0, $"ARFF: attribute '{names[f]}' is declared twice");
         var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
-        var isKdd = ColumnNames.HasKddFeatures(names);
+        var isKdd = KddSchema.HasFeatures(names);
         var columns = new ColumnInfo[names.Length];
         for (var f = 0; f < names.Length; f++)
         {

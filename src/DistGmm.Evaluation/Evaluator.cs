@@ -176,7 +176,7 @@ public static class Evaluator
     {
         s.Validate();
         // Any labelled pair of tables, not only KDD's: without the 41 KDD features, the generic preset (as run would).
-        var isKdd = KddSchema.FeatureNames.All(name => train.Columns.Any(c => c.Name == name));
+        var isKdd = KddSchema.HasFeatures(train.Columns.Select(c => c.Name));
         var spec = s.Spec ?? PreprocessingSpec.Preset(isKdd ? ProtocolDefaults.Preset(EvalProtocol.NslKdd) : ProtocolDefaults.GenericPreset);
         var selection = ProtocolDefaults.Resolve(EvalProtocol.NslKdd, s);
         var normalRows = Enumerable.Range(0, train.Count).Where(train.IsNormal).ToArray();

@@ -75,7 +75,7 @@ internal sealed class TrainOptions
     /// the seed preset could only refuse. An input that cannot be opened gets seed; its ingest then says what is wrong.
     /// </summary>
     internal static string DefaultPreset(string data, string? schemaFile = null) =>
-        Ingestion.PeekColumns(data, schemaFile) is { } columns && !KddSchema.FeatureNames.All(name => columns.Any(c => c.Name == name))
+        Ingestion.PeekColumns(data, schemaFile) is { } columns && !KddSchema.HasFeatures(columns.Select(c => c.Name))
             ? GenericPreset
             : ScoringDefaults.NotebookPreset;
 
