@@ -14,6 +14,12 @@ internal sealed record DelimitedLayout(
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Numbers are written with a decimal comma (<c>0,5</c>); only with another field delimiter than ','.</summary>
+    public bool DecimalComma { get; init; }
+
+    public bool TryParseNumber(ReadOnlySpan<byte> field, out double value) =>
+        DecimalComma ? Utf8Fields.TryParseDecimalComma(field, out value) : Utf8Fields.TryParseNumber(field, out value);
+
     /// <summary>ARFF rows may have <c>%</c> comment lines between them and single-quoted values.</summary>
     public bool IsArff => Format == SourceFormat.Arff;
 }
@@ -60,7 +66,8 @@ internal sealed class DelimitedSource : ITableSource
 
     public IReadOnlyList<string> Warnings => _layout.Delimiter == (byte)','
         ? _layout.Warnings
-        : [.. _layout.Warnings, $"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated (its first line has no commas)"];
+        : [.. _layout.Warnings, $"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated (its first line has no commas)" +
+                                (_layout.DecimalComma ? ", numbers with a decimal comma (e.g. '0,5')" : "")];
 
     public bool ReadBatch(ColumnBatch batch, int maxRows)
     {
@@ -120,11 +127,12 @@ internal sealed class DelimitedSource : ITableSource
                 case ColumnRole.Numeric:
                     double value;
                     if (Utf8Fields.IsMissing(field)) value = double.NaN;
-                    else if (!Utf8Fields.TryParseNumber(field, out value))
+                    else if (!_layout.TryParseNumber(field, out value))
                     {
                         badColumn = f + 1;
                         reason = $"'{Utf8Fields.Decode(field)}' in numeric column '{_layout.Columns[c].Name}' is not a " +
-                                 (Utf8Fields.IsOutOfRange(field) ? "finite number (a double holds up to ±1.8e308)" : "number");
+                                 (Utf8Fields.IsOutOfRange(field) ? "finite number (a double holds up to ±1.8e308)" : "number") +
+                                 (_layout.DecimalComma ? " (this file's numbers have a decimal comma, e.g. '0,5')" : "");
                         return false;
                     }
                     batch.Numbers[c]![row] = value;

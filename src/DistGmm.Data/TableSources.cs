@@ -23,25 +23,26 @@ internal static class TableSources
         var firstFields = SplitText(first, delimiter, out var unclosed);
         if (unclosed > 0) throw new DataFormatException(path, firstLine, unclosed, UnclosedQuote);
         var sample = sampleLines.Select(line => SplitText(line, delimiter, out _)).ToList();
-        var hasHeader = schema?.Header ?? LooksLikeHeader(firstFields);
+        var decimalComma = delimiter != (byte)',' && UsesDecimalComma([firstFields, .. sample]);
+        var hasHeader = schema?.Header ?? LooksLikeHeader(firstFields, decimalComma);
 
         if (schema is { Header: false })
         {
             if (schema.Columns.Count != firstFields.Length)
                 throw new DataFormatException(path, 1, 0,
                     $"the schema file lists {schema.Columns.Count} columns but the line has {firstFields.Length} fields");
-            return Build(path, SourceFormat.Csv, 0, 0, schema.Columns, delimiter);
+            return Build(path, SourceFormat.Csv, 0, 0, schema.Columns, delimiter, decimalComma);
         }
 
         if (!hasHeader)
         {
             // Headerless: the KDD layouts are recognised by their field count; 41 is KDD's unlabelled test data
             // (kddcup.testdata.unlabeled), the traffic nobody has labelled.
-            if (firstFields.Length == 41) return Build(path, SourceFormat.KddRaw, 0, 0, [.. KddSchema.Columns.Take(41)], delimiter);
-            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, 0, 0, KddSchema.Columns, delimiter);
+            if (firstFields.Length == 41) return Build(path, SourceFormat.KddRaw, 0, 0, [.. KddSchema.Columns.Take(41)], delimiter, decimalComma);
+            if (firstFields.Length == 42) return Build(path, SourceFormat.KddRaw, 0, 0, KddSchema.Columns, delimiter, decimalComma);
             if (firstFields.Length == 43)
                 return Build(path, SourceFormat.NslKdd, 0, 0, [.. KddSchema.Columns, new ColumnInfo("difficulty", ColumnRole.Ignored)],
-                    delimiter);
+                    delimiter, decimalComma);
             throw new DataFormatException(path, 1, 0,
                 $"cannot recognise the format: {firstFields.Length} fields and no header (KDD has 41 unlabelled or 42, NSL-KDD 43); " +
                 "give a schema file that names the columns");
@@ -59,11 +60,11 @@ internal static class TableSources
             ColumnRole role;
             if (overrides.TryGetValue(names[f], out var given) || overrides.TryGetValue(firstFields[f], out given)) role = given;
             else if (isKdd) role = ColumnNames.KddRole(names[f]);
-            else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""));
+            else role = InferRole(names[f], sample.Select(s => f < s.Length ? s[f] : ""), decimalComma);
             columns[f] = new ColumnInfo(names[f], role);
         }
         // Blank lines before the header are part of the preamble: the rows start after the header's line.
-        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, firstLine, 1, columns, delimiter);
+        return Build(path, isKdd ? SourceFormat.KddHeader : SourceFormat.Csv, firstLine, 1, columns, delimiter, decimalComma);
     }
 
     /// <summary>
@@ -97,7 +98,7 @@ internal static class TableSources
     }
 
     private static DelimitedLayout Build(string path, SourceFormat format, long dataStartLine, int preambleLines,
-        IReadOnlyList<ColumnInfo> fields, byte delimiter)
+        IReadOnlyList<ColumnInfo> fields, byte delimiter, bool decimalComma = false)
     {
         var kept = new List<ColumnInfo>();
         var map = new int[fields.Count];
@@ -108,10 +109,10 @@ internal static class TableSources
             kept.Add(fields[f]);
         }
         ColumnNames.RequireOneLabel(path, kept);
-        return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter);
+        return new DelimitedLayout(format, dataStartLine, preambleLines, fields.Count, kept, map, delimiter) { DecimalComma = decimalComma };
     }
 
-    private static ColumnRole InferRole(string name, IEnumerable<string> values)
+    private static ColumnRole InferRole(string name, IEnumerable<string> values, bool decimalComma)
     {
         if (ColumnNames.IsLabel(name)) return ColumnRole.Label;
         if (ColumnNames.IsRowId(name)) return ColumnRole.Ignored;
@@ -124,15 +125,36 @@ internal static class TableSources
             // Infinity (CIC-IDS's rate of a zero-length flow) is a number out of range, not a category: the column stays
             // numeric and such a row is refused by name (or skipped and counted), never one-hot encoded.
             var bytes = System.Text.Encoding.UTF8.GetBytes(value);
-            if (!Utf8Fields.TryParseNumber(bytes, out _) && !Utf8Fields.IsOutOfRange(bytes)) return ColumnRole.Categorical;
+            if (!TryParseNumber(bytes, decimalComma) && !Utf8Fields.IsOutOfRange(bytes)) return ColumnRole.Categorical;
         }
         return anyValue ? ColumnRole.Numeric : ColumnRole.Categorical;
     }
 
-    /// <summary>A header's first field is not a number and the next line's is (or every header field is a name).</summary>
-    private static bool LooksLikeHeader(string[] fields)
+    private static bool TryParseNumber(ReadOnlySpan<byte> field, bool decimalComma) =>
+        decimalComma ? Utf8Fields.TryParseDecimalComma(field, out _) : Utf8Fields.TryParseNumber(field, out _);
+
+    /// <summary>
+    /// A file separated by ';' (or tab, '|') whose numbers have a decimal comma: some field is such a number
+    /// (<c>0,5</c>) and none is a decimal with a point (<c>0.5</c>), which would make the comma mean something else.
+    /// </summary>
+    internal static bool UsesDecimalComma(IEnumerable<string[]> rows)
     {
-        var numeric = fields.Count(f => Utf8Fields.TryParseNumber(System.Text.Encoding.UTF8.GetBytes(f.Trim()), out _));
+        var comma = false;
+        foreach (var row in rows)
+            foreach (var text in row)
+            {
+                var field = System.Text.Encoding.UTF8.GetBytes(text.Trim());
+                if (field.AsSpan().IndexOfAny((byte)',', (byte)'.') < 0) continue;
+                if (field.AsSpan().IndexOf((byte)'.') >= 0 && Utf8Fields.TryParseNumber(field, out _)) return false;
+                comma |= Utf8Fields.TryParseDecimalComma(field, out _);
+            }
+        return comma;
+    }
+
+    /// <summary>A header's first field is not a number and the next line's is (or every header field is a name).</summary>
+    private static bool LooksLikeHeader(string[] fields, bool decimalComma)
+    {
+        var numeric = fields.Count(f => TryParseNumber(System.Text.Encoding.UTF8.GetBytes(f.Trim()), decimalComma));
         if (numeric > 0) return false;
         var names = fields.Select(KddSchema.CanonicalName).ToHashSet();
         if (names.Contains("duration") || names.Contains(KddSchema.LabelName)) return true;
@@ -170,13 +192,24 @@ internal static class TableSources
     /// </summary>
     internal static byte DetectDelimiter(string first, IReadOnlyList<string> sample)
     {
-        if (FieldCount(first, (byte)',') > 1) return (byte)',';
+        var commaFields = FieldCount(first, (byte)',');
+        // Commas all between digits may be decimal commas (0,5) in a file separated by another delimiter: that one wins
+        // if it splits the line into more fields than the commas do.
+        if (commaFields > 1 && !OnlyBetweenDigits(first, ',')) return (byte)',';
         foreach (var delimiter in OtherDelimiters)
         {
             var fields = FieldCount(first, delimiter);
-            if (fields >= 2 && 2 * sample.Count(line => FieldCount(line, delimiter) == fields) >= sample.Count) return delimiter;
+            if (fields >= 2 && fields > commaFields && 2 * sample.Count(line => FieldCount(line, delimiter) == fields) >= sample.Count)
+                return delimiter;
         }
         return (byte)',';
+    }
+
+    private static bool OnlyBetweenDigits(string line, char c)
+    {
+        for (var i = line.IndexOf(c); i >= 0; i = line.IndexOf(c, i + 1))
+            if (i == 0 || i == line.Length - 1 || !char.IsAsciiDigit(line[i - 1]) || !char.IsAsciiDigit(line[i + 1])) return false;
+        return true;
     }
 
     /// <summary>How a delimiter reads in a message: <c>';'</c>, <c>tab</c>.</summary>

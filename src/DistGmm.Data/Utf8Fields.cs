@@ -92,6 +92,22 @@ internal static class Utf8Fields
         TryParseSimpleDecimal(field, out value) ||
         double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
+    /// <summary>
+    /// A number written with a decimal comma (<c>0,5</c>, <c>-1,25E3</c>), as spreadsheets in much of Europe export it,
+    /// with ';' between the fields. A '.' is refused: there it would be a thousands separator or another convention.
+    /// </summary>
+    public static bool TryParseDecimalComma(ReadOnlySpan<byte> field, out double value)
+    {
+        value = 0;
+        var comma = field.IndexOf((byte)',');
+        if (comma < 0) return field.IndexOf((byte)'.') < 0 && TryParseNumber(field, out value);
+        if (field.Length > 64 || field.IndexOf((byte)'.') >= 0 || field[(comma + 1)..].IndexOf((byte)',') >= 0) return false;
+        Span<byte> point = stackalloc byte[field.Length];
+        field.CopyTo(point);
+        point[comma] = (byte)'.';
+        return TryParseNumber(point, out value);
+    }
+
     /// <summary>A number, but not a finite double: <c>1e400</c>, <c>inf</c>, <c>-Infinity</c> (any case).</summary>
     public static bool IsOutOfRange(ReadOnlySpan<byte> field)
     {

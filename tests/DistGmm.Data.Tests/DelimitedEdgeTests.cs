@@ -35,8 +35,66 @@ public sealed class DelimitedEdgeTests
         Assert.Equal((byte)';', TableSources.DetectDelimiter("a;b", [])); // a header alone
         Assert.Equal((byte)';', TableSources.DetectDelimiter("\"x;y\";b", ["1;2"])); // quotes respected
         Assert.Equal((byte)',', TableSources.DetectDelimiter("a,b;c", ["1,2;3"])); // commas win
+        Assert.Equal((byte)',', TableSources.DetectDelimiter("1,2;3", ["4,5;6"])); // ... where they split into more fields
+        Assert.Equal((byte)';', TableSources.DetectDelimiter("0;0,5;tcp", ["1;2,25;udp"])); // decimal commas
         // A one-column file whose header holds a ';' the values do not: still one column.
         Assert.Equal((byte)',', TableSources.DetectDelimiter("size;unit", ["12", "13", "14"]));
+    }
+
+    [Fact]
+    public void A_semicolon_file_with_decimal_commas_reads_as_its_comma_twin()
+    {
+        // KDD rows as a spreadsheet in much of Europe saves them: ';' between fields, a comma before the decimals.
+        var dir = TestData.TempDir();
+        var commas = TestData.WriteText(dir, "k.csv", string.Join("\n", KddLines));
+        var european = TestData.WriteText(dir, "k.txt", string.Join("\n",
+            KddLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l.Replace(",", ";"), @"(?<=\d)\.(?=\d)", ","))));
+        Assert.Contains(";0,00;", File.ReadAllText(european));
+        var (expected, _) = SourceReading.ReadAll(commas);
+        var (actual, format) = SourceReading.ReadAll(european);
+        Assert.Equal(SourceFormat.KddRaw, format);
+        for (var c = 0; c < expected.Columns.Count; c++)
+        {
+            if (expected.Numbers[c] is { } numbers) Assert.Equal(numbers.Take(5), actual.Numbers[c]!.Take(5));
+            else Assert.Equal(expected.Texts[c]!.Take(5), actual.Texts[c]!.Take(5));
+        }
+        using var source = TableSources.Open(european, null, BadRowPolicy.Fail, null);
+        Assert.Equal([$"{european}: read as ';'-separated (its first line has no commas), numbers with a decimal comma (e.g. '0,5')"],
+            source.Warnings);
+    }
+
+    [Fact]
+    public void Decimal_commas_are_read_in_a_header_file_and_a_later_point_is_refused_by_line_and_column()
+    {
+        var dir = TestData.TempDir();
+        var rows = Enumerable.Range(0, 1001).Select(i => $"{i};{i},5;http;normal").ToList();
+        var path = TestData.WriteText(dir, "t.csv", "duration;rate;service;label\n" + string.Join("\n", rows));
+        var (batch, format) = SourceReading.ReadAll(path);
+        Assert.Equal(SourceFormat.Csv, format);
+        Assert.Equal([ColumnRole.Numeric, ColumnRole.Numeric, ColumnRole.Categorical, ColumnRole.Label], batch.Columns.Select(c => c.Role));
+        Assert.Equal([0.5, 1.5, 2.5], batch.Numbers[1]!.Take(3));
+
+        // Past the rows the convention was read from, a decimal point is an error, not a silent misread.
+        var bad = TestData.WriteText(dir, "b.csv", "duration;rate;service;label\n" + string.Join("\n", rows) + "\n7;1.5;http;normal");
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(bad));
+        Assert.Equal($"{bad}: line 1003, column 2: '1.5' in numeric column 'rate' is not a number " +
+                     "(this file's numbers have a decimal comma, e.g. '0,5')", e.Message);
+    }
+
+    [Fact]
+    public void A_decimal_comma_is_read_only_where_no_field_has_a_decimal_point()
+    {
+        Assert.True(TableSources.UsesDecimalComma([["rate", "x"], ["0,5", "http"], ["-1,25E3", "7"]]));
+        Assert.False(TableSources.UsesDecimalComma([["0,5", "1.5"]]));        // a point decimal: the comma means something else
+        Assert.False(TableSources.UsesDecimalComma([["1,2,3", "7"]]));        // a list, not a number
+        Assert.False(TableSources.UsesDecimalComma([["a,b", "7"], ["3", "4"]]));
+        Assert.True(Utf8Fields.TryParseDecimalComma("12"u8, out var whole) && whole == 12);
+        Assert.False(Utf8Fields.TryParseDecimalComma("1.234,5"u8, out _));   // thousands separators are not guessed at
+
+        // A ';' file mixing both: the comma fields stay text, as before.
+        var dir = TestData.TempDir();
+        var (batch, _) = SourceReading.ReadAll(TestData.WriteText(dir, "m.csv", "a;b;label\n0,5;1.5;normal\n1,5;2.5;normal\n"));
+        Assert.Equal([ColumnRole.Categorical, ColumnRole.Numeric, ColumnRole.Label], batch.Columns.Select(c => c.Role));
     }
 
     [Fact]
