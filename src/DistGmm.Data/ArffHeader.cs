@@ -1,7 +1,10 @@
 namespace DistGmm.Data;
 
-/// <summary>An attribute declared in an ARFF header: its name, the role its type gives it, and its line.</summary>
-internal sealed record ArffAttribute(string Name, ColumnRole Role, long Line);
+/// <summary>
+/// An attribute declared in an ARFF header: its name, the role its type gives it, its line, and what a sparse row that
+/// omits it means (Weka: 0, for a nominal attribute its first declared value; none for string and date attributes).
+/// </summary>
+internal sealed record ArffAttribute(string Name, ColumnRole Role, long Line, string? SparseDefault = null);
 
 /// <summary>
 /// The header of a Weka ARFF file (NSL-KDD ships one beside its CSV): <c>%</c> comments, <c>@relation</c>, one
@@ -71,10 +74,14 @@ internal sealed record ArffHeader(IReadOnlyList<ArffAttribute> Attributes, long 
         var type = line[at..].Trim();
         var column = line.Length - line[at..].TrimStart().Length + 1;
         ColumnRole role;
+        string? sparseDefault = null;
         if (type.StartsWith('{'))
         {
             if (!type.EndsWith('}')) throw new DataFormatException(path, lineNumber, column, $"ARFF: attribute '{name}': the nominal list's {{ is not closed");
             role = ColumnRole.Categorical;
+            var first = type[1..^1].Split(',')[0].Trim();
+            if (first is ['\'', .., '\''] or ['"', .., '"']) first = first[1..^1];
+            sparseDefault = first.Length > 0 ? first : null;
         }
         else
         {
@@ -83,6 +90,7 @@ internal sealed record ArffHeader(IReadOnlyList<ArffAttribute> Attributes, long 
             {
                 case "numeric" or "real" or "integer":
                     role = ColumnRole.Numeric;
+                    sparseDefault = "0";
                     break;
                 case "string":
                     role = ColumnRole.Categorical;
@@ -98,7 +106,7 @@ internal sealed record ArffHeader(IReadOnlyList<ArffAttribute> Attributes, long 
                         $"ARFF: attribute '{name}' has type '{Quote(word)}', not numeric, real, integer, string, date or a nominal {{…}} list");
             }
         }
-        return new ArffAttribute(name, role, lineNumber);
+        return new ArffAttribute(name, role, lineNumber, sparseDefault);
     }
 
     private static string Quote(string text) => text.Length <= 40 ? text : text[..40] + "…";

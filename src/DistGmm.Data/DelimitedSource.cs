@@ -22,6 +22,12 @@ internal sealed record DelimitedLayout(
 
     /// <summary>ARFF rows may have <c>%</c> comment lines between them and single-quoted values.</summary>
     public bool IsArff => Format == SourceFormat.Arff;
+
+    /// <summary>ARFF: per field, what a sparse row's omitted value means (null: it may not be omitted).</summary>
+    public IReadOnlyList<byte[]?> SparseDefaults { get; init; } = [];
+
+    /// <summary>ARFF: every field's declared name (ignored fields too), for messages.</summary>
+    public IReadOnlyList<string> FieldNames { get; init; } = [];
 }
 
 /// <summary>Reads raw KDD, header CSV, NSL-KDD, ARFF and schema-described CSV files, streaming, byte by byte.</summary>
@@ -33,6 +39,8 @@ internal sealed class DelimitedSource : ITableSource
     private readonly RejectSink? _rejects;
     private readonly Utf8Interner[] _interners;
     private readonly Range[] _ranges;
+    private readonly Range[] _entries, _given; // a sparse ARFF row's "index value" entries; each field's value among them
+    private byte[] _dense = new byte[256];     // a sparse ARFF row written out dense
     private readonly ColumnRole[] _roles;
 
     public DelimitedSource(string path, DelimitedLayout layout, long estimatedRows, bool synthetic,
@@ -44,6 +52,8 @@ internal sealed class DelimitedSource : ITableSource
         _lines = new Utf8LineReader(path);
         _interners = layout.Columns.Select(_ => new Utf8Interner()).ToArray();
         _ranges = new Range[layout.FieldCount + 1];
+        _entries = new Range[layout.IsArff ? layout.FieldCount + 1 : 0];
+        _given = new Range[layout.IsArff ? layout.FieldCount : 0];
         _roles = layout.Columns.Select(c => c.Role).ToArray();
         EstimatedRows = estimatedRows;
         Synthetic = synthetic;
@@ -95,12 +105,8 @@ internal sealed class DelimitedSource : ITableSource
             reason = "binary data (control bytes), not a text row";
             return false;
         }
-        if (_layout.IsArff && Utf8Fields.Trim(line) is [(byte)'{', ..])
-        {
-            badColumn = 1;
-            reason = "a sparse ARFF row ({index value, …}) — only dense rows are read; save the file as dense ARFF or CSV";
-            return false;
-        }
+        if (_layout.IsArff && Utf8Fields.Trim(line) is [(byte)'{', ..] sparse)
+            return TryDensify(sparse, out badColumn, out reason) && TryParseFields(_dense, batch, row, out badColumn, out reason);
         var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote);
         if (unclosedQuote > 0)
         {
@@ -115,12 +121,18 @@ internal sealed class DelimitedSource : ITableSource
             reason = $"expected {_layout.FieldCount} fields, found {fieldCount}";
             return false;
         }
+        return TryParseFields(line, batch, row, out badColumn, out reason);
+    }
+
+    /// <summary>The row's fields, at <see cref="_ranges"/> in <paramref name="text"/>, into the batch.</summary>
+    private bool TryParseFields(ReadOnlySpan<byte> text, ColumnBatch batch, int row, out int badColumn, out string reason)
+    {
         var fieldToColumn = _layout.FieldToColumn;
-        for (var f = 0; f < fieldCount; f++)
+        for (var f = 0; f < _layout.FieldCount; f++)
         {
             var c = fieldToColumn[f];
             if (c < 0) continue;
-            var field = Utf8Fields.Trim(line[_ranges[f]]);
+            var field = Utf8Fields.Trim(text[_ranges[f]]);
             if (_layout.IsArff && field is [(byte)'\'', .., (byte)'\'']) field = field[1..^1]; // ARFF quotes values with either quote
             switch (_roles[c])
             {
@@ -148,6 +160,81 @@ internal sealed class DelimitedSource : ITableSource
         }
         badColumn = 0;
         reason = "";
+        return true;
+    }
+
+    /// <summary>
+    /// A sparse ARFF row, <c>{index value, …}</c> (indices from 0, ascending, as Weka writes them), as the dense row it
+    /// stands for in <see cref="_dense"/> with each field at <see cref="_ranges"/>: an omitted attribute is 0, a nominal
+    /// one its first declared value; a missing value is written (<c>?</c>), never omitted.
+    /// </summary>
+    private bool TryDensify(ReadOnlySpan<byte> row, out int badColumn, out string reason)
+    {
+        badColumn = 1;
+        reason = "";
+        if (row[^1] != (byte)'}')
+        {
+            reason = "a sparse ARFF row's '{' is not closed by '}' on its line";
+            return false;
+        }
+        var fields = _layout.FieldCount;
+        var inner = row[1..^1];
+        var entries = Utf8Fields.Trim(inner).IsEmpty ? 0 : Utf8Fields.Split(inner, _entries, (byte)',');
+        if (entries > fields)
+        {
+            reason = $"a sparse ARFF row with {entries} values; the header declares {fields} attributes";
+            return false;
+        }
+        Array.Fill(_given, default);
+        var previous = -1;
+        for (var e = 0; e < entries; e++)
+        {
+            var entry = Utf8Fields.Trim(inner[_entries[e]]);
+            var digits = 0;
+            var index = 0;
+            for (; digits < entry.Length && entry[digits] is >= (byte)'0' and <= (byte)'9'; digits++)
+                index = Math.Min(index * 10 + (entry[digits] - '0'), int.MaxValue / 10);
+            var value = Utf8Fields.Trim(entry[digits..]);
+            if (digits == 0 || value.Length == entry.Length - digits || value.IsEmpty)
+            {
+                badColumn = previous + 2;
+                reason = $"'{Utf8Fields.Decode(entry)}' in a sparse ARFF row is not 'index value'";
+                return false;
+            }
+            if (index >= fields || index <= previous)
+            {
+                badColumn = Math.Min(index, fields - 1) + 1;
+                reason = index >= fields
+                    ? $"sparse ARFF index {Utf8Fields.Decode(entry[..digits])}: the header declares attributes 0 to {fields - 1}"
+                    : $"sparse ARFF index {index} after {previous}: indices must ascend";
+                return false;
+            }
+            var start = _entries[e].Start.Value + (inner[_entries[e]].Length - inner[_entries[e]].TrimStart(" \t"u8).Length) +
+                        (entry.Length - value.Length);
+            if (value is [(byte)'"', .., (byte)'"']) start++; // quoted as a dense row's field may be
+            _given[index] = new Range(start, start + value.Length - (value is [(byte)'"', .., (byte)'"'] ? 2 : 0));
+            previous = index;
+        }
+        var length = 0;
+        for (var f = 0; f < fields; f++) length += _given[f].Equals(default(Range)) ? _layout.SparseDefaults[f]?.Length ?? 0 : inner[_given[f]].Length;
+        if (_dense.Length < length) _dense = new byte[Math.Max(length, 2 * _dense.Length)];
+        var at = 0;
+        for (var f = 0; f < fields; f++)
+        {
+            ReadOnlySpan<byte> value;
+            if (!_given[f].Equals(default(Range))) value = inner[_given[f]];
+            else if (_layout.SparseDefaults[f] is { } omitted) value = omitted;
+            else if (_layout.FieldToColumn[f] < 0) value = [];
+            else
+            {
+                badColumn = f + 1;
+                reason = $"a sparse ARFF row omits string attribute '{_layout.FieldNames[f]}', which has no default: write its value";
+                return false;
+            }
+            value.CopyTo(_dense.AsSpan(at));
+            _ranges[f] = new Range(at, at + value.Length);
+            at += value.Length;
+        }
         return true;
     }
 

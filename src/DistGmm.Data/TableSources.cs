@@ -94,6 +94,8 @@ internal static class TableSources
         return Build(path, SourceFormat.Arff, header.DataLine, header.NonBlankLines, columns, (byte)',') with
         {
             Warnings = header.Warnings,
+            SparseDefaults = [.. header.Attributes.Select(a => a.SparseDefault is { } d ? System.Text.Encoding.UTF8.GetBytes(d) : null)],
+            FieldNames = [.. header.Attributes.Select(a => a.Name)],
         };
     }
 

@@ -86,14 +86,53 @@ public sealed class ArffTests
     [InlineData("@relation r\n@attribute a numeric\n@attribute A numeric\n@attribute a real\n@data\n1,2,3\n",
         "line 4: ARFF: attribute 'a' is declared twice")]
     [InlineData("@relation r\nx,y\n@data\n", "line 2, column 1: ARFF: expected @attribute or @data, found 'x,y'")]
-    [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n1,2\n{0 5, 1 6}\n",
-        "line 6, column 1: a sparse ARFF row ({index value, …}) — only dense rows are read; save the file as dense ARFF or CSV")]
+    [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n1,2\n{0 5, 1 6\n",
+        "line 6, column 1: a sparse ARFF row's '{' is not closed by '}' on its line")]
+    [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n{0 5, 2 6}\n",
+        "line 5, column 2: sparse ARFF index 2: the header declares attributes 0 to 1")]
+    [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n{1 5, 0 6}\n",
+        "line 5, column 1: sparse ARFF index 0 after 1: indices must ascend")]
+    [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n{0 5, 7}\n",
+        "line 5, column 2: '7' in a sparse ARFF row is not 'index value'")]
+    [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n{0 5, 1 x}\n",
+        "line 5, column 2: 'x' in numeric column 'b' is not a number")]
+    [InlineData("@relation r\n@attribute a numeric\n@attribute host string\n@data\n{0 5}\n",
+        "line 5, column 2: a sparse ARFF row omits string attribute 'host', which has no default: write its value")]
     [InlineData("@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n1,2\n3\n", "line 6, column 2: expected 2 fields, found 1")]
     public void A_bad_arff_fails_naming_the_line_and_what_is_wrong(string text, string expected)
     {
         var path = TestData.WriteText(TestData.TempDir(), "bad.arff", text);
         var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
         Assert.Equal($"{path}: {expected}", e.Message);
+    }
+
+    [Fact]
+    public void A_sparse_row_reads_as_the_dense_row_it_stands_for()
+    {
+        // Weka's sparse rows: an omitted numeric attribute is 0, an omitted nominal one its first declared value.
+        const string header = """
+            @relation flows
+            @attribute bytes numeric
+            @attribute kind {tcp, udp}
+            @attribute host string
+            @attribute seen date "yyyy-MM-dd"
+            @attribute class {'ok', bad}
+            @data
+
+            """;
+        var dir = TestData.TempDir();
+        var sparse = TestData.WriteText(dir, "sparse.arff", header + "{0 5, 2 x, 4 bad}\n{1 udp,2 'a b'}\n% a comment\n{ 0 ?, 2 \"y z\" }\n");
+        var dense = TestData.WriteText(dir, "dense.arff", header + "5,tcp,x,?,bad\n0,udp,'a b',?,ok\n?,tcp,y z,?,ok\n");
+        var (expected, _) = SourceReading.ReadAll(dense);
+        var (actual, format) = SourceReading.ReadAll(sparse);
+        Assert.Equal(SourceFormat.Arff, format);
+        Assert.Equal(3, actual.Count);
+        Assert.Equal(expected.Columns, actual.Columns);
+        Assert.Equal(new[] { 5, 0, double.NaN }, actual.Numbers[0]!.Take(3));
+        Assert.Equal(new[] { "tcp", "udp", "tcp" }, actual.Texts[1]!.Take(3));
+        Assert.Equal(new[] { "x", "a b", "y z" }, actual.Texts[2]!.Take(3));
+        Assert.Equal(new[] { "bad", "ok", "ok" }, actual.Labels!.Take(3));
+        for (var c = 1; c < expected.Columns.Count; c++) Assert.Equal(expected.Texts[c]!.Take(3), actual.Texts[c]!.Take(3));
     }
 
     [Fact]
