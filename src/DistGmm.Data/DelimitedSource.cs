@@ -76,8 +76,8 @@ internal sealed class DelimitedSource : ITableSource
 
     public IReadOnlyList<string> Warnings => _layout.Delimiter == (byte)','
         ? _layout.Warnings
-        : [.. _layout.Warnings, $"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated (its first line has no commas)" +
-                                (_layout.DecimalComma ? ", numbers with a decimal comma (e.g. '0,5')" : "")];
+        : [.. _layout.Warnings, $"{Path}: read as {TableSources.DelimiterName(_layout.Delimiter)}-separated" +
+                                (_layout.DecimalComma ? ", numbers with a decimal comma (e.g. '0,5')" : " (its first line has no commas)")];
 
     public bool ReadBatch(ColumnBatch batch, int maxRows)
     {
