@@ -2,8 +2,10 @@ namespace DistGmm.Data;
 
 /// <summary>
 /// Streams a text file as UTF-8 lines without decoding: one growing byte buffer, no allocation per line.
-/// Gzip input is recognised by its magic bytes, not by the extension, and verified to its trailer. A line longer than
-/// <see cref="MaxLineBytes"/> is an error (memory stays bounded whatever the input); a leading UTF-8 BOM is dropped.
+/// Gzip input is recognised by its magic bytes, not by the extension, and verified to its trailer; so are a zip archive
+/// of one file (as datasets are downloaded) and UTF-16 text with its byte-order mark (Excel's "Unicode Text"), which is
+/// transcoded to UTF-8. A line longer than <see cref="MaxLineBytes"/> is an error (memory stays bounded whatever the
+/// input); a leading UTF-8 BOM is dropped.
 /// </summary>
 internal sealed class Utf8LineReader : IDisposable
 {
@@ -33,12 +35,28 @@ internal sealed class Utf8LineReader : IDisposable
     public static Stream OpenDecompressed(string path)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        Span<byte> magic = stackalloc byte[2];
-        var read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        file.Position = 0;
-        if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-            return new BufferedStream(new VerifiedGzipStream(path, file), 1 << 20);
-        return file;
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            var read = file.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+            file.Position = 0;
+            if (read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+                return new BufferedStream(new VerifiedGzipStream(path, file), 1 << 20);
+            // A zip's first entry, or an empty archive's end record.
+            if (read == 4 && (magic.SequenceEqual("PK\u0003\u0004"u8) || magic.SequenceEqual("PK\u0005\u0006"u8)))
+                return ZipEntryStream.OpenOnly(path, file);
+            // UTF-16 with its byte-order mark (never valid UTF-8 text); the BOM goes through as U+FEFF and is dropped as a UTF-8 BOM.
+            if (read >= 2 && magic[0] == 0xFF && magic[1] == 0xFE)
+                return new BufferedStream(System.Text.Encoding.CreateTranscodingStream(file, System.Text.Encoding.Unicode, System.Text.Encoding.UTF8), 1 << 20);
+            if (read >= 2 && magic[0] == 0xFE && magic[1] == 0xFF)
+                return new BufferedStream(System.Text.Encoding.CreateTranscodingStream(file, System.Text.Encoding.BigEndianUnicode, System.Text.Encoding.UTF8), 1 << 20);
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The next line without its terminator (LF or CRLF); false at the end of the file.</summary>

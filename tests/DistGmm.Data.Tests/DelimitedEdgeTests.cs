@@ -1,3 +1,5 @@
+using System.IO.Compression;
+
 namespace DistGmm.Data.Tests;
 
 /// <summary>Other delimiters, open quotes, header-only files and out-of-range numbers: read right or refused in one line.</summary>
@@ -95,6 +97,62 @@ public sealed class DelimitedEdgeTests
         var dir = TestData.TempDir();
         var (batch, _) = SourceReading.ReadAll(TestData.WriteText(dir, "m.csv", "a;b;label\n0,5;1.5;normal\n1,5;2.5;normal\n"));
         Assert.Equal([ColumnRole.Categorical, ColumnRole.Numeric, ColumnRole.Label], batch.Columns.Select(c => c.Role));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Utf16_text_with_its_byte_order_mark_reads_as_its_utf8_twin(bool bigEndian)
+    {
+        // Excel's "Unicode Text" export: UTF-16 with a BOM, tab-separated.
+        var dir = TestData.TempDir();
+        var utf8 = TestData.WriteText(dir, "k.csv", string.Join("\n", KddLines));
+        var utf16 = Path.Combine(dir, "k16.txt");
+        File.WriteAllText(utf16, string.Join("\r\n", KddLines.Select(l => l.Replace(",", "\t"))),
+            new System.Text.UnicodeEncoding(bigEndian, byteOrderMark: true));
+        AssertSameRows(utf8, utf16, SourceFormat.KddRaw);
+    }
+
+    [Fact]
+    public void A_zip_of_one_file_reads_as_that_file_and_an_archive_of_several_is_refused_naming_them()
+    {
+        var dir = TestData.TempDir();
+        var csv = TestData.WriteText(dir, "k.csv", string.Join("\n", KddLines));
+        var one = Path.Combine(dir, "one.zip");
+        using (var zip = ZipFile.Open(one, ZipArchiveMode.Create))
+        {
+            zip.CreateEntry("data/"); // a folder and macOS's extras are not data files
+            zip.CreateEntryFromFile(csv, "data/kddcup.data");
+            zip.CreateEntry("__MACOSX/data/._kddcup.data");
+        }
+        AssertSameRows(csv, one, SourceFormat.KddRaw);
+
+        var two = Path.Combine(dir, "two.zip");
+        using (var zip = ZipFile.Open(two, ZipArchiveMode.Create))
+        {
+            zip.CreateEntryFromFile(csv, "KDDTrain+.txt");
+            zip.CreateEntryFromFile(csv, "KDDTest+.txt");
+        }
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(two));
+        Assert.Equal($"{two}: a zip archive of 2 files (KDDTrain+.txt, KDDTest+.txt): unzip it and give one of them", e.Message);
+        var empty = Path.Combine(dir, "empty.zip");
+        ZipFile.Open(empty, ZipArchiveMode.Create).Dispose();
+        Assert.Equal($"{empty}: a zip archive with no file in it", Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(empty)).Message);
+    }
+
+    private static void AssertSameRows(string expectedPath, string actualPath, SourceFormat expectedFormat)
+    {
+        var (expected, _) = SourceReading.ReadAll(expectedPath);
+        var (actual, format) = SourceReading.ReadAll(actualPath);
+        Assert.Equal(expectedFormat, format);
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected.Columns, actual.Columns);
+        for (var c = 0; c < expected.Columns.Count; c++)
+        {
+            if (expected.Numbers[c] is { } numbers) Assert.Equal(numbers.Take(expected.Count), actual.Numbers[c]!.Take(actual.Count));
+            else Assert.Equal(expected.Texts[c]!.Take(expected.Count), actual.Texts[c]!.Take(actual.Count));
+        }
+        Assert.Equal(Utf8LineReader.CountNonEmptyLines(expectedPath), Utf8LineReader.CountNonEmptyLines(actualPath));
     }
 
     [Fact]
