@@ -79,8 +79,9 @@ internal sealed record ArffHeader(IReadOnlyList<ArffAttribute> Attributes, long 
         {
             if (!type.EndsWith('}')) throw new DataFormatException(path, lineNumber, column, $"ARFF: attribute '{name}': the nominal list's {{ is not closed");
             role = ColumnRole.Categorical;
-            var first = type[1..^1].Split(',')[0].Trim();
-            if (first is ['\'', .., '\''] or ['"', .., '"']) first = first[1..^1];
+            var list = type[1..^1].TrimStart();
+            var close = list is ['\'' or '"', ..] ? list.IndexOf(list[0], 1) : -1;
+            var first = close > 0 ? list[1..close] : list.Split(',')[0].Trim();
             sparseDefault = first.Length > 0 ? first : null;
         }
         else

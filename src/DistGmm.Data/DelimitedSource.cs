@@ -107,7 +107,7 @@ internal sealed class DelimitedSource : ITableSource
         }
         if (_layout.IsArff && Utf8Fields.Trim(line) is [(byte)'{', ..] sparse)
             return TryDensify(sparse, out badColumn, out reason) && TryParseFields(_dense, batch, row, out badColumn, out reason);
-        var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote);
+        var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote, _layout.IsArff);
         if (unclosedQuote > 0)
         {
             // Checked first: the open quote swallowed the fields after it, so their count says nothing.
@@ -133,7 +133,6 @@ internal sealed class DelimitedSource : ITableSource
             var c = fieldToColumn[f];
             if (c < 0) continue;
             var field = Utf8Fields.Trim(text[_ranges[f]]);
-            if (_layout.IsArff && field is [(byte)'\'', .., (byte)'\'']) field = field[1..^1]; // ARFF quotes values with either quote
             switch (_roles[c])
             {
                 case ColumnRole.Numeric:
@@ -211,8 +210,9 @@ internal sealed class DelimitedSource : ITableSource
             }
             var start = _entries[e].Start.Value + (inner[_entries[e]].Length - inner[_entries[e]].TrimStart(" \t"u8).Length) +
                         (entry.Length - value.Length);
-            if (value is [(byte)'"', .., (byte)'"']) start++; // quoted as a dense row's field may be
-            _given[index] = new Range(start, start + value.Length - (value is [(byte)'"', .., (byte)'"'] ? 2 : 0));
+            var quoted = value is [(byte)'"', .., (byte)'"'] or [(byte)'\'', .., (byte)'\'']; // as a dense row's field may be
+            if (quoted) start++;
+            _given[index] = new Range(start, start + value.Length - (quoted ? 2 : 0));
             previous = index;
         }
         var length = 0;

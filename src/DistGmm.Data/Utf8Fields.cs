@@ -18,17 +18,22 @@ internal static class Utf8Fields
     /// As <see cref="Split(ReadOnlySpan{byte}, Span{Range}, byte)"/>; <paramref name="unclosedQuote"/> is the 1-based
     /// field whose opening quote has no closing one on the line (0 when every quote is closed).
     /// </summary>
-    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter, out int unclosedQuote)
+    /// <param name="arff">
+    /// ARFF's quoting too: a field may be quoted with ' (backslash escapes a quote inside), after spaces.
+    /// </param>
+    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter, out int unclosedQuote, bool arff = false)
     {
         unclosedQuote = 0;
         var count = 0;
         var position = 0;
         while (true)
         {
+            if (arff)
+                while (position < line.Length && line[position] is (byte)' ' or (byte)'\t') position++;
             int start = position, end;
-            if (position < line.Length && line[position] == (byte)'"')
+            if (position < line.Length && (line[position] == (byte)'"' || arff && line[position] == (byte)'\''))
             {
-                var close = FindClosingQuote(line, position + 1);
+                var close = FindClosingQuote(line, position + 1, line[position]);
                 if (close == line.Length && unclosedQuote == 0) unclosedQuote = count + 1;
                 start = position + 1;
                 end = close;
@@ -47,14 +52,15 @@ internal static class Utf8Fields
         }
     }
 
-    private static int FindClosingQuote(ReadOnlySpan<byte> line, int from)
+    private static int FindClosingQuote(ReadOnlySpan<byte> line, int from, byte quote)
     {
         var i = from;
         while (i < line.Length)
         {
-            if (line[i] == (byte)'"')
+            if (quote == (byte)'\'' && line[i] == (byte)'\\') { i += 2; continue; } // ARFF: \' is an escaped quote
+            if (line[i] == quote)
             {
-                if (i + 1 < line.Length && line[i + 1] == (byte)'"') { i += 2; continue; } // "" is an escaped quote
+                if (i + 1 < line.Length && line[i + 1] == quote) { i += 2; continue; } // "" is an escaped quote
                 return i;
             }
             i++;

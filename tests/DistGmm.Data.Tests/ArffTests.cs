@@ -107,6 +107,28 @@ public sealed class ArffTests
     }
 
     [Fact]
+    public void Quoted_values_may_hold_commas_and_quotes()
+    {
+        var path = TestData.WriteText(TestData.TempDir(), "q.arff", """
+            @relation notes
+            @attribute bytes numeric
+            @attribute note string
+            @attribute class {ok, bad}
+            @data
+            1,'a, b',ok
+            2, 'it\'s, fine' ,bad
+            3,"c, d",ok
+            4,plain,ok
+            """);
+        var (batch, _) = SourceReading.ReadAll(path);
+        Assert.Equal(4, batch.Count);
+        Assert.Equal(new[] { 1.0, 2, 3, 4 }, batch.Numbers[0]!.Take(4));
+        // An escaped quote is kept as written (the same at training and scoring).
+        Assert.Equal(new[] { "a, b", "it\\'s, fine", "c, d", "plain" }, batch.Texts[1]!.Take(4));
+        Assert.Equal(new[] { "ok", "bad", "ok", "ok" }, batch.Labels!.Take(4));
+    }
+
+    [Fact]
     public void A_sparse_row_reads_as_the_dense_row_it_stands_for()
     {
         // Weka's sparse rows: an omitted numeric attribute is 0, an omitted nominal one its first declared value.
@@ -116,13 +138,13 @@ public sealed class ArffTests
             @attribute kind {tcp, udp}
             @attribute host string
             @attribute seen date "yyyy-MM-dd"
-            @attribute class {'ok', bad}
+            @attribute class {'ok, fine', bad}
             @data
 
             """;
         var dir = TestData.TempDir();
         var sparse = TestData.WriteText(dir, "sparse.arff", header + "{0 5, 2 x, 4 bad}\n{1 udp,2 'a b'}\n% a comment\n{ 0 ?, 2 \"y z\" }\n");
-        var dense = TestData.WriteText(dir, "dense.arff", header + "5,tcp,x,?,bad\n0,udp,'a b',?,ok\n?,tcp,y z,?,ok\n");
+        var dense = TestData.WriteText(dir, "dense.arff", header + "5,tcp,x,?,bad\n0,udp,'a b',?,'ok, fine'\n?,tcp,y z,?,'ok, fine'\n");
         var (expected, _) = SourceReading.ReadAll(dense);
         var (actual, format) = SourceReading.ReadAll(sparse);
         Assert.Equal(SourceFormat.Arff, format);
@@ -131,7 +153,7 @@ public sealed class ArffTests
         Assert.Equal(new[] { 5, 0, double.NaN }, actual.Numbers[0]!.Take(3));
         Assert.Equal(new[] { "tcp", "udp", "tcp" }, actual.Texts[1]!.Take(3));
         Assert.Equal(new[] { "x", "a b", "y z" }, actual.Texts[2]!.Take(3));
-        Assert.Equal(new[] { "bad", "ok", "ok" }, actual.Labels!.Take(3));
+        Assert.Equal(new[] { "bad", "ok, fine", "ok, fine" }, actual.Labels!.Take(3));
         for (var c = 1; c < expected.Columns.Count; c++) Assert.Equal(expected.Texts[c]!.Take(3), actual.Texts[c]!.Take(3));
     }
 
