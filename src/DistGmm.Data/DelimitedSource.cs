@@ -23,6 +23,15 @@ internal sealed record DelimitedLayout(
     /// <summary>ARFF rows may have <c>%</c> comment lines between them and single-quoted values.</summary>
     public bool IsArff => Format == SourceFormat.Arff;
 
+    /// <summary>Zeek logs: <c>#</c> lines (a later header block, <c>#close</c>) between rows; fields are never quoted.</summary>
+    public bool IsZeek => Format == SourceFormat.Zeek;
+
+    /// <summary>Tokens that also mean "missing" in this file (a Zeek log's unset and empty fields).</summary>
+    public IReadOnlyList<byte[]> MissingTokens { get; init; } = [];
+
+    /// <summary>Zeek: the header's #fields line, which a later header block (concatenated logs) must repeat.</summary>
+    public string HeaderFieldsLine { get; init; } = "";
+
     /// <summary>ARFF: per field, what a sparse row's omitted value means (null: it may not be omitted).</summary>
     public IReadOnlyList<byte[]?> SparseDefaults { get; init; } = [];
 
@@ -87,6 +96,14 @@ internal sealed class DelimitedSource : ITableSource
         {
             var trimmed = Utf8Fields.Trim(line);
             if (trimmed.IsEmpty || (_layout.IsArff && trimmed[0] == (byte)'%')) continue;
+            if (_layout.IsZeek && trimmed[0] == (byte)'#')
+            {
+                // Logs concatenated (cat conn.*.log) repeat their header: fine while the fields are the same.
+                if (trimmed.StartsWith("#fields"u8) && Utf8Fields.Decode(line).TrimEnd('\r') != _layout.HeaderFieldsLine)
+                    throw new DataFormatException(Path, _lines.LineNumber, 1,
+                        "Zeek log: this #fields line lists other fields than the header's (logs of different kinds concatenated?)");
+                continue;
+            }
             if (TryParseRow(line, batch, row, out var column, out var reason)) row++;
             else if (_policy == BadRowPolicy.Fail || _rejects is null)
                 throw new DataFormatException(Path, _lines.LineNumber, column, reason);
@@ -107,7 +124,7 @@ internal sealed class DelimitedSource : ITableSource
         }
         if (_layout.IsArff && Utf8Fields.Trim(line) is [(byte)'{', ..] sparse)
             return TryDensify(sparse, out badColumn, out reason) && TryParseFields(_dense, batch, row, out badColumn, out reason);
-        var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote, _layout.IsArff);
+        var fieldCount = Utf8Fields.Split(line, _ranges, _layout.Delimiter, out var unclosedQuote, _layout.IsArff, quotes: !_layout.IsZeek);
         if (unclosedQuote > 0)
         {
             // Checked first: the open quote swallowed the fields after it, so their count says nothing.
@@ -137,7 +154,7 @@ internal sealed class DelimitedSource : ITableSource
             {
                 case ColumnRole.Numeric:
                     double value;
-                    if (Utf8Fields.IsMissing(field)) value = double.NaN;
+                    if (IsMissing(field)) value = double.NaN;
                     else if (!_layout.TryParseNumber(field, out value))
                     {
                         badColumn = f + 1;
@@ -150,16 +167,24 @@ internal sealed class DelimitedSource : ITableSource
                     break;
                 case ColumnRole.Label:
                     if (field.Length > 1 && field[^1] == (byte)'.') field = field[..^1]; // normal. == normal
-                    batch.Texts[c]![row] = Utf8Fields.IsMissing(field) ? null : _interners[c].Intern(field);
+                    batch.Texts[c]![row] = IsMissing(field) ? null : _interners[c].Intern(field);
                     break;
                 default:
-                    batch.Texts[c]![row] = Utf8Fields.IsMissing(field) ? null : _interners[c].Intern(field);
+                    batch.Texts[c]![row] = IsMissing(field) ? null : _interners[c].Intern(field);
                     break;
             }
         }
         badColumn = 0;
         reason = "";
         return true;
+    }
+
+    private bool IsMissing(ReadOnlySpan<byte> field)
+    {
+        if (Utf8Fields.IsMissing(field)) return true;
+        foreach (var token in _layout.MissingTokens)
+            if (field.SequenceEqual(token)) return true;
+        return false;
     }
 
     /// <summary>

@@ -83,7 +83,7 @@ public static class Synthesizer
                 preamble.WriteByte((byte)'\n');
                 continue;
             }
-            if (layout.IsArff && trimmed[0] == (byte)'%') continue; // a comment, not a row
+            if (layout.IsArff && trimmed[0] == (byte)'%' || layout.IsZeek && trimmed[0] == (byte)'#') continue; // a comment, not a row
             all.Write(line);
             all.WriteByte((byte)'\n');
             starts.Add(all.Length);

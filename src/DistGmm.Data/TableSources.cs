@@ -17,6 +17,7 @@ internal static class TableSources
     public static DelimitedLayout DetectLayout(string path, SchemaFile? schema)
     {
         if (ArffHeader.TryRead(path) is { } arff) return ArffLayout(path, arff, schema);
+        if (ZeekHeader.TryRead(path) is { } zeek) return ZeekLayout(path, zeek, schema);
         var (first, firstLine, sampleLines) = ReadHead(path);
         if (first is null) throw new DataFormatException(path, "the file is empty");
         var delimiter = DetectDelimiter(first, sampleLines);
@@ -96,6 +97,21 @@ internal static class TableSources
             Warnings = header.Warnings,
             SparseDefaults = [.. header.Attributes.Select(a => a.SparseDefault is { } d ? System.Text.Encoding.UTF8.GetBytes(d) : null)],
             FieldNames = [.. header.Attributes.Select(a => a.Name)],
+        };
+    }
+
+    /// <summary>A Zeek log's columns take their roles from its #types (<see cref="ZeekHeader"/>), or from a schema file.</summary>
+    private static DelimitedLayout ZeekLayout(string path, ZeekHeader header, SchemaFile? schema)
+    {
+        if (header.Fields.Distinct().Count() != header.Fields.Count)
+            throw new DataFormatException(path, "Zeek log: #fields repeats a field name");
+        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var columns = header.Fields.Select((name, f) => new ColumnInfo(name, overrides.GetValueOrDefault(name, header.Roles[f]))).ToList();
+        return Build(path, SourceFormat.Zeek, header.DataLine, header.NonBlankLines, columns, header.Separator) with
+        {
+            Warnings = header.Warnings,
+            MissingTokens = [header.Unset, header.Empty],
+            HeaderFieldsLine = header.FieldsLine,
         };
     }
 

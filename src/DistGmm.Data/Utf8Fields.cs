@@ -21,7 +21,9 @@ internal static class Utf8Fields
     /// <param name="arff">
     /// ARFF's quoting too: a field may be quoted with ' (backslash escapes a quote inside), after spaces.
     /// </param>
-    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter, out int unclosedQuote, bool arff = false)
+    /// <param name="quotes">False for formats that never quote (Zeek logs): a '"' is then an ordinary byte.</param>
+    public static int Split(ReadOnlySpan<byte> line, Span<Range> ranges, byte delimiter, out int unclosedQuote, bool arff = false,
+        bool quotes = true)
     {
         unclosedQuote = 0;
         var count = 0;
@@ -31,7 +33,7 @@ internal static class Utf8Fields
             if (arff)
                 while (position < line.Length && line[position] is (byte)' ' or (byte)'\t') position++;
             int start = position, end;
-            if (position < line.Length && (line[position] == (byte)'"' || arff && line[position] == (byte)'\''))
+            if (quotes && position < line.Length && (line[position] == (byte)'"' || arff && line[position] == (byte)'\''))
             {
                 var close = FindClosingQuote(line, position + 1, line[position]);
                 if (close == line.Length && unclosedQuote == 0) unclosedQuote = count + 1;
