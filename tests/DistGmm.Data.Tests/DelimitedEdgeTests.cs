@@ -16,15 +16,7 @@ public sealed class DelimitedEdgeTests
         var dir = TestData.TempDir();
         var commas = TestData.WriteText(dir, "k.csv", string.Join("\n", KddLines));
         var other = TestData.WriteText(dir, "k.txt", string.Join("\n", KddLines.Select(l => l.Replace(",", delimiter))));
-        var (expected, _) = SourceReading.ReadAll(commas);
-        var (actual, format) = SourceReading.ReadAll(other);
-        Assert.Equal(SourceFormat.KddRaw, format);
-        Assert.Equal(5, actual.Count);
-        for (var c = 0; c < expected.Columns.Count; c++)
-        {
-            if (expected.Numbers[c] is { } numbers) Assert.Equal(numbers.Take(5), actual.Numbers[c]!.Take(5));
-            else Assert.Equal(expected.Texts[c]!.Take(5), actual.Texts[c]!.Take(5));
-        }
+        AssertSameRows(commas, other, SourceFormat.KddRaw);
         using var source = TableSources.Open(other, null, BadRowPolicy.Fail, null);
         Assert.Equal([$"{other}: read as {name}-separated (its first line has no commas)"], source.Warnings);
     }
@@ -52,14 +44,7 @@ public sealed class DelimitedEdgeTests
         var european = TestData.WriteText(dir, "k.txt", string.Join("\n",
             KddLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l.Replace(",", ";"), @"(?<=\d)\.(?=\d)", ","))));
         Assert.Contains(";0,00;", File.ReadAllText(european));
-        var (expected, _) = SourceReading.ReadAll(commas);
-        var (actual, format) = SourceReading.ReadAll(european);
-        Assert.Equal(SourceFormat.KddRaw, format);
-        for (var c = 0; c < expected.Columns.Count; c++)
-        {
-            if (expected.Numbers[c] is { } numbers) Assert.Equal(numbers.Take(5), actual.Numbers[c]!.Take(5));
-            else Assert.Equal(expected.Texts[c]!.Take(5), actual.Texts[c]!.Take(5));
-        }
+        AssertSameRows(commas, european, SourceFormat.KddRaw);
         using var source = TableSources.Open(european, null, BadRowPolicy.Fail, null);
         Assert.Equal([$"{european}: read as ';'-separated, numbers with a decimal comma (e.g. '0,5')"],
             source.Warnings);
