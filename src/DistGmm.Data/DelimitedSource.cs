@@ -35,6 +35,9 @@ internal sealed record DelimitedLayout(
     /// <summary>ARFF: per field, what a sparse row's omitted value means (null: it may not be omitted).</summary>
     public IReadOnlyList<byte[]?> SparseDefaults { get; init; } = [];
 
+    /// <summary>JSON Lines: how many rows the fields and their roles were read from.</summary>
+    public int SampledRows { get; init; }
+
     /// <summary>ARFF: every field's declared name (ignored fields too), for messages.</summary>
     public IReadOnlyList<string> FieldNames { get; init; } = [];
 }

@@ -1,7 +1,7 @@
 namespace DistGmm.Data;
 
 /// <summary>The input formats ingestion recognises.</summary>
-public enum SourceFormat { KddRaw, KddHeader, NslKdd, Csv, Parquet, Arff, Zeek }
+public enum SourceFormat { KddRaw, KddHeader, NslKdd, Csv, Parquet, Arff, Zeek, JsonLines }
 
 /// <summary>A streaming table: fills column batches until the input is exhausted.</summary>
 internal interface ITableSource : IDisposable

@@ -3,7 +3,7 @@ namespace DistGmm.Data;
 /// <summary>Recognises an input's format and opens it as a streaming table.</summary>
 internal static class TableSources
 {
-    private const int InferenceSampleRows = 1000;
+    internal const int InferenceSampleRows = 1000;
 
     public static ITableSource Open(string path, string? schemaFile, BadRowPolicy policy, RejectSink? rejects)
     {
@@ -11,6 +11,8 @@ internal static class TableSources
         if (!File.Exists(path)) throw new DataFormatException(path, "input file not found");
         var layout = DetectLayout(path, schemaFile is null ? null : SchemaFile.Load(schemaFile));
         var lines = Utf8LineReader.CountNonEmptyLines(path) - layout.PreambleLines;
+        if (layout.Format == SourceFormat.JsonLines)
+            return new JsonLinesSource(path, layout, Math.Max(lines, 0), Synthesizer.IsMarkedSynthetic(path), policy, rejects);
         return new DelimitedSource(path, layout, Math.Max(lines, 0), Synthesizer.IsMarkedSynthetic(path), policy, rejects);
     }
 
@@ -20,6 +22,7 @@ internal static class TableSources
         if (ZeekHeader.TryRead(path) is { } zeek) return ZeekLayout(path, zeek, schema);
         var (first, firstLine, sampleLines) = ReadHead(path);
         if (first is null) throw new DataFormatException(path, "the file is empty");
+        if (first.TrimStart() is ['{', ..]) return JsonLinesSource.DetectLayout(path, firstLine, [first, .. sampleLines], schema);
         var delimiter = DetectDelimiter(first, sampleLines);
         var firstFields = SplitText(first, delimiter, out var unclosed);
         if (unclosed > 0) throw new DataFormatException(path, firstLine, unclosed, UnclosedQuote);
@@ -115,7 +118,7 @@ internal static class TableSources
         };
     }
 
-    private static DelimitedLayout Build(string path, SourceFormat format, long dataStartLine, int preambleLines,
+    internal static DelimitedLayout Build(string path, SourceFormat format, long dataStartLine, int preambleLines,
         IReadOnlyList<ColumnInfo> fields, byte delimiter, bool decimalComma = false)
     {
         var kept = new List<ColumnInfo>();

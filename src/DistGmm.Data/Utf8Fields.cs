@@ -187,7 +187,11 @@ internal sealed class Utf8Interner
         Span<char> stack = stackalloc char[128];
         var chars = utf8.Length <= stack.Length ? stack : new char[Encoding.UTF8.GetMaxCharCount(utf8.Length)];
         var length = Encoding.UTF8.GetChars(utf8, chars);
-        var key = chars[..length];
+        return Intern(chars[..length]);
+    }
+
+    public string Intern(ReadOnlySpan<char> key)
+    {
         if (_lookup.TryGetValue(key, out var existing)) return existing;
         var created = key.ToString();
         _strings.Add(created, created);

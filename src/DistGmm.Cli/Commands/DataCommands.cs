@@ -12,7 +12,7 @@ public sealed class IngestCommand : ICliCommand
 
     public Command Build()
     {
-        var input = new Argument<string>("INPUT") { Description = "Raw KDD file, header CSV, NSL-KDD file (.txt or .arff), ARFF, Zeek log (conn.log), or Parquet file/folder; text may be gzipped or the one file of a zip." };
+        var input = new Argument<string>("INPUT") { Description = "Raw KDD file, header CSV, NSL-KDD file (.txt or .arff), ARFF, Zeek log (conn.log), JSON Lines, or Parquet file/folder; text may be gzipped or the one file of a zip." };
         var shards = new Option<int>("--shards") { Description = "Number of Parquet shards to write.", DefaultValueFactory = _ => 8 };
         shards.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var output = new Option<string>("--out") { Description = "Dataset folder to write (manifest.json + shard-*.parquet).", Required = true };
@@ -54,7 +54,7 @@ public sealed class SynthCommand : ICliCommand
     {
         var rows = new Option<long>("--rows") { Description = "Rows to generate (full KDD size: 4898431).", Required = true };
         rows.Require<Option<long>, long>(v => v >= 1, "must be at least 1");
-        var from = new Option<string>("--from") { Description = "Real data file to resample (raw KDD, header CSV, ARFF, Zeek log).", Required = true };
+        var from = new Option<string>("--from") { Description = "Real data file to resample (raw KDD, header CSV, ARFF, Zeek log, JSON Lines).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the bootstrap resampling.", DefaultValueFactory = _ => 42UL };
         var output = new Option<string>("--out") { Description = "Output file (same format as --from; .gz compresses).", Required = true };
         var command = new Command("synth", "Make a larger SYNTHETIC data set by seeded bootstrap resampling of a real one (for scale tests).") { rows, from, seed, output };

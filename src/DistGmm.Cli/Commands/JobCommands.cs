@@ -12,7 +12,7 @@ namespace DistGmm.Cli.Commands;
 /// <summary>The options of a training job, shared by `train` and `run` so names and defaults cannot drift apart.</summary>
 internal sealed class TrainOptions
 {
-    public readonly Argument<string> Data = new("DATA") { Description = "A dataset folder (manifest.json), or a data file (raw KDD, header CSV, NSL-KDD, ARFF, Zeek log, Parquet; text may be gzipped or zipped) to ingest first." };
+    public readonly Argument<string> Data = new("DATA") { Description = "A dataset folder (manifest.json), or a data file (raw KDD, header CSV, NSL-KDD, ARFF, Zeek log, JSON Lines, Parquet; text may be gzipped or zipped) to ingest first." };
     public readonly Option<string?> Preset = new("--preset")
     {
         Description = $"Preprocessing preset: {string.Join(", ", PreprocessingSpec.PresetNames)}, or a preprocessing JSON file. " +
