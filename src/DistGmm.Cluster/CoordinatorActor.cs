@@ -50,6 +50,13 @@ public sealed record WorkerDown(string WorkerId, string Reason) : INoSerializati
 /// </summary>
 public sealed record CoordinatorRecovered(string JobId) : INoSerializationVerificationNeeded;
 
+/// <summary>
+/// From the host after the <see cref="WorkerReady"/> replay that answers <see cref="CoordinatorRecovered"/>: how many
+/// workers it introduced. Fewer than the plan expects when a worker the plan counted was removed from the cluster while
+/// this coordinator recovered; the job then starts with those, as the host does for workers lost before a job starts.
+/// </summary>
+public sealed record WorkersIntroduced(int Count) : INoSerializationVerificationNeeded;
+
 /// <summary>Chaos (<c>--chaos down:…</c>): the host removes the worker's node from the cluster, as a partition would.</summary>
 public sealed record DownWorkerNode(string WorkerId, IActorRef Worker) : INoSerializationVerificationNeeded;
 
@@ -214,6 +221,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         switch (message)
         {
             case WorkerReady ready: OnWorkerReady(ready, sender); break;
+            case WorkersIntroduced introduced: OnWorkersIntroduced(introduced.Count); break;
             case ShardLoaded loaded when loaded.JobId == JobId: OnShardLoaded(loaded); break;
             case ReplicasHeld held when held.JobId == JobId: OnReplicasHeld(held, sender); break;
             case ShardLoadFailed failed when failed.JobId == JobId:
@@ -279,12 +287,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         {
             // A new job (or one just resumed from the journal): place once the expected workers are here.
             Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false, NodeAddress(sender)));
-            if (_state.Workers.Count < _state.Plan.ExpectedWorkers) return;
-            Apply(new ShardsPlaced(_placement.Place(_state.Plan.ShardRowsHint, _state.Workers)));
-            Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
-            if (_state.Stage == JobStage.Loading) Publish(new StageChanged(Now, "loading"));
-            foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
-            EnsureReplicas();
+            if (_state.Workers.Count >= _state.Plan.ExpectedWorkers) PlaceInitially();
             return;
         }
         Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true, NodeAddress(sender)));
@@ -300,6 +303,26 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             return;
         }
         _rebalanceDue = true; // shards move at the next iteration boundary, never under a running pass
+    }
+
+    private void PlaceInitially()
+    {
+        Apply(new ShardsPlaced(_placement.Place(_state.Plan.ShardRowsHint, _state.Workers)));
+        Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
+        if (_state.Stage == JobStage.Loading) Publish(new StageChanged(Now, "loading"));
+        foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
+        EnsureReplicas();
+    }
+
+    /// <summary>
+    /// The host has introduced every worker it knows. Fewer than the plan expects (one was removed while this coordinator
+    /// recovered) would leave the job waiting for good: it starts with them, late joiners are rebalanced in.
+    /// </summary>
+    private void OnWorkersIntroduced(int count)
+    {
+        if (_state.IsFinished || _state.IsPlaced || count < 1 || _state.Workers.Count < count ||
+            _state.Workers.Count >= _state.Plan.ExpectedWorkers) return;
+        PlaceInitially();
     }
 
     /// <summary>A remote worker's node address (akka.tcp://system@host:port); null when the worker lives in this process.</summary>

@@ -62,6 +62,26 @@ public sealed class MembershipTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestConf
     }
 
     [Fact]
+    public void A_worker_the_plan_counted_but_removed_while_the_coordinator_recovered_is_not_waited_for()
+    {
+        // The plan expects 2 (both were members when the job started); one was removed before the host introduced it.
+        var client = CreateTestProbe();
+        var host = CreateTestProbe("host");
+        var coordinator = Coordinator(2, client, host: host);
+        host.ExpectMsg<CoordinatorRecovered>();
+        var w0 = CreateTestProbe("w0");
+        w0.Send(coordinator, new WorkerReady("w0", 1));
+        host.Send(coordinator, new WorkersIntroduced(2)); // a count it does not have yet changes nothing
+        w0.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        host.Send(coordinator, new WorkersIntroduced(1));
+        var load = w0.ExpectMsg<LoadShards>();
+        Assert.Equal([0, 1, 2], load.Shards);
+        Answer(w0, "w0", load);
+        PlayUntilReleased(w0, "w0");
+        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>().State.BestFit!.Model.ToBytes());
+    }
+
+    [Fact]
     public async Task A_worker_joining_mid_job_gets_shards_only_at_the_next_iteration_boundary()
     {
         var client = CreateTestProbe();

@@ -89,6 +89,7 @@ public sealed class JobHostActor : ReceiveActor
             _coordinatorRecovered = true;
             foreach (var (id, (worker, cores)) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
                 Sender.Tell(new WorkerReady(id, cores), worker);
+            Sender.Tell(new WorkersIntroduced(_workers.Count)); // one removed since the job started is not waited for
         });
         Receive<DownWorkerNode>(down =>
         {
