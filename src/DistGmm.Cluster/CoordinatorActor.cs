@@ -51,11 +51,10 @@ public sealed record WorkerDown(string WorkerId, string Reason) : INoSerializati
 public sealed record CoordinatorRecovered(string JobId) : INoSerializationVerificationNeeded;
 
 /// <summary>
-/// From the host after the <see cref="WorkerReady"/> replay that answers <see cref="CoordinatorRecovered"/>: how many
-/// workers it introduced. Fewer than the plan expects when a worker the plan counted was removed from the cluster while
-/// this coordinator recovered; the job then starts with those, as the host does for workers lost before a job starts.
+/// A worker the plan counted (a member when the job started) was removed from the cluster: until the shards are
+/// placed, the job no longer waits for it (it may have gone before the host introduced it to this coordinator).
 /// </summary>
-public sealed record WorkersIntroduced(int Count) : INoSerializationVerificationNeeded;
+public sealed record CountedWorkerRemoved(string WorkerId) : INoSerializationVerificationNeeded;
 
 /// <summary>Chaos (<c>--chaos down:…</c>): the host removes the worker's node from the cluster, as a partition would.</summary>
 public sealed record DownWorkerNode(string WorkerId, IActorRef Worker) : INoSerializationVerificationNeeded;
@@ -95,6 +94,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
     // asked of it and held by it, and its skip channel (the sender of its ReplicasHeld).
     private readonly ShardStealing _stealing = new();
     private readonly Dictionary<string, int> _cores = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _removedBeforeJoining = new(StringComparer.Ordinal); // see CountedWorkerRemoved
     private readonly Dictionary<string, HashSet<int>> _replicasAsked = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<int>> _replicasHeld = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _skipChannels = new(StringComparer.Ordinal);
@@ -221,7 +221,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         switch (message)
         {
             case WorkerReady ready: OnWorkerReady(ready, sender); break;
-            case WorkersIntroduced introduced: OnWorkersIntroduced(introduced.Count); break;
+            case CountedWorkerRemoved removed: OnCountedWorkerRemoved(removed.WorkerId); break;
             case ShardLoaded loaded when loaded.JobId == JobId: OnShardLoaded(loaded); break;
             case ReplicasHeld held when held.JobId == JobId: OnReplicasHeld(held, sender); break;
             case ShardLoadFailed failed when failed.JobId == JobId:
@@ -287,7 +287,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         {
             // A new job (or one just resumed from the journal): place once the expected workers are here.
             Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false, NodeAddress(sender)));
-            if (_state.Workers.Count >= _state.Plan.ExpectedWorkers) PlaceInitially();
+            if (_state.Workers.Count >= WorkersToWaitFor) PlaceInitially();
             return;
         }
         Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true, NodeAddress(sender)));
@@ -314,15 +314,15 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         EnsureReplicas();
     }
 
-    /// <summary>
-    /// The host has introduced every worker it knows. Fewer than the plan expects (one was removed while this coordinator
-    /// recovered) would leave the job waiting for good: it starts with them, late joiners are rebalanced in.
-    /// </summary>
-    private void OnWorkersIntroduced(int count)
+    /// <summary>The plan's workers less those removed from the cluster before they joined this job (runtime only).</summary>
+    private int WorkersToWaitFor =>
+        Math.Max(1, _state.Plan.ExpectedWorkers - _removedBeforeJoining.Count(w => !_state.Workers.Contains(w)));
+
+    /// <summary>Waiting for a worker that is gone would leave the job waiting for good: it starts with the others.</summary>
+    private void OnCountedWorkerRemoved(string workerId)
     {
-        if (_state.IsFinished || _state.IsPlaced || count < 1 || _state.Workers.Count < count ||
-            _state.Workers.Count >= _state.Plan.ExpectedWorkers) return;
-        PlaceInitially();
+        if (_state.IsFinished || _state.IsPlaced || !_removedBeforeJoining.Add(workerId)) return;
+        if (_state.Workers.Count >= WorkersToWaitFor) PlaceInitially();
     }
 
     /// <summary>A remote worker's node address (akka.tcp://system@host:port); null when the worker lives in this process.</summary>

@@ -38,11 +38,11 @@ internal sealed record DelimitedLayout(
     /// <summary>JSON Lines: how many rows the fields and their roles were read from.</summary>
     public int SampledRows { get; init; }
 
-    /// <summary>ARFF: every field's declared name (ignored fields too), for messages.</summary>
+    /// <summary>ARFF and JSON Lines: every field's name (ignored fields too).</summary>
     public IReadOnlyList<string> FieldNames { get; init; } = [];
 }
 
-/// <summary>Reads raw KDD, header CSV, NSL-KDD, ARFF and schema-described CSV files, streaming, byte by byte.</summary>
+/// <summary>Reads raw KDD, header CSV, NSL-KDD, ARFF, Zeek and schema-described CSV files, streaming, byte by byte.</summary>
 internal sealed class DelimitedSource : ITableSource
 {
     private readonly DelimitedLayout _layout;

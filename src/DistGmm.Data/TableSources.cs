@@ -3,7 +3,7 @@ namespace DistGmm.Data;
 /// <summary>Recognises an input's format and opens it as a streaming table.</summary>
 internal static class TableSources
 {
-    internal const int InferenceSampleRows = 1000;
+    private const int InferenceSampleRows = 1000;
 
     public static ITableSource Open(string path, string? schemaFile, BadRowPolicy policy, RejectSink? rejects)
     {

@@ -54,6 +54,7 @@ public sealed class JobHostActor : ReceiveActor
     private Akka.Cluster.Cluster? _cluster;
     private ChunkPool? _compute;
     private readonly List<(IActorRef Waiter, int Count)> _waiters = [];
+    private readonly HashSet<string> _counted = new(StringComparer.Ordinal); // cluster: the members the running job's plan counted
 
     public JobHostActor(WorkerProvisioning provisioning)
     {
@@ -89,7 +90,6 @@ public sealed class JobHostActor : ReceiveActor
             _coordinatorRecovered = true;
             foreach (var (id, (worker, cores)) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal))
                 Sender.Tell(new WorkerReady(id, cores), worker);
-            Sender.Tell(new WorkersIntroduced(_workers.Count)); // one removed since the job started is not waited for
         });
         Receive<DownWorkerNode>(down =>
         {
@@ -139,6 +139,8 @@ public sealed class JobHostActor : ReceiveActor
             if (WorkerAt(removed.Member.Address) is not { } id) return;
             _workers.Remove(id);
             _job?.Supervisor.Tell(new WorkerDown(id, $"node removed from the cluster (previous status {removed.PreviousStatus})"));
+            // The plan counted it; the coordinator may not have met it yet (it was recovering), so it must not wait for it.
+            if (_counted.Remove(id)) _job?.Supervisor.Tell(new CountedWorkerRemoved(id));
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.IReachabilityEvent>(_ => { });
@@ -197,6 +199,8 @@ public sealed class JobHostActor : ReceiveActor
         var plan = start.Plan;
         // Cluster mode: workers lost in an earlier plan of the run are not waited for; late joiners are rebalanced in.
         if (_cluster is not null && _workers.Count >= 1 && _workers.Count < plan.ExpectedWorkers) plan = plan with { ExpectedWorkers = _workers.Count };
+        _counted.Clear();
+        if (_cluster is not null) _counted.UnionWith(_workers.Keys);
         var coordinator = CoordinatorActor.Props(plan, start.Placement ?? BalancedByRowsPlacement.Instance, Sender, Self, start.Observer, start.Settings);
         // A journal failure stops the coordinator (Akka.Persistence's rule); the supervisor starts it again after 0.2 s,
         // 0.4 s, … up to 10 s, and it recovers from the journal.
