@@ -141,10 +141,7 @@ internal sealed class JsonLinesSource : ITableSource
         {
             if (Utf8Fields.Trim(line).IsEmpty) continue;
             if (TryParseRow(line, batch, row, out var column, out var reason)) row++;
-            else if (_policy == BadRowPolicy.Fail || _rejects is null)
-                throw new DataFormatException(Path, _lines.LineNumber, column, reason);
-            else _rejects.Reject(_lines.LineNumber, column, reason,
-                Utf8Fields.LooksBinary(line) ? "(binary data not copied)" : Utf8Fields.Decode(line));
+            else RejectSink.RejectOrFail(_rejects, _policy, Path, _lines.LineNumber, column, reason, line);
         }
         batch.Count = row;
         return row > 0;

@@ -49,6 +49,17 @@ internal sealed class RejectSink : IDisposable
     /// <summary>The first rejection as "line L, column C: reason" (null while none).</summary>
     public string? First { get; private set; }
 
+    /// <summary>
+    /// A text source's bad row: an error naming file, line and column under <see cref="BadRowPolicy.Fail"/> (or without
+    /// a sink), else set aside in <paramref name="rejects"/> with its raw text.
+    /// </summary>
+    public static void RejectOrFail(RejectSink? rejects, BadRowPolicy policy, string path, long line, int column, string reason,
+        ReadOnlySpan<byte> text)
+    {
+        if (policy == BadRowPolicy.Fail || rejects is null) throw new DataFormatException(path, line, column, reason);
+        rejects.Reject(line, column, reason, Utf8Fields.LooksBinary(text) ? "(binary data not copied)" : Utf8Fields.Decode(text));
+    }
+
     public void Reject(long line, int column, string reason, string text)
     {
         Count++;
