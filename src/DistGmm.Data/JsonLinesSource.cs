@@ -97,7 +97,7 @@ internal sealed class JsonLinesSource : ITableSource
             }
             catch (JsonException ex) when (i == 0)
             {
-                throw new DataFormatException(path, firstLine, (int)(ex.BytePositionInLine ?? 0) + 1, $"not a JSON object: {ex.Message}");
+                throw new DataFormatException(path, firstLine, (int)(ex.BytePositionInLine ?? 0) + 1, $"not a JSON object: {Reason(ex)}");
             }
             catch (JsonException) { } // a bad row further on is reported by line when it is read
         }
@@ -163,7 +163,7 @@ internal sealed class JsonLinesSource : ITableSource
         catch (JsonException ex)
         {
             badColumn = (int)(ex.BytePositionInLine ?? 0) + 1;
-            reason = $"not valid JSON: {ex.Message.Split(" LineNumber:")[0]}";
+            reason = $"not valid JSON: {Reason(ex)}";
             return false;
         }
         if (_reason is not null)
@@ -225,6 +225,9 @@ internal sealed class JsonLinesSource : ITableSource
         batch.Texts[c]![row] = Utf8Fields.IsMissing(text) ? null : _interners[c].Intern(text);
         return true;
     }
+
+    /// <summary>System.Text.Json's message without its own position (the error names line and column already).</summary>
+    private static string Reason(JsonException ex) => ex.Message.Split(" LineNumber:")[0];
 
     private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch
     {

@@ -68,6 +68,16 @@ public sealed class JsonLinesTests
     }
 
     [Fact]
+    public void A_first_line_that_opens_an_object_it_does_not_close_is_refused_by_line_and_column()
+    {
+        var path = TestData.WriteText(TestData.TempDir(), "cut.json", "\n{\"bytes\":1,\"kind\"\n{\"bytes\":2}\n");
+        var e = Assert.Throws<DataFormatException>(() => SourceReading.ReadAll(path));
+        Assert.StartsWith($"{path}: line 2, column ", e.Message);
+        Assert.Contains(": not a JSON object: ", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
+    }
+
+    [Fact]
     public void Fields_first_seen_after_the_sampled_rows_are_named_in_a_warning()
     {
         var rows = Enumerable.Range(0, 1001).Select(i => $"{{\"bytes\":{i}}}").Append("{\"bytes\":7,\"late\":1}");
