@@ -182,8 +182,9 @@ internal sealed class DelimitedSource : ITableSource
     private bool IsMissing(ReadOnlySpan<byte> field)
     {
         if (Utf8Fields.IsMissing(field)) return true;
-        foreach (var token in _layout.MissingTokens)
-            if (field.SequenceEqual(token)) return true;
+        var tokens = _layout.MissingTokens; // indexed: a foreach over the interface would allocate per field
+        for (var t = 0; t < tokens.Count; t++)
+            if (field.SequenceEqual(tokens[t])) return true;
         return false;
     }
 

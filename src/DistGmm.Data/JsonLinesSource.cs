@@ -102,7 +102,7 @@ internal sealed class JsonLinesSource : ITableSource
             catch (JsonException) { } // a bad row further on is reported by line when it is read
         }
         var zeek = kinds.ContainsKey("uid") && kinds.ContainsKey("id.orig_h");
-        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var overrides = SchemaFile.RolesByName(schema);
         var warnings = new List<string>();
         var columns = new List<ColumnInfo>();
         foreach (var name in names)

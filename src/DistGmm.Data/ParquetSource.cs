@@ -65,7 +65,7 @@ internal sealed class ParquetSource : ITableSource
         }
         else files = [path];
 
-        var overrides = schemaFile is null ? [] : SchemaFile.Load(schemaFile).Columns.ToDictionary(c => c.Name, c => c.Role);
+        var overrides = SchemaFile.RolesByName(schemaFile is null ? null : SchemaFile.Load(schemaFile));
         long rows = 0;
         ParquetSchema? schema = null;
         var warnings = new List<string>();

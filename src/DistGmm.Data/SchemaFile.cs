@@ -10,6 +10,10 @@ namespace DistGmm.Data;
 /// </summary>
 public sealed record SchemaFile(bool? Header, IReadOnlyList<ColumnInfo> Columns)
 {
+    /// <summary>The roles a schema file sets, by column name (none without a file).</summary>
+    internal static Dictionary<string, ColumnRole> RolesByName(SchemaFile? schema) =>
+        schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+
     public static SchemaFile Load(string path)
     {
         if (!File.Exists(path)) throw new DataFormatException(path, "schema file not found");

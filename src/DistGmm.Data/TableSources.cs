@@ -55,7 +55,7 @@ internal static class TableSources
         var names = firstFields.Select(KddSchema.CanonicalName).ToArray();
         if (names.Distinct().Count() != names.Length)
             throw new DataFormatException(path, firstLine, 0, "the header repeats a column name");
-        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var overrides = SchemaFile.RolesByName(schema);
         // NSL-KDD's CSVs call the label attack or outcome and add a difficulty level: still KDD.
         var isKdd = KddSchema.HasFeatures(names);
         var columns = new ColumnInfo[names.Length];
@@ -81,7 +81,7 @@ internal static class TableSources
         for (var f = 0; f < names.Length; f++)
             if (Array.IndexOf(names, names[f]) != f)
                 throw new DataFormatException(path, header.Attributes[f].Line, 0, $"ARFF: attribute '{names[f]}' is declared twice");
-        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var overrides = SchemaFile.RolesByName(schema);
         var isKdd = KddSchema.HasFeatures(names);
         var columns = new ColumnInfo[names.Length];
         for (var f = 0; f < names.Length; f++)
@@ -108,7 +108,7 @@ internal static class TableSources
     {
         if (header.Fields.Distinct().Count() != header.Fields.Count)
             throw new DataFormatException(path, "Zeek log: #fields repeats a field name");
-        var overrides = schema?.Columns.ToDictionary(c => c.Name, c => c.Role) ?? [];
+        var overrides = SchemaFile.RolesByName(schema);
         var columns = header.Fields.Select((name, f) => new ColumnInfo(name, overrides.GetValueOrDefault(name, header.Roles[f]))).ToList();
         return Build(path, SourceFormat.Zeek, header.DataLine, header.NonBlankLines, columns, header.Separator) with
         {
