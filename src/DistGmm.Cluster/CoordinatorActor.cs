@@ -282,7 +282,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         }
         _workers[ready.WorkerId] = sender;
         Context.Watch(sender);
-        Apply(new WorkerJoined(ready.WorkerId));
+        Apply(new WorkerJoined(ready.WorkerId, ready.Cores));
         if (!_state.IsPlaced)
         {
             // A new job (or one just resumed from the journal): place once the expected workers are here.
@@ -295,7 +295,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         {
             // Everyone had been lost: the newcomer takes the orphaned shards at once.
             Timers.Cancel(typeof(NoWorkersTimeout));
-            Apply(new ShardsPlaced(PlacementExtensions.AssignOrphans(_state.Owners, _state.Plan.ShardRowsHint, _state.Workers)));
+            Apply(new ShardsPlaced(PlacementExtensions.AssignOrphans(_state.Owners, _state.Plan.ShardRowsHint, _state.Workers, _state.CoresOf)));
             Publish(new ShardsAssigned(Now, Assignment(), $"{ready.WorkerId} joined: takes the orphaned shards"));
             StartRecovery(orphans);
             foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
@@ -307,7 +307,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
 
     private void PlaceInitially()
     {
-        Apply(new ShardsPlaced(_placement.Place(_state.Plan.ShardRowsHint, _state.Workers)));
+        Apply(new ShardsPlaced(_placement.Place(_state.Plan.ShardRowsHint, _state.Workers, _state.CoresOf)));
         Publish(new ShardsAssigned(Now, Assignment(), "initial placement"));
         if (_state.Stage == JobStage.Loading) Publish(new StageChanged(Now, "loading"));
         foreach (var worker in _state.Workers) SendCommands(worker, includeLoad: true);
@@ -417,7 +417,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         if (!_rebalanceDue || _state.Workers.Count < 2) return [];
         _rebalanceDue = false;
         var before = _state.Owners;
-        var owners = PlacementExtensions.Rebalance(before, _state.Plan.ShardRowsHint, _state.Workers);
+        var owners = PlacementExtensions.Rebalance(before, _state.Plan.ShardRowsHint, _state.Workers, _state.CoresOf);
         var moved = Enumerable.Range(0, _state.ShardCount).Where(s => owners[s] != before[s]).ToList();
         if (moved.Count == 0) return [];
         Apply(new ShardsPlaced(owners));

@@ -15,7 +15,8 @@ public abstract record CoordinatorEvent;
 /// </summary>
 public interface IJournaledEvent;
 
-public sealed record WorkerJoined(string WorkerId) : CoordinatorEvent;
+/// <param name="Cores">The cores it computes on: placement gives it rows in proportion.</param>
+public sealed record WorkerJoined(string WorkerId, int Cores = 1) : CoordinatorEvent;
 
 public sealed record WorkerLost(string WorkerId, string Reason) : CoordinatorEvent;
 

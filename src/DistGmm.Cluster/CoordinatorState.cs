@@ -38,6 +38,8 @@ public sealed record CoordinatorState
     public ImmutableList<string> Workers { get; private init; } = [];
     /// <summary>Every worker that joined this job, lost or not, in order of joining (membership since this coordinator's start).</summary>
     public ImmutableList<string> JoinedWorkers { get; private init; } = [];
+    /// <summary>Each member's cores, as it joined (placement weighs rows by them).</summary>
+    public ImmutableDictionary<string, int> WorkerCores { get; private init; } = ImmutableDictionary<string, int>.Empty;
     /// <summary>Members when the shards were first placed (0 until then).</summary>
     public int WorkersAtPlacement { get; private init; }
     /// <summary>How many times a member was lost (a worker that rejoined and was lost again counts twice).</summary>
@@ -195,6 +197,7 @@ public sealed record CoordinatorState
             WorkerJoined j => Workers.Contains(j.WorkerId) ? this : this with
             {
                 Workers = Workers.Add(j.WorkerId), JoinedWorkers = JoinedWorkers.Contains(j.WorkerId) ? JoinedWorkers : JoinedWorkers.Add(j.WorkerId),
+                WorkerCores = WorkerCores.SetItem(j.WorkerId, Math.Max(1, j.Cores)),
             },
             WorkerLost l => OnWorkerLost(l),
             ShardsPlaced p => OnPlaced(p),
@@ -218,9 +221,12 @@ public sealed record CoordinatorState
         var survivors = Workers.Remove(lost.WorkerId);
         // With nobody left the shards stay orphaned (owned by the lost worker) until a worker joins: the job waits.
         if (Owners.IsDefaultOrEmpty || survivors.IsEmpty) return this with { Workers = survivors, WorkersLost = WorkersLost + 1 };
-        var owners = PlacementExtensions.Reassign(Owners, Plan.ShardRowsHint, lost.WorkerId, survivors);
+        var owners = PlacementExtensions.Reassign(Owners, Plan.ShardRowsHint, lost.WorkerId, survivors, CoresOf);
         return this with { Workers = survivors, Owners = [.. owners], WorkersLost = WorkersLost + 1 };
     }
+
+    /// <summary>A member's cores (1 if unknown).</summary>
+    public int CoresOf(string worker) => WorkerCores.GetValueOrDefault(worker, 1);
 
     /// <summary>True once shards have been placed (false in a new job and right after a resume from the journal).</summary>
     public bool IsPlaced => !Owners.IsDefaultOrEmpty;

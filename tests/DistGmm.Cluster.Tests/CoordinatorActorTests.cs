@@ -48,6 +48,34 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
     }
 
     [Fact]
+    public void Shards_are_placed_by_rows_per_core_and_the_model_keeps_its_bits()
+    {
+        var client = CreateTestProbe();
+        var observer = new ProbeObserver(CreateTestProbe());
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(Plan(2), BalancedByRowsPlacement.Instance, client.Ref, CreateTestProbe("host").Ref, observer));
+        var w0 = CreateTestProbe("w0");
+        var w1 = CreateTestProbe("w1");
+        w0.Send(coordinator, new WorkerReady("w0", 3));
+        w1.Send(coordinator, new WorkerReady("w1", 1));
+
+        // Shards of 120, 90 and 150 rows: 150 and 120 to w0 (90 rows a core), 90 to w1; with equal cores w0 got the 150 alone.
+        var placed = observer.Await<ShardsAssigned>();
+        Assert.Equal(new Dictionary<string, IReadOnlyList<int>> { ["w0"] = [0, 2], ["w1"] = [1] }, placed.ByWorker);
+        Assert.Equal([0, 2], w0.ExpectMsg<LoadShards>().Shards);
+        Assert.Equal([1], w1.ExpectMsg<LoadShards>().Shards);
+        foreach (var (worker, id) in new[] { (w0, "w0"), (w1, "w1") })
+            worker.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+            {
+                if (message is ComputePass pass)
+                    foreach (var slice in pass.Shards) sender.Tell(Stats(pass, slice), worker.Ref);
+                return AutoPilot.KeepRunning;
+            }));
+        foreach (var s in new[] { 0, 2 }) coordinator.Tell(new ShardLoaded("job-1", "w0", s, Shards[s].Rows, Shards[s].Cols), w0.Ref);
+        coordinator.Tell(new ShardLoaded("job-1", "w1", 1, Shards[1].Rows, Shards[1].Cols), w1.Ref);
+        Assert.Equal(Reference.ToBytes(), client.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(60)).State.BestFit!.Model.ToBytes());
+    }
+
+    [Fact]
     public void Each_pass_is_timed_from_its_workers_seconds()
     {
         var client = CreateTestProbe();

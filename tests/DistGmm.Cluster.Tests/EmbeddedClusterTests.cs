@@ -229,7 +229,7 @@ public sealed class EmbeddedClusterTests() : Akka.TestKit.Xunit2.TestKit(AkkaTes
 
     private sealed class BrokenPlacement : IShardPlacement
     {
-        public IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers) => [workers[0]];
+        public IReadOnlyList<string> Place(IReadOnlyList<long> shardRows, IReadOnlyList<string> workers, Func<string, int>? cores = null) => [workers[0]];
     }
 
     [Fact]

@@ -88,4 +88,33 @@ public sealed class PlacementTests
         Assert.Equal(["b", "a", "b", "a"], PlacementExtensions.AssignOrphans(owners, rows, ["a", "b"]));
         Assert.Throws<InvalidOperationException>(() => PlacementExtensions.AssignOrphans(owners, rows, []));
     }
+
+    [Fact]
+    public void A_worker_with_more_cores_gets_rows_in_proportion()
+    {
+        long[] rows = [100, 100, 100, 100, 100, 100, 100, 100];
+        Func<string, int> cores = w => w == "a" ? 3 : 1;
+        var owners = BalancedByRowsPlacement.Instance.Place(rows, ["a", "b"], cores);
+        // Each shard to whoever would finish it first (rows over cores; ties: the earlier worker): 600 rows on 3 cores, 200 on 1.
+        Assert.Equal(["a", "a", "a", "b", "a", "a", "a", "b"], owners);
+        // Equal cores: plain balance by rows, as with no cores given.
+        Assert.Equal(BalancedByRowsPlacement.Instance.Place(rows, ["a", "b"]), BalancedByRowsPlacement.Instance.Place(rows, ["a", "b"], _ => 4));
+    }
+
+    [Fact]
+    public void A_lost_workers_shards_and_a_rebalance_weigh_rows_by_cores()
+    {
+        long[] rows = [100, 100, 100, 100, 100, 100];
+        Func<string, int> cores = w => w == "b" ? 2 : 1;
+        // a is lost: its four shards go where they finish first — b (2 cores) takes three (the third a tie, to the
+        // earlier worker), c the last.
+        var after = PlacementExtensions.Reassign(["a", "a", "a", "a", "b", "c"], rows, "a", ["b", "c"], cores);
+        Assert.Equal(["b", "b", "b", "c", "b", "c"], after);
+        Assert.Equal([400, 200], Load(after, rows, ["b", "c"]));
+
+        // A 2-core newcomer b next to a (1 core) holding everything: b ends with twice a's rows.
+        var rebalanced = PlacementExtensions.Rebalance(["a", "a", "a", "a", "a", "a"], rows, ["a", "b"], cores);
+        Assert.Equal([200, 400], Load(rebalanced, rows, ["a", "b"]));
+        Assert.Equal(rebalanced, PlacementExtensions.Rebalance(rebalanced, rows, ["a", "b"], cores)); // a fixed point
+    }
 }
