@@ -271,7 +271,7 @@ public sealed class WorkerCommand : ICliCommand
     public Command Build()
     {
         var node = new NodeOptions();
-        var cores = new Option<int>("--cores") { Description = "Cores to compute on.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cores = new Option<int>("--cores") { Description = "Cores to compute on (the coordinator gives a worker rows in proportion to its cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         cores.Require<Option<int>, int>(v => v >= 1, "must be at least 1");
         var command = new Command("worker",
             "Cluster mode: a worker node; joins the cluster's seed nodes and computes until stopped (Ctrl+C / SIGTERM leaves the cluster gracefully). " +
