@@ -90,10 +90,9 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
     private int _lastPublishedIteration;   // survives the reset when EmTraining leaves EM for its final scoring pass
     private bool _rebalanceDue;
     private (HashSet<int> Pending, List<int> Moved, DateTimeOffset Since)? _recovery;
-    // Work stealing (runtime only: who computes a shard never changes its result): each worker's cores, the replicas
-    // asked of it and held by it, and its skip channel (the sender of its ReplicasHeld).
+    // Work stealing (runtime only: who computes a shard never changes its result): the replicas asked of each worker and
+    // held by it, and its skip channel (the sender of its ReplicasHeld); its cores are the state's (CoresOf).
     private readonly ShardStealing _stealing = new();
-    private readonly Dictionary<string, int> _cores = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removedBeforeJoining = new(StringComparer.Ordinal); // see CountedWorkerRemoved
     private readonly Dictionary<string, HashSet<int>> _replicasAsked = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<int>> _replicasHeld = new(StringComparer.Ordinal);
@@ -267,7 +266,6 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         var known = _workers.TryGetValue(ready.WorkerId, out var previous);
         if (_state.IsFinished) return;
         _suspected.Remove(ready.WorkerId);
-        _cores[ready.WorkerId] = ready.Cores;
         if (known)
         {
             // A restart: the worker lost its shards (replicas too). Reload them and redo its missing work.
@@ -524,7 +522,6 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         Publish(new WorkerFailed(Now, workerId, reason, _suspected.Remove(workerId, out var since) ? Now - since : null));
         var before = _state.Owners;
         var orphaned = ForgetReplicas(workerId);
-        _cores.Remove(workerId);
         Apply(new WorkerLost(workerId, reason));
         if (_state.IsFinished) { Finish(); return; }
         if (!_state.IsPlaced) return;
@@ -617,7 +614,7 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
             if (!_workers.ContainsKey(thief)) continue;
             // An unreachable worker (frozen, or dead and not yet removed) is presumed to have started nothing.
             if (_stealing.Steal(pass.PassNumber, thief, s => _state.PendingResults.ContainsKey(s),
-                    v => _suspected.ContainsKey(v) ? 0 : Math.Max(1, _cores.GetValueOrDefault(v, 1)),
+                    v => _suspected.ContainsKey(v) ? 0 : _state.CoresOf(v),
                     (t, s) => _replicasHeld.TryGetValue(t, out var held) && held.Contains(s)) is not { } taken) continue;
             if (_state.PassCommand([taken.Shard]) is not { } command || !Send(thief, command)) return;
             _skipChannels.GetValueOrDefault(taken.Victim)?.Tell(new SkipShards(JobId, pass.PassNumber, [taken.Shard]), Self);
