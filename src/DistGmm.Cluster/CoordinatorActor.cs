@@ -284,11 +284,11 @@ public sealed class CoordinatorActor : PersistentActor, IWithTimers
         if (!_state.IsPlaced)
         {
             // A new job (or one just resumed from the journal): place once the expected workers are here.
-            Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false, NodeAddress(sender)));
+            Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: false, NodeAddress(sender), ready.Cores));
             if (_state.Workers.Count >= WorkersToWaitFor) PlaceInitially();
             return;
         }
-        Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true, NodeAddress(sender)));
+        Publish(new WorkerJoinedJob(Now, ready.WorkerId, MidJob: true, NodeAddress(sender), ready.Cores));
         if (_state.OrphanShards is { Count: > 0 } orphans)
         {
             // Everyone had been lost: the newcomer takes the orphaned shards at once.

@@ -107,11 +107,13 @@ public sealed record WorkerFailed(DateTimeOffset Time, string WorkerId, string R
 
 /// <summary>A worker joined the running job; mid-job joiners get shards at the next iteration boundary (rebalance).</summary>
 /// <param name="Address">The worker's node (e.g. akka.tcp://distgmm@10.0.0.11:4053); null for a worker in the coordinator's own process.</param>
-public sealed record WorkerJoinedJob(DateTimeOffset Time, string WorkerId, bool MidJob, string? Address = null) : JobEvent(Time)
+/// <param name="Cores">The cores it computes on (0: not said), which set its share of the rows.</param>
+public sealed record WorkerJoinedJob(DateTimeOffset Time, string WorkerId, bool MidJob, string? Address = null, int Cores = 0) : JobEvent(Time)
 {
     public override string Describe() => (MidJob
         ? $"worker {WorkerId} joined mid-job; it gets shards at the next iteration boundary"
-        : $"worker {WorkerId} joined") + (Address is null ? "" : $" from {Address}");
+        : $"worker {WorkerId} joined") + (Address is null ? "" : $" from {Address}")
+        + (Cores > 0 ? $" with {Cores} core{(Cores == 1 ? "" : "s")}" : "");
 }
 
 /// <summary>Akka's failure detector marked the worker's node unreachable; it is not downed yet (that is the split-brain resolver's call).</summary>

@@ -58,7 +58,10 @@ public sealed class CoordinatorActorTests() : Akka.TestKit.Xunit2.TestKit(AkkaTe
         w0.Send(coordinator, new WorkerReady("w0", 3));
         w1.Send(coordinator, new WorkerReady("w1", 1));
 
-        // Shards of 120, 90 and 150 rows: 150 and 120 to w0 (90 rows a core), 90 to w1; with equal cores w0 got the 150 alone.
+        // The log says each worker's cores. Shards of 120, 90 and 150 rows: 150 and 120 to w0 (90 rows a core), 90 to w1;
+        // with equal cores w0 got the 150 alone.
+        Assert.EndsWith("joined with 3 cores", observer.Await<WorkerJoinedJob>(j => j.WorkerId == "w0").Describe());
+        Assert.EndsWith("joined with 1 core", observer.Await<WorkerJoinedJob>(j => j.WorkerId == "w1").Describe());
         var placed = observer.Await<ShardsAssigned>();
         Assert.Equal(new Dictionary<string, IReadOnlyList<int>> { ["w0"] = [0, 2], ["w1"] = [1] }, placed.ByWorker);
         Assert.Equal([0, 2], w0.ExpectMsg<LoadShards>().Shards);
