@@ -20,6 +20,13 @@ public abstract class ChunkedWork<TResult> : ChunkedWork
 {
     public abstract TResult Result();
 
+    /// <summary>
+    /// The parts of chunks [<paramref name="firstChunk"/>, +<paramref name="count"/>) merged left to right, read after
+    /// those chunks have run. A result cut into a prefix and single chunks merges, left to right, to the bits of
+    /// <see cref="Result()"/>: what lets a chunk range of a partition be computed elsewhere.
+    /// </summary>
+    public abstract TResult Result(int firstChunk, int count);
+
     /// <summary>The same chunks, with <paramref name="map"/> applied to the result.</summary>
     public ChunkedWork<TOut> Select<TOut>(Func<TResult, TOut> map) => new Mapped<TOut>(this, map);
 
@@ -28,6 +35,7 @@ public abstract class ChunkedWork<TResult> : ChunkedWork
         public override int Chunks => inner.Chunks;
         public override void RunChunk(int chunk) => inner.RunChunk(chunk);
         public override TOut Result() => map(inner.Result());
+        public override TOut Result(int firstChunk, int count) => map(inner.Result(firstChunk, count));
     }
 }
 
@@ -79,10 +87,15 @@ public sealed class ChunkedComputation<TScratch, TResult> : ChunkedWork<TResult>
         _scratch.Return(scratch);
     }
 
-    public override TResult Result()
+    public override TResult Result() => Result(0, _parts.Length);
+
+    public override TResult Result(int firstChunk, int count)
     {
-        var total = _parts[0];
-        for (var c = 1; c < _parts.Length; c++) total = _merge(total, _parts[c]);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstChunk);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstChunk + count, _parts.Length, nameof(count));
+        var total = _parts[firstChunk];
+        for (var c = firstChunk + 1; c < firstChunk + count; c++) total = _merge(total, _parts[c]);
         return total;
     }
 }

@@ -46,6 +46,12 @@ public static class PartitionCompute
         }
     }
 
+    /// <summary>Whether <see cref="Plan(DataPass, DataMatrix, long)"/> cuts the pass into chunks (else it is one chunk).</summary>
+    public static bool IsChunked(DataPass pass) => pass is not (SampleRowsPass or RecordCountsPass);
+
+    /// <summary>How many chunks a chunked pass over <paramref name="rows"/> rows has.</summary>
+    public static int Chunks(long rows) => (int)Math.Max(1, (rows + SufficientStatistics.ChunkRows - 1) / SufficientStatistics.ChunkRows);
+
     private static ScratchPool<EStepKernel> AssignmentKernels(double[][] shift, CovarianceType type) =>
         new(() => new EStepKernel(shift, type is CovarianceType.Full or CovarianceType.Tied));
 
