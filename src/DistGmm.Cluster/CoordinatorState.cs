@@ -92,6 +92,10 @@ public sealed record CoordinatorState
     /// <summary>The best fit by BIC (the only one when a single K was asked), once training is done.</summary>
     public GmmFitResult? BestFit => Fits.Count == 0 ? null : Fits.OrderBy(f => f.Bic).ThenBy(f => f.Model.K).First();
 
+    /// <summary>Rows of the shard the fit sees (its distinct records when records are counted); valid once counted.</summary>
+    public long TrainingRowsOf(int shard) => !Plan.CountsRecords ? Loaded[shard].Rows
+        : (shard + 1 < ShardCount ? DistinctOffsets[shard + 1] : RecordCounts?.Distinct ?? 0) - DistinctOffsets[shard];
+
     /// <summary>Global index of each shard's first kept row (prefix sums in shard order); valid once all are loaded.</summary>
     public long GlobalRowOffset(int shard)
     {

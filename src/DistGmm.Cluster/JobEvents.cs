@@ -66,16 +66,18 @@ public sealed record IterationCompleted(DateTimeOffset Time, int K, int Iteratio
 /// Observation only: never journaled, never part of the model.
 /// </summary>
 /// <param name="ShardsTaken">Shards a worker took over from a lagging one in this pass (work stealing).</param>
+/// <param name="ShardsSplit">Shards a lagging worker cut in this pass, giving the back of their chunks to an idle one.</param>
 public sealed record PassTimed(DateTimeOffset Time, int PassNumber, TimeSpan Wall, TimeSpan SlowestWorker, TimeSpan FastestWorker, int Workers,
-    long BytesSent = 0, long BytesReceived = 0, int ShardsTaken = 0) : JobEvent(Time)
+    long BytesSent = 0, long BytesReceived = 0, int ShardsTaken = 0, int ShardsSplit = 0) : JobEvent(Time)
 {
     public override string Describe() => FormattableString.Invariant(
         $"pass {PassNumber} timed: {Wall.TotalMilliseconds:0.0} ms from commands to last result; {Workers} worker(s) busy {FastestWorker.TotalMilliseconds:0.0}–{SlowestWorker.TotalMilliseconds:0.0} ms; payload on the network {BytesSent} bytes out, {BytesReceived} bytes in")
-        + (ShardsTaken > 0 ? FormattableString.Invariant($"; {ShardsTaken} shard(s) taken over from lagging workers") : "");
+        + (ShardsTaken > 0 ? FormattableString.Invariant($"; {ShardsTaken} shard(s) taken over from lagging workers") : "")
+        + (ShardsSplit > 0 ? FormattableString.Invariant($"; {ShardsSplit} shard(s) split with lagging workers") : "");
 
     // The payload and taken-over parts are optional: events.log files written before they were added still read back.
     private static readonly System.Text.RegularExpressions.Regex Line = new(
-        @"^pass (?<pass>\d+) timed: (?<wall>[0-9.]+) ms from commands to last result; (?<workers>\d+) worker\(s\) busy (?<fast>[0-9.]+)–(?<slow>[0-9.]+) ms(; payload on the network (?<out>\d+) bytes out, (?<in>\d+) bytes in)?(; (?<taken>\d+) shard\(s\) taken over from lagging workers)?$",
+        @"^pass (?<pass>\d+) timed: (?<wall>[0-9.]+) ms from commands to last result; (?<workers>\d+) worker\(s\) busy (?<fast>[0-9.]+)–(?<slow>[0-9.]+) ms(; payload on the network (?<out>\d+) bytes out, (?<in>\d+) bytes in)?(; (?<taken>\d+) shard\(s\) taken over from lagging workers)?(; (?<split>\d+) shard\(s\) split with lagging workers)?$",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>Reads back an events.log text written by <see cref="Describe"/> (times to 0.1 ms); null for any other line.</summary>
@@ -86,7 +88,7 @@ public sealed record PassTimed(DateTimeOffset Time, int PassNumber, TimeSpan Wal
         TimeSpan Ms(string group) => TimeSpan.FromMilliseconds(double.Parse(m.Groups[group].Value, invariant));
         long Bytes(string group) => m.Groups[group].Success ? long.Parse(m.Groups[group].Value, invariant) : 0;
         return new PassTimed(time, int.Parse(m.Groups["pass"].Value, invariant), Ms("wall"), Ms("slow"), Ms("fast"),
-            int.Parse(m.Groups["workers"].Value, invariant), Bytes("out"), Bytes("in"), (int)Bytes("taken"));
+            int.Parse(m.Groups["workers"].Value, invariant), Bytes("out"), Bytes("in"), (int)Bytes("taken"), (int)Bytes("split"));
     }
 }
 

@@ -36,6 +36,8 @@ public sealed class PassTimingRecorder(IJobObserver? next = null) : IJobObserver
                 ["medianCoordinationSeconds"] = summary.MedianCoordinationSeconds,
                 ["medianBytesSent"] = summary.MedianBytesSent,
                 ["medianBytesReceived"] = summary.MedianBytesReceived,
+                ["shardsTaken"] = summary.ShardsTaken,
+                ["shardsSplit"] = summary.ShardsSplit,
                 ["slowestPass"] = new JsonObject
                 {
                     ["passNumber"] = slowest.PassNumber, ["wallSeconds"] = slowest.Wall.TotalSeconds,
@@ -55,13 +57,15 @@ public sealed class PassTimingRecorder(IJobObserver? next = null) : IJobObserver
 /// <summary>
 /// Medians over passes (<see cref="PassTimed"/>): wall time, slowest and fastest worker, and coordination (wall − slowest
 /// worker: the commands' way out, the results' way back, waking threads, merging), and the payload bytes a pass sent to
-/// and received from workers on other nodes; and how many shards workers took over from lagging ones, over all passes.
+/// and received from workers on other nodes; and how many shards workers took over from lagging ones, and how many
+/// lagging ones cut to share, over all passes.
 /// </summary>
 public sealed record PassTimingSummary(int Passes, double MedianWallSeconds, double MedianSlowestWorkerSeconds, double MedianFastestWorkerSeconds,
-    double MedianCoordinationSeconds, double MedianBytesSent = 0, double MedianBytesReceived = 0, int ShardsTaken = 0)
+    double MedianCoordinationSeconds, double MedianBytesSent = 0, double MedianBytesReceived = 0, int ShardsTaken = 0, int ShardsSplit = 0)
 {
     public static PassTimingSummary? Of(IReadOnlyCollection<PassTimed> passes) => passes.Count == 0 ? null : new(passes.Count,
         passes.Select(p => p.Wall.TotalSeconds).Median(), passes.Select(p => p.SlowestWorker.TotalSeconds).Median(),
         passes.Select(p => p.FastestWorker.TotalSeconds).Median(), passes.Select(p => (p.Wall - p.SlowestWorker).TotalSeconds).Median(),
-        passes.Select(p => (double)p.BytesSent).Median(), passes.Select(p => (double)p.BytesReceived).Median(), passes.Sum(p => p.ShardsTaken));
+        passes.Select(p => (double)p.BytesSent).Median(), passes.Select(p => (double)p.BytesReceived).Median(), passes.Sum(p => p.ShardsTaken),
+        passes.Sum(p => p.ShardsSplit));
 }

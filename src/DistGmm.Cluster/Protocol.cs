@@ -55,6 +55,13 @@ public sealed record ReplicasHeld(string JobId, string WorkerId, IReadOnlyList<i
 /// </summary>
 public sealed record SkipShards(string JobId, int PassNumber, IReadOnlyList<int> Shards) : IProtocolMessage;
 
+/// <summary>
+/// Another worker has computed the shard's chunks from <paramref name="FirstChunk"/> on (a piece, see
+/// <see cref="ComputePass.FirstChunk"/>): if none of them has started here, skip them and answer the chunks before as the
+/// shard's front. Sent to the skip channel of the worker computing the shard.
+/// </summary>
+public sealed record SkipChunks(string JobId, int PassNumber, int Shard, int FirstChunk) : IProtocolMessage;
+
 /// <summary>Forget the job's shards and scores (end of job).</summary>
 public sealed record ReleaseJob(string JobId) : IProtocolMessage;
 
@@ -63,15 +70,25 @@ public sealed record ReleaseJob(string JobId) : IProtocolMessage;
 /// <summary>Compute <paramref name="Pass"/> over each listed shard and reply once per shard.</summary>
 /// <param name="OnDistinctRecords">Compute over the shard's distinct records (their first occurrences, from
 /// <see cref="UseRecordCounts"/>; slice offsets then count distinct records) instead of all its rows.</param>
-public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards, bool OnDistinctRecords = false)
-    : IProtocolMessage;
+/// <param name="FirstChunk">Above 0: a piece of a lagging worker's running shard: compute its chunks from the last one
+/// down to this one, replying once per chunk, until told to skip the shard (<see cref="SkipShards"/>). The owner stops
+/// where the piece has reached (<see cref="SkipChunks"/>).</param>
+public sealed record ComputePass(string JobId, int PassNumber, DataPass Pass, IReadOnlyList<ShardSlice> Shards, bool OnDistinctRecords = false,
+    int FirstChunk = 0) : IProtocolMessage;
 
 /// <summary>
 /// One shard's partial result (<c>PassResult.ToBytes()</c>, little-endian binary). <paramref name="WorkerSeconds"/>: how
 /// long after the worker took up the pass's command this result was ready (what the coordinator's pass timing reads;
 /// never part of the model).
 /// </summary>
-public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes, double WorkerSeconds = 0) : IProtocolMessage;
+/// <param name="ChunkCount">0: the whole shard. Otherwise a split shard's chunks [<paramref name="FirstChunk"/>,
+/// +<paramref name="ChunkCount"/>) of its <paramref name="ShardChunks"/>, their parts merged left to right: the owner's
+/// front, or one given chunk. The coordinator merges them in chunk order into the shard's result.</param>
+public sealed record ShardStatsComputed(string JobId, int PassNumber, int Shard, byte[] ResultBytes, double WorkerSeconds = 0,
+    int FirstChunk = 0, int ChunkCount = 0, int ShardChunks = 0) : IProtocolMessage
+{
+    public bool IsWhole => ChunkCount == 0;
+}
 
 // ---- record counts (the records scoring) ----
 

@@ -180,21 +180,46 @@ public sealed class WorkerActor : UntypedActor
         var slices = command.Shards;
         var works = PartitionCompute.Plan(command.Pass, slices.Select(s =>
             (command.OnDistinctRecords ? Records(command.JobId, s.Shard).Representatives : Shard(command.JobId, s.Shard).Features, s.GlobalRowOffset)).ToArray());
+        void Reply(int shard, PassResult result, int firstChunk = 0, int chunkCount = 0, int shardChunks = 0)
+        {
+            var bytes = result.ToBytes();
+            if (FrameLimit.Exceeded(Context.System, replyTo, bytes.Length, $"shard {shard}'s statistics for pass {command.PassNumber}") is { } error)
+                replyTo.Tell(new WorkFailed(command.JobId, Id, error), Self);
+            else
+                replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, shard, bytes, Stopwatch.GetElapsedTime(started).TotalSeconds,
+                    firstChunk, chunkCount, shardChunks), Self);
+        }
+        if (command.FirstChunk > 0)
+        {
+            // A piece of a lagging worker's shard: from its last chunk down, each chunk's part alone as soon as it is
+            // done (the owner stops where this has reached), until the shard is complete (SkipShards) or this reaches
+            // the first chunk given. On this thread: a piece is a few chunks, and the owner's pace sets where they meet.
+            for (var i = 0; i < works.Length; i++)
+            {
+                var shard = slices[i].Shard;
+                for (var c = works[i].Chunks - 1; c >= command.FirstChunk && !_skips.IsSkipped(command.JobId, command.PassNumber, shard); c--)
+                {
+                    works[i].RunChunk(c);
+                    Reply(shard, works[i].Result(c, 1), c, 1, works[i].Chunks);
+                }
+            }
+            return;
+        }
         _skips.Begin(command.JobId, command.PassNumber);
-        // A shard another worker has taken (SkipShards) is skipped if it has not started; one started is finished.
+        // A shard another worker has taken (SkipShards) is skipped if it has not started; one started is finished, but
+        // the back of its chunks that another worker has computed is skipped if not started (SkipChunks): then its
+        // front is the answer.
         var skippable = works.Select((work, i) => new SkippableWork(work, () => _skips.TryStart(command.JobId, command.PassNumber, slices[i].Shard))).ToArray();
+        for (var i = 0; i < skippable.Length; i++) _skips.Track(command.JobId, command.PassNumber, slices[i].Shard, skippable[i]);
         // Every chunk of every shard at once: on a node whose workers share its compute threads, a core that is done
         // with this worker's chunks takes another worker's. Same bits whoever computes a chunk. Each shard's statistics
         // go as soon as they are complete, while the next shards compute.
         _runner.Run(skippable, i =>
         {
             if (skippable[i].Skipped) return;
-            var bytes = skippable[i].Result().ToBytes();
-            if (FrameLimit.Exceeded(Context.System, replyTo, bytes.Length, $"shard {slices[i].Shard}'s statistics for pass {command.PassNumber}") is { } error)
-                replyTo.Tell(new WorkFailed(command.JobId, Id, error), Self);
-            else
-                replyTo.Tell(new ShardStatsComputed(command.JobId, command.PassNumber, slices[i].Shard, bytes,
-                    Stopwatch.GetElapsedTime(started).TotalSeconds), Self);
+            var firstGiven = skippable[i].FirstGiven;
+            if (firstGiven == skippable[i].Chunks) Reply(slices[i].Shard, skippable[i].Result());
+            else Reply(slices[i].Shard, skippable[i].Result(), 0, firstGiven, skippable[i].Chunks);
         });
     }
 

@@ -35,12 +35,15 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         yield return new ReplicasHeld("train-1", "worker-0", []);
         yield return new SkipShards("train-1", 12, [7]);
         yield return new SkipShards("train-1", CoordinatorState.CountingPassNumber, [0, 3]);
+        yield return new SkipChunks("train-1", 12, 7, 3);
         yield return new ComputePass("train-1", 7, pass, [new ShardSlice(2, 110), new ShardSlice(0, 0)]);
         yield return new ComputePass("train-1", 0, new SampleRowsPass(0, [0, 17, long.MaxValue]), [new ShardSlice(1, 40)]);
         yield return new ComputePass("train-1", 1, new KMeansPass(1, [[0, 1], [-2.5, double.Epsilon]]), []);
         yield return new ComputePass("train-1", 2, new HardAssignmentPass(2, CovarianceType.Tied, [[1, 2], [3, 4]]), [new ShardSlice(0, 0)]);
         yield return new ComputePass("train-1", 3, new RandomResponsibilityPass(3, CovarianceType.Spherical, ulong.MaxValue, [[0.5, -0.5]]), [new ShardSlice(0, 0)]);
         yield return new ShardStatsComputed("train-1", 7, 2, PartitionCompute.Compute(pass, Shards[2], 110, 1).ToBytes(), 0.0123);
+        yield return new ComputePass("train-1", 7, pass, [new ShardSlice(2, 110)], FirstChunk: 2);
+        yield return new ShardStatsComputed("train-1", 7, 2, PartitionCompute.Compute(pass, Shards[2], 110, 1).ToBytes(), 0.5, 0, 2, 4);
         yield return new ComputePass("train-1", 4, pass, [new ShardSlice(1, 37)], OnDistinctRecords: true);
         yield return new ComputePass("train-1", CoordinatorState.CountingPassNumber, new RecordCountsPass(CoordinatorState.CountingPassNumber), [new ShardSlice(2, 110)]);
         yield return new ShardStatsComputed("train-1", CoordinatorState.CountingPassNumber, 2, RecordCountsResult.Compute(Shards[2], 110).ToBytes());
@@ -150,6 +153,10 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         Assert.Equal([new ShardSlice(2, 110)], use.Shards);
         Assert.True(RoundTrip(new ComputePass("t", 4, new EStepPass(4, Model), [], OnDistinctRecords: true)).OnDistinctRecords);
         Assert.False(RoundTrip(new ComputePass("t", 4, new EStepPass(4, Model), [])).OnDistinctRecords);
+        Assert.Equal(3, RoundTrip(new ComputePass("t", 4, new EStepPass(4, Model), [], FirstChunk: 3)).FirstChunk);
+        var front = RoundTrip(new ShardStatsComputed("t", 4, 1, [1, 2], 0.25, 0, 3, 5));
+        Assert.Equal((0, 3, 5, false), (front.FirstChunk, front.ChunkCount, front.ShardChunks, front.IsWhole));
+        Assert.Equal(new SkipChunks("t", 4, 1, 3), RoundTrip(new SkipChunks("t", 4, 1, 3)));
         Assert.Equal(Multiplicity.BinCounts, RoundTrip(new ScoreShards("s", Model.ToBytes(), [1], Multiplicity)).Multiplicity!.BinCounts);
         Assert.Null(RoundTrip(new ScoreShards("s", Model.ToBytes(), [1])).Multiplicity);
         Assert.Equal(Multiplicity.BinCounts, RoundTrip(new CollectAnomalies("s", 1, Model.ToBytes(), [1], Multiplicity)).Multiplicity!.BinCounts);
@@ -225,9 +232,9 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         Assert.Equal($"payload of 'ReleaseJob' at byte offset {release.Length}: 1 unexpected trailing bytes", trailing.Message);
 
         var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 5", version.Message, StringComparison.Ordinal);
-        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([6, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("payload format version 6", future.Message, StringComparison.Ordinal);
+        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 6", version.Message, StringComparison.Ordinal);
+        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([7, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("payload format version 7", future.Message, StringComparison.Ordinal);
         // Journaled events kept their layout: a version-1 journal still replays.
         var completed = new PassCompleted(3, [1, 2, 3]);
         var eventBytes = SerializerFor(completed).ToBinary(completed);
@@ -250,7 +257,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     [Fact]
     public void An_unknown_manifest_fails_naming_it()
     {
-        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([5, 0, 0, 0, 0], 4711, "ShardExploded"));
+        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([6, 0, 0, 0, 0], 4711, "ShardExploded"));
         Assert.Contains("unknown manifest 'ShardExploded'", ex.Message, StringComparison.Ordinal);
     }
 

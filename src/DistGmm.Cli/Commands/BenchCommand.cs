@@ -671,8 +671,8 @@ internal static class BenchEndToEnd
     private static string Anatomy(PassTimingSummary? p) => p is null ? "" : string.Create(CultureInfo.InvariantCulture,
         $"; a pass (median of {p.Passes}): workers done after {1e3 * p.MedianFastestWorkerSeconds:F1}–{1e3 * p.MedianSlowestWorkerSeconds:F1} ms, coordination {1e3 * p.MedianCoordinationSeconds:F1} ms{Network(p)}{Taken(p)}");
 
-    private static string Taken(PassTimingSummary p) => p.ShardsTaken == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
-        $", {p.ShardsTaken} shard(s) taken over from lagging workers in {p.Passes} passes");
+    private static string Taken(PassTimingSummary p) => p.ShardsTaken + p.ShardsSplit == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+        $", {p.ShardsTaken} shard(s) taken over from lagging workers and {p.ShardsSplit} split with them in {p.Passes} passes");
 
     private static string Network(PassTimingSummary p) => p.MedianBytesSent + p.MedianBytesReceived == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
         $", on the network {p.MedianBytesSent / 1e3:F1} KB out + {p.MedianBytesReceived / 1e3:F1} KB in");

@@ -26,8 +26,9 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// 4: the models and statistics inside carry symmetric matrices as upper triangles (their own version 2), which a
     ///    node of version 3 could not read: it is refused here, naming the mismatch, not deep inside a payload.
     /// 5: HoldReplicas, ReplicasHeld and SkipShards (work stealing); a node of version 4 would not know them.
+    /// 6: SkipChunks; ComputePass carries its first chunk, ShardStatsComputed its chunk range (shards shared by chunks).
     /// </remarks>
-    private const byte FormatVersion = 5;
+    private const byte FormatVersion = 6;
 
     /// <summary>Journaled events kept their layout since version 1: a journal written by version 1 still replays.</summary>
     private const byte OldestEventVersion = 1;
@@ -51,6 +52,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         HoldReplicas => "HoldReplicas",
         ReplicasHeld => "ReplicasHeld",
         SkipShards => "SkipShards",
+        SkipChunks => "SkipChunks",
         ComputePass => "ComputePass",
         UseRecordCounts => "UseRecordCounts",
         ShardStatsComputed => "ShardStatsComputed",
@@ -73,6 +75,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         var w = new PayloadWriter(obj switch
         {
             ShardStatsComputed s => s.ResultBytes.Length + 64,
+            ComputePass c => PassBytes.Of(c.Pass).Length + 64 + 12 * c.Shards.Count,
             UseRecordCounts u => u.CountsBytes.Length + 64 + 12 * u.Shards.Count,
             RecordsCounted c => c.MergedBytes.Length + 16,
             _ => 256,
@@ -127,16 +130,20 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 break;
             case ReplicasHeld m: w.WriteString(m.JobId).WriteString(m.WorkerId).WriteInt32s([.. m.Shards]); break;
             case SkipShards m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32s([.. m.Shards]); break;
+            case SkipChunks m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32(m.Shard).WriteInt32(m.FirstChunk); break;
             case ComputePass m:
                 w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteBytes(PassBytes.Of(m.Pass));
                 WriteSlices(w, m.Shards);
-                w.WriteBool(m.OnDistinctRecords);
+                w.WriteBool(m.OnDistinctRecords).WriteInt32(m.FirstChunk);
                 break;
             case UseRecordCounts m:
                 w.WriteString(m.JobId).WriteBytes(m.CountsBytes);
                 WriteSlices(w, m.Shards);
                 break;
-            case ShardStatsComputed m: w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32(m.Shard).WriteBytes(m.ResultBytes).WriteDouble(m.WorkerSeconds); break;
+            case ShardStatsComputed m:
+                w.WriteString(m.JobId).WriteInt32(m.PassNumber).WriteInt32(m.Shard).WriteBytes(m.ResultBytes).WriteDouble(m.WorkerSeconds)
+                    .WriteInt32(m.FirstChunk).WriteInt32(m.ChunkCount).WriteInt32(m.ShardChunks);
+                break;
             case ScoreShards m:
                 w.WriteString(m.JobId).WriteBytes(m.ModelBytes).WriteInt32s([.. m.Shards]);
                 WriteMultiplicity(w, m.Multiplicity);
@@ -190,13 +197,14 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             case "HoldReplicas": return new HoldReplicas(r.ReadString(), new DatasetRef(r.ReadString(), r.ReadString(), ReadStrings(ref r)), r.ReadInt32s());
             case "ReplicasHeld": return new ReplicasHeld(r.ReadString(), r.ReadString(), r.ReadInt32s());
             case "SkipShards": return new SkipShards(r.ReadString(), r.ReadInt32(), r.ReadInt32s());
+            case "SkipChunks": return new SkipChunks(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
             case "ComputePass":
             {
                 var jobId = r.ReadString();
                 var passNumber = r.ReadInt32();
                 var pass = DataPass.FromBytes(r.ReadBytes());
                 var slices = ReadSlices(ref r);
-                return new ComputePass(jobId, passNumber, pass, slices, r.ReadBool());
+                return new ComputePass(jobId, passNumber, pass, slices, r.ReadBool(), r.ReadInt32());
             }
             case "UseRecordCounts":
             {
@@ -204,7 +212,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 var counts = r.ReadBytes();
                 return new UseRecordCounts(jobId, counts, ReadSlices(ref r));
             }
-            case "ShardStatsComputed": return new ShardStatsComputed(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBytes(), r.ReadDouble());
+            case "ShardStatsComputed":
+                return new ShardStatsComputed(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBytes(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
             case "ScoreShards": return new ScoreShards(r.ReadString(), r.ReadBytes(), r.ReadInt32s(), ReadMultiplicity(ref r));
             case "ShardScored":
                 return new ShardScored(r.ReadString(), r.ReadInt32(), new ScoreMoments(r.ReadInt64(), r.ReadDouble(), r.ReadDouble()),
