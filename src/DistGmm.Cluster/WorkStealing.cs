@@ -133,9 +133,11 @@ public sealed class ShardSplits
     /// <summary>
     /// The first chunk of <paramref name="owner"/>'s running shard (<paramref name="shardRows"/> rows) that
     /// <paramref name="taker"/> should compute, from the last one down, so that each of its chunks reaches the owner
-    /// (<paramref name="latency"/> seconds each way) before the owner starts it; null when no chunk would: the owner is
-    /// nearly done, or a pace is not known yet. Where the owner is follows from its pace: the rows of its open shards
-    /// (<paramref name="openRows"/>, all running) less those its rate has covered since its last result.
+    /// (<paramref name="latency"/> seconds each way) before the owner starts it; null when fewer than two chunks would:
+    /// the owner is nearly done, or a pace is not known yet. Where the owner is follows from its pace: the rows of its
+    /// open shards (<paramref name="openRows"/>, all running) less those its rate has covered since its last result.
+    /// A piece of one chunk is not worth it: it gains at most that chunk, and a piece told to stop finishes the chunk it
+    /// is on, which can hold the taker's next pass back by as much.
     /// </summary>
     public int? PieceStart(int passNumber, string owner, int ownerCores, long openRows, long shardRows, string taker, int takerCores,
         double now, double latency)
@@ -150,7 +152,7 @@ public sealed class ShardSplits
         // Chunk F's part reaches the owner at 2·latency + (rows from F on)·taker's row; the owner starts F at (F·rows − at)·its row.
         const int rows = SufficientStatistics.ChunkRows;
         var first = (int)Math.Ceiling((2 * latency + shardRows * takerRow + at * ownerRow) / (rows * (takerRow + ownerRow)));
-        return first >= 1 && first < chunks ? first : null;
+        return first >= 1 && first <= chunks - 2 ? first : null;
     }
 
     /// <summary>Whether <paramref name="worker"/> is computing a piece of the pass.</summary>

@@ -73,6 +73,8 @@ public sealed class ShardSharingTests() : Akka.TestKit.Xunit2.TestKit(AkkaTestCo
         Assert.Equal(6, splits.PieceStart(2, "owner", 1, Shard, Shard, "taker", 1, 100, 0.003));
         // Halfway (5 chunks done, 4.096 s in): chunks 9 and 8; the owner's 5–7 take it 2.46 s.
         Assert.Equal(8, splits.PieceStart(2, "owner", 1, Shard, Shard, "taker", 1, 104.096, 0.003));
+        // Three quarters in: chunk 9 alone would be the piece — not worth it (a stop comes at the end of a chunk).
+        Assert.Null(splits.PieceStart(2, "owner", 1, Shard, Shard, "taker", 1, 106.5, 0.003));
         // Half a chunk from the end, or messages slower than a chunk: nothing to share.
         Assert.Null(splits.PieceStart(2, "owner", 1, Shard, Shard, "taker", 1, 107.7824, 0.003));
         Assert.Null(splits.PieceStart(2, "owner", 1, 3 * 16_384, 3 * 16_384, "taker", 1, 100, 1.0));
