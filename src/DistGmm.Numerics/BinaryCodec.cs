@@ -34,8 +34,9 @@ internal sealed class ByteWriter
     /// <summary>
     /// Symmetric d×d matrices (row-major) as their upper triangles, row by row: half the bytes of <see cref="Jagged"/>.
     /// Each must be symmetric bit for bit (the reader mirrors the triangle), else this throws: nothing may be dropped.
+    /// With <paramref name="symmetric"/> false, upper-triangular matrices instead: zero below the diagonal, else this throws.
     /// </summary>
-    public void UpperTriangles(double[][] matrices, int d, string what)
+    public void UpperTriangles(double[][] matrices, int d, string what, bool symmetric = true)
     {
         Int32(matrices.Length);
         foreach (var m in matrices)
@@ -48,8 +49,10 @@ internal sealed class ByteWriter
                 for (int j = i; j < d; j++, at += 8)
                 {
                     double v = m[i * d + j];
-                    if (BitConverter.DoubleToInt64Bits(v) != BitConverter.DoubleToInt64Bits(m[j * d + i]))
+                    if (symmetric && BitConverter.DoubleToInt64Bits(v) != BitConverter.DoubleToInt64Bits(m[j * d + i]))
                         throw new InvalidOperationException($"{what}: the matrix is not symmetric at ({i}, {j}); it cannot be sent as a triangle.");
+                    if (!symmetric && j > i && BitConverter.DoubleToInt64Bits(m[j * d + i]) != 0)
+                        throw new InvalidOperationException($"{what}: the matrix is not upper triangular at ({j}, {i}); it cannot be sent as a triangle.");
                     BinaryPrimitives.WriteDoubleLittleEndian(dst.Slice(at, 8), v);
                 }
         }
@@ -148,8 +151,11 @@ internal ref struct ByteReader
         return rows;
     }
 
-    /// <summary>Matrices written by <see cref="ByteWriter.UpperTriangles"/>, each a full symmetric d×d again.</summary>
-    public double[][] UpperTriangles(int d)
+    /// <summary>
+    /// Matrices written by <see cref="ByteWriter.UpperTriangles"/>, each a full symmetric d×d again (or, not
+    /// <paramref name="symmetric"/>, upper triangular with zeros below the diagonal).
+    /// </summary>
+    public double[][] UpperTriangles(int d, bool symmetric = true)
     {
         int n = Count(0, 4);
         var matrices = new double[n][];
@@ -165,7 +171,7 @@ internal ref struct ByteReader
                 for (int j = i; j < d; j++, p++)
                 {
                     m[i * d + j] = packed[p];
-                    m[j * d + i] = packed[p];
+                    if (symmetric) m[j * d + i] = packed[p];
                 }
             matrices[c] = m;
         }

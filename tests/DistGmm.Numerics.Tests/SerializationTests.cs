@@ -76,15 +76,39 @@ public sealed class SerializationTests
         m1.Jagged(model.Means);
         m1.Jagged(model.Covariances);
         var m1Bytes = m1.ToArray();
-        Assert.Equal(m1Bytes.Length + 1 - halfSaved, model.ToBytes().Length); // + the layout byte
+        int factorBytes = 4 + k * (4 + d * (d + 1) / 2 * 8); // version 3: the precision factors, upper triangles
+        Assert.Equal(m1Bytes.Length + 1 - halfSaved + factorBytes, model.ToBytes().Length); // + the layout byte
         Assert.Equal(model.ToBytes(), GaussianMixture.FromBytes(m1Bytes).ToBytes());
+        // Version 2 (triangles, no factors) reads to the same model; version 3's factors are taken as they came.
+        var m2 = new ByteWriter();
+        m2.Magic(0x4D4D4744, 2);
+        m2.Byte((byte)CovarianceType.Full);
+        m2.Doubles(model.Weights);
+        m2.Jagged(model.Means);
+        m2.Byte(1);
+        m2.UpperTriangles(model.Covariances, d, "covariance");
+        Assert.Equal(model.ToBytes(), GaussianMixture.FromBytes(m2.ToArray()).ToBytes());
+        var read = GaussianMixture.FromBytes(model.ToBytes());
+        for (int c = 0; c < k; c++) Assert.Equal(model.PrecisionsCholesky[c], read.PrecisionsCholesky[c]);
+        // A factor that is no precision Cholesky factor (a non-positive diagonal) is refused, naming it.
+        var bad = model.PrecisionsCholesky.Select(u => (double[])u.Clone()).ToArray();
+        bad[2][d + 1] = -bad[2][d + 1];
+        var m3 = new ByteWriter();
+        m3.Magic(0x4D4D4744, 3);
+        m3.Byte((byte)CovarianceType.Full);
+        m3.Doubles(model.Weights);
+        m3.Jagged(model.Means);
+        m3.Byte(1);
+        m3.UpperTriangles(model.Covariances, d, "covariance");
+        m3.UpperTriangles(bad, d, "factor", symmetric: false);
+        Assert.Contains("Precision factor 2 has", Assert.Throws<FormatException>(() => GaussianMixture.FromBytes(m3.ToArray())).Message);
 
         // A model whose covariance is not symmetric bit for bit (one written by hand) travels whole, every bit kept.
         var skewed = model.Covariances.Select(c => (double[])c.Clone()).ToArray();
         skewed[1][0 * d + 2] = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(skewed[1][2 * d + 0]) + 1);
         var asymmetric = GaussianMixture.Create(CovarianceType.Full, model.Weights, model.Means, skewed);
         var asymmetricBytes = asymmetric.ToBytes();
-        Assert.Equal(m1Bytes.Length + 1, asymmetricBytes.Length);
+        Assert.Equal(m1Bytes.Length + 1 + factorBytes, asymmetricBytes.Length);
         Assert.Equal(skewed[1], GaussianMixture.FromBytes(asymmetricBytes).Covariances[1]);
 
         // Statistics are symmetric by construction; one that is not would lose a value as a triangle, so it is refused.
