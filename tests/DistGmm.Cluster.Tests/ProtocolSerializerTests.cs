@@ -232,9 +232,9 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
         Assert.Equal($"payload of 'ReleaseJob' at byte offset {release.Length}: 1 unexpected trailing bytes", trailing.Message);
 
         var version = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([3, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 6", version.Message, StringComparison.Ordinal);
-        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([7, .. release[1..]], 4711, "ReleaseJob"));
-        Assert.Contains("payload format version 7", future.Message, StringComparison.Ordinal);
+        Assert.Contains("'ReleaseJob': payload format version 3, this node reads version 7", version.Message, StringComparison.Ordinal);
+        var future = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([8, .. release[1..]], 4711, "ReleaseJob"));
+        Assert.Contains("payload format version 8", future.Message, StringComparison.Ordinal);
         // Journaled events kept their layout: a version-1 journal still replays.
         var completed = new PassCompleted(3, [1, 2, 3]);
         var eventBytes = SerializerFor(completed).ToBinary(completed);
@@ -257,7 +257,7 @@ public sealed class ProtocolSerializerTests() : Akka.TestKit.Xunit2.TestKit(Akka
     [Fact]
     public void An_unknown_manifest_fails_naming_it()
     {
-        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([6, 0, 0, 0, 0], 4711, "ShardExploded"));
+        var ex = Assert.Throws<MessageSerializationException>(() => Sys.Serialization.Deserialize([7, 0, 0, 0, 0], 4711, "ShardExploded"));
         Assert.Contains("unknown manifest 'ShardExploded'", ex.Message, StringComparison.Ordinal);
     }
 

@@ -27,8 +27,10 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     ///    node of version 3 could not read: it is refused here, naming the mismatch, not deep inside a payload.
     /// 5: HoldReplicas, ReplicasHeld and SkipShards (work stealing); a node of version 4 would not know them.
     /// 6: SkipChunks; ComputePass carries its first chunk, ShardStatsComputed its chunk range (shards shared by chunks).
+    /// 7: the models inside carry their precision Cholesky factors (their own version 3), which a node of version 6
+    ///    could not read: refused here, as for version 4.
     /// </remarks>
-    private const byte FormatVersion = 6;
+    private const byte FormatVersion = 7;
 
     /// <summary>Journaled events kept their layout since version 1: a journal written by version 1 still replays.</summary>
     private const byte OldestEventVersion = 1;
