@@ -80,28 +80,26 @@ public sealed class SerializationTests
         Assert.Equal(m1Bytes.Length + 1 - halfSaved + factorBytes, model.ToBytes().Length); // + the layout byte
         Assert.Equal(model.ToBytes(), GaussianMixture.FromBytes(m1Bytes).ToBytes());
         // Version 2 (triangles, no factors) reads to the same model; version 3's factors are taken as they came.
-        var m2 = new ByteWriter();
-        m2.Magic(0x4D4D4744, 2);
-        m2.Byte((byte)CovarianceType.Full);
-        m2.Doubles(model.Weights);
-        m2.Jagged(model.Means);
-        m2.Byte(1);
-        m2.UpperTriangles(model.Covariances, d, "covariance");
-        Assert.Equal(model.ToBytes(), GaussianMixture.FromBytes(m2.ToArray()).ToBytes());
+        byte[] Payload(ushort version, double[][]? factors)
+        {
+            var w = new ByteWriter();
+            w.Magic(0x4D4D4744, version);
+            w.Byte((byte)CovarianceType.Full);
+            w.Doubles(model.Weights);
+            w.Jagged(model.Means);
+            w.Byte(1);
+            w.UpperTriangles(model.Covariances, d, "covariance");
+            if (factors is not null) w.UpperTriangles(factors, d, "factor", symmetric: false);
+            return w.ToArray();
+        }
+        Assert.Equal(model.ToBytes(), GaussianMixture.FromBytes(Payload(2, null)).ToBytes());
+        Assert.Equal(model.ToBytes(), Payload(3, model.PrecisionsCholesky));
         var read = GaussianMixture.FromBytes(model.ToBytes());
         for (int c = 0; c < k; c++) Assert.Equal(model.PrecisionsCholesky[c], read.PrecisionsCholesky[c]);
         // A factor that is no precision Cholesky factor (a non-positive diagonal) is refused, naming it.
         var bad = model.PrecisionsCholesky.Select(u => (double[])u.Clone()).ToArray();
         bad[2][d + 1] = -bad[2][d + 1];
-        var m3 = new ByteWriter();
-        m3.Magic(0x4D4D4744, 3);
-        m3.Byte((byte)CovarianceType.Full);
-        m3.Doubles(model.Weights);
-        m3.Jagged(model.Means);
-        m3.Byte(1);
-        m3.UpperTriangles(model.Covariances, d, "covariance");
-        m3.UpperTriangles(bad, d, "factor", symmetric: false);
-        Assert.Contains("Precision factor 2 has", Assert.Throws<FormatException>(() => GaussianMixture.FromBytes(m3.ToArray())).Message);
+        Assert.Contains("Precision factor 2 has", Assert.Throws<FormatException>(() => GaussianMixture.FromBytes(Payload(3, bad))).Message);
 
         // A model whose covariance is not symmetric bit for bit (one written by hand) travels whole, every bit kept.
         var skewed = model.Covariances.Select(c => (double[])c.Clone()).ToArray();
