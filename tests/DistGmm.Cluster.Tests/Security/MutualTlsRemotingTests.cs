@@ -48,16 +48,32 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
     private static ActorSystem StartNode(string name, ActorSystemSetup setup) => ActorSystem.Create(name, setup);
 
     /// <summary>
-    /// Dials (one message) until the dialler's validation callback has refused a certificate. In one CI run, with other
-    /// test projects loading both cores, a single dial left no refusal within 20 s (a message is dropped, not retried,
-    /// when its association fails or is gated before any handshake); a retry dials again and the refusal asserted is the same.
+    /// Dials (one message) until a dialler's validation callback has refused a certificate; returns that dialler. Both
+    /// sides validate, and SslStream runs the client's callback only as it completes the handshake: when the accepting
+    /// node has refused the client's certificate and closed first, the dialler fails with "Channel is closed", its own
+    /// callback never runs, and Akka stops it (seen with other test projects loading both cores: 21 dials of one
+    /// stopped dialler counted nothing). So a dialler that has stopped without a refusal is replaced by a fresh one; the
+    /// refusal asserted is the same. Every dialler started is added to <paramref name="started"/> (to shut down).
     /// </summary>
-    private void AwaitRefusal(TlsRejections rejections, Action dial) =>
+    private ActorSystem AwaitRefusal(TlsRejections rejections, Func<ActorSystem> startDialler, Action<ActorSystem> dial, List<ActorSystem> started)
+    {
+        var dialler = startDialler();
+        started.Add(dialler);
         AwaitAssert(() =>
         {
-            if (rejections.Count == 0) dial();
+            if (rejections.Count == 0)
+            {
+                if (dialler.WhenTerminated.IsCompleted)
+                {
+                    Output?.WriteLine($"dialler stopped without a refusal ({CoordinatedShutdown.Get(dialler).ShutdownReason?.GetType().Name}); a fresh one dials");
+                    started.Add(dialler = startDialler());
+                }
+                dial(dialler);
+            }
             Assert.True(rejections.Count >= 1);
         }, Patience, TimeSpan.FromSeconds(1));
+        return dialler;
+    }
 
     private static ActorSystemSetup WithSsl(DotNettySslSetup ssl) =>
         ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(new TlsSettings(true, "unused", null, "unused", false).ToAkkaConfig().WithFallback(NodeConfig)), ssl);
@@ -111,10 +127,13 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
     {
         Sys.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
         var otherRejections = new TlsRejections();
-        var other = StartNode("other", new TestCluster("other-ca").Node("worker-9").CreateActorSystemSetup(NodeConfig, rejections: otherRejections));
+        var otherTls = new TestCluster("other-ca").Node("worker-9");
+        var diallers = new List<ActorSystem>();
         try
         {
-            AwaitRefusal(otherRejections, () => other.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("from foreign"));
+            var other = AwaitRefusal(otherRejections,
+                () => StartNode("other", otherTls.CreateActorSystemSetup(NodeConfig, rejections: otherRejections)),
+                d => d.ActorSelection(new RootActorPath(MemberAddress) / "user" / "inbox").Tell("from foreign"), diallers);
             Assert.StartsWith("certificate issued by 'CN=cluster-ca', not by the cluster CA 'CN=other-ca'", otherRejections.Recent[0].Reason);
             Assert.Equal($"ssl.tcp://member@127.0.0.1:{MemberAddress.Port}", otherRejections.Recent[0].Peer);
             await other.WhenTerminated.WaitAsync(Patience); // Akka stops the node whose outbound TLS handshake failed
@@ -122,7 +141,7 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
             ExpectNoMsg(TimeSpan.FromSeconds(1));
             Assert.False(Sys.WhenTerminated.IsCompleted); // the accepting member only logs
         }
-        finally { Shutdown(other); }
+        finally { foreach (var d in diallers) Shutdown(d); }
     }
 
     [Fact]
@@ -130,12 +149,15 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
     {
         var foreign = StartNode("other", new TestCluster("other-ca").Node("worker-9").CreateActorSystemSetup(NodeConfig));
         var dialerRejections = new TlsRejections();
-        var dialer = StartNode("dialer", Cluster.Node("worker-2").CreateActorSystemSetup(NodeConfig, rejections: dialerRejections));
+        var dialerTls = Cluster.Node("worker-2");
+        var diallers = new List<ActorSystem>();
         try
         {
             foreign.ActorOf(Props.Create(() => new Inbox(TestActor)), "inbox");
             var foreignAddress = ((ExtendedActorSystem)foreign).Provider.DefaultAddress;
-            AwaitRefusal(dialerRejections, () => dialer.ActorSelection(new RootActorPath(foreignAddress) / "user" / "inbox").Tell("to foreign"));
+            var dialer = AwaitRefusal(dialerRejections,
+                () => StartNode("dialer", dialerTls.CreateActorSystemSetup(NodeConfig, rejections: dialerRejections)),
+                d => d.ActorSelection(new RootActorPath(foreignAddress) / "user" / "inbox").Tell("to foreign"), diallers);
             var refusal = dialerRejections.Recent[0];
             Assert.StartsWith("certificate issued by 'CN=other-ca', not by the cluster CA 'CN=cluster-ca'", refusal.Reason);
             Assert.StartsWith("CN=worker-9", refusal.Certificate);
@@ -144,7 +166,7 @@ public sealed class MutualTlsRemotingTests : AkkaTestKit
             Assert.Equal("TlsHandshakeFailureReason", CoordinatedShutdown.Get(dialer).ShutdownReason?.GetType().Name); // internal to Akka.Remote
             ExpectNoMsg(TimeSpan.FromSeconds(1));
         }
-        finally { Shutdown(dialer); Shutdown(foreign); }
+        finally { foreach (var d in diallers) Shutdown(d); Shutdown(foreign); }
     }
 
     [Fact]
