@@ -18,13 +18,25 @@ internal static class LinearAlgebra
         Matrix<double> lower;
         try { lower = a.Cholesky().Factor; }
         catch (ArgumentException) { throw new NotPositiveDefiniteException(component, type, FailedPivot(a)); }
-        // L⁻¹ is lower triangular; its transpose is U. Entries above L⁻¹'s diagonal are exact zeros by construction
-        // (the E-step kernel relies on U's zero lower triangle), so they are set rather than taken from the solve.
-        var inverse = lower.Inverse();
+        // U = (L⁻¹)ᵀ, column j of L⁻¹ by forward substitution on column j of I: LAPACK's reference dtrsm (left, lower, no
+        // transpose), which scikit-learn's solve_triangular(L, I) calls. MathNet has no triangular solve, and its general
+        // Inverse() factorised L again (LU with pivoting): 3/4 of the time of a component's precision at d = 39. U's
+        // lower triangle stays exactly zero (the E-step kernel relies on it).
+        var l = lower.ToRowMajorArray();
         var upper = new double[d * d];
-        for (int i = 0; i < d; i++)
-            for (int j = 0; j <= i; j++)
-                upper[j * d + i] = inverse[i, j];
+        var x = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            Array.Clear(x);
+            x[j] = 1;
+            for (int k = j; k < d; k++)
+            {
+                if (x[k] == 0) continue; // as dtrsm: a zero contributes nothing
+                x[k] /= l[k * d + k];
+                for (int i = k + 1; i < d; i++) x[i] -= x[k] * l[i * d + k];
+            }
+            for (int i = j; i < d; i++) upper[j * d + i] = x[i];
+        }
         return upper;
     }
 
