@@ -191,7 +191,8 @@ public sealed class RunFolderLock : IDisposable
         using var self = Process.GetCurrentProcess();
         var holder = new LockHolder(Environment.MachineName, Environment.ProcessId, self.StartTime.ToUniversalTime().Ticks, command,
             DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), Guid.NewGuid().ToString("N"));
-        for (var attempt = 0; attempt < 2; attempt++)
+        IOException? lastError = null;
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             // Written whole under a private name, then linked into place (a no-overwrite move fails if the lock exists):
             // a rival never reads a half-written lock.
@@ -202,26 +203,30 @@ public sealed class RunFolderLock : IDisposable
                 File.Move(temp, path, overwrite: false);
                 return new RunFolderLock(path, holder.Token);
             }
-            catch (IOException) when (File.Exists(path))
+            catch (IOException e)
             {
                 File.Delete(temp);
-                var other = Read(path);
-                var name = Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar));
-                if (other is null || (other.Host == Environment.MachineName && !IsAlive(other.Pid, other.ProcessStartTicks)))
-                {
-                    warnings.WriteLine(other is null
-                        ? $"distgmm: warning: {path} is unreadable; taking the lock of run folder {folder} over"
-                        : $"distgmm: warning: taking over the stale lock of run folder {folder}: pid {other.Pid} on {other.Host} ({other.Command}, since {other.SinceUtc}) is no longer running");
-                    File.Delete(path);
-                    continue;
-                }
-                throw new CliException(
-                    $"run folder {folder} is in use by pid {other.Pid} on {other.Host} ({other.Command}, since {other.SinceUtc}); " +
-                    (other.Host == Environment.MachineName ? "wait for it to finish" : $"if that job is gone, delete {path}"),
-                    ExitCodes.Failure);
+                lastError = e;
             }
+            // The holder may release the lock between our move and our read of it (a job started as another ends): then
+            // the next attempt takes it, with nothing to warn about.
+            if (!File.Exists(path)) continue;
+            var other = Read(path);
+            if (other is null && !File.Exists(path)) continue;
+            if (other is null || (other.Host == Environment.MachineName && !IsAlive(other.Pid, other.ProcessStartTicks)))
+            {
+                warnings.WriteLine(other is null
+                    ? $"distgmm: warning: {path} is unreadable; taking the lock of run folder {folder} over"
+                    : $"distgmm: warning: taking over the stale lock of run folder {folder}: pid {other.Pid} on {other.Host} ({other.Command}, since {other.SinceUtc}) is no longer running");
+                File.Delete(path);
+                continue;
+            }
+            throw new CliException(
+                $"run folder {folder} is in use by pid {other.Pid} on {other.Host} ({other.Command}, since {other.SinceUtc}); " +
+                (other.Host == Environment.MachineName ? "wait for it to finish" : $"if that job is gone, delete {path}"),
+                ExitCodes.Failure);
         }
-        throw new CliException($"run folder {folder}: could not take the lock {path}", ExitCodes.Failure);
+        throw new CliException($"run folder {folder}: could not take the lock {path}{(lastError is null ? "" : $" ({lastError.Message})")}", ExitCodes.Failure);
     }
 
     /// <summary>Whether <paramref name="pid"/> runs here and (when known) is the same process that took the lock.</summary>
