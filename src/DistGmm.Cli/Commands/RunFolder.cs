@@ -194,24 +194,26 @@ public sealed class RunFolderLock : IDisposable
         IOException? lastError = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            // Written whole under a private name, then linked into place (a no-overwrite move fails if the lock exists):
-            // a rival never reads a half-written lock.
-            var temp = $"{path}.{holder.Token}.tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(holder));
+            // Created exclusively (O_CREAT|O_EXCL): of two jobs only one gets the file. File.Move(…, overwrite: false) was
+            // not exclusive here: two runs started together both took the lock (CI, both ingesting into one staging folder).
             try
             {
-                File.Move(temp, path, overwrite: false);
+                using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                    JsonSerializer.Serialize(stream, holder);
                 return new RunFolderLock(path, holder.Token);
             }
-            catch (IOException e)
+            catch (IOException e) when (File.Exists(path))
             {
-                File.Delete(temp);
                 lastError = e;
             }
-            // The holder may release the lock between our move and our read of it (a job started as another ends): then
-            // the next attempt takes it, with nothing to warn about.
-            if (!File.Exists(path)) continue;
+            // A lock just created may not be written yet, and its holder may release it while we read (a job started as
+            // another ends): read again briefly before calling it unreadable; a lock gone since is taken next attempt.
             var other = Read(path);
+            for (var retry = 0; other is null && retry < 10 && File.Exists(path); retry++)
+            {
+                Thread.Sleep(20);
+                other = Read(path);
+            }
             if (other is null && !File.Exists(path)) continue;
             if (other is null || (other.Host == Environment.MachineName && !IsAlive(other.Pid, other.ProcessStartTicks)))
             {
