@@ -171,8 +171,8 @@ internal sealed unsafe class EStepKernel
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
         _lse = new double[BlockRows];
-        // Pruning needs a triangular product to stop early; the 512-bit path has none yet (no AVX-512 machine to measure it on).
-        _prune = _triangular && _bits < 512 && _k > 1;
+        // Pruning needs a triangular product to stop early.
+        _prune = _triangular && _k > 1;
         _best = _prune ? new double[BlockRows] : [];
         _bound = _prune ? new double[BlockRows] : [];
         _order = [.. Enumerable.Range(0, _k)];
@@ -295,7 +295,6 @@ internal sealed unsafe class EStepKernel
             fixed (double* bound = _bound)
             {
                 if (!_triangular) DiagonalSquaredNorm<T, TV>(xBase + xOffset, xStride, mu, prec, q);
-                else if (_bits == 512) TriangularSquaredNorm512(xBase + xOffset, xStride, prec, mu, q);
                 else
                 {
                     // Pruning: w_k = −½(d·log 2π + ‖y‖²) + c_k falls more than PruneMargin below the best w so far once
@@ -311,7 +310,8 @@ internal sealed unsafe class EStepKernel
                             T.Store(T.Sub(T.Mul(two, T.Sub(c, T.Load(best + r))), vLog2PiB), bound + r);
                         rowBound = bound;
                     }
-                    TriangularSquaredNormNarrow<T, TV>(xBase + xOffset, xStride, prec, mu, q, rowBound);
+                    if (_bits == 512) TriangularSquaredNorm512(xBase + xOffset, xStride, prec, mu, q, rowBound);
+                    else TriangularSquaredNormNarrow<T, TV>(xBase + xOffset, xStride, prec, mu, q, rowBound);
                 }
                 // scikit-learn: −½(d·log 2π + ‖y‖²) + log det, then + log w.
                 var vLog2Pi = T.Create(dLog2Pi);
@@ -1415,82 +1415,106 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>Triangular product, 512-bit: 32 rows (4 vectors) × 4 columns, 16 accumulators of AVX-512's 32 registers; x − μ as it loads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TriangularSquaredNorm512(double* xT, int stride, double* u, double* mu, double* q)
+    private void TriangularSquaredNorm512(double* xT, int stride, double* u, double* mu, double* q, double* bound)
     {
         int dp = _dp, d = _d;
+        long work = 0;
         for (int rg = 0; rg < BlockRows; rg += 32)
+            work += TriangularRows512(xT + rg, stride, u, mu, q + rg, bound == null ? null : bound + rg);
+        int blocks = dp / 4;
+        _triangularWork += (long)(BlockRows / 32) * blocks * (blocks + 1) / 2;
+        _triangularWorkDone += work;
+    }
+
+    /// <returns>The column blocks' work done (as <see cref="TriangularRows3"/>), less than all when the rows were pruned.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int TriangularRows512(double* xT, int stride, double* u, double* mu, double* q, double* bound)
+    {
+        int dp = _dp, d = _d;
+        Vector512<double> q0 = default, q1 = default, q2 = default, q3 = default;
+        for (int j0 = 0; j0 < dp; j0 += 4)
         {
-            Vector512<double> q0 = default, q1 = default, q2 = default, q3 = default;
-            for (int j0 = 0; j0 < dp; j0 += 4)
+            PrefetchStep();
+            Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
+            double* x = xT;
+            double* uu = u + j0;
+            for (int i = 0; i <= j0; i++, x += stride, uu += dp)
             {
-                PrefetchStep();
-                Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
-                Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
-                Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
-                Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
-                double* x = xT + rg;
-                double* uu = u + j0;
-                for (int i = 0; i <= j0; i++, x += stride, uu += dp)
-                {
-                    LoadCentred(x, mu[i], out var x0, out var x1, out var x2, out var x3);
-                    var u0 = Vector512.Create(uu[0]);
-                    var u1 = Vector512.Create(uu[1]);
-                    var u2 = Vector512.Create(uu[2]);
-                    var u3 = Vector512.Create(uu[3]);
-                    a00 = Vector512.FusedMultiplyAdd(x0, u0, a00); a01 = Vector512.FusedMultiplyAdd(x0, u1, a01);
-                    a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
-                    a10 = Vector512.FusedMultiplyAdd(x1, u0, a10); a11 = Vector512.FusedMultiplyAdd(x1, u1, a11);
-                    a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
-                    a20 = Vector512.FusedMultiplyAdd(x2, u0, a20); a21 = Vector512.FusedMultiplyAdd(x2, u1, a21);
-                    a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
-                    a30 = Vector512.FusedMultiplyAdd(x3, u0, a30); a31 = Vector512.FusedMultiplyAdd(x3, u1, a31);
-                    a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
-                }
-                // The rest of the diagonal block: U[j0 + a, j0 + b] is zero for b < a, so row j0 + a needs columns a..3
-                // only (6 of its 16 products are exact zeros; skipping them changes no bits, as no accumulator is −0).
-                // j0 < d always; rows past d do not exist (their U rows are padding).
-                if (j0 + 1 < d)
-                {
-                    LoadCentred(x, mu[j0 + 1], out var x0, out var x1, out var x2, out var x3);
-                    var u1 = Vector512.Create(uu[1]);
-                    var u2 = Vector512.Create(uu[2]);
-                    var u3 = Vector512.Create(uu[3]);
-                    a01 = Vector512.FusedMultiplyAdd(x0, u1, a01); a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
-                    a11 = Vector512.FusedMultiplyAdd(x1, u1, a11); a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
-                    a21 = Vector512.FusedMultiplyAdd(x2, u1, a21); a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
-                    a31 = Vector512.FusedMultiplyAdd(x3, u1, a31); a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
-                    x += stride; uu += dp;
-                }
-                if (j0 + 2 < d)
-                {
-                    LoadCentred(x, mu[j0 + 2], out var x0, out var x1, out var x2, out var x3);
-                    var u2 = Vector512.Create(uu[2]);
-                    var u3 = Vector512.Create(uu[3]);
-                    a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
-                    a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
-                    a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
-                    a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
-                    x += stride; uu += dp;
-                }
-                if (j0 + 3 < d)
-                {
-                    LoadCentred(x, mu[j0 + 3], out var x0, out var x1, out var x2, out var x3);
-                    var u3 = Vector512.Create(uu[3]);
-                    a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
-                    a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
-                    a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
-                    a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
-                }
-                q0 = SumSquares(q0, a00, a01, a02, a03);
-                q1 = SumSquares(q1, a10, a11, a12, a13);
-                q2 = SumSquares(q2, a20, a21, a22, a23);
-                q3 = SumSquares(q3, a30, a31, a32, a33);
+                LoadCentred(x, mu[i], out var x0, out var x1, out var x2, out var x3);
+                var u0 = Vector512.Create(uu[0]);
+                var u1 = Vector512.Create(uu[1]);
+                var u2 = Vector512.Create(uu[2]);
+                var u3 = Vector512.Create(uu[3]);
+                a00 = Vector512.FusedMultiplyAdd(x0, u0, a00); a01 = Vector512.FusedMultiplyAdd(x0, u1, a01);
+                a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                a10 = Vector512.FusedMultiplyAdd(x1, u0, a10); a11 = Vector512.FusedMultiplyAdd(x1, u1, a11);
+                a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                a20 = Vector512.FusedMultiplyAdd(x2, u0, a20); a21 = Vector512.FusedMultiplyAdd(x2, u1, a21);
+                a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                a30 = Vector512.FusedMultiplyAdd(x3, u0, a30); a31 = Vector512.FusedMultiplyAdd(x3, u1, a31);
+                a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
             }
-            Vector512.Store(q0, q + rg);
-            Vector512.Store(q1, q + rg + 8);
-            Vector512.Store(q2, q + rg + 16);
-            Vector512.Store(q3, q + rg + 24);
+            // The rest of the diagonal block: U[j0 + a, j0 + b] is zero for b < a, so row j0 + a needs columns a..3
+            // only (6 of its 16 products are exact zeros; skipping them changes no bits, as no accumulator is −0).
+            // j0 < d always; rows past d do not exist (their U rows are padding).
+            if (j0 + 1 < d)
+            {
+                LoadCentred(x, mu[j0 + 1], out var x0, out var x1, out var x2, out var x3);
+                var u1 = Vector512.Create(uu[1]);
+                var u2 = Vector512.Create(uu[2]);
+                var u3 = Vector512.Create(uu[3]);
+                a01 = Vector512.FusedMultiplyAdd(x0, u1, a01); a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                a11 = Vector512.FusedMultiplyAdd(x1, u1, a11); a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                a21 = Vector512.FusedMultiplyAdd(x2, u1, a21); a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                a31 = Vector512.FusedMultiplyAdd(x3, u1, a31); a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+                x += stride; uu += dp;
+            }
+            if (j0 + 2 < d)
+            {
+                LoadCentred(x, mu[j0 + 2], out var x0, out var x1, out var x2, out var x3);
+                var u2 = Vector512.Create(uu[2]);
+                var u3 = Vector512.Create(uu[3]);
+                a02 = Vector512.FusedMultiplyAdd(x0, u2, a02); a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                a12 = Vector512.FusedMultiplyAdd(x1, u2, a12); a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                a22 = Vector512.FusedMultiplyAdd(x2, u2, a22); a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                a32 = Vector512.FusedMultiplyAdd(x3, u2, a32); a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+                x += stride; uu += dp;
+            }
+            if (j0 + 3 < d)
+            {
+                LoadCentred(x, mu[j0 + 3], out var x0, out var x1, out var x2, out var x3);
+                var u3 = Vector512.Create(uu[3]);
+                a03 = Vector512.FusedMultiplyAdd(x0, u3, a03);
+                a13 = Vector512.FusedMultiplyAdd(x1, u3, a13);
+                a23 = Vector512.FusedMultiplyAdd(x2, u3, a23);
+                a33 = Vector512.FusedMultiplyAdd(x3, u3, a33);
+            }
+            q0 = SumSquares(q0, a00, a01, a02, a03);
+            q1 = SumSquares(q1, a10, a11, a12, a13);
+            q2 = SumSquares(q2, a20, a21, a22, a23);
+            q3 = SumSquares(q3, a30, a31, a32, a33);
+            // Pruning (see WeightedLogProbabilities): every row of the 32 is already past its bound.
+            if (bound != null && Vector512.GreaterThanOrEqualAll(q0, Vector512.Load(bound))
+                && Vector512.GreaterThanOrEqualAll(q1, Vector512.Load(bound + 8))
+                && Vector512.GreaterThanOrEqualAll(q2, Vector512.Load(bound + 16))
+                && Vector512.GreaterThanOrEqualAll(q3, Vector512.Load(bound + 24)))
+            {
+                var inf = Vector512.Create(double.PositiveInfinity);
+                Vector512.Store(inf, q);
+                Vector512.Store(inf, q + 8);
+                Vector512.Store(inf, q + 16);
+                Vector512.Store(inf, q + 24);
+                return Work(j0);
+            }
         }
+        Vector512.Store(q0, q);
+        Vector512.Store(q1, q + 8);
+        Vector512.Store(q2, q + 16);
+        Vector512.Store(q3, q + 24);
+        return Work(dp - 4);
     }
 
     /// <summary>32 rows of one dimension (4 vectors from x), less its mean.</summary>

@@ -142,8 +142,9 @@ public sealed class KernelPathTests
         {
             var (full, _) = EStepWithPruning(prune: false, bits, model, data);
             var (pruned, work) = EStepWithPruning(prune: true, bits, model, data);
-            if (bits < 512 && ordered) Assert.True(work.Done < work.Total * 0.8, $"{bits}-bit: {work.Done} of {work.Total} work units done");
-            if (bits < 512 && !ordered) Assert.True(work.Done < work.Total, $"{bits}-bit: nothing pruned");
+            if (ordered) Assert.True(work.Done < work.Total * 0.8, $"{bits}-bit: {work.Done} of {work.Total} work units done");
+            // The 512-bit path prunes 32 rows at a time: in random order they are almost never all far from a component.
+            if (!ordered && bits < 512) Assert.True(work.Done < work.Total, $"{bits}-bit: nothing pruned");
             Assert.True(full.Scores.AsSpan().SequenceEqual(pruned.Scores), $"{bits}-bit: log-likelihoods differ when far components are pruned");
             Assert.True(full.Labels.AsSpan().SequenceEqual(pruned.Labels), $"{bits}-bit: most probable components differ when far components are pruned");
             Assert.True(full.Statistics.AsSpan().SequenceEqual(pruned.Statistics), $"{bits}-bit: E-step statistics differ when far components are pruned");

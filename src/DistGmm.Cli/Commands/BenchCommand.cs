@@ -90,7 +90,7 @@ public sealed class BenchCommand : ICliCommand
                 ("GFLOP/s (2·K·n·d² full, 6·K·n·d diag)", Format.Fixed(result.Gflops, 2)),
                 ("fraction of peak" + (threads < peak.Cores ? $" ({threads} of {peak.Cores} cores)" : ""), double.IsNaN(result.FractionOfPeak) ? "unknown (no clock)" : Format.Fixed(100 * result.FractionOfPeak, 1) + " %"),
                 ("moment groups skipped (zero responsibilities)", double.IsNaN(result.MomentGroupsSkipped) ? "none collected" : Format.Fixed(100 * result.MomentGroupsSkipped, 1) + " % (their flops are counted above)"),
-                ("triangular work pruned (far components)", double.IsNaN(result.TriangularWorkPruned) ? "none (no triangular product, or the 512-bit path)" : Format.Fixed(100 * result.TriangularWorkPruned, 1) + " % (counted above too)"),
+                ("triangular work pruned (far components)", double.IsNaN(result.TriangularWorkPruned) ? "none (no triangular product)" : Format.Fixed(100 * result.TriangularWorkPruned, 1) + " % (counted above too)"),
                 ("fraction of peak, flops done", double.IsNaN(result.FractionOfPeakDone) ? "unknown" : Format.Fixed(100 * result.FractionOfPeakDone, 1) + " % (less the skipped and pruned work)"),
                 ("CPU seconds / iteration (median)", Format.Fixed(result.CpuSecondsPerIteration, 4)),
                 ("GFLOP/s per busy core (of its peak)", $"{Format.Fixed(result.GflopsPerCpuSecond, 2)} ({(double.IsNaN(result.FractionOfCorePeak) ? "unknown" : Format.Fixed(100 * result.FractionOfCorePeak, 1) + " %")})"),
