@@ -264,10 +264,12 @@ internal sealed unsafe class EStepKernel
     {
         if (_model is null) throw new InvalidOperationException("This kernel has no model; use AccumulateAssigned.");
         Transpose(rows, count);
-        if (_bits == 128) WeightedLogProbabilities<Simd128, Vector128<double>>(_model);
-        else WeightedLogProbabilities<Simd256, Vector256<double>>(_model);
-        if (_bits == 128) LogSumExp<Simd128, Vector128<double>>(count);
-        else LogSumExp<Simd256, Vector256<double>>(count);
+        if (_bits == 512) WeightedLogProbabilities<Simd512, Vector512<double>>(_model);
+        else if (_bits == 256) WeightedLogProbabilities<Simd256, Vector256<double>>(_model);
+        else WeightedLogProbabilities<Simd128, Vector128<double>>(_model);
+        if (_bits == 512) LogSumExp<Simd512, Vector512<double>>(count);
+        else if (_bits == 256) LogSumExp<Simd256, Vector256<double>>(count);
+        else LogSumExp<Simd128, Vector128<double>>(count);
         if (_collect) Accumulate(count);
     }
 

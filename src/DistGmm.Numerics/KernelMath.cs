@@ -131,6 +131,42 @@ internal unsafe interface ISimd<TV> where TV : struct
     static abstract TV PatchOutOfRange(TV s, TV result, TV low, TV highExclusive);
 }
 
+internal readonly unsafe struct Simd512 : ISimd<Vector512<double>>
+{
+    public static int Count => 8;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Create(double x) => Vector512.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Load(double* p) => Vector512.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<double> v, double* p) => Vector512.Store(v, p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Add(Vector512<double> a, Vector512<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Sub(Vector512<double> a, Vector512<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Mul(Vector512<double> a, Vector512<double> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Div(Vector512<double> a, Vector512<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Max(Vector512<double> a, Vector512<double> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> And(Vector512<double> a, Vector512<double> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> GreaterThan(Vector512<double> a, Vector512<double> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> GreaterOrEqual(Vector512<double> a, Vector512<double> b) => Vector512.GreaterThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Select(Vector512<double> m, Vector512<double> a, Vector512<double> b) => Vector512.ConditionalSelect(m, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Pow2FromLowBits(Vector512<double> shifted) => ((shifted.AsUInt64() + Vector512.Create(1023UL)) << 52).AsDouble();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> MantissaOne(Vector512<double> s) =>
+        ((s.AsUInt64() & Vector512.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector512.Create(0x3FF0_0000_0000_0000UL)).AsDouble();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> ExponentBits(Vector512<double> s) => ((s.AsUInt64() >> 52) | Vector512.Create(0x4330_0000_0000_0000UL)).AsDouble();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllInRange(Vector512<double> s, Vector512<double> low, Vector512<double> high) =>
+        Vector512.GreaterThanOrEqualAll(s, low) && Vector512.LessThanAll(s, high);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllGreaterOrEqual(Vector512<double> a, Vector512<double> b) => Vector512.GreaterThanOrEqualAll(a, b);
+    public static Vector512<double> PatchOutOfRange(Vector512<double> s, Vector512<double> result, Vector512<double> low, Vector512<double> high)
+    {
+        for (int i = 0; i < 8; i++)
+            if (!(s[i] >= low[i] && s[i] < high[i])) result = result.WithElement(i, Math.Log(s[i]));
+        return result;
+    }
+}
+
 internal readonly unsafe struct Simd256 : ISimd<Vector256<double>>
 {
     public static int Count => 4;
