@@ -934,7 +934,10 @@ internal sealed unsafe class EStepKernel
                 _momentGroupsSkipped += rows / 8 - (pack ? packed : activeGroups);
                 if (pack) _packedAccumulations++;
                 int i = 0;
-                if (_bits != 128)
+                if (_bits == 512)
+                    for (; i + 4 <= _d; i += 4)
+                        CenterWeigh512x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, !pack);
+                else if (_bits == 256)
                     for (; i + 4 <= _d; i += 4)
                         CenterWeigh256x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, log2G, !pack);
                 else
@@ -1192,6 +1195,40 @@ internal sealed unsafe class EStepKernel
                 Vector256.Store(c3, e + 3 * PanelStride + slot); Vector256.Store(v3, w + 3 * PanelStride + slot);
             }
             a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+        }
+        Vector256.Store(a0, s1); Vector256.Store(a1, s1 + 4); Vector256.Store(a2, s1 + 8); Vector256.Store(a3, s1 + 12);
+    }
+
+    /// <summary>
+    /// <see cref="CenterWeigh256x4"/> on 512-bit vectors (G = 8: panel slots are rows): 8 rows per load, sub, mul and
+    /// store; each 4-lane S1 accumulator still adds rows r … r+3, then r+4 … r+7 (the same bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CenterWeigh512x4(double* x, double* mu, double* resp, double* e, double* w, double* s1, int* runs, int runsLength, bool store)
+    {
+        var m0 = Vector512.Create(mu[0]);
+        var m1 = Vector512.Create(mu[1]);
+        var m2 = Vector512.Create(mu[2]);
+        var m3 = Vector512.Create(mu[3]);
+        Vector256<double> a0 = Vector256.Load(s1), a1 = Vector256.Load(s1 + 4), a2 = Vector256.Load(s1 + 8), a3 = Vector256.Load(s1 + 12);
+        for (int q = 0; q < runsLength; q += 2)
+        for (int r = 8 * runs[q], end = 8 * runs[q + 1]; r < end; r += 8)
+        {
+            var rr = Vector512.Load(resp + r);
+            var c0 = Vector512.Load(x + r) - m0;
+            var c1 = Vector512.Load(x + PanelStride + r) - m1;
+            var c2 = Vector512.Load(x + 2 * PanelStride + r) - m2;
+            var c3 = Vector512.Load(x + 3 * PanelStride + r) - m3;
+            var v0 = c0 * rr; var v1 = c1 * rr; var v2 = c2 * rr; var v3 = c3 * rr;
+            if (store)
+            {
+                Vector512.Store(c0, e + r); Vector512.Store(v0, w + r);
+                Vector512.Store(c1, e + PanelStride + r); Vector512.Store(v1, w + PanelStride + r);
+                Vector512.Store(c2, e + 2 * PanelStride + r); Vector512.Store(v2, w + 2 * PanelStride + r);
+                Vector512.Store(c3, e + 3 * PanelStride + r); Vector512.Store(v3, w + 3 * PanelStride + r);
+            }
+            a0 += v0.GetLower(); a1 += v1.GetLower(); a2 += v2.GetLower(); a3 += v3.GetLower();
+            a0 += v0.GetUpper(); a1 += v1.GetUpper(); a2 += v2.GetUpper(); a3 += v3.GetUpper();
         }
         Vector256.Store(a0, s1); Vector256.Store(a1, s1 + 4); Vector256.Store(a2, s1 + 8); Vector256.Store(a3, s1 + 12);
     }
