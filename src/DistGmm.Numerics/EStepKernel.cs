@@ -35,7 +35,7 @@ internal sealed unsafe class EStepKernel
     private readonly bool _triangular;
     private readonly double[][] _precision;          // per component: U (512-bit: padded dp×dp; narrower: ColumnBlocks) or diagonal padded dp
     private readonly double[] _meansPadded;         // K × dp
-    private readonly double[] _xT;                  // dp × BlockRows (unless full moments are collected: see XBlock)
+    private readonly AlignedDoubles _xT;            // dp × BlockRows (unless full moments are collected: see XBlock)
     private readonly double[] _weightedLogProb;     // K × BlockRows
     private readonly double[] _resp;                // K × BlockRows
     private readonly double[] _lse;                 // BlockRows
@@ -50,7 +50,7 @@ internal sealed unsafe class EStepKernel
     private readonly double[] _nLanes;              // K × 4
     private readonly double[] _s1Lanes;             // K × dp × 4
     private readonly double[] _s2Lanes;             // K × dp × 4 (diagonal only)
-    private readonly double[] _s2Tiles;             // K × tiles × 16 accumulators × 8 lanes (full)
+    private readonly AlignedDoubles _s2Tiles;       // K × tiles × 16 accumulators × 8 lanes (full)
     private readonly double[] _llLanes = new double[4];
 
     // Full moments are accumulated per panel of PanelBlocks blocks (see DrainPanel).
@@ -60,9 +60,9 @@ internal sealed unsafe class EStepKernel
     // Doubles from one dimension to the next in a panel array: one cache line more than a row's worth, so that the
     // dimensions of a tile (2 KB apart otherwise) do not all fall into the same few sets of the 8-way L1.
     private const int PanelStride = PanelRows + 8;
-    private readonly double[] _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
-    private readonly double[] _rPanel;                     // K × PanelRows responsibilities
-    private readonly double[] _packedE, _packedW;          // dp × PanelStride: packed lanes (512- and 256-bit, see PackLanes), or empty
+    private readonly AlignedDoubles _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
+    private readonly AlignedDoubles _rPanel;               // K × PanelRows responsibilities
+    private readonly AlignedDoubles _packedE, _packedW;    // dp × PanelStride: packed lanes (512- and 256-bit, see PackLanes), or empty
     // The panel's rows as they came (row-major, d apart), then a zero row and 8 zeros: the packed transposes read dp
     // values from a row's start, past d into the next row's (finite, landing in padding dimensions no one reads).
     private readonly double[] _rowPanel;
@@ -72,7 +72,7 @@ internal sealed unsafe class EStepKernel
     /// Where the block's transposed rows (dimension-major) are written and read: straight into their panel slot when full
     /// moments are collected (the panel needs them there; copying them from xT cost ~3 % of a K=2 d=39 pass), else xT.
     /// </summary>
-    private (double[] Array, int Offset, int Stride) XBlock =>
+    private (AlignedDoubles Array, int Offset, int Stride) XBlock =>
         _xPanel.Length > 0 ? (_xPanel, _panelBlocks * BlockRows, PanelStride) : (_xT, 0, BlockRows);
 
     /// <summary>Vector width of this kernel's d² loops: 512, 256 or 128.</summary>
@@ -154,19 +154,21 @@ internal sealed unsafe class EStepKernel
         _prefetchLinesPerStep = (BlockRows * _d * sizeof(double) / 64 + steps - 1) / steps;
         if (collectStatistics && fullSecondMoments)
         {
-            _xT = [];
-            _xPanel = new double[_dp * PanelStride];
-            _dPanel = new double[_dp * PanelStride];
-            _wPanel = new double[_dp * PanelStride];
-            _rPanel = new double[_k * PanelRows];
-            _packedE = _bits >= 256 ? new double[_dp * PanelStride] : [];
-            _packedW = _bits >= 256 ? new double[_dp * PanelStride] : [];
+            _xPanel = new AlignedDoubles(_dp * PanelStride);
+            _dPanel = new AlignedDoubles(_dp * PanelStride);
+            _wPanel = new AlignedDoubles(_dp * PanelStride);
+            _rPanel = new AlignedDoubles(_k * PanelRows);
+            if (_bits >= 256)
+            {
+                _packedE = new AlignedDoubles(_dp * PanelStride);
+                _packedW = new AlignedDoubles(_dp * PanelStride);
+            }
             _rowPanel = _bits >= 256 ? new double[(PanelRows + 1) * _d + 8] : [];
         }
         else
         {
-            _xT = new double[_dp * BlockRows];
-            _xPanel = _dPanel = _wPanel = _rPanel = _packedE = _packedW = _rowPanel = [];
+            _xT = new AlignedDoubles(_dp * BlockRows);
+            _rowPanel = [];
         }
         _weightedLogProb = new double[_k * BlockRows];
         _resp = new double[_k * BlockRows];
@@ -185,7 +187,7 @@ internal sealed unsafe class EStepKernel
         _nLanes = new double[_k * 4];
         _s1Lanes = new double[collectStatistics ? _k * _dp * 4 : 0];
         _s2Lanes = new double[collectStatistics && !fullSecondMoments ? _k * _dp * 4 : 0];
-        _s2Tiles = new double[collectStatistics && fullSecondMoments ? _k * _tiles * 16 * 8 : 0];
+        _s2Tiles = new AlignedDoubles(collectStatistics && fullSecondMoments ? _k * _tiles * 16 * 8 : 0);
     }
 
     /// <summary>The upper-triangular U (d×d row-major) zero-padded to dp×dp.</summary>
@@ -929,7 +931,7 @@ internal sealed unsafe class EStepKernel
         {
             // Deferred to the panel: the block's rows are in their slot already (XBlock), its responsibilities go there.
             int slot = _panelBlocks * BlockRows;
-            for (int k = 0; k < _k; k++) _resp.AsSpan(k * BlockRows, BlockRows).CopyTo(_rPanel.AsSpan(k * PanelRows + slot));
+            for (int k = 0; k < _k; k++) _resp.AsSpan(k * BlockRows, BlockRows).CopyTo(_rPanel.AsSpan(k * PanelRows + slot, BlockRows));
             if (++_panelBlocks == PanelBlocks) DrainPanel();
             return;
         }
@@ -981,11 +983,12 @@ internal sealed unsafe class EStepKernel
             fixed (double* mu = &_meansPadded[k * _dp])
             fixed (double* dP = _dPanel)
             fixed (double* wP = _wPanel)
-            fixed (double* resp = &_rPanel[k * PanelRows])
+            fixed (double* rPanel = _rPanel)
             fixed (double* n = &_nLanes[k * 4])
             fixed (double* s1 = &_s1Lanes[k * _dp * 4])
             fixed (double* tiles = _s2Tiles)
             {
+                double* resp = rPanel + k * PanelRows;
                 AddLanes4(n, resp, rows);
                 int runsLength = ActiveRuns(resp, rows, runs, out int activeGroups, out int fullGroups);
                 if (runsLength == 0)
@@ -1689,7 +1692,7 @@ internal sealed unsafe class EStepKernel
         Array.Clear(_nLanes);
         Array.Clear(_s1Lanes);
         Array.Clear(_s2Lanes);
-        Array.Clear(_s2Tiles);
+        _s2Tiles.AsSpan().Clear();
         Array.Clear(_llLanes);
         _rows = 0;
         KernelMetrics.ReportMomentGroups(_momentGroups - _reportedGroups, _momentGroupsSkipped - _reportedSkipped);
