@@ -65,6 +65,36 @@ public sealed class RunFolderTests : IDisposable
     }
 
     [Fact]
+    public void Of_many_jobs_taking_one_folder_s_lock_at_the_same_moment_exactly_one_gets_it()
+    {
+        // Eight contenders released together by a barrier, 100 rounds. With the lock taken by File.Move(…, overwrite:
+        // false) two of them won in each of 3 runs of this test (CI had seen two runs share a folder); created
+        // exclusively, one wins and the others are refused naming it, never told the lock is unreadable or stale.
+        var folder = Path.Combine(_dir, "contended");
+        const int Contenders = 8;
+        for (var round = 0; round < 100; round++)
+        {
+            using var start = new Barrier(Contenders);
+            var held = new RunFolderLock?[Contenders];
+            var refusals = new string?[Contenders];
+            var warnings = new StringWriter();
+            var threads = Enumerable.Range(0, Contenders).Select(i => new Thread(() =>
+            {
+                start.SignalAndWait();
+                try { held[i] = RunFolderLock.Acquire(folder, "run", TextWriter.Synchronized(warnings)); }
+                catch (CliException e) { refusals[i] = e.Message; }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            var winner = Assert.Single(held, h => h is not null)!;
+            Assert.All(refusals.Where((_, i) => held[i] is null), m => Assert.Contains($"is in use by pid {Environment.ProcessId}", m));
+            Assert.Equal("", warnings.ToString());
+            winner.Dispose();
+            Assert.False(File.Exists(RunFolderLock.PathFor(folder)), $"round {round}: the lock outlived its holder");
+        }
+    }
+
+    [Fact]
     public void A_stale_lock_of_a_dead_process_is_taken_over_with_a_warning()
     {
         var outDir = Path.Combine(_dir, "run");
