@@ -60,9 +60,9 @@ internal sealed unsafe class EStepKernel
     // Doubles from one dimension to the next in a panel array: one cache line more than a row's worth, so that the
     // dimensions of a tile (2 KB apart otherwise) do not all fall into the same few sets of the 8-way L1.
     private const int PanelStride = PanelRows + 8;
-    private readonly AlignedDoubles _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k, (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
+    private readonly AlignedDoubles _xPanel, _dPanel, _wPanel;   // dp × PanelStride: x, x − μ_k (narrow paths only), (x − μ_k)·r_k (the last two in lane order, see PanelSlot)
     private readonly AlignedDoubles _rPanel;               // K × PanelRows responsibilities
-    private readonly AlignedDoubles _packedE, _packedW;    // dp × PanelStride: packed lanes (512- and 256-bit, see PackLanes), or empty
+    private readonly AlignedDoubles _packedE, _packedW;    // dp × PanelStride: packed lanes (512- and 256-bit, see PackLanes; 512-bit packs x, 256-bit x − μ), or empty
     // The panel's rows as they came (row-major, d apart), then a zero row and 8 zeros: the packed transposes read dp
     // values from a row's start, past d into the next row's (finite, landing in padding dimensions no one reads).
     private readonly double[] _rowPanel;
@@ -155,7 +155,7 @@ internal sealed unsafe class EStepKernel
         if (collectStatistics && fullSecondMoments)
         {
             _xPanel = new AlignedDoubles(_dp * PanelStride);
-            _dPanel = new AlignedDoubles(_dp * PanelStride);
+            if (_bits < 512) _dPanel = new AlignedDoubles(_dp * PanelStride);
             _wPanel = new AlignedDoubles(_dp * PanelStride);
             _rPanel = new AlignedDoubles(_k * PanelRows);
             if (_bits >= 256)
@@ -1010,7 +1010,7 @@ internal sealed unsafe class EStepKernel
                 int i = 0;
                 if (_bits == 512)
                     for (; i + 4 <= _d; i += 4)
-                        CenterWeigh512x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, !pack);
+                        CenterWeigh512x4(xP + i * PanelStride, mu + i, resp, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, !pack);
                 else if (_bits == 256)
                     for (; i + 4 <= _d; i += 4)
                         CenterWeigh256x4(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength, log2G, !pack);
@@ -1019,7 +1019,7 @@ internal sealed unsafe class EStepKernel
                         CenterWeigh128x2(xP + i * PanelStride, mu + i, resp, dP + i * PanelStride, wP + i * PanelStride, s1 + 4 * i, runs, runsLength);
                 for (; i < _d; i++)
                 {
-                    double* x = xP + i * PanelStride, e = dP + i * PanelStride, w = wP + i * PanelStride;
+                    double* x = xP + i * PanelStride, e = _bits == 512 ? null : dP + i * PanelStride, w = wP + i * PanelStride;
                     if (_bits == 128) CenterWeigh128(x, mu[i], resp, e, w, s1 + 4 * i, runs, runsLength);
                     else CenterWeigh256(x, mu[i], resp, e, w, s1 + 4 * i, runs, runsLength, log2G, !pack);
                 }
@@ -1027,7 +1027,7 @@ internal sealed unsafe class EStepKernel
                 double* t = tiles + k * _tiles * 16 * 8;
                 if (pack && _bits == 512) OuterProductPacked512(mu, laneRows, laneResp, packed, (Vector512<double>*)t);
                 else if (pack) OuterProductPacked256(mu, laneRows, laneResp, packed, t);
-                else if (_bits == 512) OuterProductUpper512(wP, dP, (Vector512<double>*)t, runs, runsLength);
+                else if (_bits == 512) OuterProductUpper512(wP, xP, mu, (Vector512<double>*)t, runs, runsLength);
                 else if (_bits == 256) OuterProductUpperNarrow<Simd256, Vector256<double>>(wP, dP, t, runs, runsLength);
                 else OuterProductUpperNarrow<Simd128, Vector128<double>>(wP, dP, t, runs, runsLength);
             }
@@ -1106,8 +1106,8 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>
     /// The outer product over packed lanes (<see cref="PackLanes"/>): 8 rows at a time (one per lane) are read from the
-    /// row-major copy of the panel and transposed in registers, 8 dimensions at a time, into packed e = x − μ and
-    /// w = e·r (the operations of the dense path, so the same values), then the dense 512-bit product runs over them.
+    /// row-major copy of the panel and transposed in registers, 8 dimensions at a time, into packed x and w = (x − μ)·r
+    /// (the operations of the dense path, so the same values), then the dense 512-bit product runs over them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OuterProductPacked512(double* mu, int* laneRows, double* laneResp, int vectors, Vector512<double>* tiles)
@@ -1140,29 +1140,28 @@ internal sealed unsafe class EStepKernel
                     var u2 = Avx512F.Shuffle4x128(t1, t3, 0x88); var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
                     var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88); var u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
                     var u6 = Avx512F.Shuffle4x128(t5, t7, 0x88); var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
-                    double* e = pe + c * PanelStride + 8 * m, w = pw + c * PanelStride + 8 * m;
-                    Store(Avx512F.Shuffle4x128(u0, u4, 0x88), mu[c], r, e, w);
-                    Store(Avx512F.Shuffle4x128(u2, u6, 0x88), mu[c + 1], r, e + PanelStride, w + PanelStride);
-                    Store(Avx512F.Shuffle4x128(u1, u5, 0x88), mu[c + 2], r, e + 2 * PanelStride, w + 2 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u3, u7, 0x88), mu[c + 3], r, e + 3 * PanelStride, w + 3 * PanelStride);
+                    double* px = pe + c * PanelStride + 8 * m, w = pw + c * PanelStride + 8 * m;
+                    Store(Avx512F.Shuffle4x128(u0, u4, 0x88), mu[c], r, px, w);
+                    Store(Avx512F.Shuffle4x128(u2, u6, 0x88), mu[c + 1], r, px + PanelStride, w + PanelStride);
+                    Store(Avx512F.Shuffle4x128(u1, u5, 0x88), mu[c + 2], r, px + 2 * PanelStride, w + 2 * PanelStride);
+                    Store(Avx512F.Shuffle4x128(u3, u7, 0x88), mu[c + 3], r, px + 3 * PanelStride, w + 3 * PanelStride);
                     if (c + 4 >= dp) break;   // dp is a multiple of 4: the last 8 may be half padding
-                    Store(Avx512F.Shuffle4x128(u0, u4, 0xDD), mu[c + 4], r, e + 4 * PanelStride, w + 4 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u2, u6, 0xDD), mu[c + 5], r, e + 5 * PanelStride, w + 5 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u1, u5, 0xDD), mu[c + 6], r, e + 6 * PanelStride, w + 6 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u3, u7, 0xDD), mu[c + 7], r, e + 7 * PanelStride, w + 7 * PanelStride);
+                    Store(Avx512F.Shuffle4x128(u0, u4, 0xDD), mu[c + 4], r, px + 4 * PanelStride, w + 4 * PanelStride);
+                    Store(Avx512F.Shuffle4x128(u2, u6, 0xDD), mu[c + 5], r, px + 5 * PanelStride, w + 5 * PanelStride);
+                    Store(Avx512F.Shuffle4x128(u1, u5, 0xDD), mu[c + 6], r, px + 6 * PanelStride, w + 6 * PanelStride);
+                    Store(Avx512F.Shuffle4x128(u3, u7, 0xDD), mu[c + 7], r, px + 7 * PanelStride, w + 7 * PanelStride);
                 }
             }
             int* all = stackalloc int[2];
             all[0] = 0;
             all[1] = vectors;
-            OuterProductUpper512(pw, pe, tiles, all, 2);
+            OuterProductUpper512(pw, pe, mu, tiles, all, 2);
         }
 
-        static void Store(Vector512<double> x, double mu, Vector512<double> r, double* e, double* w)
+        static void Store(Vector512<double> x, double mu, Vector512<double> r, double* packedX, double* w)
         {
-            var centred = x - Vector512.Create(mu);
-            Vector512.Store(centred, e);
-            Vector512.Store(centred * r, w);
+            Vector512.Store(x, packedX);
+            Vector512.Store((x - Vector512.Create(mu)) * r, w);
         }
     }
 
@@ -1230,7 +1229,7 @@ internal sealed unsafe class EStepKernel
             if (store)
             {
                 int slot = PanelSlot(r, log2G);
-                Vector256.Store(c, e + slot);
+                if (e != null) Vector256.Store(c, e + slot);   // null on the 512-bit path (see CenterWeigh512x4)
                 Vector256.Store(v, w + slot);
             }
             a += v;
@@ -1275,10 +1274,11 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>
     /// <see cref="CenterWeigh256x4"/> on 512-bit vectors (G = 8: panel slots are rows): 8 rows per load, sub, mul and
-    /// store; each 4-lane S1 accumulator still adds rows r … r+3, then r+4 … r+7 (the same bits).
+    /// store; each 4-lane S1 accumulator still adds rows r … r+3, then r+4 … r+7 (the same bits). Stores w only: the
+    /// 512-bit outer product centres x itself (<see cref="OuterProductUpper512"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CenterWeigh512x4(double* x, double* mu, double* resp, double* e, double* w, double* s1, int* runs, int runsLength, bool store)
+    private static void CenterWeigh512x4(double* x, double* mu, double* resp, double* w, double* s1, int* runs, int runsLength, bool store)
     {
         var m0 = Vector512.Create(mu[0]);
         var m1 = Vector512.Create(mu[1]);
@@ -1296,10 +1296,10 @@ internal sealed unsafe class EStepKernel
             var v0 = c0 * rr; var v1 = c1 * rr; var v2 = c2 * rr; var v3 = c3 * rr;
             if (store)
             {
-                Vector512.Store(c0, e + r); Vector512.Store(v0, w + r);
-                Vector512.Store(c1, e + PanelStride + r); Vector512.Store(v1, w + PanelStride + r);
-                Vector512.Store(c2, e + 2 * PanelStride + r); Vector512.Store(v2, w + 2 * PanelStride + r);
-                Vector512.Store(c3, e + 3 * PanelStride + r); Vector512.Store(v3, w + 3 * PanelStride + r);
+                Vector512.Store(v0, w + r);
+                Vector512.Store(v1, w + PanelStride + r);
+                Vector512.Store(v2, w + 2 * PanelStride + r);
+                Vector512.Store(v3, w + 3 * PanelStride + r);
             }
             a0 += v0.GetLower(); a1 += v1.GetLower(); a2 += v2.GetLower(); a3 += v3.GetLower();
             a0 += v0.GetUpper(); a1 += v1.GetUpper(); a2 += v2.GetUpper(); a3 += v3.GetUpper();
@@ -1447,16 +1447,19 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
-    /// The outer product with 8 rows per vector (all 8 logical lanes in one register), 4×4 tiles: 16 accumulators + 8 rows
-    /// of AVX-512's 32 registers; a diagonal tile computes its upper triangle only (<see cref="OuterProductDiagonalTile512"/>).
+    /// The outer product with 8 rows per vector (all 8 logical lanes in one register), 4×4 tiles: 16 accumulators + 4
+    /// rows of w, 4 of x − μ and their 4 means of AVX-512's 32 registers; a diagonal tile computes its upper triangle
+    /// only (<see cref="OuterProductDiagonalTile512"/>). x − μ is recomputed from the panel's x, not stored by the centring
+    /// pass: the subtractions ride the add pipes (Zen 4/5) instead of a store and a load per value (the same
+    /// subtraction of the same operands: the same bits).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OuterProductUpper512(double* wT, double* dT, Vector512<double>* tiles, int* runs, int runsLength)
+    private void OuterProductUpper512(double* wT, double* xT, double* mu, Vector512<double>* tiles, int* runs, int runsLength)
     {
         int t4 = _dp / 4;
         for (int ti = 0; ti < t4; ti++)
         {
-            OuterProductDiagonalTile512(wT + 4 * ti * PanelStride, dT + 4 * ti * PanelStride, tiles, runs, runsLength);
+            OuterProductDiagonalTile512(wT + 4 * ti * PanelStride, xT + 4 * ti * PanelStride, mu + 4 * ti, tiles, runs, runsLength);
             tiles += 16;
             for (int tj = ti + 1; tj < t4; tj++, tiles += 16)
             {
@@ -1465,7 +1468,11 @@ internal sealed unsafe class EStepKernel
                 var a20 = tiles[8]; var a21 = tiles[9]; var a22 = tiles[10]; var a23 = tiles[11];
                 var a30 = tiles[12]; var a31 = tiles[13]; var a32 = tiles[14]; var a33 = tiles[15];
                 double* w0 = wT + 4 * ti * PanelStride;
-                double* e0 = dT + 4 * tj * PanelStride;
+                double* x0 = xT + 4 * tj * PanelStride;
+                var m0 = Vector512.Create(mu[4 * tj]);
+                var m1 = Vector512.Create(mu[4 * tj + 1]);
+                var m2 = Vector512.Create(mu[4 * tj + 2]);
+                var m3 = Vector512.Create(mu[4 * tj + 3]);
                 for (int q = 0; q < runsLength; q += 2)
                 for (int r = 8 * runs[q], end = 8 * runs[q + 1]; r < end; r += 8)
                 {
@@ -1473,10 +1480,10 @@ internal sealed unsafe class EStepKernel
                     var w_1 = Vector512.Load(w0 + PanelStride + r);
                     var w_2 = Vector512.Load(w0 + 2 * PanelStride + r);
                     var w_3 = Vector512.Load(w0 + 3 * PanelStride + r);
-                    var e_0 = Vector512.Load(e0 + r);
-                    var e_1 = Vector512.Load(e0 + PanelStride + r);
-                    var e_2 = Vector512.Load(e0 + 2 * PanelStride + r);
-                    var e_3 = Vector512.Load(e0 + 3 * PanelStride + r);
+                    var e_0 = Vector512.Load(x0 + r) - m0;
+                    var e_1 = Vector512.Load(x0 + PanelStride + r) - m1;
+                    var e_2 = Vector512.Load(x0 + 2 * PanelStride + r) - m2;
+                    var e_3 = Vector512.Load(x0 + 3 * PanelStride + r) - m3;
                     a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
                     a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
                     a10 = Vector512.FusedMultiplyAdd(w_1, e_0, a10); a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11);
@@ -1496,12 +1503,16 @@ internal sealed unsafe class EStepKernel
 
     /// <summary>A diagonal tile of <see cref="OuterProductUpper512"/>: its upper triangle only (10 of 16 products; the others are never read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OuterProductDiagonalTile512(double* w0, double* e0, Vector512<double>* tiles, int* runs, int runsLength)
+    private static void OuterProductDiagonalTile512(double* w0, double* x0, double* mu, Vector512<double>* tiles, int* runs, int runsLength)
     {
         var a00 = tiles[0]; var a01 = tiles[1]; var a02 = tiles[2]; var a03 = tiles[3];
         var a11 = tiles[5]; var a12 = tiles[6]; var a13 = tiles[7];
         var a22 = tiles[10]; var a23 = tiles[11];
         var a33 = tiles[15];
+        var m0 = Vector512.Create(mu[0]);
+        var m1 = Vector512.Create(mu[1]);
+        var m2 = Vector512.Create(mu[2]);
+        var m3 = Vector512.Create(mu[3]);
         for (int q = 0; q < runsLength; q += 2)
         for (int r = 8 * runs[q], end = 8 * runs[q + 1]; r < end; r += 8)
         {
@@ -1509,10 +1520,10 @@ internal sealed unsafe class EStepKernel
             var w_1 = Vector512.Load(w0 + PanelStride + r);
             var w_2 = Vector512.Load(w0 + 2 * PanelStride + r);
             var w_3 = Vector512.Load(w0 + 3 * PanelStride + r);
-            var e_0 = Vector512.Load(e0 + r);
-            var e_1 = Vector512.Load(e0 + PanelStride + r);
-            var e_2 = Vector512.Load(e0 + 2 * PanelStride + r);
-            var e_3 = Vector512.Load(e0 + 3 * PanelStride + r);
+            var e_0 = Vector512.Load(x0 + r) - m0;
+            var e_1 = Vector512.Load(x0 + PanelStride + r) - m1;
+            var e_2 = Vector512.Load(x0 + 2 * PanelStride + r) - m2;
+            var e_3 = Vector512.Load(x0 + 3 * PanelStride + r) - m3;
             a00 = Vector512.FusedMultiplyAdd(w_0, e_0, a00); a01 = Vector512.FusedMultiplyAdd(w_0, e_1, a01);
             a02 = Vector512.FusedMultiplyAdd(w_0, e_2, a02); a03 = Vector512.FusedMultiplyAdd(w_0, e_3, a03);
             a11 = Vector512.FusedMultiplyAdd(w_1, e_1, a11); a12 = Vector512.FusedMultiplyAdd(w_1, e_2, a12);
