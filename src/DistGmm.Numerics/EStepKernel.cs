@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -349,12 +350,14 @@ internal sealed unsafe class EStepKernel
     private void OrderComponentsForNextBlock()
     {
         Array.Clear(_argMaxCounts);
-        for (int r = 0; r < BlockRows; r++)
-        {
-            double b = _best[r];
-            for (int i = 0; i < _k; i++)
-                if (_weightedLogProb[_order[i] * BlockRows + r] == b) { _argMaxCounts[_order[i]]++; break; }
-        }
+        if (_bits == 512) CountNearest512();
+        else
+            for (int r = 0; r < BlockRows; r++)
+            {
+                double b = _best[r];
+                for (int i = 0; i < _k; i++)
+                    if (_weightedLogProb[_order[i] * BlockRows + r] == b) { _argMaxCounts[_order[i]]++; break; }
+            }
         for (int i = 0; i < _k; i++) _order[i] = i;
         // Insertion sort by count, descending; ties keep the lower index first (K is small).
         for (int i = 1; i < _k; i++)
@@ -363,6 +366,28 @@ internal sealed unsafe class EStepKernel
             for (; j >= 0 && _argMaxCounts[_order[j]] < _argMaxCounts[c]; j--) _order[j + 1] = _order[j];
             _order[j + 1] = c;
         }
+    }
+
+    /// <summary>
+    /// The counts of the scalar loop (each row's first component, in the current order, at its best), 8 rows per
+    /// compare: the scalar loop took ~2 % of a K=2 iteration on the 512-bit path.
+    /// </summary>
+    private void CountNearest512()
+    {
+        fixed (double* w = _weightedLogProb)
+        fixed (double* best = _best)
+            for (int r = 0; r < BlockRows; r += 8)
+            {
+                var b = Vector512.Load(best + r);
+                ulong found = 0;
+                for (int i = 0; i < _k && found != 0xFF; i++)
+                {
+                    int k = _order[i];
+                    ulong at = Vector512.Equals(Vector512.Load(w + k * BlockRows + r), b).ExtractMostSignificantBits() & ~found;
+                    _argMaxCounts[k] += BitOperations.PopCount(at);
+                    found |= at;
+                }
+            }
     }
 
     /// <summary>
