@@ -15,6 +15,11 @@ internal readonly unsafe struct AlignedDoubles
     public AlignedDoubles(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            _array = [];
+            return;
+        }
         _array = GC.AllocateArray<double>(length + 7, pinned: true);
         _at = (int)((64 - ((nint)Unsafe.AsPointer(ref _array[0]) & 63)) & 63) / sizeof(double);
         Length = length;
