@@ -478,6 +478,42 @@ internal sealed unsafe class EStepKernel
     }
 
     /// <summary>
+    /// An 8×8 transpose of doubles in registers: unpack pairs, then 128-bit lanes twice (0x88 takes lanes 0 and 2 of each
+    /// operand, 0xDD lanes 1 and 3); c_j holds element j of v0 … v7, in that order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
+        Vector512<double> v4, Vector512<double> v5, Vector512<double> v6, Vector512<double> v7,
+        out Vector512<double> c0, out Vector512<double> c1, out Vector512<double> c2, out Vector512<double> c3,
+        out Vector512<double> c4, out Vector512<double> c5, out Vector512<double> c6, out Vector512<double> c7)
+    {
+        var t0 = Avx512F.UnpackLow(v0, v1);    // elements 0, 2, 4, 6 of v0 and v1, interleaved
+        var t1 = Avx512F.UnpackHigh(v0, v1);   // elements 1, 3, 5, 7
+        var t2 = Avx512F.UnpackLow(v2, v3);
+        var t3 = Avx512F.UnpackHigh(v2, v3);
+        var t4 = Avx512F.UnpackLow(v4, v5);
+        var t5 = Avx512F.UnpackHigh(v4, v5);
+        var t6 = Avx512F.UnpackLow(v6, v7);
+        var t7 = Avx512F.UnpackHigh(v6, v7);
+        var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);   // v0–v3: elements 0, 4
+        var u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD);   // elements 2, 6
+        var u2 = Avx512F.Shuffle4x128(t1, t3, 0x88);   // elements 1, 5
+        var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);   // elements 3, 7
+        var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88);   // v4–v7
+        var u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
+        var u6 = Avx512F.Shuffle4x128(t5, t7, 0x88);
+        var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+        c0 = Avx512F.Shuffle4x128(u0, u4, 0x88);
+        c1 = Avx512F.Shuffle4x128(u2, u6, 0x88);
+        c2 = Avx512F.Shuffle4x128(u1, u5, 0x88);
+        c3 = Avx512F.Shuffle4x128(u3, u7, 0x88);
+        c4 = Avx512F.Shuffle4x128(u0, u4, 0xDD);
+        c5 = Avx512F.Shuffle4x128(u2, u6, 0xDD);
+        c6 = Avx512F.Shuffle4x128(u1, u5, 0xDD);
+        c7 = Avx512F.Shuffle4x128(u3, u7, 0xDD);
+    }
+
+    /// <summary>
     /// The 512-bit path's transposition, 8 rows at a time: 8×8 tiles through three shuffle stages (0.375 shuffles per
     /// value, the 4×4 tiles take 0.5, and half the loads and stores); the last d mod 8 dimensions as two 4×4 tiles and
     /// single values. Returns the rows done (count rounded down to 8). Data movement only: no bit changes.
@@ -499,32 +535,18 @@ internal sealed unsafe class EStepKernel
             for (; i < d8; i += 8)
             {
                 double* p = s0 + i;
-                var t0 = Avx512F.UnpackLow(Vector512.Load(p), Vector512.Load(p + d));             // rows 0,1: dims 0,2,4,6
-                var t1 = Avx512F.UnpackHigh(Vector512.Load(p), Vector512.Load(p + d));            // rows 0,1: dims 1,3,5,7
-                var t2 = Avx512F.UnpackLow(Vector512.Load(p + 2 * d), Vector512.Load(p + 3 * d));
-                var t3 = Avx512F.UnpackHigh(Vector512.Load(p + 2 * d), Vector512.Load(p + 3 * d));
-                var t4 = Avx512F.UnpackLow(Vector512.Load(p + 4 * d), Vector512.Load(p + 5 * d));
-                var t5 = Avx512F.UnpackHigh(Vector512.Load(p + 4 * d), Vector512.Load(p + 5 * d));
-                var t6 = Avx512F.UnpackLow(Vector512.Load(p + 6 * d), Vector512.Load(p + 7 * d));
-                var t7 = Avx512F.UnpackHigh(Vector512.Load(p + 6 * d), Vector512.Load(p + 7 * d));
-                // 0x88 takes 128-bit lanes 0, 2 of each operand, 0xDD lanes 1, 3.
-                var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);   // rows 0-3: dims 0, 4
-                var u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD);   // dims 2, 6
-                var u2 = Avx512F.Shuffle4x128(t1, t3, 0x88);   // dims 1, 5
-                var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);   // dims 3, 7
-                var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88);   // rows 4-7
-                var u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
-                var u6 = Avx512F.Shuffle4x128(t5, t7, 0x88);
-                var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+                Transpose8x8(Vector512.Load(p), Vector512.Load(p + d), Vector512.Load(p + 2 * d), Vector512.Load(p + 3 * d),
+                    Vector512.Load(p + 4 * d), Vector512.Load(p + 5 * d), Vector512.Load(p + 6 * d), Vector512.Load(p + 7 * d),
+                    out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                 double* dst = xT + i * stride + r;
-                Vector512.Store(Avx512F.Shuffle4x128(u0, u4, 0x88), dst);
-                Vector512.Store(Avx512F.Shuffle4x128(u2, u6, 0x88), dst + stride);
-                Vector512.Store(Avx512F.Shuffle4x128(u1, u5, 0x88), dst + 2 * stride);
-                Vector512.Store(Avx512F.Shuffle4x128(u3, u7, 0x88), dst + 3 * stride);
-                Vector512.Store(Avx512F.Shuffle4x128(u0, u4, 0xDD), dst + 4 * stride);
-                Vector512.Store(Avx512F.Shuffle4x128(u2, u6, 0xDD), dst + 5 * stride);
-                Vector512.Store(Avx512F.Shuffle4x128(u1, u5, 0xDD), dst + 6 * stride);
-                Vector512.Store(Avx512F.Shuffle4x128(u3, u7, 0xDD), dst + 7 * stride);
+                Vector512.Store(c0, dst);
+                Vector512.Store(c1, dst + stride);
+                Vector512.Store(c2, dst + 2 * stride);
+                Vector512.Store(c3, dst + 3 * stride);
+                Vector512.Store(c4, dst + 4 * stride);
+                Vector512.Store(c5, dst + 5 * stride);
+                Vector512.Store(c6, dst + 6 * stride);
+                Vector512.Store(c7, dst + 7 * stride);
             }
             for (; i < d4; i += 4)
                 for (int h = 0; h < 8; h += 4)
@@ -1152,29 +1174,20 @@ internal sealed unsafe class EStepKernel
                 double* s6 = rowPanel + (nint)lr[6] * d, s7 = rowPanel + (nint)lr[7] * d;
                 for (int c = 0; c < dp; c += 8)
                 {
-                    // 8×8 transpose: unpack pairs, then 128-bit lanes twice (C_j = dimension c + j of the 8 lanes' rows).
-                    var t0 = Avx512F.UnpackLow(Vector512.Load(s0 + c), Vector512.Load(s1 + c));
-                    var t1 = Avx512F.UnpackHigh(Vector512.Load(s0 + c), Vector512.Load(s1 + c));
-                    var t2 = Avx512F.UnpackLow(Vector512.Load(s2 + c), Vector512.Load(s3 + c));
-                    var t3 = Avx512F.UnpackHigh(Vector512.Load(s2 + c), Vector512.Load(s3 + c));
-                    var t4 = Avx512F.UnpackLow(Vector512.Load(s4 + c), Vector512.Load(s5 + c));
-                    var t5 = Avx512F.UnpackHigh(Vector512.Load(s4 + c), Vector512.Load(s5 + c));
-                    var t6 = Avx512F.UnpackLow(Vector512.Load(s6 + c), Vector512.Load(s7 + c));
-                    var t7 = Avx512F.UnpackHigh(Vector512.Load(s6 + c), Vector512.Load(s7 + c));
-                    var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88); var u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
-                    var u2 = Avx512F.Shuffle4x128(t1, t3, 0x88); var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
-                    var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88); var u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
-                    var u6 = Avx512F.Shuffle4x128(t5, t7, 0x88); var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+                    // C_j = dimension c + j of the 8 lanes' rows.
+                    Transpose8x8(Vector512.Load(s0 + c), Vector512.Load(s1 + c), Vector512.Load(s2 + c), Vector512.Load(s3 + c),
+                        Vector512.Load(s4 + c), Vector512.Load(s5 + c), Vector512.Load(s6 + c), Vector512.Load(s7 + c),
+                        out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                     double* px = pe + c * PanelStride + 8 * m, w = pw + c * PanelStride + 8 * m;
-                    Store(Avx512F.Shuffle4x128(u0, u4, 0x88), mu[c], r, px, w);
-                    Store(Avx512F.Shuffle4x128(u2, u6, 0x88), mu[c + 1], r, px + PanelStride, w + PanelStride);
-                    Store(Avx512F.Shuffle4x128(u1, u5, 0x88), mu[c + 2], r, px + 2 * PanelStride, w + 2 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u3, u7, 0x88), mu[c + 3], r, px + 3 * PanelStride, w + 3 * PanelStride);
+                    Store(c0, mu[c], r, px, w);
+                    Store(c1, mu[c + 1], r, px + PanelStride, w + PanelStride);
+                    Store(c2, mu[c + 2], r, px + 2 * PanelStride, w + 2 * PanelStride);
+                    Store(c3, mu[c + 3], r, px + 3 * PanelStride, w + 3 * PanelStride);
                     if (c + 4 >= dp) break;   // dp is a multiple of 4: the last 8 may be half padding
-                    Store(Avx512F.Shuffle4x128(u0, u4, 0xDD), mu[c + 4], r, px + 4 * PanelStride, w + 4 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u2, u6, 0xDD), mu[c + 5], r, px + 5 * PanelStride, w + 5 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u1, u5, 0xDD), mu[c + 6], r, px + 6 * PanelStride, w + 6 * PanelStride);
-                    Store(Avx512F.Shuffle4x128(u3, u7, 0xDD), mu[c + 7], r, px + 7 * PanelStride, w + 7 * PanelStride);
+                    Store(c4, mu[c + 4], r, px + 4 * PanelStride, w + 4 * PanelStride);
+                    Store(c5, mu[c + 5], r, px + 5 * PanelStride, w + 5 * PanelStride);
+                    Store(c6, mu[c + 6], r, px + 6 * PanelStride, w + 6 * PanelStride);
+                    Store(c7, mu[c + 7], r, px + 7 * PanelStride, w + 7 * PanelStride);
                 }
             }
             int* all = stackalloc int[2];
