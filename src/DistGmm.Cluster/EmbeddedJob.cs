@@ -176,7 +176,7 @@ public static class EmbeddedJob
         var jobId = JobIdFor(spec.Cluster, "score");
         // Records scorings: the multiplicities are counted in the scored data; P(m) is the model's (of its training data),
         // or, for a model trained on rows, that of the scored data itself. Workers score the scoring's mixture (for
-        // mahalanobis the volume-neutral form of the fitted one), so their kernels and the wire are those of any model.
+        // mahalanobis and capped a reweighted form of the fitted one), so their kernels and the wire are those of any model.
         var scoring = spec.Scoring ?? modelFile.Scoring;
         var plan = new JobPlan(jobId, new DatasetRef(Path.GetFullPath(spec.DatasetDir), modelFile.PreprocessorJson!, []),
             [.. manifest.Shards.Select(s => s.Rows)], spec.Workers, [], scoring.ScoringMixture(modelFile.Model).ToBytes(), spec.Threshold,

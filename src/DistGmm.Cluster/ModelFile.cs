@@ -12,7 +12,7 @@ public sealed record CandidateSummary(int K, int Iterations, bool Converged, dou
 /// model.json: a versioned, human-readable model. Keys (camelCase): formatVersion, covarianceType, weights [K],
 /// means [K][d], covariances ([K][d][d] full, [K][d] diag, [d][d] tied, [K] spherical), iterations, converged,
 /// lowerBound, lowerBoundHistory, meanLogLikelihood, rows, bic, aic, init, featureNames, preprocessor, options,
-/// trainOnLabels, candidates, scoring ("rows", "records" or "mahalanobis"; absent: rows) with multiplicityBins (the records scorings: distinct
+/// trainOnLabels, candidates, scoring ("rows", "records", "mahalanobis" or "capped"; absent: rows) with multiplicityBins (the records scorings: distinct
 /// records per multiplicity bin [2^b, 2^(b+1)) of the training data, P(m)), and after scoring threshold, thresholdRule, scoreMean, scoreStd. Doubles are written
 /// shortest-round-trip, so parameters survive a save/load bit for bit. A JSON with only covarianceType, weights,
 /// means and covariances is a valid (init) model.
@@ -52,7 +52,8 @@ public sealed record ModelFile
         "rows" => Scoring.Rows,
         "records" => Scoring.Records,
         "mahalanobis" => Scoring.Mahalanobis,
-        _ => throw new FormatException($"Unknown scoring '{name}': use rows, records or mahalanobis."),
+        "capped" => Scoring.Capped,
+        _ => throw new FormatException($"Unknown scoring '{name}': use rows, records, mahalanobis or capped."),
     };
 
     public static ModelFile FromFit(GmmFitResult fit, EmOptions options, IReadOnlyList<string> featureNames, string? preprocessorJson,

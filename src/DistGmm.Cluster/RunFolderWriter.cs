@@ -41,7 +41,7 @@ public sealed record WorkerCounts(int TookPart, int AtStart, int AtEnd, int Lost
 
 /// <summary>The contents of summary.json (keys camelCase as documented in the issue, plus formatVersion).</summary>
 /// <param name="MeanLogLikelihood">The rows' mean log-density under the scoring's mixture: log p(x), written as
-/// meanLogLikelihood; under mahalanobis that of the volume-neutral mixture, which is not a likelihood: meanLogDensity.</param>
+/// meanLogLikelihood; under mahalanobis and capped that of the reweighted mixture, which is not a likelihood: meanLogDensity.</param>
 public sealed record RunSummary(long Rows, long Anomalies, double Threshold, string ThresholdRule, double ScoreMean, double ScoreStd,
     double MeanLogLikelihood, int Iterations, bool Converged, int K, CovarianceType CovarianceType, int Workers,
     double? SecondsTrain, double SecondsScore, DetectionMetrics? Metrics, RowCounts? Counts = null)
@@ -101,7 +101,7 @@ public sealed record RunSummary(long Rows, long Anomalies, double Threshold, str
             w.WriteString("scoring", ModelFile.ScoringName(Scoring));
             Num(w, "scoreMean", ScoreMean);
             Num(w, "scoreStd", ScoreStd);
-            Num(w, Scoring == Scoring.Mahalanobis ? "meanLogDensity" : "meanLogLikelihood", MeanLogLikelihood);
+            Num(w, Scoring.Reweights() ? "meanLogDensity" : "meanLogLikelihood", MeanLogLikelihood);
             if (MeanLogPMultiplicity is { } logPm) Num(w, "meanLogPMultiplicity", logPm);
             w.WriteNumber("iterations", Iterations);
             w.WriteBoolean("converged", Converged);

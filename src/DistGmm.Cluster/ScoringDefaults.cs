@@ -9,16 +9,16 @@ public static class ScoringDefaults
     public const string NotebookPreset = "seed";
 
     /// <summary>
-    /// Mahalanobis (records with volume-free densities) for unlabelled traffic — where the records scorings were measured
-    /// to find attacks that rows scores as the most normal traffic, and mahalanobis was chosen over records on the
-    /// development sets (src/DistGmm.Evaluation/README.md); rows for the notebook's <c>seed</c> preset and for a model
+    /// Capped (records with each component's volume capped at the typical one's) for unlabelled traffic — where the records
+    /// scorings were measured to find attacks that rows scores as the most normal traffic, and capped was chosen over
+    /// records and mahalanobis on the development sets (src/DistGmm.Evaluation/README.md); rows for the notebook's <c>seed</c> preset and for a model
     /// fitted on one class (<c>--train-on-label</c>: semi-supervised, where rows was measured).
     /// </summary>
     public static Scoring For(string preset, IReadOnlyCollection<string>? trainOnLabels = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         if (string.Equals(preset, NotebookPreset, StringComparison.OrdinalIgnoreCase)) return Scoring.Rows;
-        return trainOnLabels is { Count: > 0 } ? Scoring.Rows : Scoring.Mahalanobis;
+        return trainOnLabels is { Count: > 0 } ? Scoring.Rows : Scoring.Capped;
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public sealed record EvalReport
     public string? SelectBy { get; init; }
     public string PositiveClass { get; init; } = "attack";
     public string Rule { get; init; } = "";
-    /// <summary>"rows" (log-likelihood of a mixture fitted on rows), "records" or "mahalanobis" (see <see cref="Numerics.Scoring"/>).</summary>
+    /// <summary>"rows" (log-likelihood of a mixture fitted on rows), "records", "mahalanobis" or "capped" (see <see cref="Numerics.Scoring"/>).</summary>
     public string Scoring { get; init; } = "rows";
     public double Contamination { get; init; }
     public double StdK { get; init; }

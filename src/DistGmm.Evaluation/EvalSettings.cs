@@ -93,12 +93,12 @@ public static class ProtocolDefaults
         };
 
     /// <summary>
-    /// The scoring of a protocol when the settings name none: <see cref="Numerics.Scoring.Mahalanobis"/> where the mixture
+    /// The scoring of a protocol when the settings name none: <see cref="Numerics.Scoring.Capped"/> where the mixture
     /// is fitted on unlabelled traffic (unsupervised subsets), <see cref="Numerics.Scoring.Rows"/> where it is fitted on
     /// rows of one class (the semi-supervised protocols) or must reproduce the notebook (seed).
     /// </summary>
     public static Scoring Scoring(EvalProtocol protocol, EvalSettings s) =>
-        s.Scoring ?? (protocol == EvalProtocol.Subsets && s.SubsetsUnsupervised ? Numerics.Scoring.Mahalanobis : Numerics.Scoring.Rows);
+        s.Scoring ?? (protocol == EvalProtocol.Subsets && s.SubsetsUnsupervised ? Numerics.Scoring.Capped : Numerics.Scoring.Rows);
 
     /// <summary>seed: the notebook's K=2 full mixture on preset <c>seed</c>.</summary>
     public const int SeedK = 2;
@@ -162,7 +162,7 @@ public static class ProtocolDefaults
 
     /// <summary>
     /// 1/12, the variance of uniform dequantisation noise on a lattice of step 1 (see <see cref="DagmmRegCovar"/>):
-    /// the reg_covar of dagmm and of the records scorings (<c>records</c>, <c>mahalanobis</c>). Chosen for records on the development sets
+    /// the reg_covar of dagmm and of the records scorings (<c>records</c>, <c>mahalanobis</c>, <c>capped</c>). Chosen for records on the development sets
     /// (<see cref="KddSubsets.Development"/>) among 1e-6, 1e-3, 1e-2 and 1/12 (src/DistGmm.Evaluation/README.md).
     /// </summary>
     public const double DequantisationRegCovar = EmOptions.DequantisationRegCovar;

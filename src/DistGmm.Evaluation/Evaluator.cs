@@ -153,6 +153,7 @@ public static class Evaluator
         {
             Scoring.Records => "fitted on distinct records; score log p(x) + log P(multiplicity)",
             Scoring.Mahalanobis => "fitted on distinct records; score log Σ_k w_k exp(−½ Mahalanobis²) + log P(multiplicity)",
+            Scoring.Capped => "fitted on distinct records; score log Σ_k w_k exp(min(log det U_k, typical) − ½ Mahalanobis²) + log P(multiplicity)",
             _ => "score log-likelihood",
         };
         return Report(EvalProtocol.Subsets, s, selection, spec, cases, s.SubsetsUnsupervised

@@ -24,17 +24,36 @@ public enum Scoring
     /// higher for belonging to a tight component (near-copies of one attack record can make a very tight one).
     /// </summary>
     Mahalanobis,
+    /// <summary>
+    /// As <see cref="Records"/>, with each component's volume term capped at the typical component's: log Σ_k w_k
+    /// exp(min(log det U_k, c) − ½‖U_k(x − μ_k)‖²) up to a constant, c the weight-weighted median of the log det U_k
+    /// (<see cref="GaussianMixture.VolumeCapped"/>). A broad component still costs its volume, so records it absorbs
+    /// score low (which <see cref="Mahalanobis"/> loses); a tight one gains nothing for being tight (which
+    /// <see cref="Records"/> rewards).
+    /// </summary>
+    Capped,
 }
 
 public static class ScoringExtensions
 {
     /// <summary>Whether the mixture is fitted on distinct records and a row's score adds log P(its multiplicity).</summary>
-    public static bool CountsRecords(this Scoring scoring) => scoring is Scoring.Records or Scoring.Mahalanobis;
+    public static bool CountsRecords(this Scoring scoring) => scoring is Scoring.Records or Scoring.Mahalanobis or Scoring.Capped;
 
-    /// <summary>The mixture whose log-density is a row's density term: the fitted one, or for <see cref="Scoring.Mahalanobis"/> its volume-neutral form.</summary>
+    /// <summary>Whether the density term is a reweighted form of the fitted mixture (not its log-likelihood).</summary>
+    public static bool Reweights(this Scoring scoring) => scoring is Scoring.Mahalanobis or Scoring.Capped;
+
+    /// <summary>
+    /// The mixture whose log-density is a row's density term: the fitted one, its volume-neutral form
+    /// (<see cref="Scoring.Mahalanobis"/>) or its volume-capped form (<see cref="Scoring.Capped"/>).
+    /// </summary>
     public static GaussianMixture ScoringMixture(this Scoring scoring, GaussianMixture fitted)
     {
         ArgumentNullException.ThrowIfNull(fitted);
-        return scoring == Scoring.Mahalanobis ? fitted.VolumeNeutral() : fitted;
+        return scoring switch
+        {
+            Scoring.Mahalanobis => fitted.VolumeNeutral(),
+            Scoring.Capped => fitted.VolumeCapped(),
+            _ => fitted,
+        };
     }
 }

@@ -162,10 +162,43 @@ public sealed class GaussianMixture
     /// with every component taken at unit volume (a constant shift aside), so the same kernels score it.
     /// </summary>
     /// <remarks>A weight can underflow to 0 only when volumes differ by e^700; that component then never contributes.</remarks>
-    public GaussianMixture VolumeNeutral()
+    public GaussianMixture VolumeNeutral() => Reweighted(k => LogWeights[k] - LogDetPrecisionCholesky[k]);
+
+    /// <summary>
+    /// The typical component's log det U_k: the weight-weighted (lower) median of the components' log det U_k — sorted from
+    /// the broadest (smallest) up, ties by index, the first at which the running weight reaches ½.
+    /// </summary>
+    public double TypicalLogDetPrecisionCholesky()
+    {
+        var order = Enumerable.Range(0, K).OrderBy(k => LogDetPrecisionCholesky[k]).ThenBy(k => k).ToArray();
+        double running = 0;
+        foreach (var k in order)
+        {
+            running += Math.Exp(LogWeights[k]);
+            if (running >= 0.5) return LogDetPrecisionCholesky[k];
+        }
+        return LogDetPrecisionCholesky[order[^1]];   // weights summing to just under ½ by rounding
+    }
+
+    /// <summary>
+    /// The same components with each component's volume term capped at the typical component's
+    /// (<see cref="TypicalLogDetPrecisionCholesky"/>, c): weights w_k·exp(min(log det U_k, c) − log det U_k), renormalised.
+    /// Its log-density is log Σ_k w_k exp(min(log det U_k, c) − ½‖U_k(x − μ_k)‖²) up to a constant: a component broader
+    /// than the typical one still costs its volume (what absorbs scattered records scores them low), one tighter than
+    /// it gains nothing for it (near-copies of one attack record can make a very tight component). The same kernels
+    /// score it.
+    /// </summary>
+    public GaussianMixture VolumeCapped()
+    {
+        double c = TypicalLogDetPrecisionCholesky();
+        return Reweighted(k => LogWeights[k] + Math.Min(LogDetPrecisionCholesky[k], c) - LogDetPrecisionCholesky[k]);
+    }
+
+    /// <summary>The same components with weights ∝ exp(<paramref name="logWeight"/>(k)), normalised.</summary>
+    private GaussianMixture Reweighted(Func<int, double> logWeight)
     {
         var logW = new double[K];
-        for (int k = 0; k < K; k++) logW[k] = LogWeights[k] - LogDetPrecisionCholesky[k];
+        for (int k = 0; k < K; k++) logW[k] = logWeight(k);
         double max = logW.Max(), z = 0;
         foreach (var v in logW) z += Math.Exp(v - max);
         var weights = logW.Select(v => Math.Exp(v - max) / z).ToArray();

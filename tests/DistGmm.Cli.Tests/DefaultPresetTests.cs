@@ -30,7 +30,7 @@ public sealed class DefaultPresetTests
     }
 
     [Fact]
-    public void A_table_without_the_kdd_features_trains_with_the_generic_preset_and_mahalanobis_scoring()
+    public void A_table_without_the_kdd_features_trains_with_the_generic_preset_and_capped_scoring()
     {
         var dir = Directory.CreateTempSubdirectory("distgmm-generic-").FullName;
         var data = FlowTable(dir);
@@ -41,7 +41,7 @@ public sealed class DefaultPresetTests
         var model = ModelFile.Load(Path.Combine(run, "model.json"));
         var preprocessor = Preprocessor.FromJson(model.PreprocessorJson!);
         Assert.Equal("generic", preprocessor.Spec.Name);
-        Assert.Equal(Scoring.Mahalanobis, model.Scoring);
+        Assert.Equal(Scoring.Capped, model.Scoring);
         // Counts and bytes are log1p'd; the ratio within [0, 1] stays linear; the protocol is one-hot.
         Assert.Equal(["Flow Duration", "Total Fwd Packets", "Fwd Bytes"], preprocessor.Columns.Where(c => c.Log1p).Select(c => c.Name));
         Assert.Equal(6, model.Model.D);

@@ -94,7 +94,7 @@ public sealed class RecordsScoringCliTests
         var r = CliRunner.Run("run", SmallKdd.File3000, "--scoring", "distinct", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--scoring", r.Error);
-        Assert.Contains("must be rows, records or mahalanobis", r.Error);
+        Assert.Contains("must be rows, records, mahalanobis or capped", r.Error);
     }
 
     [Fact]
@@ -155,17 +155,18 @@ public sealed class RecordsScoringCliTests
     }
 
     [Fact]
-    public void The_seed_preset_and_one_class_training_default_to_rows_unlabelled_traffic_to_mahalanobis()
+    public void The_seed_preset_and_one_class_training_default_to_rows_unlabelled_traffic_to_capped()
     {
         Assert.Equal(Scoring.Rows, ScoringDefaults.For("seed"));
         Assert.Equal(Scoring.Rows, ScoringDefaults.For("SEED"));
         foreach (var preset in new[] { "kdd-wide", "none", "my-preprocessing.json" })
         {
-            Assert.Equal(Scoring.Mahalanobis, ScoringDefaults.For(preset));
+            Assert.Equal(Scoring.Capped, ScoringDefaults.For(preset));
             Assert.Equal(Scoring.Rows, ScoringDefaults.For(preset, ["normal"]));
         }
         Assert.Equal(1.0 / 12, ScoringDefaults.RegCovar(Scoring.Records));
         Assert.Equal(1.0 / 12, ScoringDefaults.RegCovar(Scoring.Mahalanobis));
+        Assert.Equal(1.0 / 12, ScoringDefaults.RegCovar(Scoring.Capped));
         Assert.Equal(1e-6, ScoringDefaults.RegCovar(Scoring.Rows));
     }
 

@@ -264,8 +264,8 @@ public sealed class RecordsClusterTests() : Akka.TestKit.Xunit2.TestKit(AkkaTest
         Assert.Equal((Shards.Sum(s => (long)s.Rows), Reference.Counts.Distinct), (counted.Rows, counted.Distinct));
 
         var pmf = trained.Multiplicity!;
-        // Both records scorings: mahalanobis scores the volume-neutral form of the same fit (as `score` sends it).
-        foreach (var scoring in new[] { Scoring.Records, Scoring.Mahalanobis })
+        // Every records scoring: mahalanobis and capped score a reweighted form of the same fit (as `score` sends it).
+        foreach (var scoring in new[] { Scoring.Records, Scoring.Mahalanobis, Scoring.Capped })
         {
             var scoringModel = scoring.ScoringMixture(trained.BestFit.Model);
             var plan = new JobPlan($"score-{workers}-{scoring}", Synthetic.Dataset, [.. Shards.Select(s => (long)s.Rows)], workers, [],

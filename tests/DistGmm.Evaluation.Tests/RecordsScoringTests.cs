@@ -63,13 +63,18 @@ public sealed class RecordsScoringTests
         var neutral = ModelRunner.Score(Scoring.Rows, fitted.Fit.Model.VolumeNeutral(), data, 1);
         Assert.Equal(neutral[0] + multiplicity.LogProbability(1), mahalanobis[0]);
         Assert.Equal(neutral[99] + multiplicity.LogProbability(60), mahalanobis[99]);
+        // capped: the same multiplicity term on the volume-capped mixture's log-density.
+        var capped = ModelRunner.Score(Scoring.Capped, fitted.Fit.Model, data, 1);
+        var cappedDensity = ModelRunner.Score(Scoring.Rows, fitted.Fit.Model.VolumeCapped(), data, 1);
+        Assert.Equal(cappedDensity[0] + multiplicity.LogProbability(1), capped[0]);
+        Assert.Equal(cappedDensity[99] + multiplicity.LogProbability(60), capped[99]);
     }
 
     [Fact]
-    public void UnsupervisedSubsetsDefaultToMahalanobisOverThreeSeedsAndSemiSupervisedToRows()
+    public void UnsupervisedSubsetsDefaultToCappedOverThreeSeedsAndSemiSupervisedToRows()
     {
         var unsupervised = new EvalSettings(SubsetsUnsupervised: true);
-        Assert.Equal(Scoring.Mahalanobis, ProtocolDefaults.Scoring(EvalProtocol.Subsets, unsupervised));
+        Assert.Equal(Scoring.Capped, ProtocolDefaults.Scoring(EvalProtocol.Subsets, unsupervised));
         Assert.Equal(ProtocolDefaults.DequantisationRegCovar, ProtocolDefaults.Resolve(EvalProtocol.Subsets, unsupervised).RegCovar);
         Assert.Equal(3, ProtocolDefaults.Repeats(EvalProtocol.Subsets, unsupervised));
         Assert.Equal(Scoring.Rows, ProtocolDefaults.Scoring(EvalProtocol.Subsets, new EvalSettings()));

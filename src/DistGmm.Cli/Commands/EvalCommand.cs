@@ -36,14 +36,14 @@ public sealed class EvalCommand : ICliCommand
         var stdK = new Option<double>("--std-k") { Description = "seed/nslkdd: flag scores below mean - k*std.", DefaultValueFactory = _ => 2 };
         var maxIter = new Option<int>("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
         var tol = new Option<double>("--tol") { Description = "EM convergence threshold.", DefaultValueFactory = _ => 1e-3 };
-        var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default: 1/12, the dequantisation variance of 0/1 and integer columns, for dagmm and for --scoring records or mahalanobis; 1e-6 otherwise)." };
+        var regCovar = new Option<double?>("--reg-covar") { Description = "Fixed value added to the covariance diagonal (default: 1/12, the dequantisation variance of 0/1 and integer columns, for dagmm and for --scoring records, mahalanobis or capped; 1e-6 otherwise)." };
         var nInit = new Option<int?>("--n-init") { Description = "EM restarts; the best lower bound is kept (default: 3 for dagmm, 1 otherwise)." };
         var workers = new Option<int>("--workers") { Description = "Threads (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string?>("--out") { Description = "Folder to write eval.json into (default: the table is printed, nothing written)." };
         var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
         var trainVocabulary = new Option<bool>("--train-vocabulary-only") { Description = "dagmm/nslkdd: one-hot only categories seen in the training rows (default: the whole data's categories, labels unused, as DAGMM)." };
         var unsupervised = new Option<bool>("--unsupervised") { Description = "subsets: fit on each whole subset (scikit-learn's outlier benchmark) instead of the training half's normal rows." };
-        var scoring = new Option<string?>("--scoring") { Description = "rows (mixture on every row, score log-likelihood), records (mixture on distinct records, score log p(x) + log P(multiplicity)) or mahalanobis (as records, the density without the components' volumes); default: mahalanobis for subsets --unsupervised, rows otherwise." };
+        var scoring = new Option<string?>("--scoring") { Description = "rows (mixture on every row, score log-likelihood), records (mixture on distinct records, score log p(x) + log P(multiplicity)) mahalanobis (as records, the density without the components' volumes) or capped (as records, each component's volume capped at the typical component's); default: capped for subsets --unsupervised, rows otherwise." };
         var subsets = new Option<string?>("--subsets") { Description = "subsets: report (SA, SF, http, smtp; with --unsupervised also kdd, the whole file), dev (ftp_data, ftp, telnet, udp, tcp: where the unsupervised default was chosen) or a list, e.g. SA,http." };
         var command = new Command("eval", "Evaluate on published protocols: seed, dagmm (Zong et al. 2018), subsets (scikit-learn's SA/SF/http/smtp), nslkdd.")
         {
@@ -142,7 +142,8 @@ public sealed class EvalCommand : ICliCommand
         "rows" => Scoring.Rows,
         "records" => Scoring.Records,
         "mahalanobis" => Scoring.Mahalanobis,
-        _ => throw new CliException($"--scoring must be rows, records or mahalanobis (got '{text}')", ExitCodes.Usage),
+        "capped" => Scoring.Capped,
+        _ => throw new CliException($"--scoring must be rows, records, mahalanobis or capped (got '{text}')", ExitCodes.Usage),
     };
 
     private static IReadOnlyList<KddSubset> ParseSubsets(string text, bool unsupervised)

@@ -25,7 +25,7 @@ internal sealed class TrainOptions
     public readonly Option<string?> InitModel = new("--init-model") { Description = "Start EM from a model JSON (covarianceType, weights, means, covariances; in preprocessed feature space)." };
     public readonly Option<int> MaxIter = new("--max-iter") { Description = "Maximum EM iterations.", DefaultValueFactory = _ => 100 };
     public readonly Option<double> Tol = new("--tol") { Description = "Convergence threshold on the change of the mean log-likelihood lower bound.", DefaultValueFactory = _ => 1e-3 };
-    public readonly Option<double?> RegCovar = new("--reg-covar") { Description = "Added to the covariance diagonal (default: 1/12 for --scoring records or mahalanobis, the dequantisation variance of integer and one-hot columns; 1e-6 for rows)." };
+    public readonly Option<double?> RegCovar = new("--reg-covar") { Description = "Added to the covariance diagonal (default: 1/12 for --scoring records, mahalanobis or capped, the dequantisation variance of integer and one-hot columns; 1e-6 for rows)." };
     public readonly Option<int> NInit = new("--n-init") { Description = "Restarts; the best lower bound is kept.", DefaultValueFactory = _ => 1 };
     public readonly Option<int> Seed = new("--seed") { Description = "Random seed (initialisation).", DefaultValueFactory = _ => 0 };
     public readonly Option<int> Workers = new("--workers") { Description = "In-process workers (default: cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -36,14 +36,15 @@ internal sealed class TrainOptions
     public readonly Option<bool> NoVerify = NoVerifyOption();
     public readonly Option<string?> Scoring = ScoringOption("Rows: fit on every row, score = log-likelihood (the notebook). Records: fit on distinct records, " +
         "score = log p(x) + log P(m), m = how often the row's record occurs. Mahalanobis: as records, with each component's density taken without its " +
-        "volume (a tight component no longer makes its members more normal). Default: rows for the seed preset and with --train-on-label, mahalanobis otherwise.");
+        "volume (a tight component no longer makes its members more normal). Capped: as records, each component's volume term capped at the typical " +
+        "component's (broad components still cost their volume, tight ones gain nothing). Default: rows for the seed preset and with --train-on-label, capped otherwise.");
     public readonly Option<string> Out;
 
-    /// <summary>`--scoring rows|records|mahalanobis`.</summary>
+    /// <summary>`--scoring rows|records|mahalanobis|capped`.</summary>
     public static Option<string?> ScoringOption(string description)
     {
         var option = new Option<string?>("--scoring") { Description = description };
-        option.Require<Option<string?>, string?>(v => v is null || IsScoring(v), "must be rows, records or mahalanobis");
+        option.Require<Option<string?>, string?>(v => v is null || IsScoring(v), "must be rows, records, mahalanobis or capped");
         return option;
     }
 
@@ -283,7 +284,7 @@ public sealed class ScoreCommand : ICliCommand
         var noVerify = TrainOptions.NoVerifyOption();
         var onBadRow = DatasetInputs.OnBadRowOption();
         var schema = DatasetInputs.SchemaOption();
-        var scoring = TrainOptions.ScoringOption("rows (log-likelihood), records (log p(x) + log P(m), m counted in this data) or mahalanobis (as records, the density without the components' volumes). Default: the model's (model.json's scoring).");
+        var scoring = TrainOptions.ScoringOption("rows (log-likelihood), records (log p(x) + log P(m), m counted in this data), mahalanobis (as records, the density without the components' volumes) or capped (as records, volumes capped at the typical component's). Default: the model's (model.json's scoring).");
         var threshold = new ThresholdOptions();
         var command = new Command("score", "Score data with a trained model: every row's log-likelihood, the threshold, the anomalies.") { data, model, output, workers, shards, onBadRow, schema, noReport, noVerify, scoring };
         threshold.AddTo(command);

@@ -26,7 +26,7 @@ public sealed class ServingModel
 {
     private readonly int[] _featureColumn; // output feature -> index into Inputs
     private readonly AnomalyExplainer _explainer; // the unlikely features, as anomalies.csv and the report name them
-    private readonly GaussianMixture _scored;     // the scoring's mixture: the fitted one, or its volume-neutral form (mahalanobis)
+    private readonly GaussianMixture _scored;     // the scoring's mixture: the fitted one, or a reweighted form (mahalanobis, capped)
 
     private ServingModel(string path, ModelFile file, Preprocessor preprocessor, double? threshold)
     {

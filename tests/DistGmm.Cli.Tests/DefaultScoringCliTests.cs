@@ -8,12 +8,12 @@ using static DistGmm.Cli.Tests.RecordsScoringCliTests;
 
 namespace DistGmm.Cli.Tests;
 
-/// <summary>The default scoring of unlabelled traffic, `mahalanobis`, through run, score and serve.</summary>
-public sealed class MahalanobisScoringCliTests
+/// <summary>The default scoring of unlabelled traffic, `capped`, through run, score and serve.</summary>
+public sealed class DefaultScoringCliTests
 {
     private static readonly Lazy<string> DefaultRun = new(() =>
     {
-        var runDir = Path.Combine(Directory.CreateTempSubdirectory("distgmm-mahalanobis-").FullName, "run");
+        var runDir = Path.Combine(Directory.CreateTempSubdirectory("distgmm-capped-").FullName, "run");
         var r = CliRunner.Run("run", SmallKdd.File3000, "--preset", "kdd-wide", "--k", "2", "--max-iter", "30",
             "--workers", "2", "--shards", "3", "--no-report", "--out", runDir);
         if (r.ExitCode != 0) throw new InvalidOperationException($"run failed: {r.Error}");
@@ -21,13 +21,13 @@ public sealed class MahalanobisScoringCliTests
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     [Fact]
-    public void A_run_on_unlabelled_traffic_scores_mahalanobis_by_default_and_explains_each_record_as_scored()
+    public void A_run_on_unlabelled_traffic_scores_capped_by_default_and_explains_each_record_as_scored()
     {
         var run = DefaultRun.Value;
         var summary = Json(Path.Combine(run, "summary.json"));
         var model = ModelFile.Load(Path.Combine(run, "model.json"));
-        Assert.Equal(Scoring.Mahalanobis, model.Scoring);
-        Assert.Equal("mahalanobis", summary.GetProperty("scoring").GetString());
+        Assert.Equal(Scoring.Capped, model.Scoring);
+        Assert.Equal("capped", summary.GetProperty("scoring").GetString());
         // Its density is not a likelihood, so the summary does not call it one.
         Assert.False(summary.TryGetProperty("meanLogLikelihood", out _));
         Assert.Equal(summary.GetProperty("scoreMean").GetDouble(),
@@ -42,7 +42,7 @@ public sealed class MahalanobisScoringCliTests
             var cells = SplitCsv(line);
             double Cell(string name) => double.Parse(cells[Col(name)], CultureInfo.InvariantCulture);
             var k = int.Parse(cells[Col("component")], CultureInfo.InvariantCulture);
-            // The workers' score is exactly the explained (volume-neutral) log-density plus log P(m); the weight is the fitted one.
+            // The workers' score is exactly the explained (volume-capped) log-density plus log P(m); the weight is the fitted one.
             Assert.Equal(Cell("score"), Cell("logDensity") + Cell("logPMultiplicity"));
             Assert.Equal(model.Model.Weights[k], Cell("componentWeight"));
         }
@@ -61,7 +61,7 @@ public sealed class MahalanobisScoringCliTests
         Assert.Equal(rows.Select(r => r.Score), scored.Select(s => s.Score));
         Assert.Equal(rows.Select(r => r.Reason), scored.Select(s => s.Reason));
 
-        var asRecords = Path.Combine(Directory.CreateTempSubdirectory("distgmm-mahalanobis-score-").FullName, "records");
+        var asRecords = Path.Combine(Directory.CreateTempSubdirectory("distgmm-capped-score-").FullName, "records");
         var r = CliRunner.Run("score", Path.Combine(run, "dataset"), "--model", Path.Combine(run, "model.json"), "--scoring", "records",
             "--out", asRecords, "--no-report");
         Assert.True(r.ExitCode == 0, r.Error);
