@@ -22,7 +22,8 @@ public sealed class AnomalyExplainer
 
     /// <param name="model">The mixture rows are scored under (responsibilities, log-likelihood).</param>
     /// <param name="weights">The weights to report (default: the model's): the fitted ones when <paramref name="model"/>
-    /// is their <see cref="GaussianMixture.VolumeNeutral"/> form, whose weights are a scoring device.</param>
+    /// is a reweighted form of them (<see cref="GaussianMixture.VolumeNeutral"/>, <see cref="GaussianMixture.VolumeCapped"/>),
+    /// whose weights are a scoring device.</param>
     public AnomalyExplainer(GaussianMixture model, IReadOnlyList<double>? weights = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
