@@ -95,6 +95,10 @@ public sealed class RecordsScoringCliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--scoring", r.Error);
         Assert.Contains("must be rows, records, mahalanobis or capped", r.Error);
+
+        var e = CliRunner.Run("eval", SmallKdd.File3000, "--protocol", "subsets", "--unsupervised", "--scoring", "distinct");
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("--scoring must be rows, records, mahalanobis or capped (got 'distinct')", e.Error);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class EvalCommand : ICliCommand
         var export = new Option<string?>("--export") { Description = "Also write each case's train/test matrices and labels (.npy) here, for scripts/reference-sklearn.sh." };
         var trainVocabulary = new Option<bool>("--train-vocabulary-only") { Description = "dagmm/nslkdd: one-hot only categories seen in the training rows (default: the whole data's categories, labels unused, as DAGMM)." };
         var unsupervised = new Option<bool>("--unsupervised") { Description = "subsets: fit on each whole subset (scikit-learn's outlier benchmark) instead of the training half's normal rows." };
-        var scoring = new Option<string?>("--scoring") { Description = "rows (mixture on every row, score log-likelihood), records (mixture on distinct records, score log p(x) + log P(multiplicity)) mahalanobis (as records, the density without the components' volumes) or capped (as records, each component's volume capped at the typical component's); default: capped for subsets --unsupervised, rows otherwise." };
+        var scoring = new Option<string?>("--scoring") { Description = "rows (mixture on every row, score log-likelihood), records (mixture on distinct records, score log p(x) + log P(multiplicity)), mahalanobis (as records, the density without the components' volumes) or capped (as records, each component's volume capped at the typical component's); default: capped for subsets --unsupervised, rows otherwise." };
         var subsets = new Option<string?>("--subsets") { Description = "subsets: report (SA, SF, http, smtp; with --unsupervised also kdd, the whole file), dev (ftp_data, ftp, telnet, udp, tcp: where the unsupervised default was chosen) or a list, e.g. SA,http." };
         var command = new Command("eval", "Evaluate on published protocols: seed, dagmm (Zong et al. 2018), subsets (scikit-learn's SA/SF/http/smtp), nslkdd.")
         {
@@ -137,14 +137,11 @@ public sealed class EvalCommand : ICliCommand
         _ => throw new CliException($"--select-by must be bic or holdout (got '{text}')", ExitCodes.Usage),
     };
 
-    private static Scoring ParseScoring(string text) => text.ToLowerInvariant() switch
+    private static Scoring ParseScoring(string text)
     {
-        "rows" => Scoring.Rows,
-        "records" => Scoring.Records,
-        "mahalanobis" => Scoring.Mahalanobis,
-        "capped" => Scoring.Capped,
-        _ => throw new CliException($"--scoring must be rows, records, mahalanobis or capped (got '{text}')", ExitCodes.Usage),
-    };
+        try { return Cluster.ModelFile.ParseScoring(text); }
+        catch (FormatException) { throw new CliException($"--scoring must be rows, records, mahalanobis or capped (got '{text}')", ExitCodes.Usage); }
+    }
 
     private static IReadOnlyList<KddSubset> ParseSubsets(string text, bool unsupervised)
     {
