@@ -174,7 +174,7 @@ public sealed class GaussianMixture
         double running = 0;
         foreach (var k in order)
         {
-            running += Math.Exp(LogWeights[k]);
+            running += Weights[k];
             if (running >= 0.5) return LogDetPrecisionCholesky[k];
         }
         return LogDetPrecisionCholesky[order[^1]];   // weights summing to just under ½ by rounding

@@ -15,29 +15,9 @@ public class VolumeNeutralTests
         double[][] means = [[0.0, 0.0], [1.5, -0.5]];
         double[] weights = [0.3, 0.7];
         var model = GaussianMixture.Create(CovarianceType.Full, weights, means, covariances);
-        var neutral = model.VolumeNeutral();
         double[] rows = [0.0, 0.0, 1.5, -0.5, 0.7, 0.1, -3.0, 2.0, 1.6, -0.45];
-        var actual = new double[5];
-        neutral.ScoreSamples(rows, actual);
-
-        double SquaredMahalanobis(int k, double x, double y)
-        {
-            var c = covariances[k];
-            double det = c[0] * c[3] - c[1] * c[2], dx = x - means[k][0], dy = y - means[k][1];
-            return (c[3] * dx * dx - 2 * c[1] * dx * dy + c[0] * dy * dy) / det;
-        }
-        // log Σ_j w_j √det Σ_j: the normaliser that makes the reweighted mixture a density.
-        double logZ = Math.Log(weights.Select((w, k) => w * Math.Sqrt(covariances[k][0] * covariances[k][3] - covariances[k][1] * covariances[k][2])).Sum());
-        for (int r = 0; r < 5; r++)
-        {
-            double x = rows[2 * r], y = rows[2 * r + 1];
-            double expected = Math.Log(weights.Select((w, k) => w * Math.Exp(-0.5 * SquaredMahalanobis(k, x, y))).Sum()) - Math.Log(2 * Math.PI) - logZ;
-            Assert.Equal(expected, actual[r], 12);
-        }
-        // Same components; weights a distribution.
-        Assert.Equal(model.Means, neutral.Means);
-        Assert.Equal(model.Covariances, neutral.Covariances);
-        Assert.Equal(1.0, neutral.Weights.Sum(), 15);
+        // log Σ_k w_k exp(−½ D_k²): every component at unit volume.
+        Reference2D.AssertReweightedLogDensity(model, model.VolumeNeutral(), weights, covariances, means, _ => 0, rows, 12);
     }
 
     [Theory]
